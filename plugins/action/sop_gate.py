@@ -1,0 +1,63 @@
+"""Action plugin behind the sop_gate module: the approval gate inside Ansible.
+
+It runs on the controller (no file transfer) because it needs the store,
+the operators' public keys and the catalog, none of which are on targets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.plugins.action import ActionBase
+
+HOW_TO = (
+    "this playbook changes state and runs only for an approved request: "
+    "`sop request PROCEDURE --target HOST ... --reason ...`, have it approved "
+    "(`sop approve ID`), then `sop run ID` or `ansible-playbook ... -e sop_request=ID`"
+)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(("procedure", "step", "params", "request"))
+
+    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        result["changed"] = False
+        args = self._task.args
+        request_id = args.get("request") or task_vars.get("sop_request")
+        playbook = task_vars.get("ansible_play_name") or self._task.get_path() or "?"
+        if self._task.check_mode and not request_id:
+            result["msg"] = "check mode without a request: nothing will change, gate not needed"
+            return result
+        if not request_id:
+            result["failed"] = True
+            result["msg"] = "sop_gate: no request given (-e sop_request=ID); " + HOW_TO
+            return result
+        try:
+            from sop_runner.context import Context
+            from sop_runner.errors import SopError
+            from sop_runner.gate_check import check_play
+        except ImportError as exc:
+            result["failed"] = True
+            result["msg"] = f"sop_gate: the sop_runner package is not importable here ({exc})"
+            return result
+        try:
+            step = int(args["step"])
+            summary = check_play(
+                Context(),
+                request_id,
+                str(args["procedure"]),
+                step,
+                list(task_vars.get("ansible_play_hosts_all", [])),
+                dict(args.get("params") or {}),
+                str(playbook),
+            )
+        except (SopError, KeyError, ValueError) as refusal:
+            result["failed"] = True
+            result["msg"] = f"sop_gate refused: {refusal}"
+            return result
+        result["sop_gate"] = summary
+        result["msg"] = f"request {summary['request']} approved for this play"
+        return result

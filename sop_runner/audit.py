@@ -1,0 +1,172 @@
+"""The append-only audit trail: a SHA-256 hash chain, and its verification."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
+
+from sop_runner.store.models import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+
+
+def canonical(value: Any) -> str:
+    """Given a JSON-able value, return its canonical JSON text (sorted, compact)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def link_hash(prev_hash: str, content: str) -> str:
+    """Given the previous hash and an entry's content, return the entry's hash."""
+    return hashlib.sha256((prev_hash + content).encode()).hexdigest()
+
+
+def _lock_chain(session: Session) -> None:
+    # SQLite already holds the write lock (BEGIN IMMEDIATE); PostgreSQL needs
+    # a transaction-scoped lock so two writers cannot both extend one head.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(74657)"))
+
+
+def append(
+    session: Session, actor: str, action: str, subject: str, data: dict[str, Any] | None = None
+) -> AuditEntry:
+    """Given a session and what happened, append one entry to the chain.
+
+    The entry commits with the caller's transaction, so a state change and its
+    audit entry land together or not at all.
+    """
+    _lock_chain(session)
+    head = session.get(AuditHead, 1)
+    prev_hash = head.head_hash if head else GENESIS
+    length = head.length if head else 0
+    content = canonical(
+        {
+            "time": datetime.now(UTC).isoformat(timespec="microseconds"),
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "data": data or {},
+        }
+    )
+    entry = AuditEntry(
+        seq=length + 1,
+        content=content,
+        prev_hash=prev_hash,
+        entry_hash=link_hash(prev_hash, content),
+    )
+    session.add(entry)
+    if head is None:
+        session.add(AuditHead(id=1, length=1, head_hash=entry.entry_hash))
+    else:
+        head.length = length + 1
+        head.head_hash = entry.entry_hash
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The first place where the chain does not hold."""
+
+    seq: int
+    kind: str  # edited | deleted | inserted | reordered
+    message: str
+
+
+@dataclass(frozen=True)
+class Row:
+    seq: int
+    content: str
+    prev_hash: str
+    entry_hash: str
+
+
+def _rows(engine: Engine, batch: int = 50_000) -> Iterator[Row]:
+    """Given an engine, yield the chain in order, in batches (1M rows fit any machine)."""
+    last = 0
+    with engine.connect() as conn:
+        while True:
+            chunk = conn.execute(
+                text(
+                    "SELECT seq, content, prev_hash, entry_hash FROM audit_entries "
+                    "WHERE seq > :last ORDER BY seq LIMIT :n"
+                ),
+                {"last": last, "n": batch},
+            ).all()
+            if not chunk:
+                return
+            for seq, content, prev_hash, entry_hash in chunk:
+                yield Row(seq, content, prev_hash, entry_hash)
+            last = chunk[-1][0]
+
+
+def _classify_broken_link(prev2: Row | None, prev: Row, row: Row, nxt: Row | None) -> Finding:
+    """Given a row whose prev_hash does not match its predecessor, say what happened."""
+    if nxt is not None and row.prev_hash == nxt.entry_hash:
+        return Finding(
+            row.seq, "reordered", f"entry {row.seq} and entry {nxt.seq} are out of order (swapped)"
+        )
+    if nxt is not None and nxt.prev_hash == prev.entry_hash:
+        return Finding(row.seq, "inserted", f"entry {row.seq} was inserted into the chain")
+    if prev2 is not None and row.prev_hash == prev2.entry_hash:
+        return Finding(prev.seq, "inserted", f"entry {prev.seq} was inserted into the chain")
+    if row.seq == prev.seq + 1:
+        # No gap in the numbering: the predecessor was rewritten with a fresh hash.
+        return Finding(prev.seq, "edited", f"entry {prev.seq} was edited and its hash recomputed")
+    return Finding(
+        prev.seq + 1,
+        "deleted",
+        f"entries {prev.seq + 1}..{row.seq - 1} (before entry {row.seq}) were deleted",
+    )
+
+
+def verify(engine: Engine) -> tuple[int, Finding | None]:
+    """Given an engine, check the whole chain.
+
+    Return the number of entries checked and the first finding (None when
+    the chain holds).
+    """
+    prev2: Row | None = None
+    prev: Row | None = None
+    count = 0
+    pending: Row | None = None  # a row whose link is broken, classified once we see the next
+    for row in _rows(engine):
+        count += 1
+        if pending is not None:
+            assert prev is not None
+            return count, _classify_broken_link(prev2, prev, pending, row)
+        if link_hash(row.prev_hash, row.content) != row.entry_hash:
+            return count, Finding(
+                row.seq, "edited", f"entry {row.seq} was edited after it was written"
+            )
+        expected_prev = prev.entry_hash if prev else GENESIS
+        if row.prev_hash != expected_prev:
+            if prev is None:
+                return count, Finding(
+                    row.seq, "deleted", f"entries before entry {row.seq} (the first) were deleted"
+                )
+            pending = row
+            continue
+        prev2, prev = prev, row
+    if pending is not None:
+        assert prev is not None
+        return count, _classify_broken_link(prev2, prev, pending, None)
+    with engine.connect() as conn:
+        head = conn.execute(select(AuditHead.length, AuditHead.head_hash)).first()
+    last_hash = prev.entry_hash if prev else GENESIS
+    if head is not None and (head.length != count or head.head_hash != last_hash):
+        last_seq = prev.seq if prev else 0
+        return count, Finding(
+            last_seq + 1,
+            "deleted",
+            f"the chain ends at entry {last_seq} but its head records {head.length} entries: "
+            "entries at the end were deleted",
+        )
+    return count, None

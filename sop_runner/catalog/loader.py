@@ -1,0 +1,245 @@
+"""Load the procedure files, validate them, and build the catalog."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from sop_runner.catalog.durations import StandardTime
+from sop_runner.catalog.model import ROLES, SUBJECTS, Catalog, Procedure, Step, Text
+from sop_runner.errors import SopError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROCEDURES_DIR = PACKAGE_DIR / "procedures"
+SCHEMA_FILE = PACKAGE_DIR / "schema.yaml"
+GATE_ROLES = tuple(r for r in ROLES if r != "petugas")
+
+
+def load_catalog(path: str | Path | None = None) -> Catalog:
+    """Given a directory of procedure files (default: the packaged one), return the catalog.
+
+    Every ``<id>.yaml`` is validated against schema.yaml and the cross-field
+    rules.  The result is cached per directory.  Raise SopError naming the file,
+    the field (as a JSON pointer such as ``steps/3/actor``) and what is allowed
+    if any file is malformed.
+    """
+    directory = Path(path) if path is not None else PROCEDURES_DIR
+    return _load_dir(directory.resolve())
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema = yaml.safe_load(SCHEMA_FILE.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+@cache
+def _load_dir(directory: Path) -> Catalog:
+    if not directory.is_dir():
+        raise SopError(f"catalog directory {directory}: does not exist")
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise SopError(f"catalog directory {directory}: has no procedure files (<id>.yaml)")
+    loaded = sorted((_load_file(f) for f in files), key=lambda pair: _id_key(pair[0].id))
+    catalog_errata: list[Text] = []
+    for _procedure, errata in loaded:
+        catalog_errata.extend(e for e in errata if e not in catalog_errata)
+    return Catalog(procedures=tuple(p for p, _ in loaded), errata=tuple(catalog_errata))
+
+
+def _id_key(procedure_id: str) -> tuple[int, ...]:
+    # Numeric, so that a future 1.10 sorts after 1.9 and not after 1.1.
+    return tuple(int(part) for part in procedure_id.split("."))
+
+
+def _load_file(file: Path) -> tuple[Procedure, tuple[Text, ...]]:
+    """Given one procedure file, return the procedure and its catalog-level errata.
+
+    Raise SopError naming the file and the field if the file is malformed.
+    """
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SopError(f"{file}: not valid YAML: {exc.problem}{where}") from None
+    except yaml.YAMLError as exc:
+        raise SopError(f"{file}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise SopError(f"{file}: must be a mapping of procedure fields (id, title, steps, ...)")
+    error = best_match(_validator().iter_errors(data))
+    if error is not None:
+        pointer, message = _describe(error)
+        raise SopError(f"{file}: {pointer}: {message}")
+    try:
+        procedure = _build(file, data)
+    except _FieldError as exc:
+        raise SopError(f"{file}: {exc.pointer}: {exc.message}") from None
+    # Procedure.errata stays plain Texts; the "catalog" flag only decides which
+    # errata the catalog lists for the document as a whole.
+    catalog_errata = tuple(_text(e) for e in data.get("errata", []) if e.get("catalog"))
+    return procedure, catalog_errata
+
+
+class _FieldError(Exception):
+    """A semantic error at one field; turned into a SopError with the file name."""
+
+    def __init__(self, pointer: str, message: str) -> None:
+        super().__init__(f"{pointer}: {message}")
+        self.pointer = pointer
+        self.message = message
+
+
+def _pointer(parts: Any) -> str:
+    text = "/".join(str(p) for p in parts)
+    return text or "(top level)"
+
+
+def _describe(error: ValidationError) -> tuple[str, str]:
+    """Given a schema error, return the field's pointer and what is allowed there."""
+    path = list(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        return _pointer([*path, extra[0]]), f"unknown key; allowed: {', '.join(allowed)}"
+    if error.validator == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        return _pointer([*path, missing[0]]), "missing; this key is required"
+    if error.validator == "enum":
+        allowed = ", ".join(str(v) for v in error.validator_value)
+        return _pointer(path), f"{error.instance!r} is not allowed; allowed: {allowed}"
+    if error.validator == "pattern":
+        # The schema's description says what the value should look like.
+        hint = " ".join(str(schema.get("description", "")).split()).rstrip(".")
+        hint = hint[:1].lower() + hint[1:]
+        return _pointer(path), f"{error.instance!r} is not allowed; expected {hint}"
+    if error.validator == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return _pointer(path), f"{error.instance!r} is not allowed; expected {expected}"
+    if error.validator == "minItems":
+        return _pointer(path), f"needs at least {error.validator_value} entry(ies)"
+    if error.validator == "uniqueItems":
+        return _pointer(path), f"{error.instance!r} has a repeated entry; list each one once"
+    return _pointer(path), error.message
+
+
+def _text(value: dict[str, Any]) -> Text:
+    return Text(id=value["id"], en=value["en"])
+
+
+def _opt_text(value: dict[str, Any] | None) -> Text | None:
+    return None if value is None else _text(value)
+
+
+def _build(file: Path, data: dict[str, Any]) -> Procedure:
+    """Given a schema-valid procedure mapping, return the Procedure.
+
+    Raise _FieldError for the rules the schema cannot express.
+    """
+    if file.stem != data["id"]:
+        raise _FieldError(
+            "id",
+            f"{data['id']!r} does not match the file name; the file must be "
+            f"named {data['id']}.yaml",
+        )
+    goals = data["goals"]
+    if len(goals["id"]) != len(goals["en"]):
+        raise _FieldError(
+            "goals/en",
+            f"has {len(goals['en'])} goals but goals/id has {len(goals['id'])}; "
+            "each Indonesian goal needs exactly one translation",
+        )
+    actors = tuple(data["actors"])
+    steps = tuple(_build_step(i, raw, actors) for i, raw in enumerate(data["steps"]))
+    return Procedure(
+        id=data["id"],
+        chapter=_text(data["chapter"]),
+        title=_text(data["title"]),
+        scope=_text(data["scope"]),
+        goals=tuple(Text(i, e) for i, e in zip(goals["id"], goals["en"], strict=True)),
+        actors=actors,
+        companion_documents=tuple(_text(d) for d in data["companion_documents"]),
+        report=_opt_text(data["report"]),
+        errata=tuple(_text(e) for e in data.get("errata", [])),
+        steps=steps,
+    )
+
+
+def _build_step(index: int, raw: dict[str, Any], actors: tuple[str, ...]) -> Step:
+    at = f"steps/{index}"
+    if raw["number"] != index + 1:
+        raise _FieldError(
+            f"{at}/number",
+            f"{raw['number']} is out of sequence; steps are numbered 1..n "
+            f"in order, so this one must be {index + 1}",
+        )
+    actor = raw["actor"]
+    if actor not in ROLES + SUBJECTS:
+        raise _FieldError(
+            f"{at}/actor", f"{actor!r} is not allowed; allowed: {', '.join(ROLES + SUBJECTS)}"
+        )
+    # A step's actor must be a party the procedure names, or the table and the
+    # narrative disagree in a way that should be an erratum, not a silent fix.
+    if actor not in actors:
+        raise _FieldError(
+            f"{at}/actor", f"{actor!r} is not one of this procedure's actors ({', '.join(actors)})"
+        )
+    kind = raw["kind"]
+    gate = raw.get("gate")
+    if kind == "gate" and gate is None:
+        raise _FieldError(
+            f"{at}/gate",
+            "missing; a step of kind 'gate' needs gate.role "
+            f"({' or '.join(GATE_ROLES)}) and gate.when",
+        )
+    if gate is not None:
+        if gate["role"] not in GATE_ROLES:
+            raise _FieldError(
+                f"{at}/gate/role",
+                f"{gate['role']!r} is not allowed; allowed: {', '.join(GATE_ROLES)}",
+            )
+        if gate["role"] not in actors:
+            raise _FieldError(
+                f"{at}/gate/role",
+                f"{gate['role']!r} is not one of this procedure's actors ({', '.join(actors)})",
+            )
+    playbook = raw.get("playbook")
+    if kind == "automated" and playbook is None:
+        raise _FieldError(
+            f"{at}/playbook",
+            "missing; a step of kind 'automated' needs a playbook (a file under playbooks/)",
+        )
+    if kind != "automated" and playbook is not None:
+        raise _FieldError(
+            f"{at}/playbook",
+            f"only a step of kind 'automated' may name a playbook (this step is {kind!r})",
+        )
+    standard_time = None
+    if "standard_time" in raw:
+        try:
+            standard_time = StandardTime.parse(raw["standard_time"])
+        except SopError as exc:
+            raise _FieldError(f"{at}/standard_time", str(exc)) from None
+    return Step(
+        number=raw["number"],
+        doc_number=raw["doc_number"],
+        activity=_text(raw["activity"]),
+        actor=actor,
+        kind=kind,
+        gate_role=gate["role"] if gate else None,
+        gate_when=gate["when"] if gate else None,
+        playbook=playbook,
+        prerequisite=_opt_text(raw.get("prerequisite")),
+        standard_time=standard_time,
+        standard_time_text=_opt_text(raw.get("standard_time_text")),
+        output=_opt_text(raw.get("output")),
+        notes=_opt_text(raw.get("notes")),
+    )

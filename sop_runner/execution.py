@@ -1,0 +1,313 @@
+"""`sop run`: walk a procedure's steps for one request, recording each.
+
+Human steps are confirmed (interactively or with --confirm), gates need a
+valid approval, automated steps run their playbook through the runner
+adapter.  A failed step stops the run; the next `sop run` resumes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from sop_runner import audit, gates, impact, records
+from sop_runner.catalog import Procedure, Step
+from sop_runner.context import Context
+from sop_runner.errors import SopError, StepFailed
+from sop_runner.operators import get_operator
+from sop_runner.requests import get_request
+from sop_runner.runner import run_playbook
+from sop_runner.store.models import Request, Run, RunnerEvent, StepRecord
+
+_EVENT_FLUSH = 50
+
+
+class RunUI:
+    """What the run loop tells the person at the terminal (quiet by default)."""
+
+    def step_started(self, step: Step) -> None: ...
+
+    def step_ended(self, step: Step, record: StepRecord) -> None: ...
+
+    def event(self, event: dict[str, Any]) -> None: ...
+
+    def ask_confirmation(self, step: Step) -> str | None:
+        return None
+
+
+@dataclass
+class RunOutcome:
+    run_id: int
+    status: str
+    steps_done: int
+
+
+class EventSink:
+    """Given runner events, write them to the store in batches while the play runs."""
+
+    def __init__(self, ctx: Context, run_id: int, step_number: int, ui: RunUI) -> None:
+        self.ctx, self.run_id, self.step_number, self.ui = ctx, run_id, step_number, ui
+        self.buffer: list[RunnerEvent] = []
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        self.ui.event(event)
+        data = event.get("event_data", {}) or {}
+        res = data.get("res", {}) if isinstance(data.get("res"), dict) else {}
+        self.buffer.append(
+            RunnerEvent(
+                run_id=self.run_id,
+                step_number=self.step_number,
+                counter=int(event.get("counter", 0)),
+                event=str(event.get("event", "")),
+                host=data.get("host"),
+                task=data.get("task"),
+                changed=bool(res.get("changed", False)),
+                failed=event.get("event") in ("runner_on_failed", "runner_on_unreachable"),
+                created=event.get("created"),
+            )
+        )
+        if len(self.buffer) >= _EVENT_FLUSH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            with self.ctx.session() as session:
+                session.add_all(self.buffer)
+            self.buffer = []
+
+
+def _current_run(ctx: Context, request: Request, operator: str) -> Run:
+    with ctx.session() as session:
+        last = session.scalars(
+            select(Run).where(Run.request_id == request.id).order_by(Run.id.desc())
+        ).first()
+        if last is not None and last.status == "succeeded":
+            raise SopError(f"request {request.id}: already carried out in run {last.id}")
+        if last is not None:
+            last.status = "running"
+            last.error = None
+            audit.append(
+                session, operator, "run.resumed", f"run/{last.id}", {"request": request.id}
+            )
+            return last
+        run = Run(
+            request_id=request.id, operator=operator, status="running", started_at=datetime.now(UTC)
+        )
+        session.add(run)
+        session.flush()
+        audit.append(
+            session,
+            operator,
+            "run.started",
+            f"run/{run.id}",
+            {"request": request.id, "procedure": request.procedure_id},
+        )
+        return run
+
+
+def _finish_step(
+    ctx: Context,
+    run: Run,
+    step: Step,
+    started: datetime,
+    status: str,
+    operator: str,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    ident: str | None = None,
+) -> StepRecord:
+    ended = datetime.now(UTC)
+    duration = (ended - started).total_seconds()
+    limit = step.standard_time.max_seconds if step.standard_time else None
+    record = StepRecord(
+        run_id=run.id,
+        step_number=step.number,
+        kind=step.kind,
+        status=status,
+        confirmed_by=operator,
+        note=note,
+        started_at=started,
+        ended_at=ended,
+        duration_seconds=duration,
+        standard_max_seconds=limit,
+        over_standard=limit is not None and duration > limit,
+        runner_ident=ident,
+        data=data or {},
+    )
+    with ctx.session() as session:
+        session.add(record)
+        if data and status == "done":
+            counts = records.store_artifacts(session, run.id, data)
+            if counts:
+                record.data = {**record.data, "records_written": counts}
+        session.flush()
+        audit.append(
+            session,
+            operator,
+            f"step.{status}",
+            f"run/{run.id}/step/{step.number}",
+            {
+                "kind": step.kind,
+                "duration_seconds": round(duration, 3),
+                "over_standard": record.over_standard,
+                "note": note,
+            },
+        )
+    return record
+
+
+def _fail_run(ctx: Context, run: Run, operator: str, status: str, why: str) -> None:
+    with ctx.session() as session:
+        row = session.get(Run, run.id)
+        assert row is not None
+        row.status, row.error = status, why
+        audit.append(session, operator, f"run.{status}", f"run/{run.id}", {"why": why})
+
+
+def _attempt(ctx: Context, run: Run, step: Step) -> int:
+    with ctx.session() as session:
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(StepRecord)
+                .where(StepRecord.run_id == run.id, StepRecord.step_number == step.number)
+            )
+            or 0
+        )
+
+
+def run_request(
+    ctx: Context,
+    request_id: int,
+    operator_name: str | None,
+    confirmations: dict[int, str] | None = None,
+    ui: RunUI | None = None,
+) -> RunOutcome:
+    """Given an approved request, carry out its procedure step by step.
+
+    Raise GateRefused when a gate lacks a valid approval, SopError when a
+    human step has no confirmation, StepFailed when a playbook fails; the run
+    is left resumable in each case.
+    """
+    ui = ui or RunUI()
+    confirmations = confirmations or {}
+    operator = get_operator(ctx.operators, operator_name).name
+    with ctx.session() as session:
+        request = get_request(session, request_id)
+    procedure: Procedure = ctx.catalog.get(request.procedure_id)
+    unknown = sorted(set(confirmations) - {s.number for s in procedure.steps})
+    if unknown:
+        raise SopError(
+            f"--confirm: step {unknown[0]} is not a step of {procedure.id} "
+            f"(steps 1–{len(procedure.steps)})"
+        )
+    the_impact = impact.analyse(procedure, ctx.inventory, request.targets)
+    run = _current_run(ctx, request, operator)
+    with ctx.session() as session:
+        done = set(
+            session.scalars(
+                select(StepRecord.step_number).where(
+                    StepRecord.run_id == run.id, StepRecord.status.in_(("done", "skipped"))
+                )
+            ).all()
+        )
+    steps_done = 0
+    for step in procedure.steps:
+        if step.number in done:
+            continue
+        ui.step_started(step)
+        started = datetime.now(UTC)
+        try:
+            with ctx.session() as session:
+                request = get_request(session, request_id)
+                states = gates.gate_states(session, request, procedure, the_impact, ctx.operators)
+            gates.assert_open(states, request, step.number)
+        except SopError as refusal:
+            _fail_run(ctx, run, operator, "waiting", str(refusal))
+            raise
+        if step.kind == "gate":
+            mine = [s for s in states if s.requirement.step_number == step.number]
+            note = "; ".join(
+                f"{s.requirement.role}: "
+                + (
+                    ", ".join(
+                        f"approved by {a.signer} ({a.signed_at})"
+                        for a, p in s.approvals
+                        if not p and a.decision == "approve"
+                    )
+                    if s.requirement.required
+                    else f"not required ({s.requirement.why})"
+                )
+                for s in mine
+            )
+            status = "done" if any(s.requirement.required for s in mine) else "skipped"
+            record = _finish_step(ctx, run, step, started, status, operator, note)
+        elif step.kind == "human":
+            note = confirmations.get(step.number)
+            if note is None:
+                note = ui.ask_confirmation(step)
+            if note is None:
+                why = (
+                    f"step {step.number} ({step.activity.get(ctx.settings.lang)}) needs a "
+                    f"confirmation: give --confirm {step.number}=NOTE or run interactively"
+                )
+                _fail_run(ctx, run, operator, "waiting", why)
+                raise SopError(why)
+            record = _finish_step(ctx, run, step, started, "done", operator, note)
+        else:
+            record = _run_automated(ctx, run, step, request, operator, ui, started)
+        ui.step_ended(step, record)
+        steps_done += 1
+    with ctx.session() as session:
+        row = session.get(Run, run.id)
+        req = session.get(Request, request_id)
+        assert row is not None and req is not None
+        row.status, row.ended_at = "succeeded", datetime.now(UTC)
+        req.status = "done"
+        audit.append(
+            session,
+            operator,
+            "run.succeeded",
+            f"run/{run.id}",
+            {"request": request_id, "steps": steps_done},
+        )
+    return RunOutcome(run.id, "succeeded", steps_done)
+
+
+def _run_automated(
+    ctx: Context,
+    run: Run,
+    step: Step,
+    request: Request,
+    operator: str,
+    ui: RunUI,
+    started: datetime,
+) -> StepRecord:
+    assert step.playbook is not None
+    ident = f"r{run.id}-s{step.number}-a{_attempt(ctx, run, step) + 1}"
+    sink = EventSink(ctx, run.id, step.number, ui)
+    extravars = {**request.params, "sop_request": str(request.id)}
+    try:
+        result = run_playbook(
+            ctx.settings, step.playbook, request.targets, extravars, ident, on_event=sink
+        )
+    finally:
+        sink.flush()
+    data = {
+        "playbook": step.playbook,
+        "rc": result.rc,
+        "status": result.status,
+        "stats": {k: v for k, v in result.stats.items() if isinstance(v, dict)},
+        **result.artifact_data,
+    }
+    if not result.ok:
+        why = f"step {step.number} ({step.playbook}) failed: {result.error or result.status}"
+        _finish_step(ctx, run, step, started, "failed", operator, why, data, ident)
+        _fail_run(ctx, run, operator, "failed", why)
+        raise StepFailed(why)
+    return _finish_step(ctx, run, step, started, "done", operator, "", data, ident)
+
+

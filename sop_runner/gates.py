@@ -1,0 +1,324 @@
+"""Approval gates: what a request needs, signed approvals, and their checks.
+
+An approval is valid only when its ed25519 signature verifies with the
+signer's key from the repository, the signer holds the gate's role, is not
+the requester, it has not expired, and the request still hashes to what was
+signed.  Every field of the row is inside the signed payload, so a row
+edited or copied in the database does not verify.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sop_runner import audit, keys
+from sop_runner.catalog import Procedure
+from sop_runner.errors import GateRefused, SopError
+from sop_runner.impact import Impact
+from sop_runner.operators import Operator, get_operator
+from sop_runner.requests import request_hash
+from sop_runner.store.models import Approval, Request
+
+ROLE_NAMES = {
+    "id": {"pimpinan": "Pimpinan", "penanggung_jawab": "Penanggung jawab", "petugas": "Petugas"},
+    "en": {
+        "pimpinan": "Head of office",
+        "penanggung_jawab": "Person in charge",
+        "petugas": "Officer",
+    },
+}
+
+
+@dataclass(frozen=True)
+class GateRequirement:
+    step_number: int
+    role: str
+    when: str
+    required: bool
+    why: str
+
+
+@dataclass
+class GateState:
+    requirement: GateRequirement
+    approvals: list[tuple[Approval, list[str]]] = field(default_factory=list)
+
+    @property
+    def satisfied(self) -> bool:
+        return not self.requirement.required or (
+            not self.rejected
+            and any(a.decision == "approve" and not problems for a, problems in self.approvals)
+        )
+
+    @property
+    def rejected(self) -> bool:
+        return any(a.decision == "reject" and not problems for a, problems in self.approvals)
+
+
+def requirements(procedure: Procedure, impact: Impact) -> list[GateRequirement]:
+    """Given a procedure and the impact of a request, return its gates.
+
+    A conditional gate is required when its condition holds; when a critical
+    service is hit and the procedure has no Pimpinan gate, one is added at
+    the first gate (the document has Pimpinan informed of disruptions).
+    """
+    result: list[GateRequirement] = []
+    for step in procedure.gates:
+        assert step.gate_role is not None
+        when = step.gate_when or "always"
+        if when == "always":
+            required, why = True, "always"
+        elif when == "services_affected":
+            required = impact.services_affected
+            why = (
+                "services affected: " + ", ".join(s.name for s in impact.services)
+                if required
+                else "no service affected"
+            )
+        else:
+            required = bool(impact.critical)
+            why = (
+                "critical services: " + ", ".join(s.name for s in impact.critical)
+                if required
+                else "no critical service affected"
+            )
+        result.append(GateRequirement(step.number, step.gate_role, when, required, why))
+    if impact.critical and not any(g.role == "pimpinan" and g.required for g in result):
+        first = result[0].step_number if result else procedure.steps[0].number
+        result.append(
+            GateRequirement(
+                first,
+                "pimpinan",
+                "critical_services",
+                True,
+                "critical services: " + ", ".join(s.name for s in impact.critical),
+            )
+        )
+    return result
+
+
+def payload(approval: Approval, procedure_id: str) -> str:
+    """Given an approval row, return the exact text its signature covers."""
+    return audit.canonical(
+        {
+            "request_id": approval.request_id,
+            "request_hash": approval.request_hash,
+            "procedure": procedure_id,
+            "step": approval.step_number,
+            "role": approval.role,
+            "signer": approval.signer,
+            "decision": approval.decision,
+            "reason": approval.reason,
+            "signed_at": approval.signed_at,
+            "expires_at": approval.expires_at,
+        }
+    )
+
+
+def problems_of(
+    approval: Approval, request: Request, operators: dict[str, Operator], now: datetime
+) -> list[str]:
+    """Given an approval and its request, return why it is not valid (empty when valid)."""
+    problems = []
+    signer = operators.get(approval.signer)
+    if signer is None:
+        return [f"signer {approval.signer!r} is not a declared operator"]
+    if not signer.verify(approval.signature, payload(approval, request.procedure_id)):
+        problems.append("signature does not verify (approval forged or edited)")
+    if approval.role not in signer.roles:
+        problems.append(f"signer {signer.name!r} does not hold the role {approval.role}")
+    if approval.signer == request.requested_by:
+        problems.append("signed by the requester, who cannot approve their own request")
+    if approval.request_hash != request_hash(request):
+        problems.append("the request changed after it was signed")
+    if datetime.fromisoformat(approval.expires_at) <= now:
+        problems.append(f"expired at {approval.expires_at}")
+    return problems
+
+
+def gate_states(
+    session: Session,
+    request: Request,
+    procedure: Procedure,
+    impact: Impact,
+    operators: dict[str, Operator],
+    now: datetime | None = None,
+) -> list[GateState]:
+    """Given a request, return each of its gates with its approvals and their problems."""
+    now = now or datetime.now(UTC)
+    rows = session.scalars(
+        select(Approval).where(Approval.request_id == request.id).order_by(Approval.id)
+    ).all()
+    states = []
+    for requirement in requirements(procedure, impact):
+        state = GateState(requirement)
+        for row in rows:
+            if row.step_number == requirement.step_number and row.role == requirement.role:
+                state.approvals.append((row, problems_of(row, request, operators, now)))
+        states.append(state)
+    return states
+
+
+def assert_open(states: list[GateState], request: Request, up_to_step: int) -> None:
+    """Given gate states, raise GateRefused unless every gate up to a step holds."""
+    for state in states:
+        req = state.requirement
+        if req.step_number > up_to_step or state.satisfied:
+            continue
+        if state.rejected:
+            raise GateRefused(
+                f"gate at step {req.step_number} ({req.role}): request {request.id} was rejected"
+            )
+        found = "; ".join(
+            f"approval {a.id} by {a.signer}: {', '.join(p)}" for a, p in state.approvals if p
+        )
+        raise GateRefused(
+            f"gate at step {req.step_number}: request {request.id} needs a valid approval by "
+            f"{req.role} ({req.why})"
+            + (f" — {found}" if found else "")
+            + f"; ask a {req.role} other than the requester to run `sop approve {request.id}`"
+        )
+
+
+def sign_approval(
+    request: Request,
+    step_number: int,
+    role: str,
+    signer: str,
+    key_dir: Path,
+    decision: str = "approve",
+    reason: str = "",
+    expires_in: timedelta = timedelta(hours=24),
+    now: datetime | None = None,
+) -> Approval:
+    """Given what is decided, return a signed approval row (not yet stored, no policy checks)."""
+    now = now or datetime.now(UTC)
+    row = Approval(
+        request_id=request.id,
+        request_hash=request_hash(request),
+        step_number=step_number,
+        role=role,
+        signer=signer,
+        decision=decision,
+        reason=reason,
+        signed_at=now.isoformat(timespec="seconds"),
+        expires_at=(now + expires_in).isoformat(timespec="seconds"),
+        signature="",
+    )
+    row.signature = keys.sign(key_dir, signer, payload(row, request.procedure_id))
+    return row
+
+
+def decide(
+    session: Session,
+    request: Request,
+    procedure: Procedure,
+    impact: Impact,
+    operators: dict[str, Operator],
+    operator_name: str | None,
+    key_dir: Path,
+    decision: str,
+    step: int | None = None,
+    reason: str = "",
+    expires_in: timedelta = timedelta(hours=24),
+) -> Approval:
+    """Given an operator's decision on a request, sign it and store it.
+
+    Raise SopError (nothing written) when the operator is the requester,
+    holds no role the gate needs, or there is no pending gate to decide.
+    """
+    operator = get_operator(operators, operator_name)
+    if operator.name == request.requested_by:
+        raise SopError(
+            f"approve: {operator.name!r} made request {request.id} and cannot decide on it; "
+            "another operator with the gate's role must"
+        )
+    if decision == "reject" and not reason.strip():
+        raise SopError("--reason: required when rejecting")
+    states = gate_states(session, request, procedure, impact, operators)
+    candidates = [
+        s
+        for s in states
+        if s.requirement.required
+        and s.requirement.role in operator.roles
+        and (step is None or s.requirement.step_number == step)
+    ]
+    if step is not None and not any(s.requirement.step_number == step for s in states):
+        gate_steps = ", ".join(str(s.requirement.step_number) for s in states) or "none"
+        raise SopError(
+            f"--step: {step} is not a gate of {procedure.id}; gates at steps: {gate_steps}"
+        )
+    pending = [s for s in candidates if not s.satisfied] or candidates
+    if not pending:
+        needed = (
+            ", ".join(
+                f"step {s.requirement.step_number}: {s.requirement.role}"
+                for s in states
+                if s.requirement.required
+            )
+            or "no gate is required"
+        )
+        raise SopError(
+            f"approve: {operator.name!r} (roles {', '.join(operator.roles)}) holds no role "
+            f"a gate of request {request.id} needs ({needed})"
+        )
+    requirement = pending[0].requirement
+    row = sign_approval(
+        request,
+        requirement.step_number,
+        requirement.role,
+        operator.name,
+        key_dir,
+        decision,
+        reason,
+        expires_in,
+    )
+    session.add(row)
+    session.flush()
+    if decision == "reject":
+        request.status = "rejected"
+    audit.append(
+        session,
+        operator.name,
+        f"approval.{decision}",
+        f"request/{request.id}",
+        {
+            "approval": row.id,
+            "step": row.step_number,
+            "role": row.role,
+            "expires_at": row.expires_at,
+            "request_hash": row.request_hash,
+        },
+    )
+    return row
+
+
+def describe(state: GateState, lang: str) -> dict[str, Any]:
+    """Given a gate state, return a plain summary for status displays and reports."""
+    req = state.requirement
+    return {
+        "step": req.step_number,
+        "role": ROLE_NAMES[lang][req.role],
+        "required": req.required,
+        "why": req.why,
+        "satisfied": state.satisfied,
+        "rejected": state.rejected,
+        "approvals": [
+            {
+                "id": a.id,
+                "signer": a.signer,
+                "decision": a.decision,
+                "signed_at": a.signed_at,
+                "expires_at": a.expires_at,
+                "valid": not p,
+                "problems": p,
+            }
+            for a, p in state.approvals
+        ],
+    }

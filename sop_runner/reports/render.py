@@ -1,0 +1,221 @@
+"""Render a request's companion documents as Markdown, HTML and (if possible) PDF."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from sqlalchemy import select
+
+from sop_runner import gates, impact
+from sop_runner.catalog import Procedure
+from sop_runner.context import Context
+from sop_runner.reports.chart import usage_bars
+from sop_runner.requests import get_request, request_hash
+from sop_runner.store.models import ResourceSample, Run, StepRecord
+
+
+@cache
+def labels(lang: str) -> dict[str, str]:
+    """Given a language (id or en), return the words of the reports."""
+    data = yaml.safe_load((Path(__file__).parent / "labels.yaml").read_text())
+    return dict(data[lang])
+
+
+def _filesize(value: int) -> str:
+    size = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"
+
+
+def _dt(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("sop_runner.reports", "templates"),
+        undefined=StrictUndefined,
+        autoescape=lambda name: bool(name and name.endswith(".html.j2")),
+        trim_blocks=False,
+    )
+    env.filters["filesize"] = _filesize
+    env.filters["dt"] = _dt
+    return env
+
+
+def duration_text(seconds: float | None, lang: str) -> str:
+    """Given seconds, return a short human duration (e.g. '2 menit 5 detik')."""
+    if seconds is None:
+        return ""
+    words = {"id": ("hari", "jam", "menit", "detik"), "en": ("d", "h", "min", "s")}[lang]
+    total = round(seconds)
+    parts = []
+    for size, word in zip((86400, 3600, 60, 1), words, strict=True):
+        if total >= size or (size == 1 and not parts):
+            parts.append(f"{total // size} {word}")
+            total %= size
+    return " ".join(parts[:2])
+
+
+def _step_rows(procedure: Procedure, records: list[StepRecord], lang: str) -> list[dict[str, Any]]:
+    last: dict[int, StepRecord] = {}
+    for record in records:
+        last[record.step_number] = record
+    rows = []
+    for step in procedure.steps:
+        record = last.get(step.number)
+        rows.append(
+            {
+                "number": step.number,
+                "doc_number": step.doc_number,
+                "activity": step.activity.get(lang),
+                "actor": gates.ROLE_NAMES[lang].get(step.actor, step.actor),
+                "standard": step.standard_time.text(lang) if step.standard_time else "",
+                "actual": duration_text(record.duration_seconds, lang) if record else "",
+                "over": bool(record and record.over_standard),
+                "status": record.status if record else labels(lang)["not_run"],
+                "note": (
+                    f"{record.confirmed_by}: {record.note}"
+                    if record and record.note
+                    else (record.confirmed_by or "")
+                    if record
+                    else ""
+                ),
+            }
+        )
+    return rows
+
+
+def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
+    """Given a request, return everything its documents show."""
+    with ctx.session() as session:
+        request = get_request(session, request_id)
+        procedure = ctx.catalog.get(request.procedure_id)
+        the_impact = impact.analyse(procedure, ctx.inventory, request.targets)
+        states = gates.gate_states(session, request, procedure, the_impact, ctx.operators)
+        run = session.scalars(
+            select(Run).where(Run.request_id == request.id).order_by(Run.id.desc())
+        ).first()
+        records = (
+            list(
+                session.scalars(
+                    select(StepRecord).where(StepRecord.run_id == run.id).order_by(StepRecord.id)
+                ).all()
+            )
+            if run
+            else []
+        )
+        samples = (
+            list(
+                session.scalars(
+                    select(ResourceSample)
+                    .where(ResourceSample.run_id == run.id)
+                    .order_by(ResourceSample.host)
+                ).all()
+            )
+            if run
+            else []
+        )
+        removed: dict[str, list[str]] = {}
+        for record in records:
+            removed.update(record.data.get("removed_files", {}) or {})
+        sample_rows = [
+            {
+                **{
+                    c: getattr(s, c)
+                    for c in (
+                        "host",
+                        "cpu_count",
+                        "load_1m",
+                        "memory_total_mb",
+                        "memory_used_mb",
+                        "disk_total_mb",
+                        "disk_used_mb",
+                        "net_rx_bytes",
+                        "net_tx_bytes",
+                    )
+                },
+                "mem_pct": round(100 * s.memory_used_mb / max(s.memory_total_mb, 1)),
+                "disk_pct": round(100 * s.disk_used_mb / max(s.disk_total_mb, 1)),
+            }
+            for s in samples
+        ]
+        words = labels(lang)
+        report_name = procedure.report.get(lang) if procedure.report else procedure.title.get(lang)
+        outage = (
+            f"{duration_text(the_impact.outage_min_seconds, lang)} – "
+            f"{duration_text(the_impact.outage_max_seconds, lang)}"
+        )
+        return {
+            "lang": lang,
+            "L": words,
+            "title": report_name,
+            "procedure": procedure,
+            "request": request,
+            "request_hash": request_hash(request),
+            "run": run,
+            "gates": [gates.describe(s, lang) for s in states],
+            "steps": _step_rows(procedure, records, lang),
+            "impact": the_impact,
+            "outage": outage,
+            "contacts": sorted({s.contact for s in the_impact.services if s.contact}),
+            "samples": sample_rows,
+            "chart": usage_bars(
+                [(r["host"], r["mem_pct"], r["disk_pct"]) for r in sample_rows],
+                (words["memory"], words["disk"]),
+            )
+            if sample_rows
+            else "",
+            "removed": removed,
+            "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        }
+
+
+def _pdf(html: str, path: Path) -> bool:
+    try:
+        from weasyprint import HTML  # type: ignore[import-not-found]
+    except ImportError:
+        return False
+    HTML(string=html).write_pdf(str(path))
+    return True
+
+
+def write_reports(
+    ctx: Context, request_id: int, lang: str, out_dir: Path | None = None
+) -> list[Path]:
+    """Given a request, write its report (and work order, circular) and return the paths.
+
+    PDF is written where weasyprint is installed; Markdown and HTML always.
+    """
+    data = build(ctx, request_id, lang)
+    out = out_dir or ctx.settings.reports_dir / f"request-{request_id}"
+    out.mkdir(parents=True, exist_ok=True)
+    env = _environment()
+    slug = f"{data['procedure'].id}-{request_id}-{lang}"
+    written = []
+    md = out / f"laporan-{slug}.md"
+    md.write_text(env.get_template("report.md.j2").render(**data))
+    html_text = env.get_template("report.html.j2").render(**data)
+    html = out / f"laporan-{slug}.html"
+    html.write_text(html_text)
+    written += [md, html]
+    pdf = out / f"laporan-{slug}.pdf"
+    if _pdf(html_text, pdf):
+        written.append(pdf)
+    order = out / f"surat-perintah-tugas-{slug}.md"
+    order.write_text(env.get_template("work_order.md.j2").render(**data))
+    written.append(order)
+    if data["impact"].circular_required:
+        circular = out / f"surat-edaran-{slug}.md"
+        circular.write_text(env.get_template("circular.md.j2").render(**data))
+        written.append(circular)
+    return written

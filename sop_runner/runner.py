@@ -1,0 +1,116 @@
+"""The one adapter to ansible-runner: run a playbook, stream its events.
+
+The run's ident is ours (``r<run>-s<step>``), so ``<data>/runner/artifacts/
+<ident>/`` lines up with the step record.  Results come from the Runner's
+own ``rc``, ``status`` and ``stats``, never from parsing stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ansible_runner
+
+from sop_runner.config import Settings
+
+EventHandler = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class PlaybookResult:
+    rc: int
+    status: str
+    stats: dict[str, Any]
+    artifact_data: dict[str, Any] = field(default_factory=dict)
+    failed_hosts: list[str] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.rc == 0 and self.status == "successful"
+
+
+def sop_environment(settings: Settings) -> dict[str, str]:
+    """Given the settings, return the environment a playbook run needs.
+
+    The gate task inside the playbook reads the same store, operators and
+    inventory as this process; ansible-playbook is the one next to our Python.
+    """
+    bin_dir = str(Path(sys.executable).parent)
+    return {
+        "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin"),
+        "ANSIBLE_CONFIG": str(settings.repo_root / "ansible.cfg"),
+        "SOP_DB_URL": settings.db_url,
+        "SOP_DATA_DIR": str(settings.data_dir),
+        "SOP_INVENTORY": str(settings.inventory),
+        "SOP_OPERATORS_FILE": str(settings.operators_file),
+    }
+
+
+def inventory_file(path: Path) -> Path:
+    """Given an inventory directory or file, return the hosts file Ansible reads."""
+    return path / "hosts.yml" if path.is_dir() else path
+
+
+def _first_error(runner: Any) -> str:
+    for event in runner.events:
+        if event.get("event") in ("runner_on_failed", "runner_on_unreachable"):
+            data = event.get("event_data", {})
+            res = data.get("res", {})
+            message = res.get("msg") or res.get("stderr") or res.get("reason") or "failed"
+            return f"{data.get('host')}: {data.get('task')}: {str(message).strip()[:500]}"
+    return ""
+
+
+def run_playbook(
+    settings: Settings,
+    playbook: str,
+    targets: list[str],
+    extravars: dict[str, Any],
+    ident: str,
+    on_event: EventHandler | None = None,
+    check: bool = False,
+) -> PlaybookResult:
+    """Given a playbook under playbooks/ and its targets, run it and return the result."""
+    private_dir = settings.data_dir / "runner"
+    private_dir.mkdir(parents=True, exist_ok=True)
+
+    def handler(event: dict[str, Any]) -> bool:
+        if on_event is not None:
+            on_event(event)
+        return True
+
+    cmdline = "--check --diff" if check else None
+    runner = ansible_runner.run(
+        private_data_dir=str(private_dir),
+        project_dir=str(settings.repo_root),
+        playbook=str(settings.repo_root / "playbooks" / playbook),
+        inventory=str(inventory_file(settings.inventory)),
+        limit=",".join(targets),
+        extravars=extravars,
+        envvars=sop_environment(settings),
+        ident=ident,
+        cmdline=cmdline,
+        quiet=True,
+        event_handler=handler,
+        json_mode=False,
+    )
+    stats = runner.stats or {}
+    failed = sorted(set(stats.get("failures", {})) | set(stats.get("dark", {})))
+    artifact = {}
+    for event in runner.events:
+        if event.get("event") == "playbook_on_stats":
+            artifact = event.get("event_data", {}).get("artifact_data", {}) or {}
+    return PlaybookResult(
+        rc=runner.rc,
+        status=runner.status,
+        stats=stats,
+        artifact_data=artifact,
+        failed_hosts=failed,
+        error=_first_error(runner) if runner.rc else "",
+    )

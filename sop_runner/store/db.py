@@ -1,0 +1,83 @@
+"""Open the store: engine, schema, sessions; one clear error when unreachable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from sop_runner.errors import SopError
+from sop_runner.store.models import Base
+
+
+def _redact(url: str) -> str:
+    """Given a database URL, return it with any password hidden."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+def _normalize(url: str) -> str:
+    # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+@cache
+def engine_for(url: str) -> Engine:
+    """Given a database URL, return an engine with the schema in place.
+
+    Raise SopError naming the URL (password hidden) if the store cannot be
+    reached or the URL is malformed.
+    """
+    url = _normalize(url)
+    try:
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"timeout": 30})
+            # Our own BEGIN IMMEDIATE makes audit appends take the write lock
+            # before reading the chain head, so two writers cannot fork it.
+            event.listen(engine, "connect", _sqlite_on_connect)
+            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        else:
+            engine = create_engine(url, connect_args={"connect_timeout": 5}, pool_pre_ping=True)
+        Base.metadata.create_all(engine)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (OperationalError, ArgumentError, ModuleNotFoundError) as exc:
+        raise SopError(
+            f"database {_redact(url)}: cannot be reached or used "
+            f"({str(exc).splitlines()[0][:160]}); set SOP_DB_URL to a reachable "
+            "sqlite:///PATH or postgresql://USER@HOST/DB"
+        ) from None
+    return engine
+
+
+def _sqlite_on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    dbapi_conn.isolation_level = None  # let the "begin" listener issue BEGIN
+    dbapi_conn.execute("PRAGMA foreign_keys=ON")
+    dbapi_conn.execute("PRAGMA journal_mode=WAL")
+
+
+@contextmanager
+def session_scope(url: str) -> Iterator[Session]:
+    """Given a URL, yield a session that commits on success, rolls back on error."""
+    factory = sessionmaker(bind=engine_for(url), expire_on_commit=False)
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,184 @@
+"""The tables of the one store (SQLite by default, PostgreSQL by URL)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every table of the store."""
+
+
+class Request(Base):
+    """A work order (Surat Perintah Tugas): procedure, targets, parameters."""
+
+    __tablename__ = "requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    procedure_id: Mapped[str] = mapped_column(String(8))
+    targets: Mapped[list[Any]] = mapped_column(JSON)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(String(40))  # ISO text: hashed exactly as stored
+    status: Mapped[str] = mapped_column(String(16), default="open")
+
+
+class Approval(Base):
+    """A signed decision by an operator on one gate of one request."""
+
+    __tablename__ = "approvals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    step_number: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(32))
+    signer: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(8))  # approve | reject
+    reason: Mapped[str] = mapped_column(Text, default="")
+    signed_at: Mapped[str] = mapped_column(String(40))
+    expires_at: Mapped[str] = mapped_column(String(40))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+class Run(Base):
+    """One execution of a request's procedure; resumable after a failure."""
+
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
+    operator: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # running | waiting | failed | succeeded
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class StepRecord(Base):
+    """What happened at one step of a run, held against its Mutu Baku."""
+
+    __tablename__ = "step_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    step_number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # done | failed | skipped
+    confirmed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    duration_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    standard_max_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    over_standard: Mapped[bool] = mapped_column(Boolean, default=False)
+    runner_ident: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RunnerEvent(Base):
+    """An ansible-runner event of an automated step, as streamed."""
+
+    __tablename__ = "runner_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    step_number: Mapped[int] = mapped_column(Integer)
+    counter: Mapped[int] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    task: Mapped[str | None] = mapped_column(Text, nullable=True)
+    changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class AuditEntry(Base):
+    """One link of the append-only audit chain.
+
+    ``content`` is canonical JSON (time, actor, action, subject, data) and is
+    the only source of truth; ``entry_hash`` = SHA-256(prev_hash + content).
+    """
+
+    __tablename__ = "audit_entries"
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The newest hash and length of the chain, so a cut tail is noticed."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    length: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    head_hash: Mapped[str] = mapped_column(String(64))
+
+
+# --- companion logs the document names -------------------------------------
+
+
+class ResourceSample(Base):
+    """Monitoring record of SOP 6.1: load of CPU, RAM, disk and network."""
+
+    __tablename__ = "resource_samples"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+    host: Mapped[str] = mapped_column(String(128))
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    cpu_count: Mapped[int] = mapped_column(Integer)
+    load_1m: Mapped[float] = mapped_column(Float)
+    memory_total_mb: Mapped[int] = mapped_column(Integer)
+    memory_used_mb: Mapped[int] = mapped_column(Integer)
+    disk_total_mb: Mapped[int] = mapped_column(Integer)
+    disk_used_mb: Mapped[int] = mapped_column(Integer)
+    net_rx_bytes: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    net_tx_bytes: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
+class ConfigLogEntry(Base):
+    """Buku log konfigurasi (SOP 3.1): only changes that passed their test."""
+
+    __tablename__ = "config_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+    logged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    device: Mapped[str] = mapped_column(String(128))
+    substance: Mapped[str] = mapped_column(Text)  # the diff
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class RemoteAccessLogEntry(Base):
+    """Daftar log akun remot (SOP 2.4)."""
+
+    __tablename__ = "remote_access_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(128))
+    port: Mapped[int] = mapped_column(Integer)
+    protocol: Mapped[str] = mapped_column(String(8))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    petugas: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class BackupRecord(Base):
+    """Catatan backup (SOP 7.1/7.2): one snapshot or one failed attempt."""
+
+    __tablename__ = "backup_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(16))  # file | database
+    host: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(Text)
+    repository: Mapped[str] = mapped_column(Text)
+    snapshot_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    status: Mapped[str] = mapped_column(String(16))  # ok | failed
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

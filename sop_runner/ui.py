@@ -1,0 +1,80 @@
+"""The terminal side of a run: progress display and confirmation prompts."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.prompt import Prompt
+
+from sop_runner.catalog import Procedure, Step
+from sop_runner.execution import RunUI
+from sop_runner.store.models import StepRecord
+
+PROMPT = {
+    "id": "Konfirmasi langkah {n} — {activity}\nCatatan (kosong = berhenti di sini)",
+    "en": "Confirm step {n} — {activity}\nNote (empty = stop here)",
+}
+
+
+class TerminalUI(RunUI):
+    """Given a procedure, show a progress bar over its steps and ask for confirmations."""
+
+    def __init__(self, procedure: Procedure, lang: str, interactive: bool) -> None:
+        self.lang = lang
+        self.interactive = interactive
+        self.console = Console(stderr=True, soft_wrap=True)
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=self.console,
+            transient=False,
+            disable=not self.console.is_terminal,
+        )
+        self.task = self.progress.add_task(procedure.title.get(lang), total=len(procedure.steps))
+
+    def __enter__(self) -> TerminalUI:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def step_started(self, step: Step) -> None:
+        self.progress.update(
+            self.task, description=f"{step.number}. {step.activity.get(self.lang)[:60]}"
+        )
+
+    def step_ended(self, step: Step, record: StepRecord) -> None:
+        mark = "✓" if record.status == "done" else "–"
+        over = " (!)" if record.over_standard else ""
+        self.console.print(
+            f"{mark} {step.number}. {step.activity.get(self.lang)[:70]} "
+            f"[{record.status}, {record.duration_seconds or 0:.1f}s{over}]",
+            markup=False,
+            highlight=False,
+        )
+        self.progress.advance(self.task)
+
+    def event(self, event: dict[str, Any]) -> None:
+        if event.get("event") == "playbook_on_task_start":
+            task = (event.get("event_data") or {}).get("task", "")
+            self.progress.update(self.task, description=f"  ansible: {task[:60]}")
+
+    def ask_confirmation(self, step: Step) -> str | None:
+        if not (self.interactive and sys.stdin.isatty()):
+            return None
+        self.progress.stop()
+        try:
+            note = Prompt.ask(
+                PROMPT[self.lang].format(n=step.number, activity=step.activity.get(self.lang)),
+                console=self.console,
+                default="",
+            )
+        finally:
+            self.progress.start()
+        return note.strip() or None

@@ -1,0 +1,263 @@
+"""The lab is real: SSH, Ansible, hostnames, own files, databases, firewall, SFTP, disks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sop_runner.lab import disks as lab_disks
+from sop_runner.lab import plan
+
+pytestmark = pytest.mark.lab
+
+HOSTS = ["gw", "srv1", "srv2", "backup", "rtr1"]
+
+
+def _tcp_from_netns(netns: str, address: str, port: int, timeout: float = 1.0) -> bool:
+    """Given a namespace and a target, return whether a TCP connection from there succeeds."""
+    code = (
+        "import socket,sys\n"
+        f"s=socket.socket(); s.settimeout({timeout})\n"
+        f"sys.exit(0 if s.connect_ex(('{address}', {port})) == 0 else 1)\n"
+    )
+    cp = subprocess.run(["ip", "netns", "exec", netns, "python3", "-c", code],
+                        capture_output=True, timeout=timeout + 10, check=False)
+    return cp.returncode == 0
+
+
+def _tcp(address: str, port: int) -> bool:
+    try:
+        with socket.create_connection((address, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_ansible_reaches_every_host_over_ssh(lab):
+    results = lab.ansible("all", "ping")
+    assert sorted(results) == sorted(HOSTS)
+    for host, res in results.items():
+        assert res.get("ping") == "pong", f"{host}: {res}"
+
+
+def test_each_host_reports_its_own_hostname(lab):
+    results = lab.ansible("all", "ansible.builtin.command", "hostname")
+    assert sorted(results) == sorted(HOSTS)
+    for host, res in results.items():
+        assert res.get("rc") == 0, f"{host}: {res}"
+        assert res["stdout"].strip() == host
+    for host in HOSTS:
+        assert lab.ssh(host, "cat /etc/hostname").stdout.strip() == host
+
+
+def test_a_file_written_on_srv1_is_absent_on_backup_and_controller(lab):
+    name = f"/srv/sop-lab-marker-{uuid.uuid4().hex}"
+    lab.ssh("srv1", f"echo written-on-srv1 > {name}")
+    assert lab.ssh("srv1", f"cat {name}").stdout.strip() == "written-on-srv1"
+    assert lab.ssh("backup", f"test -e {name}", check=False).returncode == 1
+    assert lab.ssh("srv2", f"test -e {name}", check=False).returncode == 1
+    assert not Path(name).exists()
+
+
+def test_mariadb_answers_on_srv1_over_tcp(lab):
+    env = dict(os.environ, MYSQL_PWD=plan.DB_PASSWORD_FILE.read_text().strip())
+    cp = subprocess.run(
+        ["mysql", "--no-defaults", "-h", lab.address("srv1"), "-P", str(plan.MARIADB_PORT),
+         "-u", plan.DB_USER, "--batch", "--skip-column-names", plan.DB_NAME,
+         "-e", "SELECT @@hostname, (SELECT COUNT(*) FROM pegawai),"
+               " (SELECT COUNT(*) FROM layanan_log)"],
+        capture_output=True, text=True, env=env, timeout=30, check=False,
+    )
+    assert cp.returncode == 0, cp.stderr
+    hostname, pegawai, logs = cp.stdout.split()
+    assert hostname == "srv1"
+    assert int(pegawai) >= 200 and int(logs) >= 200
+
+
+def test_postgresql_answers_on_srv1_over_tcp(lab):
+    psycopg = pytest.importorskip("psycopg")
+    with psycopg.connect(
+        host=lab.address("srv1"), port=plan.POSTGRES_PORT, user=plan.DB_USER,
+        password=plan.DB_PASSWORD_FILE.read_text().strip(), dbname=plan.DB_NAME,
+        connect_timeout=5,
+    ) as conn:
+        row = conn.execute(
+            "SELECT host(inet_server_addr()), (SELECT count(*) FROM pegawai),"
+            " (SELECT count(*) FROM layanan_log)"
+        ).fetchone()
+    assert row is not None
+    assert row[0] == lab.address("srv1")
+    assert row[1] >= 200 and row[2] >= 200
+
+
+def test_db_password_file_is_private(lab):
+    assert plan.DB_PASSWORD_FILE.stat().st_mode & 0o777 == 0o600
+
+
+def test_gw_drops_ext_to_srv1_unless_granted(lab):
+    srv1 = lab.address("srv1")
+    gw = plan.host("gw").netns
+    assert _tcp(srv1, 8080), "the web service on srv1 must answer from the controller"
+    assert not _tcp_from_netns(plan.EXT_NETNS, srv1, 8080), "gw let ext in without a grant"
+    listing = subprocess.run(
+        ["ip", "netns", "exec", gw, "nft", "-j", "list", "set",
+         plan.NFT_FAMILY, plan.NFT_TABLE, plan.NFT_GRANT_SET],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    the_set = next(i["set"] for i in json.loads(listing)["nftables"] if "set" in i)
+    assert the_set["type"] == ["ipv4_addr", "ipv4_addr", "inet_service"]
+    assert "timeout" in the_set["flags"]
+    element = f"{{ {plan.EXT_ADDR} . {srv1} . 8080 timeout 60s }}"
+    base = ["ip", "netns", "exec", gw, "nft"]
+    set_ref = [plan.NFT_FAMILY, plan.NFT_TABLE, plan.NFT_GRANT_SET]
+    subprocess.run([*base, "add", "element", *set_ref, element], check=True)
+    try:
+        assert _tcp_from_netns(plan.EXT_NETNS, srv1, 8080), "a grant did not open the port"
+        assert not _tcp_from_netns(plan.EXT_NETNS, srv1, 22), "the grant opened another port"
+    finally:
+        subprocess.run([*base, "flush", "set", *set_ref], check=True)
+    assert not _tcp_from_netns(plan.EXT_NETNS, srv1, 8080), "the port stayed open"
+
+
+def test_srv1_has_no_default_route_but_reaches_ext_via_gw(lab):
+    routes = subprocess.run(["ip", "-n", plan.host("srv1").netns, "route"],
+                            capture_output=True, text=True, check=True).stdout
+    assert "default" not in routes
+    assert f"{plan.EXT_NET} via {plan.GW_MGMT_ADDR}" in routes
+
+
+def test_sftp_and_restic_on_backup(lab, tmp_path):
+    src = tmp_path / "payload.txt"
+    src.write_text(f"sop-lab sftp {uuid.uuid4().hex}\n")
+    back = tmp_path / "back.txt"
+    batch = (
+        f"put {src} /srv/restic/payload.txt\n"
+        f"get /srv/restic/payload.txt {back}\nls /srv/restic\n"
+    )
+    cp = subprocess.run(["sftp", "-F", lab.ssh_config, "-b", "-", "backup"], input=batch,
+                        capture_output=True, text=True, timeout=30, check=False)
+    assert cp.returncode == 0, cp.stderr
+    assert back.read_text() == src.read_text()
+    assert lab.ssh("srv1", "test -e /srv/restic/payload.txt", check=False).returncode == 1
+    env = dict(os.environ, RESTIC_PASSWORD="sop-lab-test", RESTIC_CACHE_DIR=str(tmp_path))
+    repo = ["-r", "sftp:backup:/srv/restic/lab-smoke",
+            "-o", f"sftp.command=ssh -F {lab.ssh_config} backup -s sftp"]
+    for args in (["init"], ["backup", "--host", "controller", str(src)]):
+        cp = subprocess.run(["restic", *repo, *args], capture_output=True, text=True,
+                            env=env, timeout=60, check=False)
+        assert cp.returncode == 0, cp.stderr
+    snaps = subprocess.run(["restic", *repo, "snapshots", "--json"], capture_output=True,
+                           text=True, env=env, timeout=60, check=True).stdout
+    assert len(json.loads(snaps)) == 1
+    assert lab.ssh("backup", "test -f /srv/restic/lab-smoke/config").returncode == 0
+
+
+def test_loop_disks_exist_and_hold_their_pattern(lab):
+    assert len(lab.state.disks) == plan.DISK_COUNT
+    assert lab.state.wipe_disks == [d["device"] for d in lab.state.disks]
+    system_disks = {line.split()[0] for line in Path("/proc/mounts").read_text().splitlines()}
+    for i, disk in enumerate(lab.state.disks):
+        dev = disk["device"]
+        assert dev not in system_disks
+        assert dev in lab_disks.lab_loop_devices()
+        size = int(subprocess.run(["blockdev", "--getsize64", dev], capture_output=True,
+                                  text=True, check=True).stdout)
+        assert size == plan.DISK_SIZE
+        block = lab_disks.pattern_block(i)
+        with open(dev, "rb") as f:
+            head = f.read(64 * 1024)
+            f.seek(size - 64 * 1024)
+            tail = f.read(64 * 1024)
+        assert head == block * (len(head) // len(block))
+        assert tail == block * (len(tail) // len(block))
+        # srv2 sees the same device, and no other disk of the machine.
+        out = lab.ssh("srv2", f"test -b {dev} && head -c 512 {dev} | md5sum").stdout.split()[0]
+        assert out == hashlib.md5(block).hexdigest()
+    listing = lab.ssh("srv2", "ls /dev").stdout.split()
+    assert not [d for d in listing if d.startswith(("vd", "sd", "nvme", "xvd"))]
+    results = lab.ansible("srv2", "ansible.builtin.debug", "var=wipe_disks")
+    assert results["srv2"]["wipe_disks"] == lab.state.wipe_disks
+
+
+def test_rtr1_runs_frr_reachable_over_ssh(lab):
+    conf = lab.ssh("rtr1", "vtysh -c 'show running-config'").stdout
+    assert "hostname rtr1" in conf
+    assert f"ip route {plan.EXT_NET} {plan.GW_TRANSIT_ADDR}" in conf
+    static = lab.ssh("rtr1", "show ip route static", user=plan.NETADMIN_USER).stdout
+    assert plan.EXT_NET in static
+    kernel = subprocess.run(["ip", "-n", plan.host("rtr1").netns, "route", "show", plan.EXT_NET],
+                            capture_output=True, text=True, check=True).stdout
+    assert "proto static" in kernel or "proto zebra" in kernel
+    links = subprocess.run(["ip", "-n", plan.host("rtr1").netns, "-o", "link", "show",
+                            "type", "veth"], capture_output=True, text=True, check=True).stdout
+    assert len(links.splitlines()) >= 2
+
+
+def test_srv2_is_an_older_debian_with_an_upgrade_pending(lab):
+    assert lab.ssh("srv2", "python3 -c 'import apt'").returncode == 0
+    sim = lab.ssh("srv2", "apt-get -s -o Debug::NoLocking=1 dist-upgrade").stdout
+    pending = [line for line in sim.splitlines() if line.startswith("Inst ")]
+    assert pending, "srv2 has nothing to upgrade"
+    assert lab.ssh("srv2", "test ! -e /work").returncode == 0, "srv2 is not its own root"
+
+
+def test_service_catalog_points_at_real_services(lab):
+    catalog = yaml.safe_load(lab.services.read_text())
+    services = catalog["services"]
+    assert 3 <= len(services) <= 4
+    assert {s["criticality"] for s in services} == {"critical", "normal"}
+    for s in services:
+        assert {"name", "title", "opd", "criticality", "hosts"} <= set(s)
+        for h in s["hosts"]:
+            assert h in lab.state.hosts
+            if "port" in s:
+                assert _tcp(lab.address(h), s["port"]), f"{s['name']} on {h}:{s['port']}"
+
+
+def test_testinfra_against_srv1(lab):
+    testinfra = pytest.importorskip("testinfra")
+    host = testinfra.get_host("ssh://srv1", ssh_config=lab.ssh_config)
+    assert host.check_output("hostname") == "srv1"
+    assert host.file("/etc/hostname").content_string.strip() == "srv1"
+    for port in (22, plan.MARIADB_PORT, plan.POSTGRES_PORT, 8080):
+        assert host.socket(f"tcp://0.0.0.0:{port}").is_listening, port
+    assert host.file("/root/.bashrc").content_string == "# sop-lab\n"
+
+
+def test_down_leaves_nothing_then_up_again(lab):
+    from sop_runner.lab import down, status, up
+
+    t0 = time.monotonic()
+    down()
+    down_s = time.monotonic() - t0
+    try:
+        left = status()
+        assert left["netns"] == [] and not subprocess.run(
+            ["ip", "netns", "list"], capture_output=True, text=True, check=True
+        ).stdout.count(plan.NETNS_PREFIX)
+        assert left["processes"] == 0
+        assert left["mounts"] == []
+        assert "sop-lab" not in Path("/proc/self/mountinfo").read_text()
+        assert left["loop_devices"] == []
+        assert str(plan.DISK_DIR) not in subprocess.run(
+            ["losetup", "-a"], capture_output=True, text=True, check=True).stdout
+        ps = subprocess.run(["ps", "-eo", "stat=,args="], capture_output=True, text=True,
+                            check=True).stdout
+        live = [line for line in ps.splitlines()
+                if not line.startswith("Z") and ("/sop-lab/" in line or "sop-lab_sshd" in line)]
+        assert live == []
+        assert not plan.STATE_FILE.exists()
+        assert down_s <= 2.0, f"down took {down_s:.2f} s"
+    finally:
+        state = up()
+        lab.refresh()
+    assert state.up_seconds <= 10.0

@@ -1,0 +1,79 @@
+"""Bad input: one clear line naming what and what is allowed, exit 2, nothing written."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from sop_runner.store.models import AuditEntry, Request
+
+
+def _counts(env) -> tuple[int, int]:
+    with env.ctx().session() as session:
+        return (session.scalar(select(func.count()).select_from(AuditEntry)) or 0,
+                session.scalar(select(func.count()).select_from(Request)) or 0)
+
+
+def _assert_clean_refusal(result, *words: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+REQ = ["request", "6.1", "--target", "ctl1", "--param", "cleanup_path=/tmp/x",
+       "--param", "max_age_days=3", "--reason", "uji"]
+
+
+@pytest.mark.parametrize(
+    ("args", "operator", "words"),
+    [
+        (["show", "9.9"], None, ("9.9", "known: 1.1")),
+        (["request", "9.9", "--target", "ctl1", "--reason", "x"], "budi", ("9.9",)),
+        (["request", "6.1", "--target", "nohost", "--reason", "x", "--param", "cleanup_path=/x",
+          "--param", "max_age_days=1"], "budi", ("nohost", "known hosts: ctl1, ctl2")),
+        (REQ[:-4] + ["--param", "oops", "--reason", "x"], "budi", ("oops", "KEY=VALUE")),
+        (REQ[:2] + ["--target", "ctl1", "--reason", "x"], "budi",
+         ("cleanup_path", "max_age_days")),
+        (REQ, "nobody", ("'nobody'", "known operators")),
+        (REQ, None, ("operator", "--as")),
+        (["show", "6.1", "--lang", "fr"], None, ("--lang", "'id'", "'en'")),
+        (["approve", "1", "--expires", "soon"], "sari", ("--expires", "30m")),
+    ],
+)
+def test_bad_input_is_refused_cleanly(sop_env, args, operator, words):
+    before = _counts(sop_env)
+    _assert_clean_refusal(sop_env.sop(*args, operator=operator), *words)
+    assert _counts(sop_env) == before
+
+
+def test_unknown_step_in_confirmation_is_refused(sop_env):
+    assert sop_env.sop(*REQ, operator="budi").returncode == 0
+    before = _counts(sop_env)
+    _assert_clean_refusal(sop_env.sop("run", "1", "--confirm", "99=x", operator="budi"),
+                          "step 99", "steps 1–6")
+    _assert_clean_refusal(sop_env.sop("run", "1", "--confirm", "2", operator="budi"),
+                          "STEP=NOTE")
+    assert _counts(sop_env) == before
+
+
+def test_missing_key_is_refused(sop_env):
+    assert sop_env.sop(*REQ, operator="budi").returncode == 0
+    (sop_env.root / "keys" / "sari.ed25519").unlink()
+    before = _counts(sop_env)
+    _assert_clean_refusal(sop_env.sop("approve", "1", operator="sari"), "sari", "keys init")
+    assert _counts(sop_env) == before
+
+
+def test_unreachable_database_is_refused(sop_env, monkeypatch):
+    monkeypatch.setenv("SOP_DB_URL", "postgresql://sop:secret@127.0.0.1:1/sop")
+    result = sop_env.sop(*REQ, operator="budi")
+    _assert_clean_refusal(result, "127.0.0.1:1", "SOP_DB_URL")
+    assert "secret" not in result.stderr
+
+
+def test_malformed_operators_file_is_refused(sop_env):
+    (sop_env.root / "operators.yml").write_text("operators:\n  - name: x\n    roles: [raja]\n")
+    _assert_clean_refusal(sop_env.sop(*REQ, operator="x"), "roles", "petugas")

@@ -1,0 +1,25 @@
+"""Services and impact decide which gates a request needs."""
+
+from __future__ import annotations
+
+from sop_runner import gates, impact
+
+
+def test_critical_service_adds_pimpinan_gate_and_circular(sop_env):
+    ctx = sop_env.ctx()
+    procedure = ctx.catalog.get("6.1")
+    hit = impact.analyse(procedure, ctx.inventory, ["ctl2"])
+    assert [s.name for s in hit.services] == ["simpeg"]
+    assert hit.circular_required
+    roles = {(g.step_number, g.role) for g in gates.requirements(procedure, hit) if g.required}
+    assert (5, "pimpinan") in roles and (5, "penanggung_jawab") in roles
+
+
+def test_normal_service_needs_no_circular(sop_env):
+    ctx = sop_env.ctx()
+    procedure = ctx.catalog.get("6.1")
+    hit = impact.analyse(procedure, ctx.inventory, ["ctl1"])
+    assert [s.name for s in hit.services] == ["portal"]
+    assert not hit.circular_required
+    assert [g.role for g in gates.requirements(procedure, hit)] == ["penanggung_jawab"]
+    assert hit.outage_max_seconds > 0

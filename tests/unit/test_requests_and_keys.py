@@ -1,0 +1,54 @@
+"""Requests fix their parameters by hash; keys stay private."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from sop_runner import keys
+from sop_runner.errors import SopError
+from sop_runner.requests import create_request, parse_params, request_hash
+
+
+def test_params_are_parsed_as_scalars_and_lists():
+    assert parse_params(["a=1", "b=/srv/data", "c=[x, y]", "d=true", "e="]) == {
+        "a": 1, "b": "/srv/data", "c": ["x", "y"], "d": True, "e": ""}
+
+
+@pytest.mark.parametrize(
+    ("pair", "words"),
+    [("novalue", "KEY=VALUE"), ("Bad-Key=1", "KEY=VALUE"), ("sop_request=3", "reserved"),
+     ("x={a: 1}", "scalar"), ("x=[[1]]", "scalar")],
+)
+def test_malformed_params_are_refused(pair, words):
+    with pytest.raises(SopError, match=words):
+        parse_params([pair])
+
+
+def test_request_hash_changes_with_any_field(sop_env):
+    with sop_env.ctx().session() as session:
+        req = create_request(session, "6.1", ["ctl1"], {"a": 1}, "why", "budi")
+        first = request_hash(req)
+        req.params = {"a": 2}
+        assert request_hash(req) != first
+        req.params = {"a": 1}
+        assert request_hash(req) == first
+        req.targets = ["ctl1", "ctl2"]
+        assert request_hash(req) != first
+
+
+def test_private_key_is_created_0600_and_not_replaced(tmp_path):
+    public = keys.init_key(tmp_path / "k", "budi")
+    path = keys.key_path(tmp_path / "k", "budi")
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert len(public) == 44
+    with pytest.raises(SopError, match="exists already"):
+        keys.init_key(tmp_path / "k", "budi")
+
+
+def test_key_readable_by_others_is_refused(tmp_path):
+    keys.init_key(tmp_path, "budi")
+    os.chmod(keys.key_path(tmp_path, "budi"), 0o644)
+    with pytest.raises(SopError, match="readable by others"):
+        keys.sign(tmp_path, "budi", "x")
