@@ -210,26 +210,20 @@ def status(request_id: int, lang: Lang = None) -> None:
             f"{', '.join(req.targets)} · {req.status}"
         )
         out.print(f"hash {request_hash(req)}")
-        table = Table("step", "role", "required", "state", "approvals")
         for state in states:
             info = gates.describe(state, language)
             verdict = "rejected" if info["rejected"] else "ok" if info["satisfied"] else "pending"
-            signed = (
-                "; ".join(
-                    f"{a['signer']} {a['decision']} "
-                    + ("valid" if a["valid"] else "INVALID: " + ", ".join(a["problems"]))
-                    for a in info["approvals"]
+            required = "required" if info["required"] else f"not required ({info['why']})"
+            out.print(
+                f"gate step {info['step']} · {info['role']} · {required} · {verdict}", markup=False
+            )
+            for a in info["approvals"]:
+                validity = "valid" if a["valid"] else "INVALID: " + "; ".join(a["problems"])
+                out.print(
+                    f"  approval {a['id']} by {a['signer']}: {a['decision']}, "
+                    f"until {a['expires_at']} — {validity}",
+                    markup=False,
                 )
-                or "—"
-            )
-            table.add_row(
-                str(info["step"]),
-                info["role"],
-                "yes" if info["required"] else f"no ({info['why']})",
-                verdict,
-                signed,
-            )
-        out.print(table)
 
 
 @app.command("impact")
@@ -360,8 +354,18 @@ def lab(action: Annotated[str, typer.Argument(help="up | down | status")]) -> No
     raise typer.Exit(subprocess.call([sys.executable, "-m", "sop_runner.lab", action]))
 
 
+def _add_feature_commands() -> None:
+    from sop_runner.procedures import modules
+
+    for module in modules():
+        feature_cli = getattr(module, "cli", None)
+        if isinstance(feature_cli, typer.Typer):
+            app.add_typer(feature_cli, name=module.cli_name)
+
+
 def main() -> None:
     """Run the command; turn our errors into one line and an exit code."""
+    _add_feature_commands()
     try:
         # Without standalone mode click hands back typer.Exit codes instead of exiting.
         code = app(standalone_mode=False)

@@ -309,5 +309,3 @@ def _run_automated(
         _fail_run(ctx, run, operator, "failed", why)
         raise StepFailed(why)
     return _finish_step(ctx, run, step, started, "done", operator, "", data, ident)
-
-

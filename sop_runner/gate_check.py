@@ -7,11 +7,18 @@ from typing import Any
 from sop_runner import audit, gates, impact
 from sop_runner.context import Context
 from sop_runner.errors import GateRefused, SopError
-from sop_runner.requests import get_request
+from sop_runner.requests import get_request, parse_value
 
 
-def _same(a: Any, b: Any) -> bool:
-    return audit.canonical(a) == audit.canonical(b)
+def _same(play_value: Any, request_value: Any) -> bool:
+    # `-e key=30` hands the play the string "30"; read it the way `sop request`
+    # read the request's "30", so both sides compare as the same value.
+    if isinstance(play_value, str):
+        try:
+            play_value = parse_value(play_value)
+        except SopError:
+            return False
+    return audit.canonical(play_value) == audit.canonical(request_value)
 
 
 def check_play(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import yaml
@@ -34,17 +34,28 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
         if key.startswith("sop_"):
             raise SopError(f"--param: {key!r}: names starting with 'sop_' are reserved")
         try:
-            value = yaml.safe_load(raw) if raw else ""
-        except yaml.YAMLError:
-            raise SopError(f"--param: {key}: value {raw!r} is not a scalar or [list]") from None
-        if isinstance(value, dict) or (
-            isinstance(value, list) and any(isinstance(v, dict | list) for v in value)
-        ):
-            raise SopError(f"--param: {key}: a scalar or a flat [list] is allowed")
-        if isinstance(value, datetime):
-            value = value.isoformat()
-        params[key] = value
+            params[key] = parse_value(raw)
+        except SopError as error:
+            raise SopError(f"--param: {key}: {error}") from None
     return params
+
+
+def parse_value(raw: str) -> Any:
+    """Given a parameter's text, return its value (YAML scalar or flat list).
+
+    Raise SopError if it is a mapping, a nested list or not YAML.
+    """
+    try:
+        value = yaml.safe_load(raw) if raw else ""
+    except yaml.YAMLError:
+        raise SopError(f"value {raw!r} is not a scalar or [list]") from None
+    if isinstance(value, dict) or (
+        isinstance(value, list) and any(isinstance(v, dict | list) for v in value)
+    ):
+        raise SopError(f"value {raw!r}: a scalar or a flat [list] is allowed")
+    if isinstance(value, datetime | date):
+        value = value.isoformat()
+    return value
 
 
 def request_hash(request: Request) -> str:

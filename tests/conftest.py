@@ -8,7 +8,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,9 +45,23 @@ class PostgresServer:
         self.counter += 1
         name = f"sop_test_{os.getpid()}_{self.counter}"
         subprocess.run(
-            ["runuser", "-u", "postgres", "--", str(PG_BIN / "psql"), "-h", str(self.socket_dir),
-             "-p", str(self.port), "-d", "postgres", "-qc", f"CREATE DATABASE {name}"],
-            check=True, capture_output=True,
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                str(PG_BIN / "psql"),
+                "-h",
+                str(self.socket_dir),
+                "-p",
+                str(self.port),
+                "-d",
+                "postgres",
+                "-qc",
+                f"CREATE DATABASE {name}",
+            ],
+            check=True,
+            capture_output=True,
         )
         return f"postgresql://postgres@/{name}?host={self.socket_dir}&port={self.port}"
 
@@ -66,18 +79,34 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgr
     shutil.chown(sockets, "postgres")
     port = _free_port()
     as_pg = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*as_pg, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U",
-                    "postgres"], check=True, capture_output=True)
     subprocess.run(
-        [*as_pg, str(PG_BIN / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"), "-o",
-         f"-k {sockets} -p {port} -c listen_addresses='' -c fsync=off", "start"],
-        check=True, capture_output=True,
+        [*as_pg, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *as_pg,
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(data),
+            "-w",
+            "-l",
+            str(base / "log"),
+            "-o",
+            f"-k {sockets} -p {port} -c listen_addresses='' -c fsync=off",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
     )
     try:
         yield PostgresServer(port, sockets)
     finally:
-        subprocess.run([*as_pg, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                        "stop"], capture_output=True)
+        subprocess.run(
+            [*as_pg, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -112,7 +141,11 @@ class SopEnv:
             env["SOP_OPERATOR"] = operator
         return subprocess.run(
             [sys.executable, "-m", "sop_runner.cli", *args],
-            capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=300,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO_ROOT,
+            timeout=300,
         )
 
 
@@ -120,8 +153,11 @@ def write_operators(path: Path, key_dir: Path) -> None:
     lines = ["operators:"]
     for name, roles in OPERATORS.items():
         public = keys.init_key(key_dir, name, force=True)
-        lines += [f"  - name: {name}", f"    roles: [{', '.join(roles)}]",
-                  f"    public_key: {public}"]
+        lines += [
+            f"  - name: {name}",
+            f"    roles: [{', '.join(roles)}]",
+            f"    public_key: {public}",
+        ]
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -134,9 +170,11 @@ def sop_env(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Sop
     (inventory / "hosts.yml").write_text(
         "all:\n  children:\n    servers:\n      hosts:\n"
         "        ctl1: {ansible_connection: local, ansible_python_interpreter: "
-        + sys.executable + "}\n"
+        + sys.executable
+        + "}\n"
         "        ctl2: {ansible_connection: local, ansible_python_interpreter: "
-        + sys.executable + "}\n"
+        + sys.executable
+        + "}\n"
     )
     (inventory / "services.yml").write_text(
         "services:\n"

@@ -50,6 +50,10 @@ def engine_for(url: str) -> Engine:
             event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         else:
             engine = create_engine(url, connect_args={"connect_timeout": 5}, pool_pre_ping=True)
+        # Feature modules define their own tables on Base: import them first.
+        from sop_runner.procedures import modules
+
+        modules()
         Base.metadata.create_all(engine)
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -36,24 +37,36 @@ class Lab:
         """Given a host name, return its management address."""
         return str(self.state.hosts[host]["address"])
 
-    def ssh(self, host: str, command: str, *, user: str = "root",
-            check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    def ssh(
+        self,
+        host: str,
+        command: str,
+        *,
+        user: str = "root",
+        check: bool = True,
+        timeout: float = 30,
+    ) -> subprocess.CompletedProcess[str]:
         """Given a host and a remote command, return the finished `ssh` run."""
         return subprocess.run(
             ["ssh", "-F", self.ssh_config, "-o", "BatchMode=yes", f"{user}@{host}", command],
-            capture_output=True, text=True, check=check, timeout=timeout,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=timeout,
         )
 
     def ansible_env(self) -> dict[str, str]:
         """Given the environment, return it with the lab's Ansible settings added."""
         env = dict(os.environ)
-        env.update({
-            "ANSIBLE_HOST_KEY_CHECKING": "False",
-            "ANSIBLE_DEPRECATION_WARNINGS": "False",
-            "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
-            "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.minimal",
-            "ANSIBLE_NOCOLOR": "1",
-        })
+        env.update(
+            {
+                "ANSIBLE_HOST_KEY_CHECKING": "False",
+                "ANSIBLE_DEPRECATION_WARNINGS": "False",
+                "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
+                "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.minimal",
+                "ANSIBLE_NOCOLOR": "1",
+            }
+        )
         return env
 
     def ansible(self, pattern: str, module: str, args: str = "") -> dict[str, Any]:
@@ -68,8 +81,9 @@ class Lab:
             env = self.ansible_env()
             env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.builtin.tree"
             env["ANSIBLE_CALLBACK_TREE_DIR"] = tree
-            cp = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env,
-                                timeout=120, check=False)
+            cp = subprocess.run(
+                cmd, capture_output=True, text=True, cwd=REPO, env=env, timeout=120, check=False
+            )
             results = {p.name: json.loads(p.read_text()) for p in Path(tree).iterdir()}
         if not results:
             raise AssertionError(
@@ -94,8 +108,12 @@ def lab() -> Iterator[Lab]:
         pytest.skip("the lab needs root (network namespaces, mounts, loop devices)")
     from sop_runner.lab import down, up
 
-    try:
-        state = up()
-        yield Lab(state=state)
-    finally:
-        down()
+    # One lab per machine: test sessions running side by side (developers, CI)
+    # would tear each other's lab down, so they take turns on this lock.
+    with open("/run/sop-lab-session.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            state = up()
+            yield Lab(state=state)
+        finally:
+            down()

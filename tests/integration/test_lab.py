@@ -29,8 +29,12 @@ def _tcp_from_netns(netns: str, address: str, port: int, timeout: float = 1.0) -
         f"s=socket.socket(); s.settimeout({timeout})\n"
         f"sys.exit(0 if s.connect_ex(('{address}', {port})) == 0 else 1)\n"
     )
-    cp = subprocess.run(["ip", "netns", "exec", netns, "python3", "-c", code],
-                        capture_output=True, timeout=timeout + 10, check=False)
+    cp = subprocess.run(
+        ["ip", "netns", "exec", netns, "python3", "-c", code],
+        capture_output=True,
+        timeout=timeout + 10,
+        check=False,
+    )
     return cp.returncode == 0
 
 
@@ -71,11 +75,26 @@ def test_a_file_written_on_srv1_is_absent_on_backup_and_controller(lab):
 def test_mariadb_answers_on_srv1_over_tcp(lab):
     env = dict(os.environ, MYSQL_PWD=plan.DB_PASSWORD_FILE.read_text().strip())
     cp = subprocess.run(
-        ["mysql", "--no-defaults", "-h", lab.address("srv1"), "-P", str(plan.MARIADB_PORT),
-         "-u", plan.DB_USER, "--batch", "--skip-column-names", plan.DB_NAME,
-         "-e", "SELECT @@hostname, (SELECT COUNT(*) FROM pegawai),"
-               " (SELECT COUNT(*) FROM layanan_log)"],
-        capture_output=True, text=True, env=env, timeout=30, check=False,
+        [
+            "mysql",
+            "--no-defaults",
+            "-h",
+            lab.address("srv1"),
+            "-P",
+            str(plan.MARIADB_PORT),
+            "-u",
+            plan.DB_USER,
+            "--batch",
+            "--skip-column-names",
+            plan.DB_NAME,
+            "-e",
+            "SELECT @@hostname, (SELECT COUNT(*) FROM pegawai), (SELECT COUNT(*) FROM layanan_log)",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
     )
     assert cp.returncode == 0, cp.stderr
     hostname, pegawai, logs = cp.stdout.split()
@@ -86,8 +105,11 @@ def test_mariadb_answers_on_srv1_over_tcp(lab):
 def test_postgresql_answers_on_srv1_over_tcp(lab):
     psycopg = pytest.importorskip("psycopg")
     with psycopg.connect(
-        host=lab.address("srv1"), port=plan.POSTGRES_PORT, user=plan.DB_USER,
-        password=plan.DB_PASSWORD_FILE.read_text().strip(), dbname=plan.DB_NAME,
+        host=lab.address("srv1"),
+        port=plan.POSTGRES_PORT,
+        user=plan.DB_USER,
+        password=plan.DB_PASSWORD_FILE.read_text().strip(),
+        dbname=plan.DB_NAME,
         connect_timeout=5,
     ) as conn:
         row = conn.execute(
@@ -109,9 +131,22 @@ def test_gw_drops_ext_to_srv1_unless_granted(lab):
     assert _tcp(srv1, 8080), "the web service on srv1 must answer from the controller"
     assert not _tcp_from_netns(plan.EXT_NETNS, srv1, 8080), "gw let ext in without a grant"
     listing = subprocess.run(
-        ["ip", "netns", "exec", gw, "nft", "-j", "list", "set",
-         plan.NFT_FAMILY, plan.NFT_TABLE, plan.NFT_GRANT_SET],
-        capture_output=True, text=True, check=True,
+        [
+            "ip",
+            "netns",
+            "exec",
+            gw,
+            "nft",
+            "-j",
+            "list",
+            "set",
+            plan.NFT_FAMILY,
+            plan.NFT_TABLE,
+            plan.NFT_GRANT_SET,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     the_set = next(i["set"] for i in json.loads(listing)["nftables"] if "set" in i)
     assert the_set["type"] == ["ipv4_addr", "ipv4_addr", "inet_service"]
@@ -129,8 +164,9 @@ def test_gw_drops_ext_to_srv1_unless_granted(lab):
 
 
 def test_srv1_has_no_default_route_but_reaches_ext_via_gw(lab):
-    routes = subprocess.run(["ip", "-n", plan.host("srv1").netns, "route"],
-                            capture_output=True, text=True, check=True).stdout
+    routes = subprocess.run(
+        ["ip", "-n", plan.host("srv1").netns, "route"], capture_output=True, text=True, check=True
+    ).stdout
     assert "default" not in routes
     assert f"{plan.EXT_NET} via {plan.GW_MGMT_ADDR}" in routes
 
@@ -140,23 +176,44 @@ def test_sftp_and_restic_on_backup(lab, tmp_path):
     src.write_text(f"sop-lab sftp {uuid.uuid4().hex}\n")
     back = tmp_path / "back.txt"
     batch = (
-        f"put {src} /srv/restic/payload.txt\n"
-        f"get /srv/restic/payload.txt {back}\nls /srv/restic\n"
+        f"put {src} /srv/restic/payload.txt\nget /srv/restic/payload.txt {back}\nls /srv/restic\n"
     )
-    cp = subprocess.run(["sftp", "-F", lab.ssh_config, "-b", "-", "backup"], input=batch,
-                        capture_output=True, text=True, timeout=30, check=False)
+    cp = subprocess.run(
+        ["sftp", "-F", lab.ssh_config, "-b", "-", "backup"],
+        input=batch,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert cp.returncode == 0, cp.stderr
     assert back.read_text() == src.read_text()
     assert lab.ssh("srv1", "test -e /srv/restic/payload.txt", check=False).returncode == 1
     env = dict(os.environ, RESTIC_PASSWORD="sop-lab-test", RESTIC_CACHE_DIR=str(tmp_path))
-    repo = ["-r", "sftp:backup:/srv/restic/lab-smoke",
-            "-o", f"sftp.command=ssh -F {lab.ssh_config} backup -s sftp"]
+    repo = [
+        "-r",
+        "sftp:backup:/srv/restic/lab-smoke",
+        "-o",
+        f"sftp.command=ssh -F {lab.ssh_config} backup -s sftp",
+    ]
     for args in (["init"], ["backup", "--host", "controller", str(src)]):
-        cp = subprocess.run(["restic", *repo, *args], capture_output=True, text=True,
-                            env=env, timeout=60, check=False)
+        cp = subprocess.run(
+            ["restic", *repo, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
         assert cp.returncode == 0, cp.stderr
-    snaps = subprocess.run(["restic", *repo, "snapshots", "--json"], capture_output=True,
-                           text=True, env=env, timeout=60, check=True).stdout
+    snaps = subprocess.run(
+        ["restic", *repo, "snapshots", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    ).stdout
     assert len(json.loads(snaps)) == 1
     assert lab.ssh("backup", "test -f /srv/restic/lab-smoke/config").returncode == 0
 
@@ -169,8 +226,11 @@ def test_loop_disks_exist_and_hold_their_pattern(lab):
         dev = disk["device"]
         assert dev not in system_disks
         assert dev in lab_disks.lab_loop_devices()
-        size = int(subprocess.run(["blockdev", "--getsize64", dev], capture_output=True,
-                                  text=True, check=True).stdout)
+        size = int(
+            subprocess.run(
+                ["blockdev", "--getsize64", dev], capture_output=True, text=True, check=True
+            ).stdout
+        )
         assert size == plan.DISK_SIZE
         block = lab_disks.pattern_block(i)
         with open(dev, "rb") as f:
@@ -194,11 +254,19 @@ def test_rtr1_runs_frr_reachable_over_ssh(lab):
     assert f"ip route {plan.EXT_NET} {plan.GW_TRANSIT_ADDR}" in conf
     static = lab.ssh("rtr1", "show ip route static", user=plan.NETADMIN_USER).stdout
     assert plan.EXT_NET in static
-    kernel = subprocess.run(["ip", "-n", plan.host("rtr1").netns, "route", "show", plan.EXT_NET],
-                            capture_output=True, text=True, check=True).stdout
+    kernel = subprocess.run(
+        ["ip", "-n", plan.host("rtr1").netns, "route", "show", plan.EXT_NET],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "proto static" in kernel or "proto zebra" in kernel
-    links = subprocess.run(["ip", "-n", plan.host("rtr1").netns, "-o", "link", "show",
-                            "type", "veth"], capture_output=True, text=True, check=True).stdout
+    links = subprocess.run(
+        ["ip", "-n", plan.host("rtr1").netns, "-o", "link", "show", "type", "veth"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert len(links.splitlines()) >= 2
 
 
@@ -248,12 +316,20 @@ def test_down_leaves_nothing_then_up_again(lab):
         assert left["mounts"] == []
         assert "sop-lab" not in Path("/proc/self/mountinfo").read_text()
         assert left["loop_devices"] == []
-        assert str(plan.DISK_DIR) not in subprocess.run(
-            ["losetup", "-a"], capture_output=True, text=True, check=True).stdout
-        ps = subprocess.run(["ps", "-eo", "stat=,args="], capture_output=True, text=True,
-                            check=True).stdout
-        live = [line for line in ps.splitlines()
-                if not line.startswith("Z") and ("/sop-lab/" in line or "sop-lab_sshd" in line)]
+        assert (
+            str(plan.DISK_DIR)
+            not in subprocess.run(
+                ["losetup", "-a"], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        ps = subprocess.run(
+            ["ps", "-eo", "stat=,args="], capture_output=True, text=True, check=True
+        ).stdout
+        live = [
+            line
+            for line in ps.splitlines()
+            if not line.startswith("Z") and ("/sop-lab/" in line or "sop-lab_sshd" in line)
+        ]
         assert live == []
         assert not plan.STATE_FILE.exists()
         assert down_s <= 2.0, f"down took {down_s:.2f} s"

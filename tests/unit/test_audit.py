@@ -26,8 +26,9 @@ def test_intact_chain_verifies(sop_env):
 
 def test_edited_entry_is_located(sop_env):
     _fill(sop_env)
-    _exec(sop_env, "UPDATE audit_entries SET content = REPLACE(content, 'budi', 'sari') "
-          "WHERE seq = 4")
+    _exec(
+        sop_env, "UPDATE audit_entries SET content = REPLACE(content, 'budi', 'sari') WHERE seq = 4"
+    )
     _, finding = audit.verify(sop_env.ctx().engine)
     assert finding is not None and (finding.seq, finding.kind) == (4, "edited")
 
@@ -36,10 +37,13 @@ def test_edited_entry_with_recomputed_hash_is_located(sop_env):
     _fill(sop_env)
     with sop_env.ctx().engine.begin() as conn:
         prev, content = conn.execute(
-            text("SELECT prev_hash, content FROM audit_entries WHERE seq = 6")).one()
+            text("SELECT prev_hash, content FROM audit_entries WHERE seq = 6")
+        ).one()
         forged = content.replace("budi", "sari")
-        conn.execute(text("UPDATE audit_entries SET content=:c, entry_hash=:h WHERE seq=6"),
-                     {"c": forged, "h": audit.link_hash(prev, forged)})
+        conn.execute(
+            text("UPDATE audit_entries SET content=:c, entry_hash=:h WHERE seq=6"),
+            {"c": forged, "h": audit.link_hash(prev, forged)},
+        )
     _, finding = audit.verify(sop_env.ctx().engine)
     assert finding is not None and (finding.seq, finding.kind) == (6, "edited")
 
@@ -62,16 +66,24 @@ def test_inserted_entry_is_located(sop_env):
     _fill(sop_env)
     # Make room after entry 3 and slip in a well-formed entry linked to entry 3.
     with sop_env.ctx().engine.begin() as conn:
-        rows = conn.execute(text("SELECT seq FROM audit_entries WHERE seq > 3 "
-                                 "ORDER BY seq DESC")).scalars().all()
+        rows = (
+            conn.execute(text("SELECT seq FROM audit_entries WHERE seq > 3 ORDER BY seq DESC"))
+            .scalars()
+            .all()
+        )
         for seq in rows:
-            conn.execute(text("UPDATE audit_entries SET seq = :n WHERE seq = :o"),
-                         {"n": seq + 1, "o": seq})
+            conn.execute(
+                text("UPDATE audit_entries SET seq = :n WHERE seq = :o"), {"n": seq + 1, "o": seq}
+            )
         prev = conn.execute(text("SELECT entry_hash FROM audit_entries WHERE seq = 3")).scalar()
         content = audit.canonical({"actor": "mallory", "action": "approval.approve"})
-        conn.execute(text("INSERT INTO audit_entries (seq, content, prev_hash, entry_hash) "
-                          "VALUES (4, :c, :p, :h)"),
-                     {"c": content, "p": prev, "h": audit.link_hash(prev, content)})
+        conn.execute(
+            text(
+                "INSERT INTO audit_entries (seq, content, prev_hash, entry_hash) "
+                "VALUES (4, :c, :p, :h)"
+            ),
+            {"c": content, "p": prev, "h": audit.link_hash(prev, content)},
+        )
     _, finding = audit.verify(sop_env.ctx().engine)
     assert finding is not None and (finding.seq, finding.kind) == (4, "inserted")
 
@@ -89,8 +101,12 @@ def test_swapped_entries_are_located(sop_env):
 def test_audit_verify_command_exits_nonzero_and_names_entry(sop_env):
     _fill(sop_env)
     assert sop_env.sop("audit", "verify").returncode == 0
-    _exec(sop_env, "UPDATE audit_entries SET content = REPLACE(content, :a, :b) WHERE seq = 3",
-          a='"i":2', b='"i":9')
+    _exec(
+        sop_env,
+        "UPDATE audit_entries SET content = REPLACE(content, :a, :b) WHERE seq = 3",
+        a='"i":2',
+        b='"i":9',
+    )
     result = sop_env.sop("audit", "verify")
     assert result.returncode == 1
     assert "entry 3" in result.stdout and "edited" in result.stdout

@@ -10,8 +10,10 @@ from sop_runner.store.models import AuditEntry, Request
 
 def _counts(env) -> tuple[int, int]:
     with env.ctx().session() as session:
-        return (session.scalar(select(func.count()).select_from(AuditEntry)) or 0,
-                session.scalar(select(func.count()).select_from(Request)) or 0)
+        return (
+            session.scalar(select(func.count()).select_from(AuditEntry)) or 0,
+            session.scalar(select(func.count()).select_from(Request)) or 0,
+        )
 
 
 def _assert_clean_refusal(result, *words: str) -> None:
@@ -23,8 +25,18 @@ def _assert_clean_refusal(result, *words: str) -> None:
         assert word in lines[0]
 
 
-REQ = ["request", "6.1", "--target", "ctl1", "--param", "cleanup_path=/tmp/x",
-       "--param", "max_age_days=3", "--reason", "uji"]
+REQ = [
+    "request",
+    "6.1",
+    "--target",
+    "ctl1",
+    "--param",
+    "cleanup_path=/tmp/x",
+    "--param",
+    "max_age_days=3",
+    "--reason",
+    "uji",
+]
 
 
 @pytest.mark.parametrize(
@@ -32,11 +44,24 @@ REQ = ["request", "6.1", "--target", "ctl1", "--param", "cleanup_path=/tmp/x",
     [
         (["show", "9.9"], None, ("9.9", "known: 1.1")),
         (["request", "9.9", "--target", "ctl1", "--reason", "x"], "budi", ("9.9",)),
-        (["request", "6.1", "--target", "nohost", "--reason", "x", "--param", "cleanup_path=/x",
-          "--param", "max_age_days=1"], "budi", ("nohost", "known hosts: ctl1, ctl2")),
-        (REQ[:-4] + ["--param", "oops", "--reason", "x"], "budi", ("oops", "KEY=VALUE")),
-        (REQ[:2] + ["--target", "ctl1", "--reason", "x"], "budi",
-         ("cleanup_path", "max_age_days")),
+        (
+            [
+                "request",
+                "6.1",
+                "--target",
+                "nohost",
+                "--reason",
+                "x",
+                "--param",
+                "cleanup_path=/x",
+                "--param",
+                "max_age_days=1",
+            ],
+            "budi",
+            ("nohost", "known hosts: ctl1, ctl2"),
+        ),
+        ([*REQ[:-4], "--param", "oops", "--reason", "x"], "budi", ("oops", "KEY=VALUE")),
+        ([*REQ[:2], "--target", "ctl1", "--reason", "x"], "budi", ("cleanup_path", "max_age_days")),
         (REQ, "nobody", ("'nobody'", "known operators")),
         (REQ, None, ("operator", "--as")),
         (["show", "6.1", "--lang", "fr"], None, ("--lang", "'id'", "'en'")),
@@ -52,10 +77,10 @@ def test_bad_input_is_refused_cleanly(sop_env, args, operator, words):
 def test_unknown_step_in_confirmation_is_refused(sop_env):
     assert sop_env.sop(*REQ, operator="budi").returncode == 0
     before = _counts(sop_env)
-    _assert_clean_refusal(sop_env.sop("run", "1", "--confirm", "99=x", operator="budi"),
-                          "step 99", "steps 1–6")
-    _assert_clean_refusal(sop_env.sop("run", "1", "--confirm", "2", operator="budi"),
-                          "STEP=NOTE")
+    _assert_clean_refusal(
+        sop_env.sop("run", "1", "--confirm", "99=x", operator="budi"), "step 99", "steps 1–6"
+    )
+    _assert_clean_refusal(sop_env.sop("run", "1", "--confirm", "2", operator="budi"), "STEP=NOTE")
     assert _counts(sop_env) == before
 
 

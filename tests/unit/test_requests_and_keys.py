@@ -13,13 +13,23 @@ from sop_runner.requests import create_request, parse_params, request_hash
 
 def test_params_are_parsed_as_scalars_and_lists():
     assert parse_params(["a=1", "b=/srv/data", "c=[x, y]", "d=true", "e="]) == {
-        "a": 1, "b": "/srv/data", "c": ["x", "y"], "d": True, "e": ""}
+        "a": 1,
+        "b": "/srv/data",
+        "c": ["x", "y"],
+        "d": True,
+        "e": "",
+    }
 
 
 @pytest.mark.parametrize(
     ("pair", "words"),
-    [("novalue", "KEY=VALUE"), ("Bad-Key=1", "KEY=VALUE"), ("sop_request=3", "reserved"),
-     ("x={a: 1}", "scalar"), ("x=[[1]]", "scalar")],
+    [
+        ("novalue", "KEY=VALUE"),
+        ("Bad-Key=1", "KEY=VALUE"),
+        ("sop_request=3", "reserved"),
+        ("x={a: 1}", "scalar"),
+        ("x=[[1]]", "scalar"),
+    ],
 )
 def test_malformed_params_are_refused(pair, words):
     with pytest.raises(SopError, match=words):

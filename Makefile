@@ -1,0 +1,39 @@
+# sop-pusatdata — `make help` lists the targets.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: help setup demo test test-unit lint syntax lab-up lab-down bench
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+setup: ## Install Debian packages and the virtual environment (idempotent)
+	@bash scripts/bootstrap.sh
+
+demo: setup ## Run SOP 6.1 from request to report on the lab (the main job)
+	@bash scripts/demo.sh
+
+lint: setup ## ruff and ansible-lint (production profile)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/ansible-lint --profile production --offline -q playbooks/
+
+syntax: setup ## ansible-playbook --syntax-check on every playbook
+	@for p in playbooks/*.yml; do $(VENV)/bin/ansible-playbook --syntax-check "$$p" -e sop_request=0 >/dev/null || exit 1; done
+
+test: setup lint syntax ## Everything: lint, unit tests, integration tests against the lab
+	$(PY) -m pytest -q $(PYTEST_ARGS) tests
+
+test-unit: setup ## Unit tests only (no lab)
+	$(PY) -m pytest -q $(PYTEST_ARGS) tests/unit
+
+lab-up: setup ## Bring the lab up (real hosts in network namespaces)
+	$(PY) -m sop_runner.lab up
+
+lab-down: ## Take the lab down and clean leftovers
+	$(PY) -m sop_runner.lab down
+
+bench: setup ## Benchmarks; figures go to bench/RESULTS.md
+	@for b in bench/*.py; do echo "== $$b"; $(PY) "$$b" || exit 1; done
