@@ -66,7 +66,7 @@ options:
   chunk_mib:
     description: Size of one write and read, in MiB.
     type: int
-    default: 16
+    default: 4
   skip_if_zero:
     description:
       - Read the whole device first; when every byte is already zero, report no
@@ -713,7 +713,7 @@ def main() -> None:
             "method": {"type": "str", "choices": ["clear", "purge", "auto"], "default": "clear"},
             "verify": {"type": "str", "choices": ["full", "sample"], "default": "full"},
             "sample_percent": {"type": "int", "default": 10},
-            "chunk_mib": {"type": "int", "default": 16},
+            "chunk_mib": {"type": "int", "default": 4},
             "skip_if_zero": {"type": "bool", "default": False},
             "log_dir": {"type": "path", "default": "/var/log/sop-wipe"},
         },

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from sop_runner import yamlio
 from sop_runner.errors import SopError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +47,7 @@ def _config_file_values() -> dict[str, str]:
     if not path.exists():
         return {}
     try:
-        values = yaml.safe_load(path.read_text()) or {}
+        values = yamlio.load(path.read_text()) or {}
     except yaml.YAMLError as exc:
         raise SopError(f"config file {path}: not valid YAML ({exc.__class__.__name__})") from None
     if not isinstance(values, dict):

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from sop_runner import yamlio
 from sop_runner.errors import SopError
 
 CRITICALITIES = ("critical", "normal")
@@ -70,7 +71,7 @@ def load_inventory(path: Path) -> Inventory:
     if not hosts_file.exists():
         raise SopError(f"inventory {hosts_file}: not found; set SOP_INVENTORY")
     try:
-        data = yaml.safe_load(hosts_file.read_text()) or {}
+        data = yamlio.load(hosts_file.read_text()) or {}
     except yaml.YAMLError:
         raise SopError(f"inventory {hosts_file}: not valid YAML") from None
     groups: dict[str, set[str]] = {}
@@ -90,7 +91,7 @@ def _load_services(path: Path, hosts: set[str]) -> tuple[Service, ...]:
     if not path.exists():
         return ()
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yamlio.load(path.read_text()) or {}
     except yaml.YAMLError:
         raise SopError(f"service catalog {path}: not valid YAML") from None
     services = []

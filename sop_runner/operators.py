@@ -10,6 +10,7 @@ import yaml
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from sop_runner import yamlio
 from sop_runner.errors import SopError
 
 # Roles that may operate the system; vendor, tamu and pengguna are subjects.
@@ -44,7 +45,7 @@ def load_operators(path: Path) -> dict[str, Operator]:
             "(see `sop keys init`) or set SOP_OPERATORS_FILE"
         )
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yamlio.load(path.read_text()) or {}
     except yaml.YAMLError:
         raise SopError(f"operators file {path}: not valid YAML") from None
     entries = data.get("operators") if isinstance(data, dict) else None

@@ -5,8 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from sop_runner import yamlio
 from sop_runner.config import REPO_ROOT
 
 GATE_ACTIONS = ("sop_gate", "sop.pusatdata.sop_gate")
@@ -18,7 +17,7 @@ def gated_params(playbook: str, root: Path = REPO_ROOT) -> frozenset[str]:
 
     Those must all be fixed by the request, since the gate compares them.
     """
-    plays = yaml.safe_load((root / "playbooks" / playbook).read_text()) or []
+    plays = yamlio.load((root / "playbooks" / playbook).read_text()) or []
     names: set[str] = set()
     for play in plays:
         for task in play.get("tasks", []) or []:

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from sqlalchemy.orm import Session
 
-from sop_runner import audit
+from sop_runner import audit, yamlio
 from sop_runner.errors import SopError
 from sop_runner.store.models import Request
 
@@ -46,7 +46,7 @@ def parse_value(raw: str) -> Any:
     Raise SopError if it is a mapping, a nested list or not YAML.
     """
     try:
-        value = yaml.safe_load(raw) if raw else ""
+        value = yamlio.load(raw) if raw else ""
     except yaml.YAMLError:
         raise SopError(f"value {raw!r} is not a scalar or [list]") from None
     if isinstance(value, dict) or (

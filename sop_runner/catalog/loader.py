@@ -10,6 +10,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from sop_runner import yamlio
 from sop_runner.catalog.durations import StandardTime
 from sop_runner.catalog.model import ROLES, SUBJECTS, Catalog, Procedure, Step, Text
 from sop_runner.errors import SopError
@@ -34,7 +35,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
 
 @cache
 def _validator() -> Draft202012Validator:
-    schema = yaml.safe_load(SCHEMA_FILE.read_text(encoding="utf-8"))
+    schema = yamlio.load(SCHEMA_FILE.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
@@ -64,7 +65,7 @@ def _load_file(file: Path) -> tuple[Procedure, tuple[Text, ...]]:
     Raise SopError naming the file and the field if the file is malformed.
     """
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = yamlio.load(file.read_text(encoding="utf-8"))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -247,16 +247,13 @@ def list_command() -> None:
 
 @cli.command("history")
 def history_command(name: str) -> None:
-    """Show a device's status history."""
-    table = Table("when (UTC)", "from", "to", "by", "run", "note")
+    """Show a device's status history, one change a line (from → to, when, by, run, note)."""
     with Context().session() as session:
         for change in history(session, name):
-            table.add_row(
-                change.changed_at.strftime("%Y-%m-%d %H:%M:%S"),
-                change.from_status or "—",
-                change.to_status,
-                change.changed_by,
-                str(change.run_id or ""),
-                change.note,
+            run = f" run {change.run_id}" if change.run_id else ""
+            _out.print(
+                f"{change.changed_at:%Y-%m-%d %H:%M:%S} {change.from_status or '—'} → "
+                f"{change.to_status} by {change.changed_by}{run}: {change.note}",
+                markup=False,
+                highlight=False,
             )
-    _out.print(table)

@@ -7,11 +7,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy import select
 
-from sop_runner import gates, impact
+from sop_runner import gates, impact, yamlio
 from sop_runner.catalog import Procedure
 from sop_runner.context import Context
 from sop_runner.reports.chart import usage_bars
@@ -22,7 +21,7 @@ from sop_runner.store.models import ResourceSample, Run, StepRecord
 @cache
 def labels(lang: str) -> dict[str, str]:
     """Given a language (id or en), return the words of the reports."""
-    data = yaml.safe_load((Path(__file__).parent / "labels.yaml").read_text())
+    data = yamlio.load((Path(__file__).parent / "labels.yaml").read_text())
     return dict(data[lang])
 
 

@@ -228,6 +228,11 @@ def test_only_the_two_resource_playbooks_are_automated(catalog: Catalog) -> None
         if s.kind == "automated"
     ]
     assert automated == [
+        ("2.4", 2, "remote_access_grant.yml"),
+        ("5.1", 1, "dismantle_feasibility.yml"),
+        ("5.1", 4, "dismantle_wipe.yml"),
+        ("5.1", 5, "dismantle_shutdown.yml"),
+        ("5.1", 6, "dismantle_register.yml"),
         ("6.1", 1, "resource_monitor.yml"),
         ("6.1", 5, "resource_repair.yml"),
     ]

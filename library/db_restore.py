@@ -1,0 +1,273 @@
+#!/usr/bin/python
+"""Restore a database dump from restic into a named database and verify it (SOP 7.4 step 3)."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: db_restore
+short_description: Restore a database from a restic snapshot into a named database, verified
+description:
+  - SOP 7.4 step 3 restores data into the database directly or with a helper
+    application.  The dump made by M(db_backup) is read with C(restic dump)
+    and loaded into O(database) (C(mariadb) or C(pg_restore)).
+  - Refuses, changing nothing, when O(database) exists, unless O(overwrite)
+    is true; with overwrite the database is dropped and created empty first.
+  - Verifies the restored database; each table's row count and checksum
+    must equal the figures the snapshot carries from backup time.
+version_added: "0.1.0"
+options:
+  repository:
+    description:
+      - The restic repository, e.g. C(/mnt/backup/restic) (physical media),
+        C(sftp:root@backup:/srv/restic/srv1) (other media) or
+        C(s3:https://s3.example.id/bucket/srv1) (cloud).
+    type: str
+    required: true
+  password:
+    description:
+      - The repository password. Reaches restic only through the environment
+        of the subprocess (C(RESTIC_PASSWORD)); never in argv or the result.
+      - One of O(password) and O(password_file) is required.
+    type: str
+  password_file:
+    description:
+      - A file on the target holding the repository password (mode 0600),
+        handed to restic as C(RESTIC_PASSWORD_FILE).
+    type: path
+  env:
+    description:
+      - Extra environment for restic, e.g. C(AWS_ACCESS_KEY_ID) and
+        C(AWS_SECRET_ACCESS_KEY) of an S3-compatible repository. Not logged.
+    type: dict
+    default: {}
+  restic_binary:
+    description: The restic binary (the Debian package's by default).
+    type: path
+    default: /usr/bin/restic
+  host:
+    description:
+      - The host name recorded in snapshots and used to select them;
+        defaults to the target's hostname.
+    type: str
+  snapshot:
+    description: The snapshot id (full or short), or C(latest) of O(source_database) on O(host).
+    type: str
+    required: true
+  engine:
+    description: The database engine; must be the engine the snapshot was dumped from.
+    type: str
+    choices: [mariadb, mysql, postgresql]
+    required: true
+  database:
+    description: The database to restore into (created when it does not exist).
+    type: str
+    required: true
+  source_database:
+    description: With O(snapshot=latest), the database whose newest backup is used.
+    type: str
+  overwrite:
+    description: Allow replacing an existing database (restoring over live data).
+    type: bool
+    default: false
+  socket:
+    description: Socket (MariaDB) or socket directory (PostgreSQL).
+    type: str
+  port:
+    description: PostgreSQL port.
+    type: int
+  defaults_file:
+    description: MariaDB/MySQL option file with the credentials.
+    type: path
+  os_user:
+    description: The OS user the PostgreSQL tools run as.
+    type: str
+    default: postgres
+notes:
+  - Supports check mode and diff.
+author:
+  - sop-pusatdata developers
+"""
+
+EXAMPLES = r"""
+- name: Restore yesterday's appdb into appdb_restore
+  db_restore:
+    repository: sftp:root@backup:/srv/restic/srv1
+    password: "{{ restic_password_value }}"
+    snapshot: 5f1c0a6b
+    engine: mariadb
+    database: appdb_restore
+  no_log: true
+"""
+
+RETURN = r"""
+snapshot_id:
+  description: The full id of the restored snapshot.
+  returned: always
+  type: str
+filename:
+  description: The dump file restored (carries its backup date and time).
+  returned: always
+  type: str
+source:
+  description: The database the dump was taken from (engine/name).
+  returned: always
+  type: str
+size:
+  description: Size of the dump, bytes.
+  returned: success
+  type: int
+verified:
+  description: Whether every table matched its figures from backup time.
+  returned: success
+  type: bool
+tables:
+  description: Per table expected and actual row count and checksum.
+  returned: success
+  type: list
+  elements: dict
+"""
+
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.restic import (  # noqa: E402
+    ResticError,
+    compare_tables,
+    encode_tag_value,
+    restic_from_params,
+    restic_options,
+    tables_from_tags,
+    tags_dict,
+)
+from ansible.module_utils.sop_db import (  # noqa: E402
+    database_exists,
+    load_argv,
+    recreate,
+    table_figures,
+)
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            **restic_options(),
+            "snapshot": {"type": "str", "required": True},
+            "engine": {
+                "type": "str",
+                "choices": ["mariadb", "mysql", "postgresql"],
+                "required": True,
+            },
+            "database": {"type": "str", "required": True},
+            "source_database": {"type": "str"},
+            "overwrite": {"type": "bool", "default": False},
+            "socket": {"type": "str"},
+            "port": {"type": "int"},
+            "defaults_file": {"type": "path"},
+            "os_user": {"type": "str", "default": "postgres"},
+        },
+        required_one_of=[("password", "password_file")],
+        supports_check_mode=True,
+    )
+    p = module.params
+    engine, database = p["engine"], p["database"]
+    try:
+        restic = restic_from_params(p)
+        if p["snapshot"] == "latest":
+            source = p["source_database"] or database
+            filters = ["--latest", "1", "--host", p["host"] or socket.gethostname()]
+            filters += ["--tag", f"source={encode_tag_value(f'{engine}/{source}')}"]
+        else:
+            filters = [p["snapshot"]]
+        found = restic.snapshots(*filters)
+    except ResticError as exc:
+        module.fail_json(msg=str(exc))
+    if len(found) != 1:
+        module.fail_json(msg=f"snapshot: {p['snapshot']!r} names {len(found)} snapshots, not one")
+    snap = found[0]
+    tags = tags_dict(snap.get("tags"))
+    if tags.get("kind") != "database" or tags.get("engine") not in (engine, None):
+        module.fail_json(
+            msg=f"snapshot {snap['short_id']} is not a {engine} database dump "
+            f"(kind {tags.get('kind')!r}, engine {tags.get('engine')!r})"
+        )
+    paths = snap.get("paths") or []
+    result = {
+        "changed": False,
+        "snapshot_id": snap["id"],
+        "snapshot_time": snap["time"],
+        "filename": paths[0].lstrip("/") if paths else "",
+        "source": tags.get("source", ""),
+        "source_host": snap.get("hostname"),
+        "engine": engine,
+        "database": database,
+        "overwrite": p["overwrite"],
+        "repository": p["repository"],
+    }
+    try:
+        exists = database_exists(engine, database, p)
+    except RuntimeError as exc:
+        module.fail_json(msg=str(exc), **result)
+    if exists and not p["overwrite"]:
+        module.fail_json(
+            msg=(
+                f"restore refused: database {database} already exists on this {engine} server; "
+                "restoring over live data needs overwrite=true (sop: --param overwrite=true) "
+                "in an approved request. Nothing was changed."
+            ),
+            refused=True,
+            **result,
+        )
+    diff = {
+        "before": f"{engine} database {database}: {'exists' if exists else 'absent'}\n",
+        "after": f"{engine} database {database}: restored from {result['filename']}\n",
+    }
+    if module.check_mode:
+        module.exit_json(**{**result, "changed": True, "diff": diff})
+    try:
+        recreate(engine, database, p, drop=exists)
+    except RuntimeError as exc:
+        module.fail_json(msg=str(exc), **result)
+    result["changed"] = True
+    with tempfile.TemporaryFile() as load_err, tempfile.TemporaryFile() as dump_err:
+        dump = restic.popen("dump", snap["id"], paths[0], stdout=subprocess.PIPE, stderr=dump_err)
+        load = subprocess.Popen(
+            load_argv(engine, database, p),
+            stdin=dump.stdout,
+            stdout=load_err,
+            stderr=load_err,
+            cwd="/",
+        )
+        assert dump.stdout is not None
+        dump.stdout.close()
+        load_rc, dump_rc = load.wait(), dump.wait()
+        load_err.seek(0)
+        dump_err.seek(0)
+        load_text = load_err.read().decode(errors="replace").strip()
+        dump_text = dump_err.read().decode(errors="replace").strip()
+    if dump_rc != 0 or load_rc != 0:
+        module.fail_json(
+            msg=f"restore of {result['filename']} into {database} failed: "
+            + (f"restic dump rc {dump_rc}: {dump_text[-300:]}" if dump_rc else "")
+            + (f" load rc {load_rc}: {load_text[-300:]}" if load_rc else ""),
+            **result,
+        )
+    expected = tables_from_tags(snap.get("tags"))
+    try:
+        actual = table_figures(engine, database, p)
+    except RuntimeError as exc:
+        module.fail_json(msg=f"verification could not read {database}: {exc}", **result)
+    rows = compare_tables(expected, actual)
+    result.update(
+        tables=rows,
+        verified=bool(expected) and all(r["ok"] for r in rows),
+        reference=bool(expected),
+        diff=diff,
+    )
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+#!/usr/bin/python
+"""Check a restic repository's integrity, reading a rotating subset of its data."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: restic_check
+short_description: Check a restic repository, reading a rotating subset of the data
+description:
+  - Runs C(restic check) with C(--read-data-subset) chosen from the date, so
+    that a weekly check (C(n/52), n = ISO week) or a monthly one (C(n/12))
+    reads every pack of the repository once a year.
+  - A repository that fails the check is reported (O(fail_on_error)), not silently used.
+version_added: "0.1.0"
+options:
+  repository:
+    description:
+      - The restic repository, e.g. C(/mnt/backup/restic) (physical media),
+        C(sftp:root@backup:/srv/restic/srv1) (other media) or
+        C(s3:https://s3.example.id/bucket/srv1) (cloud).
+    type: str
+    required: true
+  password:
+    description:
+      - The repository password. Reaches restic only through the environment
+        of the subprocess (C(RESTIC_PASSWORD)); never in argv or the result.
+      - One of O(password) and O(password_file) is required.
+    type: str
+  password_file:
+    description:
+      - A file on the target holding the repository password (mode 0600),
+        handed to restic as C(RESTIC_PASSWORD_FILE).
+    type: path
+  env:
+    description:
+      - Extra environment for restic, e.g. C(AWS_ACCESS_KEY_ID) and
+        C(AWS_SECRET_ACCESS_KEY) of an S3-compatible repository. Not logged.
+    type: dict
+    default: {}
+  restic_binary:
+    description: The restic binary (the Debian package's by default).
+    type: path
+    default: /usr/bin/restic
+  host:
+    description:
+      - The host name recorded in snapshots and used to select them;
+        defaults to the target's hostname.
+    type: str
+  read_data_subset:
+    description:
+      - C(auto) picks the subset from O(today) and O(period); C(none) checks
+        the structure only; C(all) reads all data; or an explicit C(n/N).
+    type: str
+    default: auto
+  period:
+    description: How often the check runs, for the C(auto) subset.
+    type: str
+    choices: [day, week, month]
+    default: week
+  today:
+    description: The date the subset is computed from (YYYY-MM-DD); defaults to today.
+    type: str
+  fail_on_error:
+    description: Fail when the check finds errors (the result still carries the findings).
+    type: bool
+    default: true
+notes:
+  - Read-only; runs in check mode too (it changes nothing).
+author:
+  - sop-pusatdata developers
+"""
+
+EXAMPLES = r"""
+- name: Check the repository before using it
+  restic_check:
+    repository: sftp:root@backup:/srv/restic/srv1
+    password: "{{ restic_password_value }}"
+    period: week
+  no_log: true
+"""
+
+RETURN = r"""
+ok:
+  description: Whether the repository passed the check.
+  returned: always
+  type: bool
+subset:
+  description: The data subset read (C(none) for a structure-only check).
+  returned: always
+  type: str
+  sample: 19/52
+message:
+  description: The end of restic's output (errors found, or "no errors were found").
+  returned: always
+  type: str
+"""
+
+from datetime import date  # noqa: E402
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.restic import (  # noqa: E402
+    ResticError,
+    check_subset,
+    restic_from_params,
+    restic_options,
+    tail,
+)
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            **restic_options(),
+            "read_data_subset": {"type": "str", "default": "auto"},
+            "period": {"type": "str", "choices": ["day", "week", "month"], "default": "week"},
+            "today": {"type": "str"},
+            "fail_on_error": {"type": "bool", "default": True},
+        },
+        required_one_of=[("password", "password_file")],
+        supports_check_mode=True,
+    )
+    p = module.params
+    try:
+        today = date.fromisoformat(p["today"]) if p["today"] else date.today()
+    except ValueError:
+        module.fail_json(msg=f"today: {p['today']!r} is not a date (YYYY-MM-DD)")
+    subset = p["read_data_subset"]
+    if subset == "auto":
+        subset = check_subset(today, p["period"])
+    args = ["check"]
+    if subset == "all":
+        args.append("--read-data")
+    elif subset != "none":
+        args.append(f"--read-data-subset={subset}")
+    try:
+        restic = restic_from_params(p)
+        proc = restic.run(*args, check=False)
+    except ResticError as exc:
+        module.fail_json(msg=str(exc), ok=False, subset=subset, message=str(exc))
+    ok = proc.returncode == 0
+    message = tail(proc) if not ok else (proc.stdout.strip().splitlines() or [""])[-1]
+    result = {"changed": False, "ok": ok, "subset": subset, "message": message}
+    if not ok and p["fail_on_error"]:
+        module.fail_json(msg=f"repository {p['repository']} failed the check: {message}", **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

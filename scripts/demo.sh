@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The demo: SOP 6.1 (resource monitoring and maintenance) from request to
+# report, on the lab's real hosts.  A petugas asks, the penanggung jawab and
+# the Pimpinan sign (srv1 carries critical services), the run records the
+# load of srv1, frees its disk, and the reports come out in both languages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(id -u)" = 0 ] || { echo "demo: needs root (the lab uses network namespaces)" >&2; exit 2; }
+
+DEMO=${SOP_DEMO_DIR:-/var/lib/sop-pusatdata-demo}
+rm -rf "$DEMO"
+mkdir -p "$DEMO"
+export SOP_DATA_DIR="$DEMO/data" SOP_KEY_DIR="$DEMO/keys" SOP_OPERATORS_FILE="$DEMO/operators.yml"
+export SOP_INVENTORY="$PWD/inventory/lab" SOP_DB_URL="sqlite:///$DEMO/data/sop.db"
+SOP=.venv/bin/sop
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "Lab up (gw, srv1, srv2, backup, rtr1, ext)"
+.venv/bin/python -m sop_runner.lab up >/dev/null
+trap '[ -n "${SOP_DEMO_KEEP_LAB:-}" ] || .venv/bin/python -m sop_runner.lab down >/dev/null' EXIT
+
+say "Operators of the demo: each key stays in its owner's key dir (0600)"
+echo "operators:" > "$SOP_OPERATORS_FILE"
+for who in budi:petugas sari:penanggung_jawab ahmad:pimpinan; do
+  $SOP keys init --as "${who%%:*}" --roles "${who##*:}" | tail -n 3 >> "$SOP_OPERATORS_FILE"
+done
+cat "$SOP_OPERATORS_FILE"
+
+ssh -F /var/lib/sop-lab/ssh/config srv1 \
+  'mkdir -p /var/tmp/sop-demo && touch -d "45 days ago" /var/tmp/sop-demo/cache-lama.tmp && touch /var/tmp/sop-demo/cache-baru.tmp'
+
+say "sop show 6.1"
+$SOP show 6.1
+
+say "Petugas budi makes the request (the work order)"
+$SOP request 6.1 --target srv1 --param cleanup_path=/var/tmp/sop-demo --param max_age_days=30 \
+  --reason "Pemantauan berkala dan pembersihan disk srv1" --as budi
+$SOP impact 1
+$SOP status 1
+
+say "Without approvals the gated repair does not run"
+$SOP run 1 --as budi --confirm 2="beban CPU/RAM normal" --confirm 3="resume dikirim" \
+  --confirm 4="disk perlu dibersihkan" || echo "(stopped at the gate, as it must)"
+
+say "Plain ansible-playbook is gated the same way"
+.venv/bin/ansible-playbook -i inventory/lab/hosts.yml playbooks/resource_repair.yml -l srv1 \
+  -e cleanup_path=/var/tmp/sop-demo -e max_age_days=30 2>&1 | grep -E "sop_gate|fatal" | head -n 2 || true
+
+say "Penanggung jawab sari and Pimpinan ahmad sign; the run resumes"
+$SOP approve 1 --as sari --reason "setuju, di luar jam layanan"
+$SOP approve 1 --as ahmad
+$SOP status 1
+$SOP run 1 --as budi --confirm 6="laporan diserahkan ke penanggung jawab"
+
+say "Reports (Indonesian and English)"
+$SOP report 1
+$SOP report 1 --lang en
+sed -n '1,60p' "$SOP_DATA_DIR/reports/request-1/laporan-6.1-1-id.md"
+
+say "Audit trail"
+$SOP audit show --last 40
+$SOP audit verify
+echo
+echo "demo: records in $DEMO (SOP_DATA_DIR=$SOP_DATA_DIR); lab is taken down now (SOP_DEMO_KEEP_LAB=1 keeps it)"

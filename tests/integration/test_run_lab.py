@@ -1,0 +1,80 @@
+"""A whole procedure (SOP 6.1) through `sop` and ansible-runner on real lab hosts:
+events and step times are recorded, the gated repair really changes the host,
+a stopped run resumes, and the report renders in both languages."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from sop_runner.config import REPO_ROOT
+from sop_runner.store.models import ResourceSample, Run, RunnerEvent, StepRecord
+
+pytestmark = pytest.mark.lab
+
+CLEANUP = "/var/tmp/sop-demo"
+
+
+@pytest.fixture
+def lab_env(sop_env, lab, monkeypatch):
+    monkeypatch.setenv("SOP_INVENTORY", str(REPO_ROOT / "inventory" / "lab"))
+    lab.ssh("srv1", f"rm -rf {CLEANUP} && mkdir -p {CLEANUP} && "
+                    f"touch -d '40 days ago' {CLEANUP}/old.log && touch {CLEANUP}/new.log")
+    return sop_env
+
+
+def _ok(result):
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def test_run_on_lab_host_records_events_times_and_reports(lab_env, lab, tmp_path):
+    env = lab_env
+    _ok(env.sop("request", "6.1", "--target", "srv1", "--param", f"cleanup_path={CLEANUP}",
+                "--param", "max_age_days=30", "--reason", "disk srv1 hampir penuh",
+                operator="budi"))
+    # srv1 carries critical services: the penanggung jawab and Pimpinan both sign.
+    _ok(env.sop("approve", "1", operator="sari"))
+    waiting = env.sop("run", "1", operator="budi")  # no confirmations: stops at step 2
+    assert waiting.returncode == 2 and "--confirm 2=" in waiting.stderr
+    refused = env.sop("run", "1", "--confirm", "2=beban normal", "--confirm", "3=terkirim",
+                      "--confirm", "4=tidak ada masalah", operator="budi")
+    assert refused.returncode == 2 and "pimpinan" in refused.stderr
+    assert lab.ssh("srv1", f"test -e {CLEANUP}/old.log", check=False).returncode == 0
+    _ok(env.sop("approve", "1", operator="ahmad"))
+    _ok(env.sop("run", "1", "--confirm", "6=laporan ke penanggung jawab", operator="budi"))
+
+    assert lab.ssh("srv1", f"test -e {CLEANUP}/old.log", check=False).returncode == 1
+    assert lab.ssh("srv1", f"test -e {CLEANUP}/new.log", check=False).returncode == 0
+    with env.ctx().session() as session:
+        run = session.scalars(select(Run)).one()
+        assert run.status == "succeeded"
+        records = session.scalars(select(StepRecord).order_by(StepRecord.id)).all()
+        assert [r.step_number for r in records if r.status == "done"] == [1, 2, 3, 4, 5, 6]
+        assert sum(1 for r in records if r.step_number == 1) == 1, "resume re-ran step 1"
+        for record in records:
+            assert record.ended_at >= record.started_at and record.duration_seconds >= 0
+        automated = [r for r in records if r.kind == "automated"]
+        assert {r.runner_ident for r in automated} == {"r1-s1-a1", "r1-s5-a1"}
+        assert all(r.standard_max_seconds for r in automated)
+        events = session.scalar(select(func.count()).select_from(RunnerEvent).where(
+            RunnerEvent.step_number == 5, RunnerEvent.host == "srv1",
+            RunnerEvent.event == "runner_on_ok"))
+        assert events and events >= 3
+        sample = session.scalars(select(ResourceSample)).one()
+        assert sample.host == "srv1" and sample.memory_total_mb > 0 and sample.disk_total_mb > 0
+
+    paths = {}
+    for lang in ("id", "en"):
+        result = _ok(env.sop("report", "1", "--lang", lang, "--out", str(tmp_path)))
+        paths[lang] = [line for line in result.stdout.split() if line.endswith(".md")]
+    report_id = (tmp_path / "laporan-6.1-1-id.md").read_text()
+    report_en = (tmp_path / "laporan-6.1-1-en.md").read_text()
+    assert "Laporan hasil monitoring dan perawatan" in report_id and "Tahap pelaksanaan" in report_id
+    assert "Steps" in report_en and "Approvals" in report_en
+    for text in (report_id, report_en):
+        assert "srv1" in text and f"{CLEANUP}/old.log" in text and "sari" in text
+    assert "<svg" in (tmp_path / "laporan-6.1-1-id.html").read_text()
+    circular = (tmp_path / "surat-edaran-6.1-1-id.md").read_text()
+    assert "Portal layanan publik" in circular and "Badan Kepegawaian" in circular
+    _ok(env.sop("audit", "verify"))
