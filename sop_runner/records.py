@@ -23,15 +23,28 @@ def record_resource_samples(session: Session, run_id: int, samples: dict[str, An
     return len(samples)
 
 
-RECORDERS: dict[str, Callable[[Session, int, Any], int]] = {
+Recorder = Callable[[Session, int, Any], int]
+
+RECORDERS: dict[str, Recorder] = {
     "resource_samples": record_resource_samples,
 }
 
 
+def all_recorders() -> dict[str, Recorder]:
+    """Return the core's writers and those of every procedure feature module."""
+    from sop_runner.procedures import modules
+
+    found = dict(RECORDERS)
+    for module in modules():
+        found.update(getattr(module, "RECORDERS", {}))
+    return found
+
+
 def store_artifacts(session: Session, run_id: int, data: dict[str, Any]) -> dict[str, int]:
     """Given a playbook's set_stats data, write the records it carries; return counts by key."""
+    recorders = all_recorders()
     return {
-        key: RECORDERS[key](session, run_id, value)
+        key: recorders[key](session, run_id, value)
         for key, value in data.items()
-        if key in RECORDERS
+        if key in recorders
     }

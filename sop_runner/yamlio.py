@@ -11,4 +11,5 @@ _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def load(text: str) -> Any:
     """Given YAML text, return its data (safe types only). Raise yaml.YAMLError if malformed."""
-    return yaml.load(text, Loader=_Loader)
+    # str(): Ansible hands us str subclasses, which libyaml refuses.
+    return yaml.load(str(text), Loader=_Loader)

@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from sop_runner import audit, keys, records
+from sop_runner import audit, keys
 from sop_runner.context import Context
 from sop_runner.errors import SopError
 from sop_runner.procedures import register
@@ -310,10 +310,6 @@ RECORDERS: dict[str, Callable[[Session, int, Any], int]] = {
     "dismantle_shutdown": record_shutdown,
     "dismantle_register": record_register,
 }
-# The run loop reads sop_runner.records.RECORDERS; until it gathers the feature modules'
-# RECORDERS itself, hand ours over (the core imports this module before any run).
-for _key, _writer in RECORDERS.items():
-    records.RECORDERS.setdefault(_key, _writer)
 
 
 # --- documents -----------------------------------------------------------------

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -103,10 +102,34 @@ def _own_net(tmp: Path) -> Iterator[Net]:
         for ns in (gw, srv, ext):
             sh("ip", "netns", "add", ns)
             sh("ip", "-n", ns, "link", "set", "lo", "up")
-        sh("ip", "link", "add", f"{tag}a", "netns", gw, "type", "veth", "peer", "eth0",
-           "netns", srv)
-        sh("ip", "link", "add", f"{tag}b", "netns", gw, "type", "veth", "peer", "eth0",
-           "netns", ext)
+        sh(
+            "ip",
+            "link",
+            "add",
+            f"{tag}a",
+            "netns",
+            gw,
+            "type",
+            "veth",
+            "peer",
+            "eth0",
+            "netns",
+            srv,
+        )
+        sh(
+            "ip",
+            "link",
+            "add",
+            f"{tag}b",
+            "netns",
+            gw,
+            "type",
+            "veth",
+            "peer",
+            "eth0",
+            "netns",
+            ext,
+        )
         sh("ip", "-n", gw, "addr", "add", "10.88.1.254/24", "dev", f"{tag}a")
         sh("ip", "-n", gw, "addr", "add", "10.88.2.1/24", "dev", f"{tag}b")
         sh("ip", "-n", srv, "addr", "add", "10.88.1.11/24", "dev", "eth0")
@@ -116,12 +139,30 @@ def _own_net(tmp: Path) -> Iterator[Net]:
         sh("ip", "-n", srv, "route", "add", "10.88.2.0/24", "via", "10.88.1.254")
         sh("ip", "-n", ext, "route", "add", "10.88.1.0/24", "via", "10.88.2.1")
         sh("ip", "netns", "exec", gw, "sysctl", "-qw", "net.ipv4.ip_forward=1")
-        subprocess.run(["ip", "netns", "exec", gw, "nft", "-f", "-"], input=RULESET, text=True,
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["ip", "netns", "exec", gw, "nft", "-f", "-"],
+            input=RULESET,
+            text=True,
+            check=True,
+            capture_output=True,
+        )
         server = subprocess.Popen(
-            ["ip", "netns", "exec", srv, sys.executable, "-m", "http.server", "2222",
-             "--bind", "10.88.1.11", "--directory", str(tmp)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                "ip",
+                "netns",
+                "exec",
+                srv,
+                sys.executable,
+                "-m",
+                "http.server",
+                "2222",
+                "--bind",
+                "10.88.1.11",
+                "--directory",
+                str(tmp),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         python = tmp / "python-in-gw"
         python.write_text(f'#!/bin/sh\nexec ip netns exec {gw} /usr/bin/python3 "$@"\n')
@@ -154,8 +195,9 @@ def _own_net(tmp: Path) -> Iterator[Net]:
 
 
 def _listening(ns: str, port: int) -> bool:
-    out = subprocess.run(["ip", "netns", "exec", ns, "ss", "-ltnH"], capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        ["ip", "netns", "exec", ns, "ss", "-ltnH"], capture_output=True, text=True
+    ).stdout
     return f":{port} " in out
 
 
@@ -193,20 +235,45 @@ class Env:
     def sop(self, *args: str, operator: str = "budi") -> subprocess.CompletedProcess[str]:
         """Run the real `sop` command; return its result."""
         env = dict(os.environ, SOP_OPERATOR=operator)
-        return subprocess.run([sys.executable, "-m", "sop_runner.cli", *args],
-                              capture_output=True, text=True, env=env, cwd=REPO_ROOT,
-                              timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "sop_runner.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO_ROOT,
+            timeout=300,
+        )
 
     def popen(self, *args: str, operator: str = "budi") -> subprocess.Popen[str]:
         env = dict(os.environ, SOP_OPERATOR=operator)
-        return subprocess.Popen([sys.executable, "-m", "sop_runner.cli", *args], text=True,
-                                env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "sop_runner.cli", *args],
+            text=True,
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
 
     def open(self, *extra: str, duration: str = "10m") -> int:
-        cp = self.sop("grant", "open", "--user", "andi", "--source", self.net.ext_addr,
-                      "--target", "srv1", "--port", str(self.net.port), "--duration", duration,
-                      "--reason", "perbaikan aplikasi", *extra)
+        cp = self.sop(
+            "grant",
+            "open",
+            "--user",
+            "andi",
+            "--source",
+            self.net.ext_addr,
+            "--target",
+            "srv1",
+            "--port",
+            str(self.net.port),
+            "--duration",
+            duration,
+            "--reason",
+            "perbaikan aplikasi",
+            *extra,
+        )
         assert cp.returncode == 0, cp.stderr + cp.stdout
         return int(cp.stdout.split()[1])
 
@@ -218,8 +285,11 @@ def env(net: Net, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Env:
     lines = ["operators:"]
     for name, roles in OPERATORS.items():
         public = keys.init_key(key_dir, name, force=True)
-        lines += [f"  - name: {name}", f"    roles: [{', '.join(roles)}]",
-                  f"    public_key: {public}"]
+        lines += [
+            f"  - name: {name}",
+            f"    roles: [{', '.join(roles)}]",
+            f"    public_key: {public}",
+        ]
     (tmp_path / "operators.yml").write_text("\n".join(lines) + "\n")
     monkeypatch.setenv("SOP_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("SOP_KEY_DIR", str(key_dir))
@@ -236,8 +306,11 @@ def _grant_row(env: Env, grant_id: int) -> dict:
 
     engine = create_engine(os.environ["SOP_DB_URL"])
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT * FROM firewall_grants WHERE id = :i"),
-                           {"i": grant_id}).mappings().one()
+        row = (
+            conn.execute(text("SELECT * FROM firewall_grants WHERE id = :i"), {"i": grant_id})
+            .mappings()
+            .one()
+        )
         return dict(row)
 
 
@@ -257,9 +330,22 @@ def test_refused_before_open_during_and_kernel_closes_after_sop_is_killed(env: E
     """The kill test: sop is SIGKILLed right after the grant is in place; the kernel closes."""
     net = env.net
     assert not net.connect(), "the port must be closed before any grant"
-    proc = env.popen("grant", "open", "--user", "andi", "--source", net.ext_addr,
-                     "--target", "srv1", "--port", str(net.port), "--duration", "4s",
-                     "--reason", "uji tutup otomatis")
+    proc = env.popen(
+        "grant",
+        "open",
+        "--user",
+        "andi",
+        "--source",
+        net.ext_addr,
+        "--target",
+        "srv1",
+        "--port",
+        str(net.port),
+        "--duration",
+        "4s",
+        "--reason",
+        "uji tutup otomatis",
+    )
     deadline = time.monotonic() + 60
     while not net.elements():
         assert proc.poll() is None or net.elements(), (proc.communicate(), "no grant appeared")
@@ -324,8 +410,14 @@ def test_extend_moves_the_end_and_revoke_closes_at_once(env: Env) -> None:
 )
 def test_refusals_change_nothing(env: Env, args: list[str], message: str) -> None:
     before = env.net.ruleset()
-    base = {"--user": "andi", "--source": env.net.ext_addr, "--target": "srv1",
-            "--port": str(env.net.port), "--duration": "10m", "--reason": "uji"}
+    base = {
+        "--user": "andi",
+        "--source": env.net.ext_addr,
+        "--target": "srv1",
+        "--port": str(env.net.port),
+        "--duration": "10m",
+        "--reason": "uji",
+    }
     for i in range(0, len(args), 2):
         base[args[i]] = args[i + 1]
     cp = env.sop("grant", "open", *[x for kv in base.items() for x in kv])
@@ -348,8 +440,10 @@ def test_reconcile_closes_a_grant_added_by_hand(env: Env) -> None:
     net = env.net
     gid = env.open(duration="10m")
     other_port = net.port + 1 if net.name == "own" else 8080
-    net.nft(f"add element inet sop grants '{{ {net.ext_addr} . {net.srv_addr} . "
-            f"{other_port} timeout 1h }}'")
+    net.nft(
+        f"add element inet sop grants '{{ {net.ext_addr} . {net.srv_addr} . "
+        f"{other_port} timeout 1h }}'"
+    )
     assert len(net.elements()) == 2
     cp = env.sop("grant", "reconcile")
     assert cp.returncode == 0, cp.stderr
@@ -401,7 +495,9 @@ def _open_connection(net: Net) -> subprocess.Popen[str]:
     ).replace("{port}", str(net.port))
     proc = subprocess.Popen(
         ["ip", "netns", "exec", net.ext_ns, sys.executable, "-c", code],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "connected"
@@ -415,31 +511,58 @@ def _adhoc(net: Net, args: dict, *flags: str) -> dict:
     """Given module arguments, run firewall_grant on gw in a one-task play; return its result."""
     import tempfile
 
-    play = [{"hosts": "gw", "gather_facts": False,
-             "tasks": [{"firewall_grant": args, "ignore_errors": True}]}]
     with tempfile.TemporaryDirectory(prefix="sop-grant-play-") as tmp:
+        out = Path(tmp) / "result.json"
+        play = [
+            {
+                "hosts": "gw",
+                "gather_facts": False,
+                "tasks": [
+                    {"firewall_grant": args, "register": "r", "ignore_errors": True},
+                    {
+                        "ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": str(out)},
+                        "delegate_to": "localhost",
+                        "check_mode": False,
+                        "diff": False,
+                    },
+                ],
+            }
+        ]
         path = Path(tmp) / "play.yml"
         path.write_text(json.dumps(play))
         cp = subprocess.run(
-            [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(net.inventory),
-             str(path), *flags],
-            capture_output=True, text=True, cwd=REPO_ROOT, timeout=120, check=False,
-            env=dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"),
-                     ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json"),
+            [
+                str(Path(sys.executable).parent / "ansible-playbook"),
+                "-i",
+                str(net.inventory),
+                str(path),
+                *flags,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+            timeout=120,
+            check=False,
+            env=dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg")),
         )
-    data = json.loads(cp.stdout[cp.stdout.index("{"):])
-    return dict(data["plays"][0]["tasks"][0]["hosts"]["gw"])
+        assert out.exists(), cp.stdout + cp.stderr
+        return dict(json.loads(out.read_text()))
 
 
 def test_module_check_mode_diff_and_idempotence(own_net: Net) -> None:
     net = own_net
     net.nft("flush set inet sop grants")
-    grant = {"source": net.ext_addr, "destination": net.srv_addr, "port": net.port,
-             "expires_at": time.time() + 600}
+    grant = {
+        "source": net.ext_addr,
+        "destination": net.srv_addr,
+        "port": net.port,
+        "expires_at": time.time() + 600,
+    }
     args = {"backend": "nftables", "grants": [grant]}
     checked = _adhoc(net, args, "--check", "--diff")
     assert checked["changed"] is True
-    assert f"+{net.ext_addr} -> {net.srv_addr} */{net.port}" in json.dumps(checked["diff"])
+    assert checked["diff"]["before"] == ""
+    assert checked["diff"]["after"].startswith(f"{net.ext_addr} -> {net.srv_addr} */{net.port}")
     assert net.elements() == [], "check mode changed the firewall"
     first = _adhoc(net, args, "--diff")
     assert first["changed"] is True and len(net.elements()) == 1
@@ -457,9 +580,20 @@ def test_module_check_mode_diff_and_idempotence(own_net: Net) -> None:
 
 def test_module_refuses_forbidden_port_and_changes_nothing(own_net: Net) -> None:
     own_net.nft("flush set inet sop grants")
-    result = _adhoc(own_net, {"backend": "nftables", "grants": [
-        {"source": own_net.ext_addr, "destination": own_net.srv_addr, "port": 3306,
-         "expires_at": time.time() + 60}]})
+    result = _adhoc(
+        own_net,
+        {
+            "backend": "nftables",
+            "grants": [
+                {
+                    "source": own_net.ext_addr,
+                    "destination": own_net.srv_addr,
+                    "port": 3306,
+                    "expires_at": time.time() + 60,
+                }
+            ],
+        },
+    )
     assert result.get("failed") is True
     assert "port: 3306 is never granted" in result["msg"]
     assert own_net.elements() == []
@@ -467,8 +601,115 @@ def test_module_refuses_forbidden_port_and_changes_nothing(own_net: Net) -> None
 
 def test_module_refuses_network_source_without_interval_flag(own_net: Net) -> None:
     own_net.nft("flush set inet sop grants")
-    result = _adhoc(own_net, {"backend": "nftables", "grants": [
-        {"source": "10.88.2.0/24", "destination": own_net.srv_addr, "port": own_net.port,
-         "expires_at": time.time() + 60}]})
+    result = _adhoc(
+        own_net,
+        {
+            "backend": "nftables",
+            "grants": [
+                {
+                    "source": "10.88.2.0/24",
+                    "destination": own_net.srv_addr,
+                    "port": own_net.port,
+                    "expires_at": time.time() + 60,
+                }
+            ],
+        },
+    )
     assert result.get("failed") is True and "flags interval" in result["msg"]
     assert own_net.elements() == []
+
+
+# ------------------------------------------------------------------ RouterOS (simulator)
+#
+# What this proves: the routeros backend of firewall_grant, through the real librouteros
+# client over TCP, makes the address-list entries and filter rule it means to make, reads
+# the time left back, is idempotent, extends with `set timeout`, revokes with `remove`,
+# and reconciliation removes an entry added behind its back.  The entries run out in the
+# simulator as RouterOS documents.  What it does NOT prove: that a real RouterOS accepts
+# these exact commands and fields, that the rule lands before the device's drop rule,
+# that packets are filtered, or how a real device reports timeouts.  No real MikroTik
+# device or CHR image was available on this machine.
+
+
+@pytest.fixture
+def ros() -> Iterator[object]:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from routeros_sim import RouterOsSim
+
+    sim = RouterOsSim()
+    yield sim
+    sim.close()
+
+
+def _ros_inventory(tmp_path: Path, port: int) -> Path:
+    inv = tmp_path / "ros-inventory.yml"
+    inv.write_text(
+        "all:\n  hosts:\n    gw:\n      ansible_connection: local\n"
+        f"      ansible_python_interpreter: {sys.executable}\n"
+    )
+    return inv
+
+
+def test_routeros_backend_against_the_simulator(ros: object, tmp_path: Path) -> None:
+    sim = ros
+    net = Net("ros", _ros_inventory(tmp_path, sim.port), "", "", "", "", 0)  # type: ignore[attr-defined]
+    base = {
+        "backend": "routeros",
+        "ros_host": "127.0.0.1",
+        "ros_port": sim.port,  # type: ignore[attr-defined]
+        "ros_username": "sop",
+        "ros_password": "rahasia",
+    }
+    grant = {
+        "source": "10.77.2.10",
+        "destination": "10.77.1.11",
+        "port": 22,
+        "expires_at": time.time() + 60,
+    }
+    checked = _adhoc(net, {**base, "grants": [grant]}, "--check", "--diff")
+    assert checked["changed"] is True and sim.entries() == []  # type: ignore[attr-defined]
+    first = _adhoc(net, {**base, "grants": [grant]})
+    assert first["changed"] is True, first
+    entries = sim.entries()  # type: ignore[attr-defined]
+    assert [(e["list"], e["address"]) for e in entries] == [
+        ("sop-grant-tcp-10.77.1.11-22", "10.77.2.10")
+    ]
+    rules = sim.tables["/ip/firewall/filter"]  # type: ignore[attr-defined]
+    assert rules[0]["src-address-list"] == "sop-grant-tcp-10.77.1.11-22"
+    assert (rules[0]["dst-port"], rules[0]["protocol"]) == ("22", "tcp")
+    again = _adhoc(net, {**base, "grants": [grant]})
+    assert again["changed"] is False, again
+    extended = _adhoc(net, {**base, "grants": [{**grant, "expires_at": time.time() + 600}]})
+    assert extended["changed"] is True and extended["updated"]
+    assert fg_seconds(sim.entries()[0]["timeout"]) > 500  # type: ignore[attr-defined]
+    sim.add_by_hand(
+        "/ip/firewall/address-list",
+        list="sop-grant-tcp-10.77.1.11-8080",  # type: ignore[attr-defined]
+        address="10.77.2.99",
+        timeout="1h",
+    )
+    rec = _adhoc(
+        net, {**base, "exclusive": True, "grants": [{**grant, "expires_at": time.time() + 600}]}
+    )
+    assert [r["source"] for r in rec["removed"]] == ["10.77.2.99"]
+    assert [e["address"] for e in sim.entries()] == ["10.77.2.10"]  # type: ignore[attr-defined]
+    gone = _adhoc(net, {**base, "state": "absent", "grants": [grant]})
+    assert gone["changed"] is True and sim.entries() == []  # type: ignore[attr-defined]
+    end = time.time() + 5
+    short = _adhoc(net, {**base, "grants": [{**grant, "expires_at": end}]})
+    assert short["changed"] is True and len(sim.entries()) == 1  # type: ignore[attr-defined]
+    time.sleep(max(0.0, end + 0.5 - time.time()))
+    assert sim.entries() == [], "the simulated timeout did not end the entry"  # type: ignore[attr-defined]
+
+
+def fg_seconds(text: str) -> float:
+    """Given a RouterOS duration, return seconds (the module's own parser)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "firewall_grant_lib", REPO_ROOT / "library" / "firewall_grant.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return float(module.ros_seconds(text))

@@ -18,8 +18,11 @@ CLEANUP = "/var/tmp/sop-demo"
 @pytest.fixture
 def lab_env(sop_env, lab, monkeypatch):
     monkeypatch.setenv("SOP_INVENTORY", str(REPO_ROOT / "inventory" / "lab"))
-    lab.ssh("srv1", f"rm -rf {CLEANUP} && mkdir -p {CLEANUP} && "
-                    f"touch -d '40 days ago' {CLEANUP}/old.log && touch {CLEANUP}/new.log")
+    lab.ssh(
+        "srv1",
+        f"rm -rf {CLEANUP} && mkdir -p {CLEANUP} && "
+        f"touch -d '40 days ago' {CLEANUP}/old.log && touch {CLEANUP}/new.log",
+    )
     return sop_env
 
 
@@ -30,15 +33,36 @@ def _ok(result):
 
 def test_run_on_lab_host_records_events_times_and_reports(lab_env, lab, tmp_path):
     env = lab_env
-    _ok(env.sop("request", "6.1", "--target", "srv1", "--param", f"cleanup_path={CLEANUP}",
-                "--param", "max_age_days=30", "--reason", "disk srv1 hampir penuh",
-                operator="budi"))
+    _ok(
+        env.sop(
+            "request",
+            "6.1",
+            "--target",
+            "srv1",
+            "--param",
+            f"cleanup_path={CLEANUP}",
+            "--param",
+            "max_age_days=30",
+            "--reason",
+            "disk srv1 hampir penuh",
+            operator="budi",
+        )
+    )
     # srv1 carries critical services: the penanggung jawab and Pimpinan both sign.
     _ok(env.sop("approve", "1", operator="sari"))
     waiting = env.sop("run", "1", operator="budi")  # no confirmations: stops at step 2
     assert waiting.returncode == 2 and "--confirm 2=" in waiting.stderr
-    refused = env.sop("run", "1", "--confirm", "2=beban normal", "--confirm", "3=terkirim",
-                      "--confirm", "4=tidak ada masalah", operator="budi")
+    refused = env.sop(
+        "run",
+        "1",
+        "--confirm",
+        "2=beban normal",
+        "--confirm",
+        "3=terkirim",
+        "--confirm",
+        "4=tidak ada masalah",
+        operator="budi",
+    )
     assert refused.returncode == 2 and "pimpinan" in refused.stderr
     assert lab.ssh("srv1", f"test -e {CLEANUP}/old.log", check=False).returncode == 0
     _ok(env.sop("approve", "1", operator="ahmad"))
@@ -57,9 +81,15 @@ def test_run_on_lab_host_records_events_times_and_reports(lab_env, lab, tmp_path
         automated = [r for r in records if r.kind == "automated"]
         assert {r.runner_ident for r in automated} == {"r1-s1-a1", "r1-s5-a1"}
         assert all(r.standard_max_seconds for r in automated)
-        events = session.scalar(select(func.count()).select_from(RunnerEvent).where(
-            RunnerEvent.step_number == 5, RunnerEvent.host == "srv1",
-            RunnerEvent.event == "runner_on_ok"))
+        events = session.scalar(
+            select(func.count())
+            .select_from(RunnerEvent)
+            .where(
+                RunnerEvent.step_number == 5,
+                RunnerEvent.host == "srv1",
+                RunnerEvent.event == "runner_on_ok",
+            )
+        )
         assert events and events >= 3
         sample = session.scalars(select(ResourceSample)).one()
         assert sample.host == "srv1" and sample.memory_total_mb > 0 and sample.disk_total_mb > 0
@@ -70,7 +100,9 @@ def test_run_on_lab_host_records_events_times_and_reports(lab_env, lab, tmp_path
         paths[lang] = [line for line in result.stdout.split() if line.endswith(".md")]
     report_id = (tmp_path / "laporan-6.1-1-id.md").read_text()
     report_en = (tmp_path / "laporan-6.1-1-en.md").read_text()
-    assert "Laporan hasil monitoring dan perawatan" in report_id and "Tahap pelaksanaan" in report_id
+    assert (
+        "Laporan hasil monitoring dan perawatan" in report_id and "Tahap pelaksanaan" in report_id
+    )
     assert "Steps" in report_en and "Approvals" in report_en
     for text in (report_id, report_en):
         assert "srv1" in text and f"{CLEANUP}/old.log" in text and "sari" in text
