@@ -13,16 +13,15 @@ NFT_RULESET = f"""\
 # sop-lab gateway: forwarded new connections are dropped unless a grant allows them.
 table {plan.NFT_FAMILY} {plan.NFT_TABLE} {{
     set {plan.NFT_GRANT_SET} {{
-        type ipv4_addr . ipv4_addr . inet_service
+        type ipv4_addr . ipv4_addr . inet_proto . inet_service
         flags timeout
-        comment "remote access grants: source . destination . port"
+        comment "remote access grants: source . destination . protocol . port"
     }}
     chain {plan.NFT_FORWARD_CHAIN} {{
         type filter hook forward priority filter; policy drop;
         ct state established,related accept
         ct state invalid drop
-        ct state new ip saddr . ip daddr . tcp dport @{plan.NFT_GRANT_SET} accept
-        ct state new ip saddr . ip daddr . udp dport @{plan.NFT_GRANT_SET} accept
+        ct state new ip saddr . ip daddr . meta l4proto . th dport @{plan.NFT_GRANT_SET} accept
         counter comment "dropped: no grant"
     }}
 }}

@@ -149,9 +149,9 @@ def test_gw_drops_ext_to_srv1_unless_granted(lab):
         check=True,
     ).stdout
     the_set = next(i["set"] for i in json.loads(listing)["nftables"] if "set" in i)
-    assert the_set["type"] == ["ipv4_addr", "ipv4_addr", "inet_service"]
+    assert the_set["type"] == ["ipv4_addr", "ipv4_addr", "inet_proto", "inet_service"]
     assert "timeout" in the_set["flags"]
-    element = f"{{ {plan.EXT_ADDR} . {srv1} . 8080 timeout 60s }}"
+    element = f"{{ {plan.EXT_ADDR} . {srv1} . tcp . 8080 timeout 60s }}"
     base = ["ip", "netns", "exec", gw, "nft"]
     set_ref = [plan.NFT_FAMILY, plan.NFT_TABLE, plan.NFT_GRANT_SET]
     subprocess.run([*base, "add", "element", *set_ref, element], check=True)
