@@ -139,7 +139,9 @@ def _finish_step(
     )
     with ctx.session() as session:
         session.add(record)
-        if data and status == "done":
+        # A failed step's records count too (e.g. a failed dump's failure record, SOP 7.2):
+        # whatever the playbook handed back before it stopped is written.
+        if data:
             counts = records.store_artifacts(session, run.id, data)
             if counts:
                 record.data = {**record.data, "records_written": counts}
