@@ -61,19 +61,27 @@ class GateState:
         return any(a.decision == "reject" and not problems for a, problems in self.approvals)
 
 
-def requirements(procedure: Procedure, impact: Impact) -> list[GateRequirement]:
-    """Given a procedure and the impact of a request, return its gates.
+def requirements(
+    procedure: Procedure, impact: Impact, params: dict[str, Any] | None = None
+) -> list[GateRequirement]:
+    """Given a procedure, the impact and the parameters of a request, return its gates.
 
-    A conditional gate is required when its condition holds; when a critical
-    service is hit and the procedure has no Pimpinan gate, one is added at
-    the first gate (the document has Pimpinan informed of disruptions).
+    A conditional gate is required when its condition holds.  When a critical
+    service is hit and some gate is required (the work changes something),
+    a Pimpinan approval is required too, at the first required gate: the
+    document has the Pimpinan informed of disruptions.  Routine work with no
+    gate (a backup, monitoring) does not need the Pimpinan for every run.
     """
+    params = params or {}
     result: list[GateRequirement] = []
     for step in procedure.gates:
         assert step.gate_role is not None
         when = step.gate_when or "always"
         if when == "always":
             required, why = True, "always"
+        elif when == "overwrite":
+            required = params.get("overwrite") is True
+            why = "restore over live data (overwrite=true)" if required else "no overwrite"
         elif when == "services_affected":
             required = impact.services_affected
             why = (
@@ -89,8 +97,9 @@ def requirements(procedure: Procedure, impact: Impact) -> list[GateRequirement]:
                 else "no critical service affected"
             )
         result.append(GateRequirement(step.number, step.gate_role, when, required, why))
-    if impact.critical and not any(g.role == "pimpinan" and g.required for g in result):
-        first = result[0].step_number if result else procedure.steps[0].number
+    required_gates = [g for g in result if g.required]
+    if required_gates and impact.critical and not any(g.role == "pimpinan" for g in required_gates):
+        first = required_gates[0].step_number
         result.append(
             GateRequirement(
                 first,
@@ -156,7 +165,7 @@ def gate_states(
         select(Approval).where(Approval.request_id == request.id).order_by(Approval.id)
     ).all()
     states = []
-    for requirement in requirements(procedure, impact):
+    for requirement in requirements(procedure, impact, request.params):
         state = GateState(requirement)
         for row in rows:
             if row.step_number == requirement.step_number and row.role == requirement.role:

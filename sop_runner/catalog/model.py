@@ -10,7 +10,7 @@ from sop_runner.errors import SopError
 ROLES = ("pimpinan", "penanggung_jawab", "petugas")
 SUBJECTS = ("vendor", "tamu", "pengguna", "opd")
 KINDS = ("human", "automated", "gate")
-GATE_WHEN = ("always", "services_affected", "critical_services")
+GATE_WHEN = ("always", "services_affected", "critical_services", "overwrite")
 LANGS = ("id", "en")
 
 
