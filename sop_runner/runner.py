@@ -57,10 +57,17 @@ def inventory_file(path: Path) -> Path:
     return path / "hosts.yml" if path.is_dir() else path
 
 
-def _first_error(runner: Any) -> str:
-    for event in runner.events:
+def _stopping_error(runner: Any) -> str:
+    """Given a finished Runner, return the failure that stopped the play.
+
+    The last unignored failure, not the first: a failure rescued by a block
+    (e.g. a failed test followed by its rollback) is not why the play stopped.
+    """
+    for event in reversed(runner.events):
         if event.get("event") in ("runner_on_failed", "runner_on_unreachable"):
             data = event.get("event_data", {})
+            if data.get("ignore_errors"):
+                continue
             res = data.get("res", {})
             message = res.get("msg") or res.get("stderr") or res.get("reason") or "failed"
             return f"{data.get('host')}: {data.get('task')}: {str(message).strip()[:500]}"
@@ -112,5 +119,5 @@ def run_playbook(
         stats=stats,
         artifact_data=artifact,
         failed_hosts=failed,
-        error=_first_error(runner) if runner.rc else "",
+        error=_stopping_error(runner) if runner.rc else "",
     )

@@ -9,12 +9,12 @@ entry in the history table and in the audit trail.  SOP 1.x adds devices as
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sop_runner import audit
@@ -57,6 +57,20 @@ class DeviceStatusChange(Base):
     to_status: Mapped[str] = mapped_column(String(16))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     changed_by: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class DeviceSpecChange(Base):
+    """The hardware specification of a device at one moment (SOP 4.1 step 8), kept as history."""
+
+    __tablename__ = "register_spec_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("register_devices.id"))
+    phase: Mapped[str] = mapped_column(String(16))  # before | after (an upgrade) | current
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str] = mapped_column(String(64))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
 
@@ -175,6 +189,58 @@ def history(session: Session, name: str) -> list[DeviceStatusChange]:
             select(DeviceStatusChange)
             .where(DeviceStatusChange.device_id == device.id)
             .order_by(DeviceStatusChange.id)
+        ).all()
+    )
+
+
+def record_spec(
+    session: Session,
+    name: str,
+    spec: dict[str, Any],
+    actor: str,
+    phase: str = "current",
+    note: str = "",
+    run_id: int | None = None,
+) -> DeviceSpecChange:
+    """Given a registered device and its hardware specification, add it to the spec history.
+
+    Raise SopError when the device is not registered.  Nothing is overwritten: the
+    register's current specification is the newest entry.
+    """
+    device = get_device(session, name)
+    if device is None:
+        raise SopError(f"register: {name!r} is not registered; `sop register add` it first")
+    entry = DeviceSpecChange(
+        device_id=device.id,
+        phase=phase,
+        spec=spec,
+        recorded_at=datetime.now(UTC),
+        recorded_by=actor,
+        run_id=run_id,
+        note=note,
+    )
+    session.add(entry)
+    session.flush()
+    audit.append(
+        session,
+        actor,
+        "register.spec",
+        f"device/{name}",
+        {"phase": phase, "spec": spec, "run": run_id, "note": note},
+    )
+    return entry
+
+
+def spec_history(session: Session, name: str) -> list[DeviceSpecChange]:
+    """Given a device name, return its hardware specification history, oldest first."""
+    device = get_device(session, name)
+    if device is None:
+        raise SopError(f"register: {name!r} is not registered")
+    return list(
+        session.scalars(
+            select(DeviceSpecChange)
+            .where(DeviceSpecChange.device_id == device.id)
+            .order_by(DeviceSpecChange.id)
         ).all()
     )
 

@@ -1,0 +1,285 @@
+"""SOP 4.2 OS upgrade (and 4.1 hardware upgrade) against the lab's srv2, whose packages are
+old: real apt, real restic to the backup host's SFTP repository, real testinfra over SSH,
+through `sop request/approve/run`.  Ordered: postponed, failed+recovered, upgraded."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from sop_runner.config import REPO_ROOT
+from sop_runner.procedures.register import spec_history
+from sop_runner.procedures.upgrade import UpgradePackageChange, UpgradeRecord
+from sop_runner.store.models import Run
+
+pytestmark = [pytest.mark.lab, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
+
+PASSWORD = "uji-" + uuid.uuid4().hex
+BIN = Path(REPO_ROOT / ".venv" / "bin")
+HUMAN_42 = [3, 4, 5, 6, 10, 11]
+
+
+@pytest.fixture
+def env(sop_env, lab, monkeypatch, tmp_path):
+    monkeypatch.setenv("SOP_INVENTORY", str(REPO_ROOT / "inventory" / "lab"))
+    secret = tmp_path / "restic.pass"
+    secret.write_text(PASSWORD)
+    secret.chmod(0o600)
+    monkeypatch.setenv("SOP_RESTIC_PASSWORD_FILE", str(secret))
+    monkeypatch.delenv("RESTIC_PASSWORD", raising=False)
+    sop_env.repo = f"sftp:root@backup:/srv/restic/upgrade-{uuid.uuid4().hex[:8]}"
+    return sop_env
+
+
+def _ok(result):
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def _window(minutes_before: int = 5, minutes_after: int = 60) -> str:
+    now = datetime.now(UTC)
+    fmt = "%Y-%m-%dT%H:%M+00:00"
+    return (
+        f"{(now - timedelta(minutes=minutes_before)).strftime(fmt)}/"
+        f"{(now + timedelta(minutes=minutes_after)).strftime(fmt)}"
+    )
+
+
+def _request(env, extra_requirements="[]", extra_checks="[]", approve=True) -> str:
+    out = _ok(
+        env.sop(
+            "request",
+            "4.2",
+            "--target",
+            "srv2",
+            "--reason",
+            "pembaruan keamanan bookworm",
+            "--param",
+            "target_release=latest",
+            "--param",
+            f"extra_requirements={extra_requirements}",
+            "--param",
+            f"extra_checks={extra_checks}",
+            "--param",
+            f"repository={env.repo}",
+            "--param",
+            f"maintenance_window={_window()}",
+            operator="budi",
+        )
+    ).stdout
+    request_id = out.split()[1]
+    if approve:
+        _ok(env.sop("approve", request_id, operator="sari"))
+    return request_id
+
+
+def _run(env, request_id):
+    args = ["run", request_id]
+    for step in HUMAN_42:
+        args += ["--confirm", f"{step}=selesai"]
+    return env.sop(*args, operator="budi")
+
+
+def _versions(lab) -> dict[str, str]:
+    out = lab.ssh("srv2", "dpkg-query -W -f '${Package} ${Version}\\n'").stdout
+    return dict(line.split(" ", 1) for line in out.splitlines())
+
+
+def _pending(lab) -> int:
+    sim = lab.ssh("srv2", "apt-get -s -o Debug::NoLocking=1 dist-upgrade").stdout
+    return sum(1 for line in sim.splitlines() if line.startswith("Inst "))
+
+
+def _records(env, kind):
+    with env.ctx().session() as session:
+        return [
+            (r.host, r.ok, r.data)
+            for r in session.scalars(select(UpgradeRecord).where(UpgradeRecord.kind == kind))
+        ]
+
+
+def test_a_unapproved_upgrade_is_refused_by_plain_ansible(env, lab):
+    before = _versions(lab)
+    rid = _request(env, approve=False)
+    cp = subprocess.run(
+        [
+            str(BIN / "ansible-playbook"),
+            "-i",
+            str(lab.inventory),
+            "playbooks/os_upgrade_apply.yml",
+            "-l",
+            "srv2",
+            "-e",
+            json.dumps(
+                {
+                    "sop_request": rid,
+                    "target_release": "latest",
+                    "extra_requirements": [],
+                    "extra_checks": [],
+                    "repository": env.repo,
+                    "maintenance_window": _window(),
+                }
+            ),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert cp.returncode != 0
+    assert "penanggung_jawab" in cp.stdout + cp.stderr
+    assert _versions(lab) == before
+
+
+def test_b_incompatible_spec_postpones_the_upgrade(env, lab, tmp_path):
+    before = _versions(lab)
+    rid = _request(env, extra_requirements="[openssh-server >= 99]")
+    result = _run(env, rid)
+    assert result.returncode != 0
+    assert "POSTPONED" in result.stdout + result.stderr
+    assert _versions(lab) == before, "something was upgraded"
+    assert _pending(lab) > 0
+    with env.ctx().session() as session:
+        run = session.scalars(select(Run)).one()
+        assert run.status == "failed" and "POSTPONED" in (run.error or "")
+    paths = _ok(env.sop("upgrade", "report", rid, "--out", str(tmp_path))).stdout.split()
+    analysis = Path(paths[0]).read_text()
+    assert "Laporan hasil analisis kesesuaian sistem operasi" in analysis
+    assert "openssh-server >= 99" in analysis and "tidak sesuai" in analysis
+    assert "DITUNDA" in Path(paths[1]).read_text()
+    (record,) = _records(env, "upgrade_analysis")
+    assert record[1] is False and any("openssh-server" in r for r in record[2]["reasons"])
+    assert not _records(env, "upgrade_backups") and not _records(env, "upgrade_packages")
+    en = _ok(env.sop("upgrade", "report", rid, "--lang", "en", "--out", str(tmp_path))).stdout
+    assert "POSTPONED" in Path(en.split()[1]).read_text()
+
+
+def test_c_failing_post_test_rolls_back_and_is_verified(env, lab, tmp_path):
+    before = _versions(lab)
+    rid = _request(env, extra_checks="[port 8099]")
+    result = _run(env, rid)
+    assert result.returncode != 0
+    assert "UPGRADE FAILED" in result.stdout + result.stderr
+    after = _versions(lab)
+    assert after == before, {
+        k: (before.get(k), after.get(k))
+        for k in set(before) ^ set(after) or [k for k in before if before[k] != after.get(k)]
+    }
+    (tests,) = _records(env, "upgrade_tests")
+    assert tests[1] is False
+    assert [c["check"] for c in tests[2]["checks"] if not c["ok"]] == ["port 8099"]
+    with env.ctx().session() as session:
+        changes = session.scalars(select(UpgradePackageChange)).all()
+        assert len(changes) >= 10  # the upgrade really happened before the rollback
+    (recovery,) = _records(env, "upgrade_recovery")
+    assert recovery[1] is True, recovery
+    assert len(recovery[2]["rolled_back"]) == len(changes)
+    assert (
+        lab.ssh(
+            "srv2",
+            "python3 -c 'import urllib.request as u; "
+            'print(u.urlopen("http://127.0.0.1:8081/").status)\'',
+        ).stdout.strip()
+        == "200"
+    )
+    text = Path(
+        _ok(env.sop("upgrade", "report", rid, "--out", str(tmp_path))).stdout.split()[1]
+    ).read_text()
+    assert "dipulihkan dan terverifikasi" in text
+
+
+def test_d_compatible_upgrade_backs_up_upgrades_and_tests(env, lab, tmp_path):
+    before = _versions(lab)
+    pending = _pending(lab)
+    assert pending > 0
+    rid = _request(env)
+    _ok(_run(env, rid))
+    after = _versions(lab)
+    assert _pending(lab) == 0
+    changed = {k for k in before if before[k] != after.get(k)}
+    assert len(changed) == pending
+    with env.ctx().session() as session:
+        rows = session.scalars(select(UpgradePackageChange)).all()
+        assert {r.package for r in rows} == changed
+        assert all(
+            before[r.package] == r.version_before and after[r.package] == r.version_after
+            for r in rows
+        )
+    (backup,) = _records(env, "upgrade_backups")
+    assert backup[1] is True and backup[2]["checked"] is True
+    snaps = json.loads(
+        lab.ssh(
+            "srv2",
+            f"RESTIC_PASSWORD='{PASSWORD}' /usr/bin/restic -r {env.repo} snapshots --json",
+            timeout=60,
+        ).stdout
+    )
+    assert [s["short_id"] for s in snaps] == [backup[2]["snapshot_id"][:8]]
+    assert f"sop-request={rid}" in snaps[0]["tags"]
+    (tests,) = _records(env, "upgrade_tests")
+    assert tests[1] is True and tests[2]["figures"]
+    paths = _ok(env.sop("upgrade", "report", rid, "--out", str(tmp_path))).stdout.split()
+    report = Path(paths[1]).read_text()
+    assert (
+        "BERHASIL" in report and "python3.11" in report and backup[2]["snapshot_id"][:8] in report
+    )
+    assert "Kondisi eksisting" in Path(paths[2]).read_text()
+
+
+def test_e_hardware_upgrade_keeps_spec_history(env, lab, tmp_path):
+    out = _ok(
+        env.sop(
+            "request",
+            "4.1",
+            "--target",
+            "srv2",
+            "--reason",
+            "tambah RAM",
+            "--param",
+            "change=RAM tambahan",
+            "--param",
+            "expected_spec=[cpu_count >= 1, memory_mb >= 64]",
+            operator="budi",
+        )
+    ).stdout
+    rid = out.split()[1]
+    _ok(env.sop("approve", rid, operator="sari"))
+    args = ["run", rid] + [a for s in (3, 4, 5, 7, 9, 10) for a in ("--confirm", f"{s}=selesai")]
+    _ok(env.sop(*args, operator="budi"))
+    with env.ctx().session() as session:
+        history = spec_history(session, "srv2")
+        assert [h.phase for h in history] == ["before", "after"]
+        assert history[1].spec["cpu_count"] >= 1 and history[1].spec["memory_mb"] >= 64
+    text = Path(
+        _ok(env.sop("upgrade", "report", rid, "--out", str(tmp_path))).stdout.split()[0]
+    ).read_text()
+    assert "Laporan hasil peningkatan perangkat keras" in text and "riwayat spesifikasi" in text
+
+    out = _ok(
+        env.sop(
+            "request",
+            "4.1",
+            "--target",
+            "srv2",
+            "--reason",
+            "tambah RAM",
+            "--param",
+            "change=RAM tambahan",
+            "--param",
+            "expected_spec=[memory_mb >= 999999999]",
+            operator="budi",
+        )
+    ).stdout
+    rid = out.split()[1]
+    _ok(env.sop("approve", rid, operator="sari"))
+    result = env.sop("run", rid, *args[2:], operator="budi")
+    assert result.returncode != 0 and "CANCELLED" in result.stdout + result.stderr
+    with env.ctx().session() as session:
+        assert len(spec_history(session, "srv2")) == 2  # nothing added by the cancelled one
