@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,17 @@ def _constant(path: Path, name: str) -> str:
         ):
             return str(ast.literal_eval(node.value))
     raise AssertionError(f"{path.name}: no {name}")
+
+
+def _fragment_options(name: str) -> dict[str, Any]:
+    """Given a doc fragment of plugins/doc_fragments, return the options it documents."""
+    tree = ast.parse((REPO_ROOT / "plugins" / "doc_fragments" / f"{name}.py").read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "DOCUMENTATION" for t in node.targets
+        ):
+            return dict(yaml.safe_load(ast.literal_eval(node.value))["options"])
+    raise AssertionError(f"doc fragment {name}: no DOCUMENTATION")
 
 
 class _SpecCaptured(Exception):
@@ -82,6 +94,8 @@ def test_ansible_doc_renders(path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=120,
+        cwd=REPO_ROOT,  # ansible.cfg names our doc fragments
+        env={**os.environ, "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg")},
     )
     assert result.returncode == 0, result.stderr
     for section in ("OPTIONS", "EXAMPLES", "RETURN VALUES"):
@@ -91,4 +105,8 @@ def test_ansible_doc_renders(path: Path) -> None:
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
 def test_documentation_matches_argument_spec(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     documentation = yaml.safe_load(_constant(path, "DOCUMENTATION"))
+    options = dict(documentation.get("options", {}))
+    for fragment in documentation.get("extends_documentation_fragment", []):
+        options.update(_fragment_options(fragment))
+    documentation["options"] = options
     _compare(documentation.get("options", {}), _argument_spec(path, monkeypatch), path.stem)
