@@ -63,7 +63,7 @@ def _stopping_error(runner: Any) -> str:
     The last unignored failure, not the first: a failure rescued by a block
     (e.g. a failed test followed by its rollback) is not why the play stopped.
     """
-    for event in reversed(runner.events):
+    for event in reversed(list(runner.events)):  # Runner.events is a generator
         if event.get("event") in ("runner_on_failed", "runner_on_unreachable"):
             data = event.get("event_data", {})
             if data.get("ignore_errors"):

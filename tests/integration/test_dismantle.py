@@ -334,17 +334,24 @@ def test_lab_disk_wiped_over_ssh(lab: object) -> None:
         pytest.skip("the lab exposes no wipe_disks on srv2")
     disk = disks[0]
     args = json.dumps({"device": disk, "allowed_devices": [disk], "log_dir": "/var/tmp/sop-wipe"})
-    for mode in (["--check"], []):
-        cp = subprocess.run(
-            [str(BIN / "ansible"), "-i", str(lab.inventory), "srv2", "-m", "disk_wipe",  # type: ignore[attr-defined]
-             "-a", args, *mode],
-            capture_output=True, text=True, cwd=REPO_ROOT, env=lab.ansible_env(), timeout=300,  # type: ignore[attr-defined]
-        )  # fmt: skip
-        assert cp.returncode == 0, cp.stdout + cp.stderr
-    read = lab.ssh(  # type: ignore[attr-defined]
-        "srv2", f"cmp -n $(blockdev --getsize64 {disk}) {disk} /dev/zero && echo ALLZERO"
-    )
-    assert "ALLZERO" in read.stdout
+    try:
+        for mode in (["--check"], []):
+            cp = subprocess.run(
+                [str(BIN / "ansible"), "-i", str(lab.inventory), "srv2", "-m", "disk_wipe",  # type: ignore[attr-defined]
+                 "-a", args, *mode],
+                capture_output=True, text=True, cwd=REPO_ROOT, env=lab.ansible_env(),  # type: ignore[attr-defined]
+                timeout=300,
+            )  # fmt: skip
+            assert cp.returncode == 0, cp.stdout + cp.stderr
+        read = lab.ssh(  # type: ignore[attr-defined]
+            "srv2", f"cmp -n $(blockdev --getsize64 {disk}) {disk} /dev/zero && echo ALLZERO"
+        )
+        assert "ALLZERO" in read.stdout
+    finally:
+        # The lab is shared by the session: give the disk its pattern back.
+        from sop_runner.lab.disks import refill
+
+        refill(disk, 0)
 
 
 def _lab_disks(lab: object) -> list[str]:
