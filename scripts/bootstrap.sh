@@ -9,7 +9,7 @@ APT_PACKAGES=(
   python3-venv python3-nftables iproute2 nftables openssh-server openssh-client
   restic mariadb-server mariadb-client postgresql postgresql-client
   netcat-openbsd util-linux procps attr sqlite3 frr debootstrap nwipe
-  systemd-container
+  systemd-container nginx-light frr-pythontools
 )
 
 missing=()

@@ -1,0 +1,349 @@
+"""SOP 3.1 against the lab: nginx on srv1 and FRRouting on rtr1, through `sop`.
+
+Desired configuration is a copy of inventory/lab with changed host_vars (what a
+pull request would change); SOP_INVENTORY points at it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from sop_runner.config import REPO_ROOT
+from sop_runner.procedures.config import ConfigDocument
+from sop_runner.store.models import ConfigLogEntry, Run
+
+pytestmark = [pytest.mark.lab, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
+
+CONFIRM = [
+    "--confirm",
+    "1=dampak dianalisis",
+    "--confirm",
+    "3=dilaporkan ke pimpinan",
+    "--confirm",
+    "5=uji coba otomatis lulus",
+    "--confirm",
+    "6=tercatat",
+    "--confirm",
+    "7=dokumentasi dibuat",
+    "--confirm",
+    "8=laporan dikirim",
+]
+NGINX_SHA = "sha256sum /etc/nginx/nginx.conf | cut -d' ' -f1"
+
+
+def descendants(pid: int) -> list[int]:
+    """Given a process id, return it and every process below it (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def desired(tmp_path: Path, name: str, host: str, **values: Any) -> Path:
+    """Given host_vars changes, return a copy of the lab inventory that desires them."""
+    inventory = tmp_path / name
+    shutil.copytree(REPO_ROOT / "inventory" / "lab", inventory)
+    path = inventory / "host_vars" / f"{host}.yml"
+    data = yaml.safe_load(path.read_text())
+    data.update(values)
+    path.write_text(yaml.safe_dump(data))
+    return inventory
+
+
+def _ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def _request(env: Any, host: str, ref: str) -> int:
+    out = _ok(
+        env.sop(
+            "request",
+            "3.1",
+            "--target",
+            host,
+            "--param",
+            f"config_ref={ref}",
+            "--reason",
+            f"perubahan konfigurasi {host} ({ref})",
+            operator="budi",
+        )
+    ).stdout
+    return int(out.split()[1])
+
+
+def _approve(env: Any, request_id: int) -> None:
+    """srv1 carries critical services: the penanggung jawab and Pimpinan both sign."""
+    _ok(env.sop("approve", str(request_id), operator="sari"))
+    _ok(env.sop("approve", str(request_id), operator="ahmad"))
+
+
+def _log(env: Any) -> list[ConfigLogEntry]:
+    with env.ctx().session() as session:
+        rows = list(session.scalars(select(ConfigLogEntry).order_by(ConfigLogEntry.id)).all())
+        session.expunge_all()
+    return rows
+
+
+def _running(lab: Any) -> str:
+    return lab.ssh("rtr1", "vtysh -c 'show running-config'").stdout
+
+
+@pytest.fixture
+def frr_clean(lab: Any) -> Any:
+    """rtr1 as the lab made it, before and after the test."""
+    original = (REPO_ROOT / "inventory/lab/host_vars/rtr1.yml").read_text()
+    assert "10.77.2.0/24" in original
+    lab.ssh("rtr1", "rm -rf /var/lib/sop-netconfig")
+    before = _running(lab)
+    yield before
+    lab.ssh("rtr1", "pkill -f 'sop-netconfig' ; rm -rf /var/lib/sop-netconfig", check=False)
+
+
+def test_plan_renders_per_device_diff_and_changes_nothing(sop_env, lab, tmp_path, monkeypatch):
+    inventory = desired(tmp_path, "pr", "srv1", web_config_keepalive_timeout=30)
+    inventory = desired(
+        tmp_path,
+        "pr2",
+        "rtr1",
+        frr_config_interfaces=[
+            {"name": "eth0", "description": "management (sop-lab bridge)"},
+            {"name": "eth1", "description": "transit to gw - PR 7"},
+        ],
+    )
+    shutil.copy(tmp_path / "pr/host_vars/srv1.yml", inventory / "host_vars/srv1.yml")
+    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
+    sha = lab.ssh("srv1", f"{NGINX_SHA}").stdout
+    running = _running(lab)
+    out_file = tmp_path / "plan.md"
+    result = _ok(
+        sop_env.sop("plan", "--target", "srv1", "--target", "rtr1", "--out", str(out_file))
+    )
+    text = out_file.read_text()
+    assert text == result.stdout
+    assert "### `srv1`" in text and "### `rtr1`" in text
+    assert "+    keepalive_timeout 30;" in text
+    assert "+ description transit to gw - PR 7" in text
+    assert "- description transit to gw" in text
+    assert lab.ssh("srv1", f"{NGINX_SHA}").stdout == sha, "plan changed srv1"
+    assert _running(lab) == running, "plan changed rtr1"
+    # A render error (an undefined variable in the desired config) fails the plan.
+    broken = desired(tmp_path, "broken", "srv1", web_config_root="{{ no_such_variable }}")
+    monkeypatch.setenv("SOP_INVENTORY", str(broken))
+    failed = sop_env.sop("plan", "--target", "srv1", "--lang", "en")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "FAILED to render" in failed.stdout and "no_such_variable" in failed.stdout
+
+
+def test_server_change_passes_is_logged_and_second_run_changes_nothing(
+    sop_env, lab, tmp_path, monkeypatch
+):
+    inventory = desired(tmp_path, "pr", "srv1", web_config_keepalive_timeout=30)
+    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
+    first = _request(sop_env, "srv1", "pr-11")
+    _approve(sop_env, first)
+    _ok(sop_env.sop("run", str(first), *CONFIRM, operator="budi"))
+    conf = lab.ssh("srv1", "cat /etc/nginx/nginx.conf").stdout
+    assert "keepalive_timeout 30;" in conf and "listen 8090;" in conf
+    assert lab.ssh("srv1", "pgrep -x nginx", check=False).returncode == 0
+    log = _log(sop_env)
+    assert [e.device for e in log] == ["srv1"]
+    assert "+    keepalive_timeout 30;" in log[0].substance and "test passed" in log[0].notes
+    with sop_env.ctx().session() as session:
+        doc = session.scalars(select(ConfigDocument)).one()
+        assert doc.purpose.startswith("perubahan konfigurasi srv1")
+        assert any("nginx -t" in s for s in doc.steps) and doc.result["status"] == "passed"
+    paths = _ok(sop_env.sop("config", "docs", str(first))).stdout.split()
+    documentation, report = (Path(p).read_text() for p in paths)
+    assert "## Tujuan konfigurasi" in documentation and "keepalive_timeout 30" in documentation
+    assert "Kondisi eksisting" in documentation
+    assert "# Laporan Hasil Konfigurasi" in report and "| srv1 |" in report
+    english = _ok(sop_env.sop("config", "docs", str(first), "--lang", "en")).stdout.split()
+    assert "## Purpose of the configuration" in Path(english[0]).read_text()
+    _ok(sop_env.sop("report", str(first)))
+    # The same desired configuration again: nothing changes, nothing is logged.
+    second = _request(sop_env, "srv1", "pr-11")
+    _approve(sop_env, second)
+    _ok(sop_env.sop("run", str(second), *CONFIRM, operator="budi"))
+    assert lab.ssh("srv1", "cat /etc/nginx/nginx.conf").stdout == conf
+    assert len(_log(sop_env)) == 1
+
+
+def test_server_change_that_breaks_the_service_is_rolled_back(sop_env, lab, tmp_path, monkeypatch):
+    good = desired(tmp_path, "good", "srv1", web_config_keepalive_timeout=30)
+    monkeypatch.setenv("SOP_INVENTORY", str(good))
+    setup = _request(sop_env, "srv1", "pr-11")
+    _approve(sop_env, setup)
+    _ok(sop_env.sop("run", str(setup), *CONFIRM, operator="budi"))
+    sha = lab.ssh("srv1", NGINX_SHA).stdout
+    pid = lab.ssh("srv1", "cat /run/nginx.pid").stdout
+    logged = len(_log(sop_env))
+    # Passes nginx -t, but the site no longer answers 200: the test must fail.
+    broken = desired(tmp_path, "broken", "srv1", web_config_root="/srv/no-such-site")
+    monkeypatch.setenv("SOP_INVENTORY", str(broken))
+    request_id = _request(sop_env, "srv1", "pr-12")
+    _approve(sop_env, request_id)
+    failed = sop_env.sop("run", str(request_id), *CONFIRM, operator="budi")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert lab.ssh("srv1", NGINX_SHA).stdout == sha, "nginx.conf not restored"
+    assert lab.ssh("srv1", "cat /run/nginx.pid").stdout == pid, "nginx not the same master"
+    answer = lab.ssh(
+        "srv1",
+        'python3 -c "import urllib.request as u; '
+        "print(u.urlopen('http://127.0.0.1:8090/').status)\"",
+    ).stdout
+    assert answer.strip() == "200"
+    assert "no-such-site" not in lab.ssh("srv1", "cat /etc/nginx/nginx.conf").stdout
+    assert len(_log(sop_env)) == logged, "a failed change was logged"
+    with sop_env.ctx().session() as session:
+        run = session.scalars(select(Run).where(Run.request_id == request_id)).one()
+        assert run.status == "failed", failed.stdout + failed.stderr
+        assert "post-change test failed" in (run.error or ""), run.error
+
+
+def test_frr_change_commits_confirms_and_breaking_change_rolls_back(
+    sop_env, lab, tmp_path, monkeypatch, frr_clean
+):
+    before = frr_clean
+    changed = desired(
+        tmp_path,
+        "pr",
+        "rtr1",
+        frr_config_static_routes=[
+            {"prefix": "10.77.2.0/24", "nexthop": "10.77.3.2"},
+            {"prefix": "10.77.100.0/24", "nexthop": "Null0"},
+            {"prefix": "10.77.200.0/24", "nexthop": "Null0"},
+        ],
+        frr_config_interfaces=[
+            {"name": "eth0", "description": "management (sop-lab bridge)"},
+            {"name": "eth1", "description": "transit to gw (SOP 3.1)"},
+        ],
+    )
+    monkeypatch.setenv("SOP_INVENTORY", str(changed))
+    first = _request(sop_env, "rtr1", "pr-21")
+    _ok(sop_env.sop("run", str(first), *CONFIRM, operator="budi"))  # no services: no gate
+    after = _running(lab)
+    assert "ip route 10.77.200.0/24 Null0" in after and "transit to gw (SOP 3.1)" in after
+    routes = lab.ssh("rtr1", "vtysh -c 'show ip route 10.77.200.0/24'").stdout
+    assert "10.77.200.0/24" in routes and "blackhole" in routes
+    assert lab.ssh("rtr1", "test -e /var/lib/sop-netconfig/pending", check=False).returncode == 1
+    history = lab.ssh("rtr1", "cat /var/lib/sop-netconfig/history").stdout
+    assert "confirmed" in history and "rolled back" not in history
+    log = _log(sop_env)
+    assert [e.device for e in log] == ["rtr1"]
+    assert "+ip route 10.77.200.0/24 Null0" in log[0].substance
+    # Remove the route the health check needs: committed, checked, rolled back.
+    breaking = desired(
+        tmp_path,
+        "breaking",
+        "rtr1",
+        frr_config_static_routes=[{"prefix": "10.77.100.0/24", "nexthop": "Null0"}],
+    )
+    monkeypatch.setenv("SOP_INVENTORY", str(breaking))
+    second = _request(sop_env, "rtr1", "pr-22")
+    failed = sop_env.sop("run", str(second), *CONFIRM, operator="budi")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert _running(lab) == after, "running config differs from the one before the change"
+    assert len(_log(sop_env)) == 1
+    with sop_env.ctx().session() as session:
+        run = session.scalars(select(Run).where(Run.request_id == second)).one()
+        assert "route 10.77.2.0/24 is not in the routing table" in (run.error or "")
+        assert "rolled back" in (run.error or "")
+    history = lab.ssh("rtr1", "cat /var/lib/sop-netconfig/history").stdout
+    assert history.strip().splitlines()[-1].endswith("rolled back")
+    # Back to the lab's configuration through the same flow.
+    monkeypatch.setenv("SOP_INVENTORY", str(REPO_ROOT / "inventory" / "lab"))
+    _ok(sop_env.sop("run", str(_request(sop_env, "rtr1", "main")), *CONFIRM, operator="budi"))
+    assert _running(lab) == before
+
+
+def test_kill_9_between_commit_and_confirm_leaves_router_rolled_back(
+    sop_env, lab, tmp_path, monkeypatch, frr_clean
+):
+    before = frr_clean
+    inventory = desired(
+        tmp_path,
+        "slow",
+        "rtr1",
+        frr_config_interfaces=[
+            {"name": "eth0", "description": "management (sop-lab bridge)"},
+            {"name": "eth1", "description": "never confirmed"},
+        ],
+        frr_config_health_wait=8,
+        frr_config_revert_in=10,
+    )
+    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
+    request_id = _request(sop_env, "rtr1", "pr-31")
+    play = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            "-i",
+            str(inventory / "hosts.yml"),
+            "--limit",
+            "rtr1",
+            "-e",
+            f"sop_request={request_id}",
+            "-e",
+            "config_ref=pr-31",
+            "playbooks/config_apply.yml",
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        env=dict(os.environ),
+    )
+    deadline = time.monotonic() + 20
+    while "never confirmed" not in _running(lab):
+        assert play.poll() is None, "the play ended before it committed"
+        assert time.monotonic() < deadline, "the change was never committed"
+        time.sleep(0.2)
+    killed_at = time.monotonic()
+    # The controller side dies: ansible-playbook and the module process it started
+    # (in a session of its own), all at once -- no confirm, no rollback from there.
+    doomed: set[int] = set()
+    for _ in range(3):  # again, for anything forked while the first kills went out
+        for pid in descendants(play.pid):
+            doomed.add(pid)
+            os.kill(pid, signal.SIGKILL)
+    assert len(doomed) > 1
+    play.wait()
+    deadline = time.monotonic() + 3
+    while [p for p in doomed if _alive(p)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in doomed if _alive(p)], "a process of the run survived"
+    assert lab.ssh("rtr1", "cat /var/lib/sop-netconfig/pending").stdout.strip()
+    while _running(lab) != before:
+        assert time.monotonic() - killed_at < 20, "the router did not roll back by itself"
+        time.sleep(0.5)
+    history = lab.ssh("rtr1", "cat /var/lib/sop-netconfig/history").stdout
+    assert "rolled back by timer" in history and "confirmed" not in history
+    assert lab.ssh("rtr1", "test -e /var/lib/sop-netconfig/pending", check=False).returncode == 1
