@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import yaml
@@ -88,9 +87,3 @@ def load_settings() -> Settings:
         key_dir=Path(pick("key_dir", str(Path(xdg_config) / "sop-pusatdata" / "keys"))),
         lang=lang,
     )
-
-
-@cache
-def settings() -> Settings:
-    """Return the settings of this process (resolved once)."""
-    return load_settings()

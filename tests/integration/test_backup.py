@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -353,3 +354,21 @@ def test_retention_deletes_exactly_the_old_one_never_a_last(env, lab):
     assert "Laporan hasil penghapusan backup file" in text and ids["a-13m"][:8] in text
     assert "/srv/ret/a" in text and "file" in text
     assert os.environ.get("RESTIC_PASSWORD") is None
+
+
+def test_check_run_without_request_grants_no_access(env, lab):
+    """The gate lets a check run without a request through only because it changes nothing:
+    it must not create the target's key nor authorize it on the repository host."""
+    lab.ssh("srv1", "rm -f /root/.ssh/sop_restic_ed25519 /root/.ssh/sop_restic_ed25519.pub")
+    before = lab.ssh("backup", "cat /root/.ssh/authorized_keys", check=False).stdout
+    playbook = Path(sys.executable).parent / "ansible-playbook"
+    result = subprocess.run(
+        [str(playbook), "-i", str(REPO_ROOT / "inventory/lab/hosts.yml"),
+         "playbooks/backup_files.yml", "--check", "-l", "srv1", "-e", f"paths=[{DATA}]",
+         "-e", f"repository={env.repo}"],
+        cwd=REPO_ROOT, capture_output=True, text=True, env=lab.ansible_env(), timeout=300,
+    )  # fmt: skip
+    assert "sop_gate refused" not in result.stdout, result.stdout
+    assert lab.ssh("srv1", "test -e /root/.ssh/sop_restic_ed25519", check=False).returncode == 1
+    after = lab.ssh("backup", "cat /root/.ssh/authorized_keys", check=False).stdout
+    assert after == before
