@@ -76,30 +76,14 @@ import time  # noqa: E402
 from typing import Any  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.os_upgrade import parse_simulation  # noqa: E402
+from ansible.module_utils.os_upgrade import installed_packages, parse_simulation  # noqa: E402
 
 APT_ENV = {"LC_ALL": "C", "DEBIAN_FRONTEND": "noninteractive", "NEEDRESTART_MODE": "l"}
 
 
 def installed(module: AnsibleModule) -> dict[str, dict[str, str]]:
     """Given the module, return {package: {version, arch}} of the installed packages."""
-    rc, out, err = module.run_command(
-        [
-            "dpkg-query",
-            "-W",
-            "-f",
-            "${Package}\t${Version}\t${Architecture}\t${db:Status-Abbrev}\n",
-        ],
-        environ_update=APT_ENV,
-    )
-    if rc != 0:
-        module.fail_json(msg=f"dpkg-query failed: {err.strip()}")
-    result = {}
-    for line in out.splitlines():
-        name, version, arch, status = line.split("\t")
-        if status.startswith("ii"):
-            result[name] = {"version": version, "arch": arch}
-    return result
+    return installed_packages(module, APT_ENV)
 
 
 def changes(

@@ -133,6 +133,24 @@ def parse_requirement(text: str) -> dict[str, str]:
     return {"subject": subject, "op": op, "value": value}
 
 
+INSTALLED_FORMAT = "${Package}\t${Version}\t${Architecture}\t${db:Status-Abbrev}\n"
+
+
+def installed_packages(module: Any, environ: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Given an AnsibleModule, return {package: {version, arch}} of the installed packages."""
+    rc, out, err = module.run_command(
+        ["dpkg-query", "-W", "-f", INSTALLED_FORMAT], environ_update=environ
+    )
+    if rc != 0:
+        module.fail_json(msg=f"dpkg-query failed: {err.strip()}")
+    result = {}
+    for line in out.splitlines():
+        name, version, arch, status = line.split("\t")
+        if status.startswith("ii"):
+            result[name] = {"version": version, "arch": arch}
+    return result
+
+
 def parse_simulation(text: str) -> dict[str, Any]:
     """Given ``apt-get -s dist-upgrade`` output, return upgrades, new and removed packages."""
     upgrades: dict[str, dict[str, str]] = {}

@@ -24,6 +24,7 @@ from sop_runner import audit
 from sop_runner.context import Context
 from sop_runner.errors import SopError
 from sop_runner.store.models import Base, ConfigLogEntry, Request, Run
+from sop_runner.store.queries import rows_of_run
 
 
 class ConfigDocument(Base):
@@ -129,28 +130,8 @@ def _documents(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
     data = build(ctx, request_id, lang)
     run = data["run"]
     with ctx.session() as session:
-        docs = (
-            list(
-                session.scalars(
-                    select(ConfigDocument)
-                    .where(ConfigDocument.run_id == run.id)
-                    .order_by(ConfigDocument.device)
-                ).all()
-            )
-            if run
-            else []
-        )
-        log = (
-            list(
-                session.scalars(
-                    select(ConfigLogEntry)
-                    .where(ConfigLogEntry.run_id == run.id)
-                    .order_by(ConfigLogEntry.device)
-                ).all()
-            )
-            if run
-            else []
-        )
+        docs = rows_of_run(session, ConfigDocument, run, ConfigDocument.device)
+        log = rows_of_run(session, ConfigLogEntry, run, ConfigLogEntry.device)
         session.expunge_all()
     rows = [
         {

@@ -8,11 +8,8 @@ Playbooks hand back (set_stats, keyed by host):
 - ``upgrade_recovery`` (4.2 step 9, when the test failed): rollback and its verification;
 - ``hw_spec_before`` / ``hw_spec_after`` / ``hw_register`` (4.1 steps 2, 6, 8).
 
-A step that fails (the analysis that postpones, the test that fails) keeps its
-data in its step record.  The core now runs recorders for failed steps too
-(``records_written`` in the step data); for a store written by an older core,
-:func:`ingest_failed_steps` copies what no recorder wrote before any document
-is written, so a postponed or failed upgrade is always in the same tables.
+A step that fails (the analysis that postpones, the test that fails) still has
+its records written: the core runs recorders for failed steps too.
 """
 
 from __future__ import annotations
@@ -29,7 +26,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sop_runner import audit
 from sop_runner.context import Context
 from sop_runner.procedures import register
-from sop_runner.store.models import Base, Run, StepRecord
+from sop_runner.store.models import Base, Run
+from sop_runner.store.queries import rows_of_run
 
 KINDS = (
     "upgrade_analysis",
@@ -153,34 +151,6 @@ def _recorder(kind: str) -> Any:
 RECORDERS = {kind: _recorder(kind) for kind in KINDS}
 
 
-def ingest_failed_steps(session: Session, run_id: int) -> int:
-    """Given a run, copy the records of its failed steps (which the core does not record).
-
-    Idempotent: a step record already copied is skipped.  Return how many were copied.
-    """
-    done = set(
-        session.scalars(
-            select(UpgradeRecord.step_record_id).where(
-                UpgradeRecord.run_id == run_id, UpgradeRecord.step_record_id.is_not(None)
-            )
-        ).all()
-    )
-    copied = 0
-    for step in session.scalars(
-        select(StepRecord)
-        .where(StepRecord.run_id == run_id, StepRecord.status == "failed")
-        .order_by(StepRecord.id)
-    ).all():
-        if step.id in done:
-            continue
-        written = (step.data or {}).get("records_written", {}) or {}
-        for kind in KINDS:
-            value = (step.data or {}).get(kind)
-            if isinstance(value, dict) and kind != "hw_register" and kind not in written:
-                copied += _write(session, run_id, kind, value, step.id)
-    return copied
-
-
 # --- verdicts and documents -----------------------------------------------------
 
 WORDS: dict[str, dict[str, str]] = {
@@ -269,35 +239,16 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
     """Given a request of 4.1 or 4.2, return everything its upgrade documents show."""
     from sop_runner.reports.render import build as core_build
 
-    with ctx.session() as session:
-        run = session.scalars(
-            select(Run).where(Run.request_id == request_id).order_by(Run.id.desc())
-        ).first()
-        if run is not None:
-            ingest_failed_steps(session, run.id)
     data = core_build(ctx, request_id, lang)
+    run = data["run"]
     with ctx.session() as session:
-        records = (
-            list(
-                session.scalars(
-                    select(UpgradeRecord)
-                    .where(UpgradeRecord.run_id == run.id)
-                    .order_by(UpgradeRecord.id)
-                ).all()
-            )
-            if run
-            else []
-        )
-        changes = (
-            list(
-                session.scalars(
-                    select(UpgradePackageChange)
-                    .where(UpgradePackageChange.run_id == run.id)
-                    .order_by(UpgradePackageChange.host, UpgradePackageChange.package)
-                ).all()
-            )
-            if run
-            else []
+        records = rows_of_run(session, UpgradeRecord, run, UpgradeRecord.id)
+        changes = rows_of_run(
+            session,
+            UpgradePackageChange,
+            run,
+            UpgradePackageChange.host,
+            UpgradePackageChange.package,
         )
         specs = {}
         for host in data["request"].targets:

@@ -16,6 +16,7 @@ from sop_runner.context import Context
 from sop_runner.reports.chart import usage_bars
 from sop_runner.requests import get_request, request_hash
 from sop_runner.store.models import ResourceSample, Run, StepRecord
+from sop_runner.store.queries import rows_of_run
 
 
 @cache
@@ -104,26 +105,8 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
         run = session.scalars(
             select(Run).where(Run.request_id == request.id).order_by(Run.id.desc())
         ).first()
-        records = (
-            list(
-                session.scalars(
-                    select(StepRecord).where(StepRecord.run_id == run.id).order_by(StepRecord.id)
-                ).all()
-            )
-            if run
-            else []
-        )
-        samples = (
-            list(
-                session.scalars(
-                    select(ResourceSample)
-                    .where(ResourceSample.run_id == run.id)
-                    .order_by(ResourceSample.host)
-                ).all()
-            )
-            if run
-            else []
-        )
+        records = rows_of_run(session, StepRecord, run, StepRecord.id)
+        samples = rows_of_run(session, ResourceSample, run, ResourceSample.host)
         removed: dict[str, list[str]] = {}
         for record in records:
             removed.update(record.data.get("removed_files", {}) or {})
