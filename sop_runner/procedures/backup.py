@@ -738,16 +738,17 @@ def build_recap(ctx: Context, semester: str, lang: str) -> dict[str, Any]:
 
 
 def _render(template: str, data: dict[str, Any]) -> str:
-    from sop_runner.reports.render import _environment
+    from sop_runner.reports.render import template_environment
 
-    return _environment().get_template(template).render(**data)
+    return template_environment().get_template(template).render(**data)
 
 
 def write_report(ctx: Context, request_id: int, lang: str, out: Path | None = None) -> list[Path]:
     """Given a 7.x request, write its result report (Markdown and HTML); return the paths."""
     data = build(ctx, request_id, lang)
-    out = out or ctx.settings.reports_dir / f"request-{request_id}"
-    out.mkdir(parents=True, exist_ok=True)
+    from sop_runner.reports.render import request_report_dir
+
+    out = request_report_dir(ctx, request_id, out)
     md = out / f"laporan-backup-{data['procedure']}-{request_id}-{lang}.md"
     md.write_text(_render("backup_report.md.j2", data))
     html = md.with_suffix(".html")

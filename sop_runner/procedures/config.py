@@ -150,14 +150,13 @@ def write_documents(
     ctx: Context, request_id: int, lang: str, out_dir: Path | None = None
 ) -> list[Path]:
     """Given a 3.1 request, write its configuration documentation and result report."""
-    from sop_runner.reports.render import _environment
+    from sop_runner.reports.render import request_report_dir, template_environment
 
     data = _documents(ctx, request_id, lang)
     if data["procedure"].id != "3.1":
         raise SopError(f"request {request_id}: is for procedure {data['procedure'].id}, not 3.1")
-    out = out_dir or ctx.settings.reports_dir / f"request-{request_id}"
-    out.mkdir(parents=True, exist_ok=True)
-    env = _environment()
+    out = request_report_dir(ctx, request_id, out_dir)
+    env = template_environment()
     slug = f"3.1-{request_id}-{lang}"
     paths = [out / f"dokumentasi-konfigurasi-{slug}.md", out / f"laporan-konfigurasi-{slug}.md"]
     for path, template in zip(paths, ("config_doc.md.j2", "config_report.md.j2"), strict=True):

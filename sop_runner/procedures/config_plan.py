@@ -53,7 +53,7 @@ def render_plan(
     plan: dict[str, Any], failures: dict[str, str], targets: list[str], lang: str
 ) -> str:
     """Given the check-mode results by host, return the plan as Markdown."""
-    from sop_runner.reports.render import _environment
+    from sop_runner.reports.render import template_environment
 
     devices = []
     for host in sorted(set(targets) | set(plan) | set(failures)):
@@ -71,7 +71,7 @@ def render_plan(
                 "managed": change is not None or host in failures,
             }
         )
-    template = _environment().get_template("config_plan.md.j2")
+    template = template_environment().get_template("config_plan.md.j2")
     return template.render(devices=devices, W=WORDS[lang])
 
 

@@ -638,12 +638,11 @@ def write_documents(
     ctx: Context, request_id: int, lang: str, out_dir: Path | None = None
 ) -> list[Path]:
     """Given a 5.1 request, write its feasibility report and dismantle report with certificates."""
-    from sop_runner.reports.render import _environment
+    from sop_runner.reports.render import request_report_dir, template_environment
 
     data = build(ctx, request_id, lang)
-    out = out_dir or ctx.settings.reports_dir / f"request-{request_id}"
-    out.mkdir(parents=True, exist_ok=True)
-    env = _environment()
+    out = request_report_dir(ctx, request_id, out_dir)
+    env = template_environment()
     written = []
     for template, name in (
         ("dismantle_feasibility.md.j2", f"analisis-kelayakan-5.1-{request_id}-{lang}.md"),

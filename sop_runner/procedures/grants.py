@@ -1090,12 +1090,12 @@ def write_report(
     out_dir: Path | None = None,
 ) -> list[Path]:
     """Given a period, write the remote account log as Markdown and HTML; return the paths."""
-    from sop_runner.reports.render import _environment
+    from sop_runner.reports.render import template_environment
 
     data = report_data(ctx, lang, since, until)
     out = out_dir or ctx.settings.reports_dir / "remote-access"
     out.mkdir(parents=True, exist_ok=True)
-    env = _environment()
+    env = template_environment()
     stamp = _now().strftime("%Y%m%d-%H%M%S")
     md = out / f"daftar-log-akun-remot-{stamp}-{lang}.md"
     md.write_text(env.get_template("grants_log.md.j2").render(**data))

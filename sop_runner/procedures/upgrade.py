@@ -292,12 +292,11 @@ def write_documents(
     ctx: Context, request_id: int, lang: str, out_dir: Path | None = None
 ) -> list[Path]:
     """Given a 4.1 or 4.2 request, write its upgrade documents; return the paths."""
-    from sop_runner.reports.render import _environment
+    from sop_runner.reports.render import request_report_dir, template_environment
 
     data = build(ctx, request_id, lang)
-    out = out_dir or ctx.settings.reports_dir / f"request-{request_id}"
-    out.mkdir(parents=True, exist_ok=True)
-    env = _environment()
+    out = request_report_dir(ctx, request_id, out_dir)
+    env = template_environment()
     slug = f"{data['procedure'].id}-{request_id}-{lang}"
     if data["procedure"].id == "4.2":
         templates = [

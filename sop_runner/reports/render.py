@@ -40,7 +40,8 @@ def _dt(value: datetime | None) -> str:
 
 
 @cache
-def _environment() -> Environment:
+def template_environment() -> Environment:
+    """Return the Jinja2 environment of every report template (core and features)."""
     env = Environment(
         loader=PackageLoader("sop_runner.reports", "templates"),
         undefined=StrictUndefined,
@@ -171,6 +172,13 @@ def _pdf(html: str, path: Path) -> bool:
     return True
 
 
+def request_report_dir(ctx: Context, request_id: int, out_dir: Path | None = None) -> Path:
+    """Given a request, return (and create) the folder its documents are written to."""
+    out = out_dir or ctx.settings.reports_dir / f"request-{request_id}"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def write_reports(
     ctx: Context, request_id: int, lang: str, out_dir: Path | None = None
 ) -> list[Path]:
@@ -179,9 +187,8 @@ def write_reports(
     PDF is written where weasyprint is installed; Markdown and HTML always.
     """
     data = build(ctx, request_id, lang)
-    out = out_dir or ctx.settings.reports_dir / f"request-{request_id}"
-    out.mkdir(parents=True, exist_ok=True)
-    env = _environment()
+    out = request_report_dir(ctx, request_id, out_dir)
+    env = template_environment()
     slug = f"{data['procedure'].id}-{request_id}-{lang}"
     written = []
     md = out / f"laporan-{slug}.md"
