@@ -20,7 +20,15 @@ description:
     so a controller killed between commit and confirm still leaves the device
     rolled back.
   - Platforms C(ios), C(eos), C(junos), C(nxos) use napalm's drivers (napalm's own
-    C(revert_in)); napalm must be installed.
+    C(revert_in)).
+  - Platforms C(cisco_ios) (an IOS-like CLI without napalm, such as FRR's C(vtysh))
+    and C(mikrotik_routeros) use netmiko, O(mode=merge) only. A rollback restores
+    the configuration read before the change (lines that appeared are negated,
+    lines that went away are sent again; the result is read back and compared).
+    Commit-confirm is emulated by a watchdog process on the controller, detached
+    from the run, that restores the configuration after O(revert_in) seconds
+    unless the change was confirmed; it does not cover the controller itself
+    going down.
   - Runs on the controller (connection local or delegated to localhost); it opens
     its own SSH session.
   - Check mode compares only; in diff mode the diff is shown.
@@ -31,13 +39,15 @@ options:
     description: The device's platform.
     type: str
     required: true
-    choices: [frr, ios, eos, junos, nxos]
+    choices: [frr, ios, eos, junos, nxos, cisco_ios, mikrotik_routeros]
   host:
     description: The device's management address.
     type: str
     required: true
   username:
-    description: The login (for C(frr) a login with a shell on the router).
+    description:
+      - The login (for C(frr) a login with a shell on the router; for C(cisco_ios)
+        on FRR a login whose shell is C(vtysh)).
     type: str
     required: true
   key_file:
@@ -51,7 +61,7 @@ options:
     type: int
     default: 22
   optional_args:
-    description: Extra arguments for napalm's driver.
+    description: Extra arguments for napalm's driver or netmiko's C(ConnectHandler).
     type: dict
     default: {}
   candidate:
@@ -59,7 +69,9 @@ options:
     type: str
     required: true
   mode:
-    description: Replace the whole configuration or merge the candidate into it.
+    description:
+      - Replace the whole configuration or merge the candidate into it.
+      - The netmiko platforms (C(cisco_ios), C(mikrotik_routeros)) merge only.
     type: str
     default: replace
     choices: [replace, merge]
@@ -166,6 +178,11 @@ from ansible.module_utils.sop_netconfig import (  # type: ignore[import-not-foun
     change,
     make_driver,
 )
+from ansible.module_utils.sop_netmiko import (  # type: ignore[import-not-found]  # noqa: E402
+    NetmikoError,
+)
+
+DRIVER_ERRORS = (NetconfigError, NetmikoError)
 
 
 def main() -> None:
@@ -174,7 +191,15 @@ def main() -> None:
             "platform": {
                 "type": "str",
                 "required": True,
-                "choices": ["frr", "ios", "eos", "junos", "nxos"],
+                "choices": [
+                    "frr",
+                    "ios",
+                    "eos",
+                    "junos",
+                    "nxos",
+                    "cisco_ios",
+                    "mikrotik_routeros",
+                ],
             },
             "host": {"type": "str", "required": True},
             "username": {"type": "str", "required": True},
@@ -204,7 +229,7 @@ def main() -> None:
     try:
         driver = make_driver(params)
         driver.open()
-    except NetconfigError as error:
+    except DRIVER_ERRORS as error:
         module.fail_json(msg=str(error))
     try:
         result = change(
@@ -216,7 +241,7 @@ def main() -> None:
             params["health_wait"],
             module.check_mode,
         )
-    except NetconfigError as error:
+    except DRIVER_ERRORS as error:
         partial = dict(getattr(error, "result", {}))
         partial["diff_text"] = partial.pop("diff", "")
         module.fail_json(msg=str(error), **partial)

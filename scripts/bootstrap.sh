@@ -35,3 +35,15 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install -q --no-deps -e .
   echo "$want" > "$stamp"
 fi
+
+# FakeNOS (canned network-device outputs, a simulator used only to exercise
+# napalm's parsing) needs paramiko <= 4.0, which the main venv's napalm and
+# ansible do not: it gets a venv of its own, started by the tests as a server.
+simstamp=.venv-sim/.requirements.sha256
+simwant=$(sha256sum requirements-sim.lock | cut -d' ' -f1)
+if [ "$(cat "$simstamp" 2>/dev/null)" != "$simwant" ]; then
+  [ -x .venv-sim/bin/python ] || /usr/bin/python3 -m venv .venv-sim
+  .venv-sim/bin/pip install -q --upgrade pip
+  .venv-sim/bin/pip install -q -r requirements-sim.lock
+  echo "$simwant" > "$simstamp"
+fi

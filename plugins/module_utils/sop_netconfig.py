@@ -15,8 +15,10 @@ Drivers:
   leaves the router rolled back.
 - ``ios``, ``eos``, ``junos``, ``nxos``: napalm's drivers (napalm must be
   installed; not exercised in this repository's lab).
-- anything else netmiko knows (e.g. ``mikrotik_routeros``): netmiko, merge
-  only, with controller-side verification and an explicit rollback.
+- ``cisco_ios`` (an IOS-like CLI without napalm, e.g. FRR's vtysh) and
+  ``mikrotik_routeros``: netmiko (``sop_netmiko``), merge only, rollback to the
+  configuration read before, commit-confirm emulated by a controller-side
+  watchdog process.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 STATE_DIR = "/var/lib/sop-netconfig"
 FRR_RELOAD = "/usr/lib/frr/frr-reload.py"
 NAPALM_PLATFORMS = ("ios", "eos", "junos", "nxos")
+NETMIKO_PLATFORMS = ("cisco_ios", "mikrotik_routeros")  # sop_netmiko.DIALECTS
 
 
 class NetconfigError(Exception):
@@ -368,7 +371,10 @@ class NapalmDriver:
                 if not interfaces.get(name, {}).get("is_up"):
                     problems.append(f"interface {name} is not up")
         for prefix in checks.get("routes", []) or []:
-            if not self.device.get_route_to(destination=prefix):
+            found = self.device.get_route_to(destination=prefix)
+            # napalm answers {prefix: []} for a prefix not in the table (and a
+            # string for an invalid one): look at the entries, not the dict
+            if not isinstance(found, dict) or not any(found.values()):
                 problems.append(f"route {prefix} is not in the routing table")
         return problems
 
@@ -392,9 +398,18 @@ def make_driver(params: dict[str, Any]) -> Any:
             params.get("password"),
             params.get("optional_args"),
         )
+    if platform in NETMIKO_PLATFORMS:
+        try:  # inside Ansible's payload
+            from ansible.module_utils.sop_netmiko import (  # type: ignore[import-not-found]
+                NetmikoDriver,
+            )
+        except ImportError:  # imported from plugins/module_utils directly (tests, tools)
+            from sop_netmiko import NetmikoDriver  # type: ignore[import-not-found,no-redef]
+
+        return NetmikoDriver(platform, params)
     raise NetconfigError(
-        f"platform {platform!r}: supported are frr (own driver) and napalm's "
-        f"{', '.join(NAPALM_PLATFORMS)}; netmiko-only platforms are read with netmiko_read"
+        f"platform {platform!r}: supported are frr (own driver), napalm's "
+        f"{', '.join(NAPALM_PLATFORMS)} and netmiko's {', '.join(NETMIKO_PLATFORMS)}"
     )
 
 

@@ -285,23 +285,12 @@ def test_frr_change_commits_confirms_and_breaking_change_rolls_back(
     assert _running(lab) == before
 
 
-def test_kill_9_between_commit_and_confirm_leaves_router_rolled_back(
-    sop_env, lab, tmp_path, monkeypatch, frr_clean
-):
-    before = frr_clean
-    inventory = desired(
-        tmp_path,
-        "slow",
-        "rtr1",
-        frr_config_interfaces=[
-            {"name": "eth0", "description": "management (sop-lab bridge)"},
-            {"name": "eth1", "description": "never confirmed"},
-        ],
-        frr_config_health_wait=8,
-        frr_config_revert_in=10,
-    )
-    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
-    request_id = _request(sop_env, "rtr1", "pr-31")
+def _start_and_kill_after_commit(
+    env: Any, lab: Any, inventory: Path, ref: str, committed_marker: str
+) -> float:
+    """Start config_apply.yml for rtr1, kill -9 its whole process tree once the change
+    is on the router (before the confirm), and return when it was killed."""
+    request_id = _request(env, "rtr1", ref)
     play = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "ansible-playbook"),
@@ -312,7 +301,7 @@ def test_kill_9_between_commit_and_confirm_leaves_router_rolled_back(
             "-e",
             f"sop_request={request_id}",
             "-e",
-            "config_ref=pr-31",
+            f"config_ref={ref}",
             "playbooks/config_apply.yml",
         ],
         cwd=REPO_ROOT,
@@ -322,7 +311,7 @@ def test_kill_9_between_commit_and_confirm_leaves_router_rolled_back(
         env=dict(os.environ),
     )
     deadline = time.monotonic() + 20
-    while "never confirmed" not in _running(lab):
+    while committed_marker not in _running(lab):
         assert play.poll() is None, "the play ended before it committed"
         assert time.monotonic() < deadline, "the change was never committed"
         time.sleep(0.2)
@@ -340,6 +329,26 @@ def test_kill_9_between_commit_and_confirm_leaves_router_rolled_back(
     while [p for p in doomed if _alive(p)] and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [p for p in doomed if _alive(p)], "a process of the run survived"
+    return killed_at
+
+
+def test_kill_9_between_commit_and_confirm_leaves_router_rolled_back(
+    sop_env, lab, tmp_path, monkeypatch, frr_clean
+):
+    before = frr_clean
+    inventory = desired(
+        tmp_path,
+        "slow",
+        "rtr1",
+        frr_config_interfaces=[
+            {"name": "eth0", "description": "management (sop-lab bridge)"},
+            {"name": "eth1", "description": "never confirmed"},
+        ],
+        frr_config_health_wait=8,
+        frr_config_revert_in=10,
+    )
+    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
+    killed_at = _start_and_kill_after_commit(sop_env, lab, inventory, "pr-31", "never confirmed")
     assert lab.ssh("rtr1", "cat /var/lib/sop-netconfig/pending").stdout.strip()
     while _running(lab) != before:
         assert time.monotonic() - killed_at < 20, "the router did not roll back by itself"
@@ -347,3 +356,111 @@ def test_kill_9_between_commit_and_confirm_leaves_router_rolled_back(
     history = lab.ssh("rtr1", "cat /var/lib/sop-netconfig/history").stdout
     assert "rolled back by timer" in history and "confirmed" not in history
     assert lab.ssh("rtr1", "test -e /var/lib/sop-netconfig/pending", check=False).returncode == 1
+
+
+# -- the same router through netmiko (platform cisco_ios over the vtysh login) ----------
+
+WATCH_DIR = Path("/var/lib/sop-netwatch")
+
+
+def _watch_history() -> str:
+    path = WATCH_DIR / "history"
+    return path.read_text() if path.exists() else ""
+
+
+@pytest.fixture
+def netwatch_clean(frr_clean: str) -> Any:
+    """No revert watchdog left from an earlier test, none left behind by this one."""
+    subprocess.run(["pkill", "-f", str(WATCH_DIR / "netwatch.py")], check=False)
+    shutil.rmtree(WATCH_DIR, ignore_errors=True)
+    yield frr_clean
+    subprocess.run(["pkill", "-f", str(WATCH_DIR / "netwatch.py")], check=False)
+    shutil.rmtree(WATCH_DIR, ignore_errors=True)
+
+
+def _via_netmiko(tmp_path: Path, name: str, **values: Any) -> Path:
+    return desired(tmp_path, name, "rtr1", frr_config_driver="netmiko", **values)
+
+
+def test_frr_through_netmiko_merges_confirms_and_rolls_back(
+    sop_env, lab, tmp_path, monkeypatch, netwatch_clean
+):
+    before = netwatch_clean
+    changed = _via_netmiko(
+        tmp_path,
+        "nm",
+        frr_config_static_routes=[
+            {"prefix": "10.77.2.0/24", "nexthop": "10.77.3.2"},
+            {"prefix": "10.77.100.0/24", "nexthop": "Null0"},
+            {"prefix": "10.77.201.0/24", "nexthop": "Null0"},
+        ],
+        frr_config_interfaces=[
+            {"name": "eth0", "description": "management (sop-lab bridge)"},
+            {"name": "eth1", "description": "transit to gw (netmiko)"},
+        ],
+    )
+    monkeypatch.setenv("SOP_INVENTORY", str(changed))
+    _ok(sop_env.sop("run", str(_request(sop_env, "rtr1", "pr-41")), *CONFIRM, operator="budi"))
+    after = _running(lab)
+    assert "ip route 10.77.201.0/24 Null0" in after and "transit to gw (netmiko)" in after
+    assert "transit to gw\n" not in after  # the description was replaced, not doubled
+    assert _watch_history().strip().endswith("confirmed")
+    assert not list(WATCH_DIR.glob("*.pending.json")), "the watchdog's change is still open"
+    log = _log(sop_env)
+    assert [e.device for e in log] == ["rtr1"]
+    assert "+ip route 10.77.201.0/24 Null0" in log[0].substance
+    assert "+ description transit to gw (netmiko)" in log[0].substance
+    # Second run of the same desired state: nothing to send, nothing logged.
+    _ok(sop_env.sop("run", str(_request(sop_env, "rtr1", "pr-41b")), *CONFIRM, operator="budi"))
+    assert _running(lab) == after
+    assert len(_log(sop_env)) == 1 and _watch_history().count("confirmed") == 1
+    # Shut the transit interface down: the health check fails, netmiko rolls back.
+    breaking = _via_netmiko(
+        tmp_path,
+        "nm-breaking",
+        frr_config_interfaces=[{"name": "eth1", "shutdown": True}],
+    )
+    monkeypatch.setenv("SOP_INVENTORY", str(breaking))
+    second = _request(sop_env, "rtr1", "pr-42")
+    failed = sop_env.sop("run", str(second), *CONFIRM, operator="budi")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert _running(lab) == after, "running config differs from the one before the change"
+    assert "is up" in lab.ssh("rtr1", "vtysh -c 'show interface eth1'").stdout
+    assert len(_log(sop_env)) == 1
+    with sop_env.ctx().session() as session:
+        run = session.scalars(select(Run).where(Run.request_id == second)).one()
+        assert "interface eth1 is down" in (run.error or ""), run.error
+        assert "rolled back" in (run.error or "")
+    assert _watch_history().strip().endswith("rolled back")
+    # Back to the lab's configuration, whole, through the replacing frr driver.
+    monkeypatch.setenv("SOP_INVENTORY", str(REPO_ROOT / "inventory" / "lab"))
+    _ok(sop_env.sop("run", str(_request(sop_env, "rtr1", "main")), *CONFIRM, operator="budi"))
+    assert _running(lab) == before
+
+
+def test_kill_9_netmiko_change_is_rolled_back_by_the_watchdog(
+    sop_env, lab, tmp_path, monkeypatch, netwatch_clean
+):
+    before = netwatch_clean
+    inventory = _via_netmiko(
+        tmp_path,
+        "nm-slow",
+        frr_config_interfaces=[{"name": "eth1", "description": "never confirmed (netmiko)"}],
+        frr_config_health_wait=8,
+        frr_config_revert_in=10,
+    )
+    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
+    killed_at = _start_and_kill_after_commit(
+        sop_env, lab, inventory, "pr-51", "never confirmed (netmiko)"
+    )
+    pending = list(WATCH_DIR.glob("*.pending.json"))
+    assert len(pending) == 1 and oct(pending[0].stat().st_mode & 0o777) == "0o600"
+    while _running(lab) != before:
+        assert time.monotonic() - killed_at < 25, "the watchdog did not roll the router back"
+        time.sleep(0.5)
+    deadline = time.monotonic() + 10
+    while "rolled back by watchdog" not in _watch_history():
+        assert time.monotonic() < deadline, _watch_history()
+        time.sleep(0.2)
+    assert "confirmed" not in _watch_history() and "DIFFERS" not in _watch_history()
+    assert not list(WATCH_DIR.glob("*.pending.json"))

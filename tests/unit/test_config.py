@@ -61,8 +61,8 @@ def test_health_checks_find_missing_routes_and_down_interfaces() -> None:
 
 
 def test_unsupported_platform_is_refused() -> None:
-    with pytest.raises(sop_netconfig.NetconfigError, match="mikrotik_routeros"):
-        sop_netconfig.make_driver({"platform": "mikrotik_routeros", "host": "x", "username": "u"})
+    with pytest.raises(sop_netconfig.NetconfigError, match=r"vyos.*mikrotik_routeros"):
+        sop_netconfig.make_driver({"platform": "vyos", "host": "x", "username": "u"})
 
 
 def test_plan_markdown_shows_diffs_errors_and_unchanged_devices() -> None:
