@@ -124,11 +124,21 @@ def request(
     ctx = Context()
     from sop_runner.operators import get_operator
     from sop_runner.playbooks import gated_params
+    from sop_runner.procedures import derivers
 
     operator = get_operator(ctx.operators, _operator(as_))
     procedure = ctx.catalog.get(procedure_id)
     targets = ctx.inventory.resolve_targets(target)
     params = parse_params(param or [])
+    for derive in derivers(procedure.id):
+        derived = derive(ctx.settings.inventory, targets, params)
+        typed = sorted(set(derived) & set(params))
+        if typed:
+            raise SopError(
+                f"--param {typed[0]}: computed by `sop request {procedure.id}` itself "
+                "from the repository; leave it out"
+            )
+        params.update(derived)
     needed = set().union(*(gated_params(s.playbook) for s in procedure.steps if s.playbook))
     missing = sorted(needed - set(params))
     if missing:

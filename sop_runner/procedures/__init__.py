@@ -3,15 +3,22 @@
 Each module may define, and the core picks up without being edited:
 - tables on ``sop_runner.store.models.Base`` (created with the rest of the store);
 - ``RECORDERS``: dict of set_stats key -> writer(session, run_id, value) -> int;
-- ``cli``: a ``typer.Typer`` added to `sop` under the name ``cli_name``.
+- ``cli``: a ``typer.Typer`` added to `sop` under the name ``cli_name``;
+- ``DERIVED_PARAMS``: dict of procedure id -> function(inventory dir, targets,
+  params) -> the parameters `sop request` computes itself (never typed in).
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from types import ModuleType
+from typing import Any
+
+Deriver = Callable[[Path, list[str], dict[str, Any]], dict[str, Any]]
 
 
 @cache
@@ -21,3 +28,12 @@ def modules() -> tuple[ModuleType, ...]:
         importlib.import_module(f"{__name__}.{info.name}")
         for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
     )
+
+
+def derivers(procedure_id: str) -> list[Deriver]:
+    """Given a procedure id, return the functions that compute some of its parameters."""
+    return [
+        module.DERIVED_PARAMS[procedure_id]
+        for module in modules()
+        if procedure_id in getattr(module, "DERIVED_PARAMS", {})
+    ]
