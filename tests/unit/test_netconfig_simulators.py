@@ -30,6 +30,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -168,15 +169,19 @@ def _driver(device: fakenos_sim.FakeNosDevice) -> sop_netconfig.NapalmDriver:
     )
 
 
-@pytest.fixture
-def ios_driver(ios_simulator: fakenos_sim.FakeNosDevice) -> Iterator[sop_netconfig.NapalmDriver]:
-    """An opened NapalmDriver on the simulator, closed afterwards."""
-    driver = _driver(ios_simulator)
+def _opened(driver: Any) -> Iterator[Any]:
+    """Given a driver, open it, yield it, and close it whatever happened."""
     driver.open()
     try:
         yield driver
     finally:
         driver.close()
+
+
+@pytest.fixture
+def ios_driver(ios_simulator: fakenos_sim.FakeNosDevice) -> Iterator[sop_netconfig.NapalmDriver]:
+    """An opened NapalmDriver on the simulator, closed afterwards."""
+    yield from _opened(_driver(ios_simulator))
 
 
 @pytest.mark.timeout(60)
@@ -392,12 +397,7 @@ def mikrotik_driver(
     mikrotik_simulator: fakenos_sim.FakeNosDevice,
 ) -> Iterator[sop_netmiko.NetmikoDriver]:
     """An opened NetmikoDriver on the simulator, closed afterwards."""
-    driver = _netmiko_driver(mikrotik_simulator)
-    driver.open()
-    try:
-        yield driver
-    finally:
-        driver.close()
+    yield from _opened(_netmiko_driver(mikrotik_simulator))
 
 
 @pytest.mark.timeout(60)
