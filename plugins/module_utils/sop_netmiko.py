@@ -225,14 +225,23 @@ def connect(params: dict[str, Any], dialect: Dialect) -> Any:
     )
 
 
+def show_config(connection: Any, dialect: Dialect) -> str:
+    """Given a connection, return the running configuration's lines (no prompt, no noise)."""
+    raw = str(connection.send_command(dialect.show_config))
+    # netmiko usually strips the trailing prompt, but not when the device sends
+    # it twice (seen with the RouterOS simulator): drop a line that is only a prompt.
+    prompt = re.compile(rf"^\[?{re.escape(str(connection.base_prompt))}\]?\s*[>#]\s*$")
+    lines = [line for line in raw.splitlines() if not prompt.match(line.strip())]
+    return clean("\n".join(lines), dialect)
+
+
 def restore(connection: Any, before: str, dialect: Dialect) -> tuple[bool, str]:
     """Given a connection and the configuration before, bring it back; return (equal?, now)."""
-    current = connection.send_command(dialect.show_config)
-    commands = restore_commands(current, before, dialect)
+    commands = restore_commands(show_config(connection, dialect), before, dialect)
     if commands:
         connection.send_config_set(commands, cmd_verify=False)
-    now = connection.send_command(dialect.show_config)
-    return clean(now, dialect) == clean(before, dialect), now
+    now = show_config(connection, dialect)
+    return now == clean(before, dialect), now
 
 
 def history(line: str) -> None:
@@ -279,7 +288,7 @@ class NetmikoDriver:
 
     def get_config(self) -> str:
         """Return the running configuration (configuration lines only)."""
-        return clean(self.connection.send_command(self.dialect.show_config), self.dialect)
+        return show_config(self.connection, self.dialect)
 
     def pending(self) -> str:
         """Return the token of a change on this device still waiting for confirmation."""
