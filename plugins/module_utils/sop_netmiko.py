@@ -296,6 +296,21 @@ class NetmikoDriver:
             return ""
         return str(json.loads(self.pending_file.read_text()).get("token", "?"))
 
+    def _pending_message(self, token: str) -> str:
+        """Given the token of an unfinished change, say what the petugas should do."""
+        host = self.params["host"]
+        if _watchdog_alive(token):
+            return (
+                f"an earlier change on {host} ({token}) still waits for confirmation; "
+                "its watchdog rolls it back when its time is up - try again after that"
+            )
+        # e.g. the controller rebooted: nobody will confirm or roll back that change
+        return (
+            f"an earlier change on {host} ({token}) was neither confirmed nor rolled back and "
+            f"its watchdog is gone; compare the device with the configuration before it "
+            f"(key 'before' in {self.pending_file}), restore it if needed, then remove that file"
+        )
+
     def load_candidate(self, text: str, replace: bool) -> None:
         """Given a candidate snippet, keep it (netmiko platforms merge only)."""
         if replace:
@@ -313,11 +328,9 @@ class NetmikoDriver:
 
     def commit(self, running: str, revert_in: int) -> None:
         """Given the config before, start the revert watchdog, then send the commands."""
-        if self.pending():
-            raise NetmikoError(
-                f"an earlier change on {self.params['host']} still waits for confirmation "
-                f"({self.pending_file}); let its watchdog roll it back first"
-            )
+        token = self.pending()
+        if token:
+            raise NetmikoError(self._pending_message(token))
         self.before = running
         self.token = secrets.token_hex(8)
         self._start_watchdog(revert_in)
@@ -368,7 +381,7 @@ class NetmikoDriver:
             return False
         pid_file = WATCH_DIR / f"{self.token}.ready"
         with contextlib.suppress(OSError, ValueError):
-            os.killpg(int(pid_file.read_text()), signal.SIGTERM)
+            os.kill(int(pid_file.read_text()), signal.SIGTERM)
         for path in (pid_file, WATCH_DIR / f"{self.token}.{outcome}"):
             path.unlink(missing_ok=True)
         return True
@@ -448,6 +461,15 @@ class NetmikoDriver:
         return []
 
 
+def _watchdog_alive(token: str) -> bool:
+    """Given a change's token, return whether its watchdog process still runs."""
+    try:
+        os.kill(int((WATCH_DIR / f"{token}.ready").read_text()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 CONNECT_KEYS = ("host", "port", "username", "password", "key_file", "optional_args")
 
 
@@ -462,7 +484,7 @@ def watch(state_file: str, token: str) -> int:
     path = Path(state_file)
     ready = WATCH_DIR / f"{token}.ready"
     state = json.loads(path.read_text())
-    ready.write_text(str(os.getpgrp()))
+    ready.write_text(str(os.getpid()))
     while time.time() < float(state["deadline"]):
         if not path.exists():  # confirmed or rolled back by the driver
             ready.unlink(missing_ok=True)
@@ -501,4 +523,5 @@ if __name__ == "__main__":
     # (kill -9 of ansible-playbook and everything below it) leaves it alive.
     if os.fork():
         os._exit(0)
+    WATCH_DIR = Path(sys.argv[1]).parent  # the driver's, wherever it was set
     sys.exit(watch(sys.argv[1], sys.argv[2]))
