@@ -86,6 +86,12 @@ def run_playbook(
     """Given a playbook under playbooks/ and its targets, run it and return the result."""
     private_dir = settings.data_dir / "runner"
     private_dir.mkdir(parents=True, exist_ok=True)
+    # ansible-runner reads back what it once wrote to private_dir/env (cmdline,
+    # extravars, envvars) in every later run: a `sop plan`'s "--check --diff" made the
+    # next `sop run` a check run that changed nothing and passed.  Nothing is written
+    # there any more (suppress_env_files); what an earlier run left is removed.
+    for stale in ("cmdline", "extravars", "envvars"):
+        (private_dir / "env" / stale).unlink(missing_ok=True)
 
     def handler(event: dict[str, Any]) -> bool:
         if on_event is not None:
@@ -103,6 +109,7 @@ def run_playbook(
         envvars=sop_environment(settings),
         ident=ident,
         cmdline=cmdline,
+        suppress_env_files=True,
         quiet=True,
         event_handler=handler,
         json_mode=False,
