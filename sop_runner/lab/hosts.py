@@ -13,6 +13,16 @@ from sop_runner.lab.proc import run
 SSHD_CONFIG = "/etc/ssh/sop-lab_sshd_config"
 HOST_KEY = "/etc/ssh/sop-lab_host_ed25519_key"
 READY_MARK = "run/sop-lab-ready"
+# srv1's kernel parameters as the repository desires them (roles/sysctl_config with
+# inventory/lab/host_vars/srv1.yml; tests/unit/test_config.py renders and compares):
+# the lab's srv1 starts as configured, so a 3.1 run on it changes only what a test asks.
+SRV1_SYSCTL_FILE = "/etc/sysctl.d/60-sop-pusatdata.conf"
+SRV1_SYSCTL_TEXT = """\
+# Kernel parameters of srv1, managed by sop-pusatdata (SOP 3.1,
+# roles/sysctl_config).  Do not edit here: change sysctl_config_values in the
+# inventory and apply it through a 3.1 request.
+net.ipv4.tcp_fin_timeout = 60
+"""
 
 SSHD_TEXT = f"""\
 # sop-lab sshd
@@ -207,6 +217,7 @@ def prepare(name: str, pubkey: str, disks: list[dict[str, object]]) -> Path:
             "<h1>Portal layanan publik (sop-lab srv1)</h1>\n",
             lower=lower,
         )
+        write(top, SRV1_SYSCTL_FILE, SRV1_SYSCTL_TEXT, lower=lower)
         assert upper is not None
         databases.install(upper)
     elif name == "srv2":

@@ -67,10 +67,12 @@ def changed_lines(diff: str) -> int:
 
 
 def record_config_changes(session: Session, run_id: int, changes: dict[str, Any]) -> int:
-    """Given config_apply.yml's passed changes by host, write log entries; return how many.
+    """Given config_apply.yml's passed changes, write log entries; return how many.
 
-    A device whose configuration did not change gets no entry (a second run of
-    the same desired configuration logs nothing).
+    Changes are keyed by host, or by host/role when one host has several (then
+    the entry's ``device`` names the host); each changed one gets its own entry.
+    A configuration that did not change gets no entry (a second run of the same
+    desired configuration logs nothing).
     """
     run = session.get(Run, run_id)
     request = session.get(Request, run.request_id) if run else None
@@ -78,9 +80,10 @@ def record_config_changes(session: Session, run_id: int, changes: dict[str, Any]
     ref = (request.params or {}).get("config_ref", "") if request else ""
     now = datetime.now(UTC)
     written = 0
-    for device, change in sorted((changes or {}).items()):
+    for key, change in sorted((changes or {}).items()):
         if not isinstance(change, dict) or not change.get("changed"):
             continue
+        device = str(change.get("device", key))
         diff = change_diff(device, change)
         tests = change.get("tests") or {}
         notes = (

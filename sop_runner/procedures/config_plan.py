@@ -52,23 +52,33 @@ WORDS = {
 def render_plan(
     plan: dict[str, Any], failures: dict[str, str], targets: list[str], lang: str
 ) -> str:
-    """Given the check-mode results by host, return the plan as Markdown."""
+    """Given the check-mode results (by host or host/role), return the plan as Markdown.
+
+    A host with several configurations (nginx, sysctl) is one row, its diffs one after
+    the other.
+    """
     from sop_runner.reports.render import template_environment
 
+    by_device: dict[str, list[dict[str, Any]]] = {}
+    for key, change in sorted(plan.items()):  # host, or host/role with a device field
+        if isinstance(change, dict):
+            by_device.setdefault(str(change.get("device", key)), []).append(change)
     devices = []
-    for host in sorted(set(targets) | set(plan) | set(failures)):
-        change = plan.get(host)
-        diff = change_diff(host, change) if change and change.get("changed") else ""
+    for host in sorted(set(targets) | set(by_device) | set(failures)):
+        changes = by_device.get(host, [])
+        changed = [c for c in changes if c.get("changed")]
+        diffs = [change_diff(host, c) for c in changed]
+        diff = "".join(d if d.endswith("\n") else d + "\n" for d in diffs if d)
         devices.append(
             {
                 "count": changed_lines(diff),
                 "host": host,
-                "kind": (change or {}).get("kind", "-"),
-                "changed": bool(change and change.get("changed")),
+                "kind": ", ".join(dict.fromkeys(str(c.get("kind", "-")) for c in changes)) or "-",
+                "changed": bool(changed),
                 "diff": diff,
-                "commands": (change or {}).get("commands") or [],
+                "commands": [command for c in changed for command in c.get("commands") or []],
                 "error": failures.get(host, ""),
-                "managed": change is not None or host in failures,
+                "managed": bool(changes) or host in failures,
             }
         )
     template = template_environment().get_template("config_plan.md.j2")

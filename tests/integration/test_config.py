@@ -1,4 +1,4 @@
-"""SOP 3.1 against the lab: nginx on srv1 and FRRouting on rtr1, through `sop`.
+"""SOP 3.1 against the lab: nginx and sysctl on srv1, FRRouting on rtr1, through `sop`.
 
 Desired configuration is a copy of inventory/lab with changed host_vars (what a
 pull request would change); SOP_INVENTORY points at it.
@@ -6,6 +6,7 @@ pull request would change); SOP_INVENTORY points at it.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -464,3 +465,142 @@ def test_kill_9_netmiko_change_is_rolled_back_by_the_watchdog(
         time.sleep(0.2)
     assert "confirmed" not in _watch_history() and "DIFFERS" not in _watch_history()
     assert not list(WATCH_DIR.glob("*.pending.json"))
+
+
+# -- kernel parameters (roles/sysctl_config) on srv1 -------------------------------------
+
+SYSCTL_FILE = "/etc/sysctl.d/60-sop-pusatdata.conf"
+SYSCTL_NAMES = ("net.ipv4.tcp_fin_timeout", "net.ipv4.icmp_echo_ignore_all")
+
+
+def _sysctl(lab: Any) -> dict[str, str]:
+    """Given the lab, return srv1's runtime values of SYSCTL_NAMES and its file's sha."""
+    paths = " ".join("/proc/sys/" + name.replace(".", "/") for name in SYSCTL_NAMES)
+    out = lab.ssh("srv1", f"cat {paths}; sha256sum {SYSCTL_FILE} | cut -d' ' -f1").stdout
+    *values, sha = out.split()
+    return {**dict(zip(SYSCTL_NAMES, values, strict=True)), "sha": sha}
+
+
+def _sysctl_entries(env: Any) -> list[ConfigLogEntry]:
+    return [e for e in _log(env) if SYSCTL_FILE in e.substance]
+
+
+def _answers_ping(lab: Any) -> bool:
+    """Given the lab, return whether srv1 answers ICMP echo from the controller."""
+    args = {"ANSIBLE_MODULE_ARGS": {"host": lab.address("srv1"), "count": 2}}
+    out = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "library" / "icmp_ping.py")],
+        input=json.dumps(args),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return json.loads(out.stdout).get("received") == 1
+
+
+@pytest.fixture
+def sysctl_clean(lab: Any) -> Any:
+    """srv1's kernel parameters and sysctl file as the lab made them, before and after."""
+    from sop_runner.lab.hosts import SRV1_SYSCTL_TEXT
+
+    assert lab.ssh("srv1", f"cat {SYSCTL_FILE}").stdout == SRV1_SYSCTL_TEXT
+    before = _sysctl(lab)
+    assert (before["net.ipv4.tcp_fin_timeout"], before["net.ipv4.icmp_echo_ignore_all"]) == (
+        "60",
+        "0",
+    )
+    yield before
+    text = SRV1_SYSCTL_TEXT.replace("'", "'\\''")
+    lab.ssh(
+        "srv1",
+        f"printf '%s' '{text}' > {SYSCTL_FILE}; rm -f {SYSCTL_FILE}.*~; "
+        "sysctl -qw net.ipv4.tcp_fin_timeout=60 net.ipv4.icmp_echo_ignore_all=0",
+    )
+    assert _sysctl(lab) == before
+
+
+def test_sysctl_change_is_planned_passes_is_logged_and_second_run_changes_nothing(
+    sop_env, lab, tmp_path, monkeypatch, sysctl_clean
+):
+    before = sysctl_clean
+    inventory = desired(
+        tmp_path, "pr", "srv1", sysctl_config_values={"net.ipv4.tcp_fin_timeout": 30}
+    )
+    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
+    # The plan (check mode) predicts the file and runtime change, and changes nothing.
+    plan = _ok(sop_env.sop("plan", "--target", "srv1", "--lang", "en")).stdout
+    assert "| `srv1` | server | **will change**" in plan
+    assert f"--- {SYSCTL_FILE}, /proc/sys (before)" in plan
+    assert "-net.ipv4.tcp_fin_timeout = 60\n+net.ipv4.tcp_fin_timeout = 30" in plan
+    assert _sysctl(lab) == before, "plan changed srv1"
+    logged = len(_sysctl_entries(sop_env))
+    first = _request(sop_env, "srv1", "pr-61")
+    _approve(sop_env, first)
+    _ok(sop_env.sop("run", str(first), *CONFIRM, operator="budi"))
+    after = _sysctl(lab)
+    assert after["net.ipv4.tcp_fin_timeout"] == "30", "the runtime value did not change"
+    assert after["net.ipv4.icmp_echo_ignore_all"] == "0" and after["sha"] != before["sha"]
+    assert "net.ipv4.tcp_fin_timeout = 30\n" in lab.ssh("srv1", f"cat {SYSCTL_FILE}").stdout
+    entries = _sysctl_entries(sop_env)
+    assert len(entries) == logged + 1 and entries[-1].device == "srv1"
+    substance = entries[-1].substance
+    # The file's line and the kernel's value, both from 60 to 30.
+    assert substance.count("-net.ipv4.tcp_fin_timeout = 60\n") == 2, substance
+    assert substance.count("+net.ipv4.tcp_fin_timeout = 30\n") == 2, substance
+    assert "test passed" in entries[-1].notes and '"ping":true' in entries[-1].notes
+    with sop_env.ctx().session() as session:
+        doc = session.scalars(
+            select(ConfigDocument).where(ConfigDocument.log_id == entries[-1].id)
+        ).one()
+        assert "net.ipv4.tcp_fin_timeout = 60" in doc.existing_state
+        assert "applied with sysctl -p" in doc.steps and doc.result["status"] == "passed"
+    # The same desired configuration again: nothing changes, nothing is logged.
+    second = _request(sop_env, "srv1", "pr-61")
+    _approve(sop_env, second)
+    _ok(sop_env.sop("run", str(second), *CONFIRM, operator="budi"))
+    assert _sysctl(lab) == after
+    assert len(_sysctl_entries(sop_env)) == logged + 1
+    # A value changed by hand on the host (the file as desired): set again, and logged.
+    lab.ssh("srv1", "sysctl -qw net.ipv4.tcp_fin_timeout=45")
+    third = _request(sop_env, "srv1", "pr-61")
+    _approve(sop_env, third)
+    _ok(sop_env.sop("run", str(third), *CONFIRM, operator="budi"))
+    assert _sysctl(lab) == after
+    entries = _sysctl_entries(sop_env)
+    assert len(entries) == logged + 2
+    assert "-net.ipv4.tcp_fin_timeout = 45\n+net.ipv4.tcp_fin_timeout = 30\n" in (
+        entries[-1].substance
+    )
+
+
+def test_sysctl_change_that_breaks_ping_is_rolled_back(
+    sop_env, lab, tmp_path, monkeypatch, sysctl_clean
+):
+    before = sysctl_clean
+    logged = len(_log(sop_env))
+    breaking = desired(
+        tmp_path,
+        "breaking",
+        "srv1",
+        sysctl_config_values={
+            "net.ipv4.tcp_fin_timeout": 45,
+            "net.ipv4.icmp_echo_ignore_all": 1,  # srv1 stops answering ping
+        },
+    )
+    monkeypatch.setenv("SOP_INVENTORY", str(breaking))
+    request_id = _request(sop_env, "srv1", "pr-62")
+    _approve(sop_env, request_id)
+    failed = sop_env.sop("run", str(request_id), *CONFIRM, operator="budi")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert _sysctl(lab) == before, "file or runtime values not restored"
+    assert _answers_ping(lab), "srv1 does not answer ping after the rollback"
+    assert len(_log(sop_env)) == logged, "a failed change was logged"
+    with sop_env.ctx().session() as session:
+        run = session.scalars(select(Run).where(Run.request_id == request_id)).one()
+        assert run.status == "failed", failed.stdout + failed.stderr
+        error = run.error or ""
+    assert "post-change test failed on srv1" in error, error
+    assert f"ping of {lab.address('srv1')} from the controller got no answer" in error, error
+    assert f"rolled back: {SYSCTL_FILE} equals the file before" in error, error
+    assert "runtime values equal those before" in error, error
+    assert "net.ipv4.icmp_echo_ignore_all = 0" in error, error

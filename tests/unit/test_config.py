@@ -1,4 +1,5 @@
-"""SOP 3.1 pieces that need no lab: parsing FRR output, the plan, the recorder."""
+"""SOP 3.1 pieces that need no lab: parsing FRR output, the plan, the recorder, the
+lab's sysctl file."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
+import jinja2
 import pytest
+import yaml
 from sqlalchemy import select
 
 from sop_runner.config import REPO_ROOT
+from sop_runner.lab import hosts
 from sop_runner.procedures import config, config_plan
 from sop_runner.store.models import ConfigLogEntry, Request, Run
 
@@ -85,6 +89,23 @@ def test_plan_markdown_shows_diffs_errors_and_unchanged_devices() -> None:
     assert "akan berubah" in config_plan.render_plan(plan, {}, ["srv1"], "id")
 
 
+def test_plan_puts_several_configurations_of_one_host_in_one_row() -> None:
+    nginx = {"device": "srv1", "kind": "server", "changed": False, "files": ["/etc/nginx.conf"]}
+    sysctl = {
+        "device": "srv1",
+        "kind": "server",
+        "changed": True,
+        "files": ["/etc/sysctl.d/60.conf", "/proc/sys"],
+        "before": "x = 60\n",
+        "after": "x = 30\n",
+    }
+    plan = {"srv1/web_config": nginx, "srv1/sysctl_config": sysctl}
+    text = config_plan.render_plan(plan, {}, ["srv1"], "en")
+    assert "| `srv1` | server | **will change** (2 ±) |" in text
+    assert text.count("### `srv1`") == 1 and "srv1/" not in text
+    assert "--- /etc/sysctl.d/60.conf, /proc/sys (before)" in text and "+x = 30" in text
+
+
 def test_recorder_logs_only_changed_devices(sop_env) -> None:
     with sop_env.ctx().session() as session:
         request = Request(
@@ -116,13 +137,26 @@ def test_recorder_logs_only_changed_devices(sop_env) -> None:
                     "tests": {"port": True},
                 },
                 "rtr1": {"kind": "network_device", "changed": False, "diff": ""},
+                "srv1/sysctl_config": {
+                    "device": "srv1",
+                    "kind": "server",
+                    "changed": True,
+                    "files": ["/etc/sysctl.d/60.conf"],
+                    "before": "x = 60\n",
+                    "after": "x = 30\n",
+                },
+                "srv1/web_config": {"device": "srv1", "kind": "server", "changed": False},
             },
         )
-        assert count == 1
-        entry = session.scalars(select(ConfigLogEntry)).one()
+        assert count == 2
+        sysctl = session.scalars(select(ConfigLogEntry).where(ConfigLogEntry.id == 2)).one()
+        assert sysctl.device == "srv1" and "+x = 30" in sysctl.substance
+        entry = session.scalars(select(ConfigLogEntry).where(ConfigLogEntry.id == 1)).one()
         assert entry.device == "srv1" and "-k 65;\n+k 30;" in entry.substance
         assert "pr-5" in entry.notes and "test passed" in entry.notes
-        doc = session.scalars(select(config.ConfigDocument)).one()
+        doc = session.scalars(
+            select(config.ConfigDocument).where(config.ConfigDocument.log_id == entry.id)
+        ).one()
         assert (doc.purpose, doc.existing_state, doc.log_id) == (
             "naikkan keepalive",
             "k 65;\n",
@@ -145,3 +179,60 @@ def test_module_documentation_renders() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "commit-confirm" in out.stdout and "revert_in" in out.stdout
+
+
+def test_lab_srv1_starts_with_the_sysctl_file_the_repository_desires() -> None:
+    """The lab writes srv1's sysctl file itself; it must be what roles/sysctl_config
+    renders from inventory/lab/host_vars/srv1.yml, or every 3.1 run on srv1 changes it."""
+    role = REPO_ROOT / "roles" / "sysctl_config"
+    values = yaml.safe_load((REPO_ROOT / "inventory/lab/host_vars/srv1.yml").read_text())
+    assert values["sysctl_config_managed"] is True
+    defaults = yaml.safe_load((role / "defaults/main.yml").read_text())
+    assert defaults["sysctl_config_file"] == hosts.SRV1_SYSCTL_FILE
+    template = (role / "templates/etc/sysctl.d/sop-pusatdata.conf.j2").read_text()
+    rendered = (
+        jinja2.Environment(trim_blocks=True, keep_trailing_newline=True)
+        .from_string(template)
+        .render(
+            inventory_hostname="srv1",
+            sysctl_config_desired={k: str(v) for k, v in values["sysctl_config_values"].items()},
+        )
+    )
+    assert rendered == hosts.SRV1_SYSCTL_TEXT
+
+
+def test_a_plan_does_not_turn_later_runs_into_check_runs(tmp_path) -> None:
+    """ansible-runner reads back the env files of earlier runs; a check run (`sop plan`)
+    left "--check --diff" there, and the next real run changed nothing and passed."""
+    from sop_runner.config import Settings
+    from sop_runner.runner import run_playbook
+
+    repo = tmp_path / "repo"
+    (repo / "playbooks").mkdir(parents=True)
+    (repo / "ansible.cfg").write_text("[defaults]\ngathering = explicit\n")
+    (repo / "playbooks" / "probe.yml").write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - ansible.builtin.set_stats:\n"
+        "        data: {mode: \"{{ 'check' if ansible_check_mode else 'real' }}\","
+        " v: \"{{ v | default('none') }}\"}\n"
+    )
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(
+        "all:\n  hosts:\n    localhost: {ansible_connection: local,"
+        f" ansible_python_interpreter: {sys.executable}}}\n"
+    )
+    settings = Settings(
+        repo_root=repo,
+        data_dir=tmp_path / "data",
+        db_url="sqlite://",
+        inventory=inventory,
+        operators_file=tmp_path / "operators.yml",
+        key_dir=tmp_path / "keys",
+        lang="en",
+    )
+    plan = run_playbook(settings, "probe.yml", ["localhost"], {"v": "a"}, "plan-1", check=True)
+    run = run_playbook(settings, "probe.yml", ["localhost"], {}, "r1-s4-a1")
+    assert (plan.artifact_data, run.artifact_data) == (
+        {"mode": "check", "v": "a"},
+        {"mode": "real", "v": "none"},
+    )
