@@ -198,6 +198,28 @@ def test_server_change_passes_is_logged_and_second_run_changes_nothing(
     assert len(_log(sop_env)) == 1
 
 
+def test_an_edit_of_the_desired_configuration_after_approval_is_refused(
+    sop_env, lab, tmp_path, monkeypatch
+):
+    inventory = desired(tmp_path, "pr", "srv1", web_config_keepalive_timeout=31)
+    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
+    sha = lab.ssh("srv1", NGINX_SHA).stdout
+    request_id = _request(sop_env, "srv1", "pr-61")
+    _approve(sop_env, request_id)
+    # After the approval someone changes the values the approvers reviewed.
+    values = inventory / "host_vars" / "srv1.yml"
+    edited = values.read_text().replace("keepalive_timeout: 31", "keepalive_timeout: 5")
+    assert edited != values.read_text()
+    values.write_text(edited)
+    refused = sop_env.sop("run", str(request_id), *CONFIRM, operator="budi")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert lab.ssh("srv1", NGINX_SHA).stdout == sha, "nginx.conf changed under a stale approval"
+    assert _log(sop_env) == []
+    with sop_env.ctx().session() as session:
+        run = session.scalars(select(Run).where(Run.request_id == request_id)).one()
+        assert "config_digest" in (run.error or ""), run.error
+
+
 def test_server_change_that_breaks_the_service_is_rolled_back(sop_env, lab, tmp_path, monkeypatch):
     good = desired(tmp_path, "good", "srv1", web_config_keepalive_timeout=30)
     monkeypatch.setenv("SOP_INVENTORY", str(good))
