@@ -101,3 +101,16 @@ def test_sop_request_fixes_the_digest_and_refuses_one_typed_in(sop_env, monkeypa
         assert request.params["config_digest"] == config_digest(
             REPO_ROOT / "inventory" / "lab", ["srv1"]
         )
+
+
+def test_the_lookup_documentation_renders() -> None:
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-doc"), "-t", "lookup", "sop_config_digest"],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "config_digest" in out.stdout and "inventory_dir" in out.stdout
