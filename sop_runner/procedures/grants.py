@@ -17,6 +17,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -348,6 +350,35 @@ def _run(
     )
 
 
+@contextmanager
+def _firewall_change(
+    ctx: Context,
+    change: tuple[int, int, str, dict[str, Any]],
+    action: str,
+    actor: str,
+    refused: str,
+) -> Iterator[tuple[Session, FirewallGrant, PlaybookResult]]:
+    """Given (grant id, request id, firewall, params), run the grant playbook for one
+    change of the grant.  When the firewall did not take it, record the failure and
+    raise GrantFailed; otherwise yield a session, the grant and the playbook's result
+    for the caller to record the change (committed when the block ends)."""
+    grant_id, request_id, firewall, params = change
+    result = _run(
+        ctx, request_id, PLAYBOOK, firewall, params, f"grant{grant_id}-{action}-r{request_id}"
+    )
+    with ctx.session() as session:
+        grant = session.get(FirewallGrant, grant_id)
+        assert grant is not None
+        if not result.ok:
+            if action == "open":
+                grant.status = "failed"
+            failure = {"action": action, "error": result.error, "request": request_id}
+            _event(session, grant, "failed", actor, failure)
+            session.commit()
+            raise GrantFailed(f"grant {grant_id}: {refused}: {result.error}")
+        yield session, grant, result
+
+
 def _module_result(result: PlaybookResult, firewall: str) -> dict[str, Any]:
     data = (result.artifact_data or {}).get("firewall_grant", {}) or {}
     return dict(data.get(firewall) or {})
@@ -511,17 +542,12 @@ def _activate(ctx: Context, grant_id: int, actor: str) -> FirewallGrant:
         grant.request_id = request.id
         grant.status = "opening"
         request_id, firewall = request.id, grant.firewall
-    result = _run(
-        ctx, request_id, PLAYBOOK, firewall, params, f"grant{grant_id}-open-r{request_id}"
-    )
-    with ctx.session() as session:
-        grant = session.get(FirewallGrant, grant_id)
-        assert grant is not None
-        if not result.ok:
-            grant.status = "failed"
-            _event(session, grant, "failed", actor, {"error": result.error, "request": request_id})
-            session.commit()
-            raise GrantFailed(f"grant {grant_id}: the firewall did not take it: {result.error}")
+    change = (grant_id, request_id, firewall, params)
+    with _firewall_change(ctx, change, "open", actor, "the firewall did not take it") as (
+        session,
+        grant,
+        result,
+    ):
         grant.status = "open"
         grant.opened_at = _now()
         _log_entry(session, grant)
@@ -586,24 +612,10 @@ def extend_grant(ctx: Context, grant_id: int, by: str, operator: str | None) -> 
             session.commit()
             return _get(ctx, grant_id)
     assert request_id is not None
-    result = _run(
-        ctx, request_id, PLAYBOOK, firewall, params, f"grant{grant_id}-extend-r{request_id}"
-    )
-    with ctx.session() as session:
-        grant = session.get(FirewallGrant, grant_id)
-        assert grant is not None
-        if not result.ok:
-            _event(
-                session,
-                grant,
-                "failed",
-                petugas,
-                {"action": "extend", "error": result.error, "request": request_id},
-            )
-            session.commit()
-            raise GrantFailed(
-                f"grant {grant_id}: the firewall did not take the extension: {result.error}"
-            )
+    change = (grant_id, request_id, firewall, params)
+    with _firewall_change(
+        ctx, change, "extend", petugas, "the firewall did not take the extension"
+    ) as (session, grant, _):
         grant.ends_at = new_end
         grant.extensions += 1
         if grant.log_entry_id:
@@ -657,22 +669,12 @@ def revoke_grant(ctx: Context, grant_id: int, reason: str, operator: str | None)
             petugas,
         )
         request_id, firewall = request.id, grant.firewall
-    result = _run(
-        ctx, request_id, PLAYBOOK, firewall, params, f"grant{grant_id}-revoke-r{request_id}"
-    )
-    with ctx.session() as session:
-        grant = session.get(FirewallGrant, grant_id)
-        assert grant is not None
-        if not result.ok:
-            _event(
-                session,
-                grant,
-                "failed",
-                petugas,
-                {"action": "revoke", "error": result.error, "request": request_id},
-            )
-            session.commit()
-            raise GrantFailed(f"grant {grant_id}: the firewall did not close it: {result.error}")
+    change = (grant_id, request_id, firewall, params)
+    with _firewall_change(ctx, change, "revoke", petugas, "the firewall did not close it") as (
+        session,
+        grant,
+        _,
+    ):
         _close(session, grant, _now(), "revoke", petugas, {"reason": reason, "request": request_id})
     return _get(ctx, grant_id)
 

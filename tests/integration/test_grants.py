@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -713,3 +714,58 @@ def fg_seconds(text: str) -> float:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return float(module.ros_seconds(text))
+
+
+@pytest.mark.parametrize("net", ["own"], indirect=True)
+def test_a_firewall_that_fails_leaves_records_and_ruleset_as_they_were(
+    env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """open, extend and revoke that the firewall refuses (its grant set is missing in the
+    inventory given): each is recorded as failed and changes neither the records' state
+    nor the kernel's ruleset."""
+    broken = tmp_path / "broken-inventory"
+    shutil.copytree(env.net.inventory.parent, broken)
+    hosts = broken / "hosts.yml"
+    hosts.write_text(hosts.read_text().replace("nft_grant_set: grants", "nft_grant_set: nosuch"))
+    good = os.environ["SOP_INVENTORY"]
+    monkeypatch.setenv("SOP_INVENTORY", str(broken))
+    before = env.net.ruleset()
+    cp = env.sop(
+        "grant", "open", "--user", "andi", "--source", env.net.ext_addr, "--target", "srv1",
+        "--port", str(env.net.port), "--duration", "10m", "--reason", "uji gagal",
+    )  # fmt: skip
+    assert cp.returncode != 0 and "the firewall did not take it" in cp.stderr, cp.stderr
+    assert env.net.ruleset() == before
+    assert _grant_row(env, 1)["status"] == "failed"
+    # An open grant whose extension and revocation the firewall refuses stays as it was.
+    monkeypatch.setenv("SOP_INVENTORY", good)
+    gid = env.open(duration="10m")
+    opened = _grant_row(env, gid)
+
+    def held() -> list[tuple[object, object]]:  # what the set holds ("expires" runs down)
+        return [(e["val"], e["timeout"]) for e in env.net.elements()]
+
+    holding = held()
+    monkeypatch.setenv("SOP_INVENTORY", str(broken))
+    extend = env.sop("grant", "extend", str(gid), "--by", "10m")
+    assert extend.returncode != 0 and "did not take the extension" in extend.stderr
+    revoke = env.sop("grant", "revoke", str(gid), "--reason", "uji")
+    assert revoke.returncode != 0 and "did not close it" in revoke.stderr
+    row = _grant_row(env, gid)
+    assert (row["status"], row["ends_at"], row["extensions"]) == (
+        "open",
+        opened["ends_at"],
+        opened["extensions"],
+    )
+    assert held() == holding and env.net.connect()
+    from sqlalchemy import create_engine, text
+
+    with create_engine(os.environ["SOP_DB_URL"]).connect() as conn:
+        failures = conn.execute(
+            text("SELECT detail FROM firewall_grant_events WHERE event = 'failed' ORDER BY id")
+        ).scalars()
+        actions = [json.loads(d)["action"] for d in failures]
+    assert actions == ["open", "extend", "revoke"]
+    monkeypatch.setenv("SOP_INVENTORY", good)
+    assert env.sop("grant", "revoke", str(gid), "--reason", "selesai").returncode == 0
+    assert env.net.elements() == []
