@@ -9,7 +9,7 @@ entry in the history table and in the audit trail.  SOP 1.x adds devices as
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -73,6 +73,10 @@ class DeviceSpecChange(Base):
     recorded_by: Mapped[str] = mapped_column(String(64))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+# A device's history table: status changes or specification changes.
+Entry = TypeVar("Entry", DeviceStatusChange, DeviceSpecChange)
 
 
 def get_device(session: Session, name: str) -> Device | None:
@@ -179,18 +183,18 @@ def advance_to(
     return changes
 
 
-def history(session: Session, name: str) -> list[DeviceStatusChange]:
-    """Given a device name, return its status history, oldest first."""
+def _entries(session: Session, name: str, model: type[Entry]) -> list[Entry]:
+    """Given a device name and a history table, return the device's rows, oldest first."""
     device = get_device(session, name)
     if device is None:
         raise SopError(f"register: {name!r} is not registered")
-    return list(
-        session.scalars(
-            select(DeviceStatusChange)
-            .where(DeviceStatusChange.device_id == device.id)
-            .order_by(DeviceStatusChange.id)
-        ).all()
-    )
+    query = select(model).where(model.device_id == device.id).order_by(model.id)
+    return list(session.scalars(query).all())
+
+
+def history(session: Session, name: str) -> list[DeviceStatusChange]:
+    """Given a device name, return its status history, oldest first."""
+    return _entries(session, name, DeviceStatusChange)
 
 
 def record_spec(
@@ -233,16 +237,7 @@ def record_spec(
 
 def spec_history(session: Session, name: str) -> list[DeviceSpecChange]:
     """Given a device name, return its hardware specification history, oldest first."""
-    device = get_device(session, name)
-    if device is None:
-        raise SopError(f"register: {name!r} is not registered")
-    return list(
-        session.scalars(
-            select(DeviceSpecChange)
-            .where(DeviceSpecChange.device_id == device.id)
-            .order_by(DeviceSpecChange.id)
-        ).all()
-    )
+    return _entries(session, name, DeviceSpecChange)
 
 
 def _history(
