@@ -4,6 +4,7 @@ the verdict, apt output parsing, the outcome of a run."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from types import ModuleType
 
 import pytest
@@ -21,6 +22,9 @@ def _load(path: str, name: str) -> ModuleType:
 
 
 ou = _load("plugins/module_utils/os_upgrade.py", "_os_upgrade")
+# The library modules import it as Ansible does; make that name resolve here too, so
+# this file passes on its own and not only after a test that ran Ansible's loader.
+sys.modules.setdefault("ansible.module_utils.os_upgrade", ou)
 
 FACTS = {
     "release": "12.15",
