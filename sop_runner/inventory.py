@@ -1,8 +1,16 @@
-"""The inventory as `sop` needs it: host names, groups, and the service catalog."""
+"""The inventory as `sop` needs it: hosts, groups, host variables and the service catalog.
+
+Hosts, groups and variables are read by Ansible's own inventory API
+(``InventoryManager`` and ``VariableManager``), so what `sop` sees is what the
+playbooks see: YAML or INI files, ``host_vars/`` and ``group_vars/`` beside them,
+and inventory scripts or plugins.  The service catalog is ``services.yml``
+beside the inventory (not an Ansible format, so it is read here).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +20,7 @@ from sop_runner import yamlio
 from sop_runner.errors import SopError
 
 CRITICALITIES = ("critical", "normal")
+SERVICES_FILE = "services.yml"
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,7 @@ class Inventory:
     hosts: frozenset[str]
     groups: dict[str, frozenset[str]]
     services: tuple[Service, ...]
+    variables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def resolve_targets(self, targets: list[str]) -> list[str]:
         """Given host or group names, return the sorted host names.
@@ -53,37 +63,92 @@ class Inventory:
                 )
         return sorted(resolved)
 
+    def host_vars(self, host: str) -> dict[str, Any]:
+        """Given a host name, return its variables as the inventory sets them.
 
-def _walk_group(name: str, node: dict[str, Any], groups: dict[str, set[str]]) -> set[str]:
-    members = set((node.get("hosts") or {}).keys())
-    for child, child_node in (node.get("children") or {}).items():
-        members |= _walk_group(child, child_node or {}, groups)
-    groups.setdefault(name, set()).update(members)
-    return members
+        Group and host variables are merged by Ansible's precedence; values
+        are not templated (a ``"{{ … }}"`` value stays text).  Raise SopError
+        if the host is not in the inventory.
+        """
+        if host not in self.variables:
+            raise SopError(f"--target: {host!r} is not a host of the inventory {self.path}")
+        return dict(self.variables[host])
+
+
+def inventory_source(path: Path) -> Path:
+    """Given an inventory directory or file, return the source Ansible reads.
+
+    A directory holding ``hosts.yml`` means that file (its ``host_vars/`` and
+    ``group_vars/`` are found beside it); any other path is given to Ansible
+    as it is (an INI or YAML file, a script, a plugin configuration).
+    """
+    if path.is_dir() and (path / "hosts.yml").exists():
+        return path / "hosts.yml"
+    return path
+
+
+def _plain(value: Any) -> Any:
+    """Given a value read by Ansible (tagged types), return plain Python data."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    return str(value)
+
+
+def _read_with_ansible(source: Path) -> tuple[set[str], dict[str, set[str]], dict[str, Any]]:
+    # Imported here: Ansible's inventory machinery costs ~0.2 s, and only the
+    # commands that resolve targets or read host variables need it.
+    from ansible.errors import AnsibleError
+    from ansible.inventory.manager import InventoryManager
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.utils.display import Display
+    from ansible.vars.manager import VariableManager
+
+    Display().verbosity = 0
+    loader = DataLoader()
+    try:
+        manager = InventoryManager(loader=loader, sources=[str(source)])
+    except AnsibleError as exc:
+        raise SopError(f"inventory {source}: not readable by Ansible ({exc.message})") from None
+    variables = VariableManager(loader=loader, inventory=manager)
+    hosts = {h.name for h in manager.get_hosts()}
+    groups = {
+        name: {h.name for h in group.get_hosts()}
+        for name, group in manager.groups.items()
+        if name != "ungrouped"
+    }
+    host_vars = {
+        h.name: _plain(variables.get_vars(host=h, include_hostvars=False))
+        for h in manager.get_hosts()
+    }
+    return hosts, groups, host_vars
 
 
 def load_inventory(path: Path) -> Inventory:
-    """Given an inventory directory (hosts.yml, services.yml) return it parsed.
+    """Given an inventory directory or file (and services.yml beside it), return it parsed.
 
     Raise SopError naming the file if it is missing or malformed.
     """
-    hosts_file = path / "hosts.yml" if path.is_dir() else path
-    if not hosts_file.exists():
-        raise SopError(f"inventory {hosts_file}: not found; set SOP_INVENTORY")
-    try:
-        data = yamlio.load(hosts_file.read_text()) or {}
-    except yaml.YAMLError:
-        raise SopError(f"inventory {hosts_file}: not valid YAML") from None
-    groups: dict[str, set[str]] = {}
-    all_hosts: set[str] = set()
-    for name, node in data.items():
-        all_hosts |= _walk_group(name, node or {}, groups)
-    services_file = hosts_file.parent / "services.yml"
+    source = inventory_source(path)
+    if not source.exists():
+        raise SopError(f"inventory {source}: not found; set SOP_INVENTORY")
+    if source.is_file() and source.suffix in (".yml", ".yaml"):
+        # Ansible only warns about a broken YAML inventory and carries on without it.
+        try:
+            yamlio.load(source.read_text())
+        except yaml.YAMLError:
+            raise SopError(f"inventory {source}: not valid YAML") from None
+    hosts, groups, host_vars = _read_with_ansible(source)
+    services_dir = source if source.is_dir() else source.parent
     return Inventory(
-        path=hosts_file,
-        hosts=frozenset(all_hosts),
+        path=source,
+        hosts=frozenset(hosts),
         groups={k: frozenset(v) for k, v in groups.items()},
-        services=_load_services(services_file, all_hosts),
+        services=_load_services(services_dir / SERVICES_FILE, hosts),
+        variables=host_vars,
     )
 
 
@@ -97,9 +162,9 @@ def _load_services(path: Path, hosts: set[str]) -> tuple[Service, ...]:
     services = []
     for index, entry in enumerate(data.get("services") or []):
         where = f"service catalog {path}: services[{index}]"
-        for field in ("name", "opd", "criticality", "hosts"):
-            if field not in entry:
-                raise SopError(f"{where}.{field}: required")
+        for name in ("name", "opd", "criticality", "hosts"):
+            if name not in entry:
+                raise SopError(f"{where}.{name}: required")
         if entry["criticality"] not in CRITICALITIES:
             raise SopError(f"{where}.criticality: one of {', '.join(CRITICALITIES)}")
         unknown = [h for h in entry["hosts"] if h not in hosts]
