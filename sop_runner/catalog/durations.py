@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sop_runner.durations import UNIT_SECONDS
 from sop_runner.errors import SopError
 
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_UNIT_SECONDS = UNIT_SECONDS
 # Largest first, so that text() says "2 jam" rather than "120 menit".
 _UNITS_DESC = ("d", "h", "m", "s")
 _WORDS = {

@@ -10,7 +10,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy import select
 
-from sop_runner import gates, impact, yamlio
+from sop_runner import durations, gates, impact, yamlio
 from sop_runner.catalog import Procedure
 from sop_runner.context import Context
 from sop_runner.reports.chart import usage_bars
@@ -55,16 +55,7 @@ def template_environment() -> Environment:
 
 def duration_text(seconds: float | None, lang: str) -> str:
     """Given seconds, return a short human duration (e.g. '2 menit 5 detik')."""
-    if seconds is None:
-        return ""
-    words = {"id": ("hari", "jam", "menit", "detik"), "en": ("d", "h", "min", "s")}[lang]
-    total = round(seconds)
-    parts = []
-    for size, word in zip((86400, 3600, 60, 1), words, strict=True):
-        if total >= size or (size == 1 and not parts):
-            parts.append(f"{total // size} {word}")
-            total %= size
-    return " ".join(parts[:2])
+    return durations.words(seconds, lang)
 
 
 def _step_rows(procedure: Procedure, records: list[StepRecord], lang: str) -> list[dict[str, Any]]:
