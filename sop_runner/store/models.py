@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from sop_runner.store.types import UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -52,8 +54,8 @@ class Run(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
     operator: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))  # running | waiting | failed | succeeded
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
@@ -68,8 +70,8 @@ class StepRecord(Base):
     status: Mapped[str] = mapped_column(String(16))  # done | failed | skipped
     confirmed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     duration_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     standard_max_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     over_standard: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -126,7 +128,7 @@ class ResourceSample(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
     host: Mapped[str] = mapped_column(String(128))
-    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cpu_count: Mapped[int] = mapped_column(Integer)
     load_1m: Mapped[float] = mapped_column(Float)
     memory_total_mb: Mapped[int] = mapped_column(Integer)
@@ -143,7 +145,7 @@ class ConfigLogEntry(Base):
     __tablename__ = "config_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
-    logged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime)
     device: Mapped[str] = mapped_column(String(128))
     substance: Mapped[str] = mapped_column(Text)  # the diff
     notes: Mapped[str] = mapped_column(Text, default="")
@@ -159,9 +161,9 @@ class RemoteAccessLogEntry(Base):
     host: Mapped[str] = mapped_column(String(128))
     port: Mapped[int] = mapped_column(Integer)
     protocol: Mapped[str] = mapped_column(String(8))
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
     petugas: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
@@ -173,7 +175,7 @@ class BackupRecord(Base):
     __tablename__ = "backup_records"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
-    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(16))  # file | database
     host: Mapped[str] = mapped_column(String(128))
     source: Mapped[str] = mapped_column(Text)
