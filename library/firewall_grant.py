@@ -75,7 +75,10 @@ options:
       expires_at:
         description:
           - The end of the grant as seconds since the epoch (UTC). Required with
-            O(state=present). A grant whose end is already past is treated as absent.
+            O(state=present). The timeout given to the firewall is rounded up to
+            the millisecond, so the port never closes before this end.
+          - A grant with less than one second left when the module runs is not put
+            on the firewall (and is removed if there) and is returned in RV(ended).
         type: float
   tolerance:
     description:
@@ -184,10 +187,18 @@ removed:
   returned: always
   type: list
   elements: dict
+ended:
+  description:
+    - Grants asked for with O(state=present) whose end had come (less than one second
+      left) when the module ran; none of them is on the firewall afterwards.
+  returned: always
+  type: list
+  elements: dict
 """
 
 import ipaddress  # noqa: E402
 import json  # noqa: E402
+import math  # noqa: E402
 import re  # noqa: E402
 import time  # noqa: E402
 from typing import Any  # noqa: E402
@@ -196,6 +207,10 @@ from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
 FORBIDDEN_PORTS = (21, 53, 80, 443, 3306)
 PROTOCOLS = ("tcp", "udp")
+# Less time left than this and a grant is not put on the firewall (sop's grant_policy
+# keeps the same minimum); 9999-12-31T23:59:59Z is the last end anyone can mean.
+MIN_LEFT_SECONDS = 1.0
+LAST_END = 253402300799.0
 
 # A grant's identity on the firewall: (source, destination, protocol, port).
 # protocol is "*" when the firewall does not tell the protocols apart.
@@ -234,8 +249,9 @@ def check_grant(grant: dict[str, Any], need_end: bool) -> None:
             f"destination: {grant.get('destination')!r} is not an IPv4 address"
         ) from None
     normalise_source(str(grant.get("source")))
-    if need_end and grant.get("expires_at") is None:
-        raise GrantError("expires_at: required with state=present")
+    end = grant.get("expires_at")
+    if need_end and (end is None or not math.isfinite(end) or end > LAST_END):
+        raise GrantError(f"expires_at: {end!r}; allowed: seconds since the epoch up to {LAST_END}")
 
 
 def describe(key: Key, seconds: float | None = None) -> dict[str, Any]:
@@ -518,31 +534,34 @@ def plan(
     exclusive: bool,
     tolerance: int,
     now: float,
-) -> tuple[list[tuple[Key, int]], list[tuple[Key, int]], list[Key]]:
-    """Given the firewall and the wish (key -> expires_at), return (add, update, remove).
+) -> tuple[list[tuple[Key, int]], list[tuple[Key, int]], list[Key], list[Key]]:
+    """Given the firewall and the wish (key -> expires_at), return (add, update, remove,
+    ended): ended are the wished grants whose end has come (not added, removed if there).
 
-    Timeouts are in milliseconds from ``now``.
+    Timeouts are in milliseconds from ``now``, rounded up: never before the end.
     """
     add: list[tuple[Key, int]] = []
     update: list[tuple[Key, int]] = []
     remove: list[Key] = []
+    ended: list[Key] = []
     if state == "absent":
-        return add, update, [k for k in wanted if k in current]
+        return add, update, [k for k in wanted if k in current], ended
     if state == "query":
-        return add, update, remove
+        return add, update, remove, ended
     for key, expires_at in wanted.items():
         left = (expires_at or 0) - now
-        if left <= 0:
-            if key in current:
-                remove.append(key)
-            continue
-        if key not in current:
-            add.append((key, int(left * 1000)))
+        # One already there with a little time left is left to the kernel: removing
+        # it would close the port before its end.
+        if left <= 0 or (left < MIN_LEFT_SECONDS and key not in current):
+            ended.append(key)
+            remove += [key] if key in current else []
+        elif key not in current:
+            add.append((key, math.ceil(left * 1000)))
         elif current[key] is None or abs(current[key] - left) > tolerance:  # type: ignore[operator]
-            update.append((key, int(left * 1000)))
+            update.append((key, math.ceil(left * 1000)))
     if exclusive:
         remove += [k for k in current if k not in wanted]
-    return add, update, remove
+    return add, update, remove, ended
 
 
 def main() -> None:
@@ -592,7 +611,7 @@ def main() -> None:
         current = backend.read()
         wanted = {backend.key(g): g.get("expires_at") for g in params["grants"]}
         now = time.time()
-        add, update, remove = plan(
+        add, update, remove, ended = plan(
             current, wanted, params["state"], params["exclusive"], params["tolerance"], now
         )
         changed = bool(add or update or remove)
@@ -608,6 +627,7 @@ def main() -> None:
         "added": [describe(k, ms / 1000) for k, ms in add],
         "updated": [describe(k, ms / 1000) for k, ms in update],
         "removed": [describe(k) for k in remove],
+        "ended": [describe(k) for k in ended],
     }
     if module._diff:
         gone = set(remove) | {k for k, _ in update}

@@ -9,14 +9,14 @@ which puts the grant on the firewall with an absolute end.  The firewall
 (nftables set element timeout, or a RouterOS address-list timeout) closes
 the port at that end by itself.  ``extend``, ``revoke``, ``list``,
 ``reconcile`` and ``report`` complete the procedure; every change is in the
-audit trail and in the remote account log (daftar log akun remot).
+audit trail and in the remote account log (daftar log akun remot).  How long a
+grant may last and where its end falls is ``grant_policy``'s.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,25 +28,33 @@ import typer
 import yaml
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sop_runner import audit
 from sop_runner.context import Context
+from sop_runner.durations import compact as _human
 from sop_runner.errors import SopError
 from sop_runner.operators import get_operator
+from sop_runner.procedures.grant_policy import (
+    DEFAULT_DURATION,
+    check_grant_id,
+    check_total,
+    end_of,
+    epoch_seconds,
+    parse_duration,
+    too_late,
+)
 from sop_runner.requests import create_request
 from sop_runner.runner import PlaybookResult, run_playbook
 from sop_runner.store.models import Base, RemoteAccessLogEntry, Request, Run
+from sop_runner.store.types import UTCDateTime
 
 PROCEDURE = "2.4"
 PLAYBOOK = "remote_access_grant.yml"
 RECONCILE_PLAYBOOK = "remote_access_reconcile.yml"
 FORBIDDEN_PORTS = (21, 53, 80, 443, 3306)
 PROTOCOLS = ("tcp", "udp")
-DEFAULT_DURATION = "60m"  # SOP 2.4 table step 3: "60 Menit", "Dapat diperpanjang"
-DEFAULT_MAX_DURATION = "8h"
-MAX_DURATION_ENV = "SOP_GRANT_MAX_DURATION"
 MIN_SOURCE_PREFIX = 16
 START_GRACE = timedelta(seconds=60)
 ACTIVE = ("opening", "open")
@@ -82,11 +90,11 @@ class FirewallGrant(Base):
     petugas: Mapped[str] = mapped_column(String(64))
     # scheduled | opening | open | closed | failed
     status: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # expiry | revoke | reconcile
     closed_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
     extensions: Mapped[int] = mapped_column(Integer, default=0)
@@ -98,7 +106,7 @@ class GrantEvent(Base):
     __tablename__ = "firewall_grant_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     grant_id: Mapped[int | None] = mapped_column(ForeignKey("firewall_grants.id"), nullable=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
     # requested | opened | extended | closed | failed | anomaly
     event: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(64))
@@ -106,44 +114,6 @@ class GrantEvent(Base):
 
 
 # --------------------------------------------------------------------------- validation
-
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-
-
-def parse_duration(text: str, field: str) -> timedelta:
-    """Given '90m', '1h30m', '4s' or a bare number of minutes, return the duration.
-
-    Raise SopError naming the field when it is not a duration above zero.
-    """
-    raw = str(text).strip()
-    if raw.isdigit():
-        raw += "m"
-    match = _DURATION.match(raw)
-    if not raw or not match or not any(match.groups()):
-        raise SopError(
-            f"{field}: {text!r} is not a duration; allowed: a number of minutes or "
-            "forms like 90m, 1h30m, 45s (above zero)"
-        )
-    hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    value = timedelta(hours=hours, minutes=minutes, seconds=seconds)
-    if value <= timedelta(0):
-        raise SopError(f"{field}: {text!r} is not above zero; allowed: a duration above zero")
-    return value
-
-
-def max_duration() -> timedelta:
-    """Return the longest grant allowed ($SOP_GRANT_MAX_DURATION, default 8h)."""
-    return parse_duration(os.environ.get(MAX_DURATION_ENV, DEFAULT_MAX_DURATION), MAX_DURATION_ENV)
-
-
-def check_duration(value: timedelta, field: str) -> None:
-    """Given a duration, raise SopError when it is above the maximum."""
-    limit = max_duration()
-    if value > limit:
-        raise SopError(
-            f"{field}: {_human(value)} is over the maximum; allowed: up to {_human(limit)} "
-            f"(set {MAX_DURATION_ENV} to change it)"
-        )
 
 
 def check_port(port: int) -> int:
@@ -189,13 +159,12 @@ def parse_start(text: str, now: datetime) -> datetime:
         return now
     try:
         value = datetime.fromisoformat(text.strip())
-    except ValueError:
+        # Local time when no zone; OverflowError: the zone moves it out of years 1-9999.
+        value = (value if value.tzinfo else value.astimezone()).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise SopError(
             f"--start: {text!r} is not a time; allowed: now, or e.g. 2025-03-01T09:00"
         ) from None
-    if value.tzinfo is None:
-        value = value.astimezone()
-    value = value.astimezone(UTC)
     if value < now - START_GRACE:
         raise SopError(f"--start: {text} is in the past; allowed: now or a later time")
     return value
@@ -279,15 +248,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _human(value: timedelta) -> str:
-    total = int(value.total_seconds())
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
-    parts.append(f"{seconds}s" if seconds or not any(parts) else "")
-    return "".join(parts)
-
-
 def _event(
     session: Session, grant: FirewallGrant | None, event: str, actor: str, detail: dict[str, Any]
 ) -> None:
@@ -334,7 +294,8 @@ def grant_params(grant: FirewallGrant, state: str, ends_at: datetime) -> dict[st
         "grant_target": grant.target,
         "grant_port": grant.port,
         "grant_protocol": grant.protocol,
-        "grant_ends_at": int(ends_at.timestamp()),
+        # Rounded up: an end of 10:00:00.700 must not close the port at 10:00:00.
+        "grant_ends_at": epoch_seconds(ends_at),
     }
 
 
@@ -429,19 +390,29 @@ def _close(
     )
 
 
+def _unreached(session: Session, grant: FirewallGrant, why: str, actor: str) -> None:
+    """Given a grant that never reached the firewall before its end, record it as failed."""
+    grant.status = "failed"
+    _event(session, grant, "failed", actor, {"action": "open", "error": why})
+
+
 def settle_expired(session: Session, now: datetime | None = None) -> int:
     """Given the store, record as closed by expiry every active grant whose end is past.
 
-    The firewall closed them by itself at their end; this writes it down.
+    The firewall closed them by itself at their end; this writes it down.  A
+    scheduled grant whose end is past was never opened: it is recorded as failed.
     Return how many were settled.
     """
     now = now or _now()
     count = 0
-    rows = session.scalars(select(FirewallGrant).where(FirewallGrant.status.in_(ACTIVE))).all()
-    for grant in rows:
+    query = select(FirewallGrant).where(FirewallGrant.status.in_((*ACTIVE, "scheduled")))
+    for grant in session.scalars(query).all():
         ends = _utc(grant.ends_at)
         assert ends is not None
-        if ends <= now:
+        if ends <= now and grant.status == "scheduled":
+            why = "no `sop grant reconcile` opened it between its start and its end"
+            _unreached(session, grant, f"its end came before it reached the firewall: {why}", "sop")
+        elif ends <= now:
             if grant.opened_at is None:
                 # The sop process ended before it could record the opening.
                 grant.opened_at = grant.starts_at
@@ -475,10 +446,9 @@ def validate(ctx: Context, wish: GrantWish, now: datetime) -> tuple[Target, date
     check_protocol(wish.protocol)
     check_source(wish.source)
     duration = parse_duration(wish.duration, "--duration")
-    check_duration(duration, "--duration")
     start = parse_start(wish.start, now)
-    target = resolve_target(ctx, wish.target)
-    return target, start, start + duration
+    end = end_of(start, duration, "--start")
+    return resolve_target(ctx, wish.target), start, end
 
 
 def open_grant(ctx: Context, wish: GrantWish, operator: str | None) -> FirewallGrant:
@@ -524,12 +494,22 @@ def _get(ctx: Context, grant_id: int) -> FirewallGrant:
 
 
 def _activate(ctx: Context, grant_id: int, actor: str) -> FirewallGrant:
-    """Given a recorded grant, put it on the firewall and record the outcome."""
+    """Given a recorded grant, put it on the firewall and record the outcome.
+
+    Raise GrantFailed (recorded) when its end comes before it can reach the firewall.
+    """
     with ctx.session() as session:
         grant = session.get(FirewallGrant, grant_id)
         assert grant is not None
         ends = _utc(grant.ends_at)
         assert ends is not None
+        # Measured now, not when the wish was checked: the firewall is not touched
+        # for a grant whose end has come (the module measures again when it runs).
+        late = too_late(ends, _now())
+        if late:
+            _unreached(session, grant, late, actor)
+            session.commit()
+            raise GrantFailed(f"grant {grant_id}: {late}")
         params = grant_params(grant, "present", ends)
         request = create_request(
             session,
@@ -567,6 +547,7 @@ def _activate(ctx: Context, grant_id: int, actor: str) -> FirewallGrant:
 
 def extend_grant(ctx: Context, grant_id: int, by: str, operator: str | None) -> FirewallGrant:
     """Given an active grant and a duration, move its end later on the firewall and record it."""
+    check_grant_id(grant_id)
     petugas = _petugas(ctx, operator)
     extra = parse_duration(by, "--by")
     now = _now()
@@ -582,9 +563,11 @@ def extend_grant(ctx: Context, grant_id: int, by: str, operator: str | None) -> 
                 + "; allowed: extend an open or scheduled grant (open a new one otherwise)"
             )
         old_end = _utc(grant.ends_at)
-        assert old_end is not None
-        new_end = old_end + extra
-        check_duration(new_end - max(now, _utc(grant.starts_at) or now), "--by")
+        start = _utc(grant.starts_at)
+        assert old_end is not None and start is not None
+        new_end = end_of(old_end, extra, "--by")
+        # The maximum counts from the grant's start, extensions included.
+        check_total(grant_id, start, old_end, new_end)
         status = grant.status
         params = grant_params(grant, "present", new_end)
         request_id = None
@@ -639,6 +622,7 @@ def extend_grant(ctx: Context, grant_id: int, by: str, operator: str | None) -> 
 
 def revoke_grant(ctx: Context, grant_id: int, reason: str, operator: str | None) -> FirewallGrant:
     """Given an active grant, close it on the firewall at once and record it."""
+    check_grant_id(grant_id)
     petugas = _petugas(ctx, operator)
     if not reason.strip():
         raise SopError("--reason: required, say why the grant is revoked")
@@ -722,6 +706,10 @@ def reconcile(
             opened = []
             for grant in due:
                 if (_utc(grant.starts_at) or now) <= now:
+                    late = too_late(_utc(grant.ends_at) or now, now)
+                    if late:
+                        _unreached(session, grant, late, petugas)
+                        continue
                     grant.status = "opening"
                     opened.append(grant.id)
             active = session.scalars(
@@ -735,7 +723,7 @@ def reconcile(
                     "destination": g.destination,
                     "port": g.port,
                     "protocol": g.protocol,
-                    "expires_at": int(_utc(g.ends_at).timestamp()),  # type: ignore[union-attr]
+                    "expires_at": epoch_seconds(_utc(g.ends_at)),  # type: ignore[arg-type]
                 }
                 for g in active
             ]
@@ -790,6 +778,14 @@ def reconcile(
                 }
                 _event(session, grant, "anomaly", petugas, detail)
                 anomalies.append(detail)
+            for item in found.get("ended", []):
+                # The module found its end had come when it ran: it never reached the firewall.
+                gid = by_key.get((item["source"], item["destination"], item["port"]))
+                grant = session.get(FirewallGrant, gid) if gid in opened else None
+                if grant is not None:
+                    why = "its end came before it reached the firewall; nothing was opened"
+                    _unreached(session, grant, why, petugas)
+                    opened.remove(grant.id)
             restored = []
             for item in found.get("added", []):
                 gid = by_key.get((item["source"], item["destination"], item["port"]))
@@ -880,7 +876,8 @@ def record_from_run(session: Session, run_id: int, value: Any) -> int:
     ).first()
     if existing is not None:
         return 0
-    ends = datetime.fromtimestamp(int(params["grant_ends_at"]), UTC)
+    # As given (not truncated): the module rounds its timeout up from this very end.
+    ends = datetime.fromtimestamp(float(params["grant_ends_at"]), UTC)
     firewall = request.targets[0]
     destination = ""
     for host_result in (value or {}).values():
@@ -1156,7 +1153,9 @@ def open_command(
 @cli.command("extend")
 def extend_command(
     grant_id: Annotated[int, typer.Argument(help="grant id")],
-    by: Annotated[str, typer.Option("--by", help="how much longer, e.g. 30m")] = DEFAULT_DURATION,
+    by: Annotated[
+        str, typer.Option("--by", help="e.g. 30m; start to end stays within the maximum")
+    ] = DEFAULT_DURATION,
     as_: As = None,
 ) -> None:
     """Move the end of a grant later (SOP 2.4 step 4: 'dapat memperpanjang durasi')."""

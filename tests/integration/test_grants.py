@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -93,6 +94,20 @@ class Net:
 
     def nft(self, command: str) -> None:
         sh("ip", "netns", "exec", self.gw_ns, "sh", "-c", f"nft {command}")
+
+    def kernel_ends(self) -> tuple[float, float]:
+        """Return the earliest and latest wall-clock time at which the kernel ends the one
+        grant of the set, to the millisecond (nft's JSON truncates to whole seconds; its
+        text keeps milliseconds, "expires 9m54s300ms")."""
+        family, table, name = self.nft_set.split()
+        before = time.time()
+        text = sh("ip", "netns", "exec", self.gw_ns, "nft", "list", "set", family, table, name)
+        after = time.time()
+        found = re.findall(r"expires ((?:\d+(?:ms|[dhms]))+)", text.stdout)
+        assert len(found) == 1, text.stdout
+        units = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+        left = sum(int(n) * units[u] for n, u in re.findall(r"(\d+)(ms|[dhms])", found[0]))
+        return before + left, after + left
 
 
 def _own_net(tmp: Path) -> Iterator[Net]:
@@ -404,7 +419,7 @@ def test_extend_moves_the_end_and_revoke_closes_at_once(env: Env) -> None:
         (["--port", "70000"], "--port: 70000 is not a port"),
         (["--duration", "0m"], "--duration: '0m' is not above zero"),
         (["--duration", "-5m"], "--duration: '-5m' is not a duration"),
-        (["--duration", "9h"], "--duration: 9h is over the maximum; allowed: up to 8h"),
+        (["--duration", "9h"], "--duration: '9h' is longer than allowed; allowed: up to 8h"),
         (["--target", "nosuchhost"], "--target: 'nosuchhost' is not a host of the inventory"),
         (["--source", "0.0.0.0/0"], "--source: '0.0.0.0/0' is too wide"),
     ],
@@ -503,6 +518,103 @@ def _open_connection(net: Net) -> subprocess.Popen[str]:
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "connected"
     return proc
+
+
+# ------------------------------------------------------------------ fail safe (issue 12)
+
+
+def _iso(moment: float) -> str:
+    """Given seconds since the epoch, return them as an ISO time with its zone."""
+    from datetime import UTC
+
+    return datetime.fromtimestamp(moment, UTC).isoformat()
+
+
+def _one_line(cp: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in cp.stdout + cp.stderr, cp.stderr
+    lines = [x for x in cp.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1, cp.stderr
+    return lines[0]
+
+
+def test_repeated_extensions_stop_at_the_cap_counted_from_the_start(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small extensions, each short, used to keep a grant open past the maximum (each was
+    measured from 'now').  The maximum (here 5m) holds from the grant's start."""
+    monkeypatch.setenv("SOP_GRANT_MAX_DURATION", "5m")
+    start = time.time() - 50  # started 50 s ago (within the minute --start allows)
+    gid = env.open("--start", _iso(start), duration="3m")
+    assert env.sop("grant", "extend", str(gid), "--by", "1m").returncode == 0  # 4m in all
+    holding = [(e["val"], e["timeout"]) for e in env.net.elements()]
+    requests = _count(env, "requests")
+    # 5m10s from the start: over the cap, though only about 4m20s from now.
+    cp = env.sop("grant", "extend", str(gid), "--by", "70s")
+    assert cp.returncode == 2, cp.stdout + cp.stderr
+    line = _one_line(cp)
+    assert "--by:" in line and "5m in total from its start" in line, line
+    assert _count(env, "requests") == requests, "a refused extension made a request"
+    assert [(e["val"], e["timeout"]) for e in env.net.elements()] == holding
+    row = _grant_row(env, gid)
+    assert row["extensions"] == 1
+    assert abs(_ts(row["ends_at"]) - (start + 240)) < 1.5
+    assert env.sop("grant", "revoke", str(gid), "--reason", "selesai").returncode == 0
+
+
+def test_the_kernel_never_closes_before_the_recorded_end(env: Env) -> None:
+    """A start of x.700 s used to give an end of y.700 recorded but y.000 on the firewall
+    (the end went to the playbook as a truncated integer): the port closed 0.7 s early.
+    Ends are whole seconds rounded up; the kernel ends the grant at the recorded end or
+    a little after (the time nft takes to apply the change), never before."""
+    start = int(time.time()) - 5 + 0.7
+    gid = env.open("--start", _iso(start), duration="10m")
+    earliest, latest = env.net.kernel_ends()
+    recorded = _ts(_grant_row(env, gid)["ends_at"])
+    assert recorded >= start + 600, (recorded, start)
+    # 10 ms for the kernel's clock ticks and nft printing whole milliseconds
+    assert earliest >= recorded - 0.010, f"the kernel ends {recorded - earliest:.3f} s early"
+    assert latest <= recorded + 0.5, f"the kernel ends {latest - recorded:.3f} s late"
+    assert env.sop("grant", "revoke", str(gid), "--reason", "selesai").returncode == 0
+
+
+def test_a_grant_whose_end_came_first_is_failed_and_the_firewall_untouched(env: Env) -> None:
+    """Its end passed before sop reached the firewall: recorded failed, one line, no
+    request for the firewall and the ruleset as it was (not 'open ... 0s left')."""
+    net = env.net
+    before = net.ruleset()
+    cp = env.sop(
+        "grant", "open", "--user", "andi", "--source", net.ext_addr, "--target", "srv1",
+        "--port", str(net.port), "--start", _iso(time.time() - 30), "--duration", "20s",
+        "--reason", "uji",
+    )  # fmt: skip
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    assert "came before it reached the firewall" in _one_line(cp)
+    row = _grant_row(env, 1)
+    assert (row["status"], row["opened_at"], row["request_id"]) == ("failed", None, None)
+    assert _count(env, "requests") == 0
+    assert net.ruleset() == before
+
+
+def test_a_request_whose_end_passed_before_the_firewall_fails_the_run(env: Env) -> None:
+    """The same through `sop request 2.4` + `sop run`: the module measures the time left
+    when it changes the firewall and the playbook fails (it used to pass and record an
+    open grant that never was on the firewall)."""
+    net = env.net
+    before = net.ruleset()
+    cp = env.sop(
+        "request", "2.4", "--target", "gw", "--reason", "uji",
+        "--param", "grant_state=present", "--param", "grant_user=andi",
+        "--param", f"grant_source={net.ext_addr}", "--param", "grant_target=srv1",
+        "--param", f"grant_port={net.port}", "--param", "grant_protocol=tcp",
+        "--param", f"grant_ends_at={int(time.time()) - 5}",
+    )  # fmt: skip
+    assert cp.returncode == 0, cp.stderr
+    request_id = cp.stdout.split()[1]
+    run = env.sop("run", request_id, "--confirm", "1=waktu dan durasi disepakati")
+    assert run.returncode != 0 or "failed" in run.stdout, run.stdout + run.stderr
+    assert "before the grant reached the firewall" in run.stdout + run.stderr
+    assert _count(env, "firewall_grants") == 0
+    assert net.ruleset() == before
 
 
 # ------------------------------------------------------------------ the module itself
