@@ -6,21 +6,36 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: restic_forget
-short_description: Forget snapshots older than a year, never a source's last, then prune
+short_description: Forget one host's snapshots older than a year, never a source's last, then prune
 description:
   - SOP 7.5 step 2 deletes backups kept longer than 1 year.  The snapshots to
     delete are computed here from today's date and forgotten by their explicit
     ids (C(restic forget ID...)); restic's C(--keep-within) is not used, since
     it counts from the newest snapshot and one future-dated snapshot would
     shift it.
+  - Only the snapshots of O(host) are listed and deleted (C(restic snapshots
+    --host), checked again here), so a repository shared by several hosts
+    keeps the other hosts' snapshots.  O(host) is required by this module.
+  - The period is counted in calendar years, not days, O(max_age_days) // 365 years
+    before O(today) (29 February counts back to 28 February in a year without
+    one), then O(max_age_days) % 365 days more.  A snapshot goes only when its
+    date (in the time zone it was recorded in) is before that cutoff.
   - The last snapshot of a source (host plus the C(source) tag or the paths)
     is never deleted (its newest snapshot not dated in the future).
   - C(restic prune) runs afterwards, separately (C(forget --json --prune)
     mixes JSON with text in restic 0.14).
 version_added: "0.1.0"
 options:
+  host:
+    description:
+      - The host whose snapshots are considered (the host its backups record,
+        C(inventory_hostname) in the playbooks).  Required here; without it
+        the module fails and deletes nothing.
+    type: str
   max_age_days:
-    description: Snapshots older than this many days (counted back from O(today)) go.
+    description:
+      - Snapshots older than this (counted back from O(today) as calendar years
+        and days, see above) go.  At least 365 (the SOP's one year).
     type: int
     default: 365
   today:
@@ -44,8 +59,10 @@ EXAMPLES = r"""
   restic_forget:
     repository: sftp:root@backup:/srv/restic/srv1
     password: "{{ restic_password_value }}"
+    host: "{{ inventory_hostname }}"
     max_age_days: 365
   no_log: true
+  throttle: 1
 """
 
 RETURN = r"""
@@ -55,7 +72,7 @@ deleted:
   type: list
   elements: dict
   sample:
-    - {"id": "5f1c0a6b...", "name": "/srv/data", "type": "file",
+    - {"id": "5f1c0a6b...", "name": "/srv/data", "type": "file", "host": "srv1",
        "owner": "srv1:/srv/data", "time": "2025-10-01T03:00:00+00:00", "age_days": 423}
 kept_last:
   description: Snapshots older than the limit kept because they are the last of their source.
@@ -71,6 +88,14 @@ pruned:
   description: Whether prune ran.
   returned: always
   type: bool
+host:
+  description: The host whose snapshots were considered.
+  returned: always
+  type: str
+cutoff:
+  description: The oldest snapshot date kept (YYYY-MM-DD); older snapshots go.
+  returned: always
+  type: str
 """
 
 from datetime import date  # noqa: E402
@@ -83,7 +108,9 @@ from ansible.module_utils.restic import (  # noqa: E402
     parse_time,
     restic_from_params,
     restic_options,
+    retention_cutoff,
     select_expired,
+    snapshots_of_host,
     source_of,
 )
 
@@ -116,23 +143,32 @@ def main() -> None:
         supports_check_mode=True,
     )
     p = module.params
-    if p["max_age_days"] < 1:
-        module.fail_json(msg="max_age_days: must be at least 1")
+    if not p["host"]:
+        # Fail safe: never list (and so never delete) every host's snapshots.
+        module.fail_json(msg="host: required; retention acts only on one host's snapshots")
     try:
         today = date.fromisoformat(p["today"]) if p["today"] else date.today()
     except ValueError:
         module.fail_json(msg=f"today: {p['today']!r} is not a date (YYYY-MM-DD)")
     try:
+        cutoff = retention_cutoff(today, p["max_age_days"])
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    try:
         restic = restic_from_params(p)
-        snapshots = restic.snapshots()
+        listed = restic.snapshots("--host", p["host"])
     except ResticError as exc:
         module.fail_json(msg=str(exc))
+    # restic filtered already; checked again since a deletion must never reach further.
+    snapshots = snapshots_of_host(listed, p["host"])
     now = now_utc() if not p["today"] else None
     chosen = select_expired(snapshots, today, p["max_age_days"], now=now)
     result = {
         "changed": bool(chosen["delete"]),
         "repository": p["repository"],
+        "host": p["host"],
         "today": today.isoformat(),
+        "cutoff": cutoff.isoformat(),
         "max_age_days": p["max_age_days"],
         "deleted": [_row(s, today) for s in chosen["delete"]],
         "kept_last": [_row(s, today) for s in chosen["keep_last"]],

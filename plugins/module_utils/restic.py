@@ -12,6 +12,7 @@ unit tests import them directly.
 
 from __future__ import annotations
 
+import calendar
 import json
 import os
 import re
@@ -147,26 +148,64 @@ def kind_of(snapshot: dict[str, Any]) -> str:
     return tags_dict(snapshot.get("tags")).get("kind", "file")
 
 
+# SOP 7.5 deletes backups kept longer than one year; less is never a retention period.
+MIN_RETENTION_DAYS = 365
+
+
+def retention_cutoff(today: date, max_age_days: int = MIN_RETENTION_DAYS) -> date:
+    """Given today and the retention period in days, return the oldest date still kept.
+
+    The period is whole calendar years and the days beyond them: ``max_age_days
+    // 365`` years before today (the same date; 29 February becomes 28 February
+    in a year without one, which keeps a day more rather than less), then ``max_age_days
+    % 365`` days before that.  A snapshot dated before the cutoff is older than
+    the period; one dated on it is not.  Raise ValueError if the period is shorter
+    than a year.
+    """
+    if isinstance(max_age_days, bool) or max_age_days < MIN_RETENTION_DAYS:
+        raise ValueError(
+            f"max_age_days: {max_age_days!r} is less than a year; allowed: "
+            f"{MIN_RETENTION_DAYS} or more"
+        )
+    years, extra = divmod(max_age_days, 365)
+    year = today.year - years
+    day = today.day
+    if (today.month, day) == (2, 29) and not calendar.isleap(year):
+        day = 28
+    return date(year, today.month, day) - timedelta(days=extra)
+
+
+def snapshots_of_host(snapshots: list[dict[str, Any]], host: str) -> list[dict[str, Any]]:
+    """Given snapshots and a host name, return only the snapshots that host made.
+
+    Retention acts per target host: a repository shared by several hosts keeps
+    the other hosts' snapshots out of reach.  Raise ValueError if host is empty.
+    """
+    if not host:
+        raise ValueError("host: required; retention acts only on one host's snapshots")
+    return [s for s in snapshots if s.get("hostname") == host]
+
+
 def select_expired(
     snapshots: list[dict[str, Any]],
     today: date,
-    max_age_days: int = 365,
+    max_age_days: int = MIN_RETENTION_DAYS,
     now: datetime | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Given snapshots and today's date, return which go and which stay under SOP 7.5.
 
-    A snapshot goes when it is older than ``max_age_days`` counted back from
-    ``today`` (not from the newest snapshot, unlike restic's --keep-within),
+    A snapshot goes when its date (the calendar date in the time zone it was
+    recorded in) is before ``retention_cutoff(today, max_age_days)`` (counted
+    from today, not from the newest snapshot, unlike restic's --keep-within),
     unless it is the last snapshot of its source.  The last snapshot of a
     source is its newest one not dated in the future (a future date is a clock
     error and must not decide what is kept); when every snapshot of a source
     is in the future, its newest.  Returns ``delete``, ``keep_last`` (old but
-    kept because last), ``future`` (dated after now) and ``keep``.
+    kept because last), ``future`` (dated after now) and ``keep``.  Raise
+    ValueError if ``max_age_days`` is less than a year.
     """
     now = now or datetime.combine(today, datetime.max.time(), tzinfo=UTC)
-    cutoff = datetime.combine(today - timedelta(days=max_age_days), datetime.min.time()).replace(
-        tzinfo=UTC
-    )
+    cutoff = retention_cutoff(today, max_age_days)
     by_source: dict[str, list[dict[str, Any]]] = {}
     for snap in snapshots:
         by_source.setdefault(source_of(snap), []).append(snap)
@@ -184,7 +223,7 @@ def select_expired(
             when = parse_time(snap["time"])
             if when > now:
                 result["future"].append(snap)
-            if when >= cutoff:
+            if when.date() >= cutoff:
                 result["keep"].append(snap)
             elif snap is last:
                 result["keep_last"].append(snap)

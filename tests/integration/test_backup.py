@@ -271,13 +271,27 @@ def test_failed_dump_leaves_no_snapshot_and_a_failure_record(env, lab):
     lab.ssh("srv1", "mariadb -e 'DROP DATABASE rusakdb'")
 
 
+def _a_year_before(when: datetime) -> datetime:
+    """Given a date, return the same date a year before (29 February: the 28th)."""
+    try:
+        return when.replace(year=when.year - 1)
+    except ValueError:
+        return when.replace(year=when.year - 1, day=28)
+
+
 def test_retention_deletes_exactly_the_old_one_never_a_last(env, lab):
     today = datetime.now(UTC).replace(hour=3, minute=0, second=0, microsecond=0)
     dated = {
-        "a-13m": ("/srv/ret/a", today - timedelta(days=396)),
-        "a-11m": ("/srv/ret/a", today - timedelta(days=335)),
-        "a-future": ("/srv/ret/a", today + timedelta(days=30)),
-        "b-14m": ("/srv/ret/b", today - timedelta(days=426)),
+        "a-13m": ("/srv/ret/a", "srv1", today - timedelta(days=396)),
+        # Exactly one calendar year old: not older than a year, so it stays.
+        "a-1y": ("/srv/ret/a", "srv1", _a_year_before(today)),
+        "a-11m": ("/srv/ret/a", "srv1", today - timedelta(days=335)),
+        "a-future": ("/srv/ret/a", "srv1", today + timedelta(days=30)),
+        "b-14m": ("/srv/ret/b", "srv1", today - timedelta(days=426)),
+        # Another host's backups in the same repository: a request for srv1 never
+        # touches them, although the old one is not the last of its source.
+        "srv2-14m": ("/srv/ret/a", "srv2", today - timedelta(days=426)),
+        "srv2-1m": ("/srv/ret/a", "srv2", today - timedelta(days=30)),
     }
     lab.ssh(
         "srv1",
@@ -299,9 +313,9 @@ def test_retention_deletes_exactly_the_old_one_never_a_last(env, lab):
     )
     _restic(lab, env.repo, "init")
     ids = {}
-    for name, (path, when) in dated.items():
+    for name, (path, host, when) in dated.items():
         out = _restic(
-            lab, env.repo, f"backup --json --host srv1 --time '{when:%Y-%m-%d %H:%M:%S}' {path}"
+            lab, env.repo, f"backup --json --host {host} --time '{when:%Y-%m-%d %H:%M:%S}' {path}"
         ).stdout
         ids[name] = json.loads(out.strip().splitlines()[-1])["snapshot_id"]
     full = {s["short_id"]: s["id"] for s in _snapshots(lab, env.repo)}
@@ -333,9 +347,12 @@ def test_retention_deletes_exactly_the_old_one_never_a_last(env, lab):
         },
     )
     assert cp.returncode == 0, cp.stdout[-2000:] + cp.stderr[-2000:]
-    assert ids["a-13m"] in cp.stdout and ids["a-11m"] not in cp.stdout.split('"deleted"')[1][:400]
+    would_go = cp.stdout.split('"deleted"')[1].split('"future"')[0]
+    assert ids["a-13m"] in would_go and ids["a-11m"] not in would_go
+    assert ids["a-1y"] not in would_go
+    assert ids["srv2-14m"] not in cp.stdout  # not even listed
     assert PASSWORD not in cp.stdout + cp.stderr
-    assert len(_snapshots(lab, env.repo)) == 4
+    assert len(_snapshots(lab, env.repo)) == len(dated)
 
     # Deleting backups is gated (penanggung jawab); srv1's critical services add the Pimpinan.
     rid = _request(
@@ -343,13 +360,14 @@ def test_retention_deletes_exactly_the_old_one_never_a_last(env, lab):
     )
     _ok(_run(env, rid, [1, 3]))
     left = {s["id"] for s in _snapshots(lab, env.repo)}
-    assert left == {ids["a-11m"], ids["a-future"], ids["b-14m"]}
+    assert left == {ids[k] for k in dated} - {ids["a-13m"]}
     with env.ctx().session() as session:
         rec = session.scalars(select(RetentionRecord)).one()
         assert [d["id"] for d in rec.deleted] == [ids["a-13m"]]
         assert [d["id"] for d in rec.kept_last] == [ids["b-14m"]]
         assert [d["id"] for d in rec.future] == [ids["a-future"]]
         assert rec.pruned and rec.deleted[0]["owner"] == "srv1:/srv/ret/a"
+        assert {d["host"] for d in rec.deleted + rec.kept_last + rec.future} == {"srv1"}
     text = Path(_ok(env.sop("backup", "report", rid)).stdout.split()[0]).read_text()
     assert "Laporan hasil penghapusan backup file" in text and ids["a-13m"][:8] in text
     assert "/srv/ret/a" in text and "file" in text

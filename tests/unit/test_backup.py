@@ -86,6 +86,98 @@ def test_retention_keeps_the_boundary_day_and_groups_by_source_tag() -> None:
     assert [s["id"] for s in chosen["delete"]] == ["old"]
 
 
+def _deleted_on(today: date, max_age_days: int, *days: date) -> list[str]:
+    """Given today and snapshot dates of one source, return the dates retention deletes.
+
+    Each snapshot is at 03:00 UTC of its date; a snapshot of today is the source's
+    last, so none of the dated ones is kept only for being the last.
+    """
+    at = datetime.combine(today, datetime.min.time(), tzinfo=UTC).replace(hour=3)
+    snaps = [_snap(d.isoformat(), at.replace(d.year, d.month, d.day)) for d in days]
+    snaps.append(_snap("today", at))
+    chosen = ru.select_expired(snaps, today, max_age_days, now=at + timedelta(hours=1))
+    assert [s["id"] for s in chosen["keep_last"]] == []
+    return [s["id"] for s in chosen["delete"]]
+
+
+@pytest.mark.parametrize(
+    ("today", "max_age_days", "cutoff"),
+    [
+        # 29 February counts back to 28 February in a year without one (keeps more).
+        (date(2028, 2, 29), 365, date(2027, 2, 28)),
+        (date(2027, 2, 28), 365, date(2026, 2, 28)),
+        (date(2027, 3, 1), 365, date(2026, 3, 1)),
+        # A year with a 29 February in it is 366 days long, still one year.
+        (date(2024, 3, 1), 365, date(2023, 3, 1)),
+        (date(2028, 2, 29), 4 * 365, date(2024, 2, 29)),
+        (date(2028, 2, 29), 730, date(2026, 2, 28)),
+        # Days beyond whole years are counted back from the same date `years` ago.
+        (date(2026, 6, 15), 400, date(2025, 5, 11)),
+        (date(2026, 1, 10), 365 + 10, date(2024, 12, 31)),
+    ],
+)
+def test_retention_cutoff_is_the_same_date_years_ago(
+    today: date, max_age_days: int, cutoff: date
+) -> None:
+    assert ru.retention_cutoff(today, max_age_days) == cutoff
+
+
+def test_retention_year_is_a_calendar_year_not_365_days() -> None:
+    # 365 days before 29 Feb 2028 is 1 Mar 2027: counting days deleted 28 Feb 2027,
+    # which is exactly one calendar year old and must stay.
+    assert _deleted_on(date(2028, 2, 29), 365, date(2027, 2, 28), date(2027, 2, 27)) == [
+        "2027-02-27"
+    ]
+    # Across a 29 February: 1 Mar 2023 is one year before 1 Mar 2024, not older.
+    assert _deleted_on(date(2024, 3, 1), 365, date(2023, 3, 1), date(2023, 2, 28)) == ["2023-02-28"]
+    assert _deleted_on(date(2027, 2, 28), 365, date(2026, 2, 28), date(2026, 2, 27)) == [
+        "2026-02-27"
+    ]
+    assert _deleted_on(date(2027, 3, 1), 365, date(2026, 3, 1), date(2026, 2, 28)) == ["2026-02-28"]
+
+
+def test_retention_of_a_snapshot_dated_29_february() -> None:
+    leap = date(2024, 2, 29)
+    assert _deleted_on(date(2025, 2, 28), 365, leap) == []  # cutoff 28 Feb 2024
+    assert _deleted_on(date(2025, 3, 1), 365, leap) == ["2024-02-29"]  # cutoff 1 Mar 2024
+    assert _deleted_on(date(2028, 2, 29), 4 * 365, leap) == []  # exactly four years
+    assert _deleted_on(date(2028, 3, 1), 4 * 365, leap) == ["2024-02-29"]
+
+
+def test_retention_date_is_the_snapshots_own_calendar_date() -> None:
+    # 00:30 on the cutoff date in Jakarta is the evening before in UTC: still the cutoff
+    # date as the snapshot (and the petugas) sees it, so it stays.
+    today = date(2026, 11, 28)
+    at = datetime(2026, 11, 28, 3, tzinfo=UTC)
+    local = {"id": "wib", "time": "2025-11-28T00:30:00+07:00", "paths": ["/srv/a"]}
+    snaps = [{**local, "hostname": "srv1", "tags": []}, _snap("new", at)]
+    chosen = ru.select_expired(snaps, today, 365, now=at + timedelta(hours=1))
+    assert (chosen["delete"], chosen["keep_last"]) == ([], [])
+
+
+@pytest.mark.parametrize("days", [0, 1, 364, -365])
+def test_retention_refuses_less_than_a_year(days: int) -> None:
+    with pytest.raises(ValueError, match="max_age_days"):
+        ru.retention_cutoff(date(2026, 11, 28), days)
+
+
+def test_retention_only_sees_the_snapshots_of_its_host() -> None:
+    today = date(2026, 11, 28)
+    at = datetime(2026, 11, 28, 3, tzinfo=UTC)
+    snaps = [
+        _snap("srv1-old", at - timedelta(days=800)),
+        _snap("srv1-new", at),
+        _snap("srv2-old", at - timedelta(days=800), host="srv2"),
+        _snap("srv2-new", at, host="srv2"),
+    ]
+    mine = ru.snapshots_of_host(snaps, "srv1")
+    assert [s["id"] for s in mine] == ["srv1-old", "srv1-new"]
+    chosen = ru.select_expired(mine, today, 365, now=at + timedelta(hours=1))
+    assert [s["id"] for s in chosen["delete"]] == ["srv1-old"]
+    with pytest.raises(ValueError, match="host"):
+        ru.snapshots_of_host(snaps, "")
+
+
 def test_check_subset_rotates_over_a_year() -> None:
     weeks = {ru.check_subset(date(2026, 1, 1) + timedelta(days=7 * i)) for i in range(53)}
     assert {f"{n}/52" for n in range(1, 53)} <= weeks
