@@ -123,13 +123,15 @@ def request(
     """Make a request (work order) for a procedure on targets, with parameters."""
     ctx = Context()
     from sop_runner.operators import get_operator
+    from sop_runner.params import validate
     from sop_runner.playbooks import gated_params
     from sop_runner.procedures import derivers
 
     operator = get_operator(ctx.operators, _operator(as_))
     procedure = ctx.catalog.get(procedure_id)
     targets = ctx.inventory.resolve_targets(target)
-    params = parse_params(param or [])
+    # Checked against the procedure's parameter schema before anything is written.
+    params = validate(procedure, parse_params(param or []), hosts=ctx.inventory.hosts)
     for derive in derivers(procedure.id):
         derived = derive(ctx.settings.inventory, targets, params)
         typed = sorted(set(derived) & set(params))
@@ -377,6 +379,10 @@ def main() -> None:
     """Run the command; turn our errors into one line and an exit code."""
     _add_feature_commands()
     try:
+        from sop_runner.procedures import startup_hooks
+
+        for hook in startup_hooks():  # e.g. roll back network changes left behind
+            hook()
         # Without standalone mode click hands back typer.Exit codes instead of exiting.
         code = app(standalone_mode=False)
     except SopError as error:

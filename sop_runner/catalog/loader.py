@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,9 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from sop_runner import yamlio
 from sop_runner.catalog.durations import StandardTime
-from sop_runner.catalog.model import ROLES, SUBJECTS, Catalog, Procedure, Step, Text
+from sop_runner.catalog.model import ROLES, SUBJECTS, Catalog, Param, Procedure, Step, Text
 from sop_runner.errors import SopError
+from sop_runner.params import TYPE_RULES, check, thaw
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROCEDURES_DIR = PACKAGE_DIR / "procedures"
@@ -106,6 +108,13 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     """Given a schema error, return the field's pointer and what is allowed there."""
     path = list(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "additionalProperties" and "patternProperties" in schema:
+        patterns = [re.compile(p) for p in schema["patternProperties"]]
+        extra = sorted(k for k in error.instance if not any(p.search(k) for p in patterns))
+        return _pointer([*path, extra[0]]), (
+            "not allowed as a name; allowed: lowercase letters, digits and underscores, "
+            "starting with a letter and not with sop_"
+        )
     if error.validator == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed))
@@ -171,7 +180,83 @@ def _build(file: Path, data: dict[str, Any]) -> Procedure:
         report=_opt_text(data["report"]),
         errata=tuple(_text(e) for e in data.get("errata", [])),
         steps=steps,
+        params=_build_params(data.get("params") or {}),
     )
+
+
+_RULE_KEYS = frozenset().union(*TYPE_RULES.values())
+
+
+def _freeze(value: Any) -> Any:
+    # Lists become tuples so that a Procedure stays hashable (and immutable).
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _build_params(raw: dict[str, Any]) -> tuple[Param, ...]:
+    """Given a schema-valid ``params`` mapping, return the Params in file order.
+
+    Raise _FieldError for the rules the schema cannot express.
+    """
+    params = tuple(_build_param(f"params/{name}", name, spec) for name, spec in raw.items())
+    names = {p.name for p in params}
+    for param in params:
+        other = param.alternative_to
+        if other is not None and (other not in names or other == param.name):
+            raise _FieldError(
+                f"params/{param.name}/alternative_to",
+                f"{other!r} is not another parameter of this procedure; allowed: "
+                + ", ".join(sorted(names - {param.name})),
+            )
+    return params
+
+
+def _build_param(at: str, name: str, spec: dict[str, Any]) -> Param:
+    kind = spec["type"]
+    rules = {k: v for k, v in spec.items() if k in _RULE_KEYS}
+    misplaced = sorted(set(rules) - TYPE_RULES[kind])
+    if misplaced:
+        allowed = ", ".join(sorted(TYPE_RULES[kind])) or "none"
+        raise _FieldError(
+            f"{at}/{misplaced[0]}", f"does not apply to type {kind!r}; allowed: {allowed}"
+        )
+    for key, needs in (("items", "list"), ("fields", "object")):
+        if (key in spec) != (kind == needs):
+            raise _FieldError(f"{at}/{key}", f"a {needs} parameter, and only one, has {key}")
+    if "pattern" in rules:
+        try:
+            re.compile(rules["pattern"])
+        except re.error as exc:
+            raise _FieldError(f"{at}/pattern", f"not a regular expression: {exc}") from None
+        if "allowed" not in rules:
+            raise _FieldError(
+                f"{at}/allowed", "missing; a pattern needs the words an error line shows"
+            )
+    if spec.get("required") and "default" in spec:
+        raise _FieldError(f"{at}/default", "a required parameter has no default")
+    param = Param(
+        name=name,
+        type=kind,
+        description=_text(spec["description"]),
+        required=bool(spec.get("required")),
+        has_default="default" in spec,
+        default=_freeze(spec.get("default")),
+        derived=bool(spec.get("derived")),
+        alternative_to=spec.get("alternative_to"),
+        rules=tuple(sorted((k, _freeze(v)) for k, v in rules.items())),
+        items=_build_param(f"{at}/items", "item", spec["items"]) if "items" in spec else None,
+        fields=tuple(
+            _build_param(f"{at}/fields/{key}", key, sub)
+            for key, sub in (spec.get("fields") or {}).items()
+        ),
+    )
+    if param.has_default:
+        try:
+            check(param, thaw(param.default))
+        except SopError as exc:
+            raise _FieldError(f"{at}/default", f"not accepted by its own spec: {exc}") from None
+    return param
 
 
 def _build_step(index: int, raw: dict[str, Any], actors: tuple[str, ...]) -> Step:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sop_runner.catalog.durations import StandardTime
 from sop_runner.errors import SopError
@@ -58,6 +59,33 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Param:
+    """One parameter a request of a procedure may fix, and the values it accepts.
+
+    ``rules`` holds the type's constraints (minimum, pattern, enum, prefix, ...) as
+    sorted (key, value) pairs with lists made tuples, so the catalog stays hashable;
+    ``default`` is frozen the same way.  ``items`` is the spec of a list's entries,
+    ``fields`` those of an object's keys.
+    """
+
+    name: str
+    type: str
+    description: Text
+    required: bool = False
+    has_default: bool = False
+    default: Any = None
+    derived: bool = False
+    alternative_to: str | None = None
+    rules: tuple[tuple[str, Any], ...] = ()
+    items: Param | None = None
+    fields: tuple[Param, ...] = ()
+
+    def rule(self, key: str, default: Any = None) -> Any:
+        """Given a constraint name, return its value (default when the spec has none)."""
+        return dict(self.rules).get(key, default)
+
+
+@dataclass(frozen=True)
 class Procedure:
     """One SOP procedure: the narrative's framing and the table's steps."""
 
@@ -71,6 +99,14 @@ class Procedure:
     report: Text | None
     errata: tuple[Text, ...]
     steps: tuple[Step, ...]
+    params: tuple[Param, ...] = ()
+
+    def param(self, name: str) -> Param | None:
+        """Given a parameter name, return its spec (None when the procedure has none)."""
+        for param in self.params:
+            if param.name == name:
+                return param
+        return None
 
     def step(self, number: int) -> Step:
         """Given a step number (1..n), return the step.

@@ -155,6 +155,55 @@ EXPECTED_REPORTS: dict[str, str | None] = {
 }
 
 
+# The parameters a request may fix, per procedure, in file order (sop_runner/params.py):
+# name, type, and R (required), D (a default) or X (derived: computed by `sop request`).
+# Every parameter the procedure's playbooks use; none for the guided procedures.
+EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
+    "2.4": [
+        ("grant_state", "string", "R"),
+        ("grant_user", "text", "R"),
+        ("grant_source", "ipv4_network", "R"),
+        ("grant_target", "host", "R"),
+        ("grant_port", "integer", "R"),
+        ("grant_protocol", "string", "R"),
+        ("grant_ends_at", "integer", "R"),
+        ("grants", "list", ""),
+    ],
+    "3.1": [("config_ref", "string", "R"), ("config_digest", "string", "RX")],
+    "4.1": [("change", "text", "R"), ("expected_spec", "list", "R")],
+    "4.2": [
+        ("target_release", "string", "D"),
+        ("extra_requirements", "list", "D"),
+        ("extra_checks", "list", "D"),
+        ("repository", "repository", "R"),
+        ("maintenance_window", "time_window", "R"),
+    ],
+    "5.1": [
+        ("devices", "list", "R"),
+        ("wipe_method", "string", "R"),
+        ("destination", "text", "R"),
+        ("wipe_log_dir", "path", "D"),
+    ],
+    "6.1": [("cleanup_path", "path", "R"), ("max_age_days", "integer", "R")],
+    "7.1": [("paths", "list", "R"), ("repository", "repository", "R")],
+    "7.2": [("databases", "list", "R"), ("repository", "repository", "R")],
+    "7.3": [
+        ("snapshot", "string", "R"),
+        ("overwrite", "boolean", "D"),
+        ("target", "path", "R"),
+        ("repository", "repository", "R"),
+    ],
+    "7.4": [
+        ("snapshot", "string", "R"),
+        ("overwrite", "boolean", "D"),
+        ("engine", "string", "R"),
+        ("database", "string", "R"),
+        ("repository", "repository", "R"),
+    ],
+    "7.5": [("repository", "repository", "R"), ("max_age_days", "integer", "D")],
+}
+
+
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     return load_catalog()
@@ -256,6 +305,30 @@ def test_automated_steps_and_their_playbooks(catalog: Catalog) -> None:
     repair = catalog.get("6.1").step(5)
     assert (repair.gate_role, repair.gate_when) == ("penanggung_jawab", "always")
     assert "persetujuan penanggung jawab" in repair.notes.id
+
+
+@pytest.mark.parametrize("pid", IDS)
+def test_parameters_of_each_procedure(catalog: Catalog, pid: str) -> None:
+    found = [
+        (p.name, p.type, ("R" if p.required else "") + ("D" if p.has_default else "")
+         + ("X" if p.derived else ""))
+        for p in catalog.get(pid).params
+    ]  # fmt: skip
+    assert found == EXPECTED_PARAMS.get(pid, [])
+    for param in catalog.get(pid).params:
+        assert param.description.id and param.description.en
+
+
+def test_parameter_constraints_the_issue_names(catalog: Catalog) -> None:
+    age = catalog.get("7.5").param("max_age_days")
+    assert age is not None and (age.rule("minimum"), age.default) == (365, 365)
+    devices = catalog.get("5.1").param("devices")
+    assert devices is not None and devices.items is not None
+    assert (devices.items.type, devices.items.rule("prefix")) == ("path", "/dev/")
+    assert devices.rule("min_items") == 1 and devices.rule("unique") is True
+    port = catalog.get("2.4").param("grant_port")
+    assert port is not None and port.rule("exclude") == (21, 53, 80, 443, 3306)
+    assert catalog.get("2.4").param("grant_state").alternative_to == "grants"  # type: ignore[union-attr]
 
 
 def test_kinds_and_fields_are_consistent(catalog: Catalog) -> None:
@@ -570,3 +643,76 @@ def test_playbook_must_be_a_plain_file_name(tmp_path: Path) -> None:
 def test_empty_actors(tmp_path: Path) -> None:
     path = _broken(tmp_path, "6.1", lambda d: d.update(actors=[]))
     assert _error(path).endswith("6.1.yaml: actors: needs at least 1 entry(ies)")
+
+
+# --- malformed parameter specs -------------------------------------------------
+
+
+def _param(pid: str, name: str, **changes: Any) -> Callable[[dict[str, Any]], None]:
+    def mutate(data: dict[str, Any]) -> None:
+        data.setdefault("params", {}).setdefault(name, {}).update(changes)
+
+    return mutate
+
+
+def test_unknown_parameter_type(tmp_path: Path) -> None:
+    path = _broken(tmp_path, "7.5", _param("7.5", "max_age_days", type="float"))
+    message = _error(path)
+    assert "7.5.yaml: params/max_age_days/type: 'float' is not allowed; allowed: text, " in message
+
+
+def test_unknown_key_of_a_parameter(tmp_path: Path) -> None:
+    path = _broken(tmp_path, "7.5", _param("7.5", "max_age_days", colour="red"))
+    assert "7.5.yaml: params/max_age_days/colour: unknown key; allowed: " in _error(path)
+
+
+def test_bad_parameter_name(tmp_path: Path) -> None:
+    spec = {"type": "text", "description": {"id": "x", "en": "x"}}
+    for name in ("Bad-Name", "sop_request"):
+        path = _broken(tmp_path / name, "7.5", lambda d, n=name: d["params"].update({n: spec}))
+        assert f"7.5.yaml: params/{name}: not allowed as a name; allowed: lowercase" in _error(path)
+
+
+def test_constraint_of_another_type(tmp_path: Path) -> None:
+    path = _broken(tmp_path, "7.5", _param("7.5", "max_age_days", prefix="/dev/"))
+    assert _error(path).endswith(
+        "7.5.yaml: params/max_age_days/prefix: does not apply to type 'integer'; "
+        "allowed: exclude, maximum, minimum"
+    )
+
+
+def test_list_without_items(tmp_path: Path) -> None:
+    path = _broken(tmp_path, "7.1", lambda d: d["params"]["paths"].pop("items"))
+    assert "7.1.yaml: params/paths/items: a list parameter, and only one, has items" in _error(path)
+
+
+def test_pattern_needs_allowed_words(tmp_path: Path) -> None:
+    path = _broken(tmp_path, "7.3", lambda d: d["params"]["snapshot"].pop("allowed"))
+    assert "7.3.yaml: params/snapshot/allowed: missing; a pattern needs" in _error(path)
+
+
+def test_pattern_must_compile(tmp_path: Path) -> None:
+    path = _broken(tmp_path, "7.3", _param("7.3", "snapshot", pattern="[0-9"))
+    assert "7.3.yaml: params/snapshot/pattern: not a regular expression" in _error(path)
+
+
+def test_required_parameter_has_no_default(tmp_path: Path) -> None:
+    path = _broken(tmp_path, "7.5", _param("7.5", "repository", default="/srv/restic"))
+    assert _error(path).endswith(
+        "7.5.yaml: params/repository/default: a required parameter has no default"
+    )
+
+
+def test_default_must_fit_its_own_spec(tmp_path: Path) -> None:
+    path = _broken(tmp_path, "7.5", _param("7.5", "max_age_days", default=30))
+    assert _error(path).endswith(
+        "7.5.yaml: params/max_age_days/default: not accepted by its own spec: "
+        "--param max_age_days: 30 is below 365; allowed: a whole number from 365 to 36500"
+    )
+
+
+def test_alternative_must_name_another_parameter(tmp_path: Path) -> None:
+    path = _broken(tmp_path, "2.4", _param("2.4", "grant_state", alternative_to="grant"))
+    assert "2.4.yaml: params/grant_state/alternative_to: 'grant' is not another parameter" in (
+        _error(path)
+    )

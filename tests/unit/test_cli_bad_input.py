@@ -102,3 +102,46 @@ def test_unreachable_database_is_refused(sop_env, monkeypatch):
 def test_malformed_operators_file_is_refused(sop_env):
     (sop_env.root / "operators.yml").write_text("operators:\n  - name: x\n    roles: [raja]\n")
     _assert_clean_refusal(sop_env.sop(*REQ, operator="x"), "roles", "petugas")
+
+
+REPOSITORY = "--param", "repository=/var/tmp/sop-restic"
+
+
+# The refusal comes before the store is opened for writing: one backend shows it.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        # Accepted before the parameter schema, failing only later in the module.
+        (["5.1", "--param", "devices=[/dev/loop*]", "--param", "wipe_method=clear",
+          "--param", "destination=gudang"],
+         ("--param devices", "'/dev/loop*' has a wildcard", "under /dev/")),
+        (["7.5", *REPOSITORY, "--param", "max_age_days=0"],
+         ("--param max_age_days", "0 is below 365", "allowed: a whole number from 365")),
+        (["7.5", *REPOSITORY, "--param", "max_age_days=abc"],
+         ("--param max_age_days", "'abc' is not a whole number")),
+        (["5.1", "--param", "devices=[/dev/../etc/shadow]", "--param", "wipe_method=clear",
+          "--param", "destination=gudang"], ("--param devices", "'..'")),
+        # A name the procedure does not take would override a playbook variable.
+        (["7.5", *REPOSITORY, "--param", "retention_today=2030-01-01"],
+         ("--param retention_today", "no such parameter", "allowed: max_age_days, repository")),
+        (["6.1", "--param", "cleanup_path=/", "--param", "max_age_days=30"],
+         ("--param cleanup_path", "'/' is never allowed")),
+    ],
+)  # fmt: skip
+def test_bad_parameters_are_refused_before_anything_is_written(sop_env, args, words):
+    before = _counts(sop_env)
+    result = sop_env.sop("request", *args, "--target", "ctl1", "--reason", "x", operator="budi")
+    _assert_clean_refusal(result, *words)
+    assert _counts(sop_env) == before
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_request_fixes_typed_values_and_defaults(sop_env):
+    made = sop_env.sop(
+        "request", "7.5", "--target", "ctl1", *REPOSITORY, "--reason", "x", operator="budi"
+    )
+    assert made.returncode == 0, made.stderr
+    with sop_env.ctx().session() as session:
+        request = session.scalars(select(Request)).one()
+        assert request.params == {"repository": "/var/tmp/sop-restic", "max_age_days": 365}

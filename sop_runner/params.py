@@ -1,0 +1,383 @@
+"""Request parameters held against the procedure's parameter schema (catalog ``params:``).
+
+Every procedure file of the catalog names the parameters a request of it may fix,
+their type and constraints.  ``validate`` is called by `sop request` before anything
+is written: a name the procedure does not know, a missing one, or a value its spec
+refuses is one line naming the parameter and what is allowed.
+
+Types: ``text`` (one line of free text), ``string`` (pattern, enum, lengths),
+``integer`` (minimum, maximum, exclude), ``boolean``, ``path`` (absolute,
+normalised, no wildcards; prefix, exclude), ``host`` (an inventory host name),
+``repository`` (a restic repository), ``ipv4_network`` (min_prefix),
+``time_window`` (START/END, ISO 8601 to the minute with offset), ``list`` (items,
+min_items, max_items, unique) and ``object`` (fields).
+
+A text value that YAML reads as a number (``config_ref=42``, ``target_release=12``)
+is kept as that number: the gate reads a play's values the same way
+(sop_runner/gate_check.py), so storing "12" would make the gate refuse the run.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import posixpath
+import re
+from collections.abc import Callable, Collection, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sop_runner.errors import SopError
+
+if TYPE_CHECKING:
+    from sop_runner.catalog.model import Param, Procedure
+
+# Constraint keys each type accepts (the loader refuses any other on a spec).
+TYPE_RULES: dict[str, frozenset[str]] = {
+    "text": frozenset({"min_length", "max_length"}),
+    "string": frozenset({"pattern", "enum", "min_length", "max_length", "allowed"}),
+    "integer": frozenset({"minimum", "maximum", "exclude"}),
+    "boolean": frozenset(),
+    "path": frozenset({"prefix", "exclude"}),
+    "host": frozenset(),
+    "repository": frozenset(),
+    "ipv4_network": frozenset({"min_prefix"}),
+    "time_window": frozenset(),
+    "list": frozenset({"min_items", "max_items", "unique"}),
+    "object": frozenset(),
+}
+TYPES = tuple(TYPE_RULES)
+
+_WILDCARDS = set("*?[]{}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+# restic's repository forms; no space, quote, brace or shell character anywhere.
+_REPOSITORY = re.compile(
+    r"^(?:/|sftp:|rest:https?://|s3:|b2:|azure:|gs:|swift:|rclone:)[^\s'\"`$\\{}%;&|<>]*$"
+)
+_WINDOW_FORMAT = "%Y-%m-%dT%H:%M%z"
+
+
+class _Refused(Exception):
+    """A value a spec does not accept: what is wrong with it."""
+
+
+def validate(
+    procedure: Procedure,
+    params: Mapping[str, Any],
+    *,
+    hosts: Collection[str] | None = None,
+    with_derived: bool = False,
+) -> dict[str, Any]:
+    """Given a procedure and a request's parameters, return them checked and typed,
+    with the defaults of the ones left out filled in.
+
+    ``hosts`` (the inventory's host names), when given, is what a ``host`` value
+    must be one of.  Derived parameters (computed by `sop request` itself) are
+    refused when typed in, unless ``with_derived`` (checking a whole request).
+    Raise SopError "--param NAME: what is wrong; allowed: …" for a name the
+    procedure does not know, a derived one typed in, two alternatives given
+    together, a value its spec refuses, or a required one missing.
+    """
+    known = {p.name: p for p in procedure.params}
+    for name in sorted(params):
+        if name not in known:
+            allowed = ", ".join(sorted(n for n, p in known.items() if not p.derived)) or "none"
+            raise SopError(
+                f"--param {name}: procedure {procedure.id} has no such parameter; "
+                f"allowed: {allowed}"
+            )
+        if known[name].derived and not with_derived:
+            raise SopError(
+                f"--param {name}: computed by `sop request {procedure.id}` itself; leave it out"
+            )
+    for spec in procedure.params:
+        other = spec.alternative_to
+        if other and spec.name in params and other in params:
+            raise SopError(
+                f"--param {other}: given together with {spec.name}; allowed: {other} "
+                "or the parameters it replaces, not both"
+            )
+    result: dict[str, Any] = {}
+    for spec in procedure.params:
+        if spec.name in params:
+            result[spec.name] = check(spec, params[spec.name], hosts=hosts)
+    missing = []
+    for spec in procedure.params:
+        if spec.name in result:
+            continue
+        if spec.has_default:
+            result[spec.name] = thaw(spec.default)
+        elif (
+            spec.required
+            and (with_derived or not spec.derived)
+            and not (spec.alternative_to and spec.alternative_to in params)
+        ):
+            missing.append(spec)
+    if len(missing) == 1:
+        raise SopError(
+            f"--param {missing[0].name}: procedure {procedure.id} needs it; "
+            f"allowed: {allowed_text(missing[0])}"
+        )
+    if missing:
+        raise SopError(
+            f"--param: procedure {procedure.id} needs "
+            + ", ".join(f"{s.name} ({allowed_text(s)})" for s in missing)
+        )
+    return result
+
+
+def check(spec: Param, value: Any, *, hosts: Collection[str] | None = None) -> Any:
+    """Given a parameter spec and a value, return the value typed.
+
+    Raise SopError "--param NAME: what is wrong; allowed: …" if the spec refuses it.
+    """
+    try:
+        return _check(spec, value, hosts)
+    except _Refused as refused:
+        raise SopError(f"--param {spec.name}: {refused}; allowed: {allowed_text(spec)}") from None
+
+
+def thaw(value: Any) -> Any:
+    """Given a frozen catalog value (tuples for lists), return it as plain data."""
+    if isinstance(value, tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
+def _check(spec: Param, value: Any, hosts: Collection[str] | None) -> Any:
+    checker = _CHECKERS[spec.type]
+    return checker(spec, value, hosts)
+
+
+def _text_of(value: Any) -> str:
+    """Given a scalar, return its text; refuse what is not text (true, null, lists)."""
+    if isinstance(value, bool) or value is None or isinstance(value, list | dict):
+        raise _Refused(f"{value!r} is not text")
+    if isinstance(value, int | float):
+        return str(value)
+    if not isinstance(value, str):
+        raise _Refused(f"{value!r} is not text")
+    return value
+
+
+def _lengths(spec: Param, text: str, low: int = 0, high: int | None = None) -> None:
+    low = spec.rule("min_length", low)
+    high = spec.rule("max_length", high)
+    if len(text) < low:
+        raise _Refused("is empty" if not text else f"{text!r} is shorter than {low} characters")
+    if high is not None and len(text) > high:
+        raise _Refused(f"is longer than {high} characters")
+
+
+def _check_text(spec: Param, value: Any, _hosts: Any) -> Any:
+    text = _text_of(value)
+    _lengths(spec, text, 1, 200)
+    if _CONTROL.search(text) or "{" in text or "}" in text:
+        raise _Refused(f"{text!r} holds a control character or a brace")
+    return value
+
+
+def _check_string(spec: Param, value: Any, _hosts: Any) -> Any:
+    text = _text_of(value)
+    _lengths(spec, text)
+    enum = spec.rule("enum")
+    if enum is not None and text not in enum:
+        raise _Refused(f"{text!r} is not one of them")
+    pattern = spec.rule("pattern")
+    if pattern is not None and not re.fullmatch(pattern, text):
+        raise _Refused(f"{text!r} does not fit")
+    return value
+
+
+def _check_integer(spec: Param, value: Any, _hosts: Any) -> int:
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Refused(f"{value!r} is not a whole number")
+    low, high = spec.rule("minimum"), spec.rule("maximum")
+    if low is not None and value < low:
+        raise _Refused(f"{value} is below {low}")
+    if high is not None and value > high:
+        raise _Refused(f"{value} is above {high}")
+    if value in spec.rule("exclude", ()):
+        raise _Refused(f"{value} is never allowed")
+    return value
+
+
+def _check_boolean(spec: Param, value: Any, _hosts: Any) -> bool:
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if not isinstance(value, bool):
+        raise _Refused(f"{value!r} is not true or false")
+    return value
+
+
+def _check_path(spec: Param, value: Any, _hosts: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise _Refused(f"{value!r} is not a path")
+    if _CONTROL.search(value):
+        raise _Refused(f"{value!r} holds a control character")
+    if not value.startswith("/"):
+        raise _Refused(f"{value!r} is relative")
+    if _WILDCARDS & set(value):
+        raise _Refused(f"{value!r} has a wildcard")
+    if ".." in value.split("/"):
+        raise _Refused(f"{value!r} has '..'")
+    prefix = spec.rule("prefix")
+    if prefix is not None and (not value.startswith(prefix) or value == prefix):
+        raise _Refused(f"{value!r} is not under {prefix}")
+    if posixpath.normpath(value) != value or "//" in value:
+        raise _Refused(f"{value!r} is not normalised (no '.', '//' or trailing '/')")
+    if value in spec.rule("exclude", ()):
+        raise _Refused(f"{value!r} is never allowed")
+    return value
+
+
+def _check_host(spec: Param, value: Any, hosts: Collection[str] | None) -> str:
+    if not isinstance(value, str) or not _HOST.match(value):
+        raise _Refused(f"{value!r} is not a host name")
+    if hosts is not None and value not in hosts:
+        raise _Refused(f"{value!r} is not a host of the inventory")
+    return value
+
+
+def _check_repository(spec: Param, value: Any, _hosts: Any) -> str:
+    if not isinstance(value, str) or not _REPOSITORY.match(value):
+        raise _Refused(f"{value!r} is not a restic repository")
+    location = value.split(":", 1)[-1] if not value.startswith("/") else value
+    if ".." in re.split(r"[/:]", location):
+        raise _Refused(f"{value!r} has '..'")
+    return value
+
+
+def _check_ipv4_network(spec: Param, value: Any, _hosts: Any) -> str:
+    try:
+        network = ipaddress.IPv4Network(str(value).strip(), strict=False)
+    except ValueError:
+        raise _Refused(f"{value!r} is not an IPv4 address or network") from None
+    low = spec.rule("min_prefix")
+    if low is not None and network.prefixlen < low:
+        raise _Refused(f"{value!r} is wider than /{low}")
+    return str(value).strip()
+
+
+def _check_time_window(spec: Param, value: Any, _hosts: Any) -> str:
+    text = value if isinstance(value, str) else ""
+    start_text, sep, end_text = text.partition("/")
+    try:
+        start = datetime.strptime(start_text, _WINDOW_FORMAT)
+        end = datetime.strptime(end_text, _WINDOW_FORMAT)
+    except ValueError:
+        raise _Refused(f"{value!r} is not START/END") from None
+    if not sep or end <= start:
+        raise _Refused(f"{value!r} ends before it starts")
+    return text
+
+
+def _check_list(spec: Param, value: Any, hosts: Collection[str] | None) -> list[Any]:
+    if not isinstance(value, list):
+        raise _Refused(f"{value!r} is not a list [a, b, ...]")
+    assert spec.items is not None  # the loader gives every list its items
+    typed = []
+    for number, item in enumerate(value, start=1):
+        try:
+            typed.append(_check(spec.items, item, hosts))
+        except _Refused as refused:
+            raise _Refused(f"entry {number}: {refused}") from None
+    low, high = spec.rule("min_items", 0), spec.rule("max_items")
+    if len(typed) < low:
+        raise _Refused(f"has {len(typed)} entries, fewer than {low}")
+    if high is not None and len(typed) > high:
+        raise _Refused(f"has {len(typed)} entries, more than {high}")
+    if spec.rule("unique") and len({repr(v) for v in typed}) != len(typed):
+        raise _Refused("names an entry twice")
+    return typed
+
+
+def _check_object(spec: Param, value: Any, hosts: Collection[str] | None) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Refused(f"{value!r} is not a mapping")
+    fields = {p.name: p for p in spec.fields}
+    unknown = sorted(set(value) - set(fields))
+    if unknown:
+        raise _Refused(f"{unknown[0]!r} is not one of its keys")
+    typed = {}
+    for name, field in fields.items():
+        if name not in value:
+            if field.required:
+                raise _Refused(f"key {name!r} is missing")
+            continue
+        try:
+            typed[name] = _check(field, value[name], hosts)
+        except _Refused as refused:
+            raise _Refused(f"key {name!r}: {refused}") from None
+    return typed
+
+
+_CHECKERS: dict[str, Callable[[Param, Any, Any], Any]] = {
+    "text": _check_text,
+    "string": _check_string,
+    "integer": _check_integer,
+    "boolean": _check_boolean,
+    "path": _check_path,
+    "host": _check_host,
+    "repository": _check_repository,
+    "ipv4_network": _check_ipv4_network,
+    "time_window": _check_time_window,
+    "list": _check_list,
+    "object": _check_object,
+}
+
+
+def allowed_text(spec: Param) -> str:
+    """Given a parameter spec, return what it accepts, in a few English words."""
+    if spec.rule("allowed"):
+        return str(spec.rule("allowed"))
+    kind = spec.type
+    if kind == "integer":
+        low, high = spec.rule("minimum"), spec.rule("maximum")
+        text = "a whole number"
+        if low is not None and high is not None:
+            text += f" from {low} to {high}"
+        elif low is not None:
+            text += f" of at least {low}"
+        elif high is not None:
+            text += f" of at most {high}"
+        excluded = spec.rule("exclude", ())
+        return text + (f" except {', '.join(map(str, excluded))}" if excluded else "")
+    if kind == "path":
+        text = "an absolute, normalised path without wildcards or '..'"
+        if spec.rule("prefix"):
+            text += f" under {spec.rule('prefix')}"
+        excluded = spec.rule("exclude", ())
+        return text + (f", not {', '.join(excluded)}" if excluded else "")
+    if kind == "string" and spec.rule("enum") is not None:
+        return ", ".join(str(v) for v in spec.rule("enum"))
+    if kind == "list":
+        assert spec.items is not None
+        text = f"a list [a, b, ...] of {allowed_text(spec.items)}"
+        low = spec.rule("min_items", 0)
+        return text + (f", at least {low}" if low else "")
+    if kind == "object":
+        return "a mapping with keys " + ", ".join(p.name for p in spec.fields)
+    if kind == "text":
+        return (
+            "one line of text without control characters or braces, "
+            f"up to {spec.rule('max_length', 200)} characters"
+        )
+    if kind == "ipv4_network" and spec.rule("min_prefix") is not None:
+        return f"an IPv4 address or a network of /{spec.rule('min_prefix')} or narrower"
+    return _ALLOWED[kind]
+
+
+_ALLOWED = {
+    "string": "text",
+    "boolean": "true or false",
+    "host": "a host name of the inventory",
+    "repository": (
+        "a restic repository: an absolute path, sftp:[USER@]HOST:PATH, rest:URL, s3:URL, "
+        "b2:, azure:, gs:, swift: or rclone: (no spaces, quotes or '..')"
+    ),
+    "ipv4_network": "an IPv4 address or network",
+    "time_window": "START/END like 2025-06-01T22:00+07:00/2025-06-02T02:00+07:00, END after START",
+}
