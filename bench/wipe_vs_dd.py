@@ -33,6 +33,10 @@ CHUNK = 4 * 1024 * 1024  # the module's default chunk_mib
 
 def load_disk_wipe() -> ModuleType:
     """Return library/disk_wipe.py imported as a module."""
+    import ansible.module_utils
+
+    # The module imports its helpers from plugins/module_utils under Ansible's name.
+    ansible.module_utils.__path__.append(str(REPO / "plugins" / "module_utils"))
     spec = importlib.util.spec_from_file_location("disk_wipe", REPO / "library" / "disk_wipe.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

@@ -1,12 +1,17 @@
-"""Pure helpers of the disk_wipe module and of SOP 5.1's records (no device touched)."""
+"""The disk_wipe module's own logic and SOP 5.1's records (no block device touched).
+
+The refusal checks are tested in test_sop_blockdev.py; real devices in
+tests/integration/test_dismantle.py.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,158 +21,114 @@ from sop_runner.procedures.dismantle import (
     certificate_digest,
     certificate_fields,
     feasibility_findings,
+    latest_per_device,
+    wipe_note,
 )
 
 
-def _load_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("disk_wipe", REPO_ROOT / "library/disk_wipe.py")
+def _load(path: str, name: str) -> ModuleType:
+    # Module utils under Ansible's names, as the module imports them.
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
-    sys.modules["disk_wipe"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
 
-dw = _load_module()
-
-MOUNTINFO = (
-    "22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw\n"
-    "30 22 7:3 / /mnt/my\\040data rw shared:9 - ext4 /dev/loop3 rw\n"
-    "41 22 0:21 / /proc rw - proc proc rw\n"
-    "50 22 0:45 / /srv/ov rw - overlay overlay rw,lowerdir=/a:/b,upperdir=/u,workdir=/w\n"
-)
-LSBLK: dict[str, Any] = {
-    "blockdevices": [
-        {"name": "vda", "maj:min": "254:0", "type": "disk", "mountpoints": ["/run/netns", "/"]},
-        {
-            "name": "sdb",
-            "maj:min": "8:16",
-            "type": "disk",
-            "mountpoints": [None],
-            "children": [
-                {
-                    "name": "sdb1",
-                    "maj:min": "8:17",
-                    "type": "part",
-                    "mountpoints": [None],
-                    "children": [
-                        {"name": "vg-root", "maj:min": "253:1", "type": "lvm", "mountpoints": ["/"]}
-                    ],
-                },
-                {"name": "sdb2", "maj:min": "8:18", "type": "part", "mountpoints": [None]},
-            ],
-        },
-        {"name": "loop3", "maj:min": "7:3", "type": "loop", "mountpoints": ["/mnt/my data"]},
-        {"name": "loop4", "maj:min": "7:4", "type": "loop", "mountpoints": [None]},
-        {"name": "sdc", "maj:min": "8:32", "type": "disk", "mountpoints": ["[SWAP]"]},
-    ]
-}
-
-
-@pytest.mark.parametrize(
-    ("name", "words"),
-    [
-        ("", "names no single device"),
-        ("all", "whole-machine names refused"),
-        ("*", "whole-machine names refused"),
-        ("/dev/", "whole-machine names refused"),
-        ("/dev/sd*", "wildcards and globs are refused"),
-        ("/dev/loop[0-3]", "wildcards and globs are refused"),
-        ("/dev/{sda,sdb}", "wildcards and globs are refused"),
-        ("sda", "must be an absolute path under /dev"),
-        ("/tmp/disk.img", "must be an absolute path under /dev"),
-    ],
-)
-def test_names_that_are_not_one_device_are_refused(name: str, words: str) -> None:
-    with pytest.raises(dw.Refused, match=words):
-        dw.validate_name(name)
-
-
-def test_a_device_outside_the_request_is_refused() -> None:
-    def same(path: str) -> str:
-        return path
-
-    assert dw.check_allowed("/dev/loop4", ["/dev/loop4"], same) == "/dev/loop4"
-    with pytest.raises(dw.Refused, match=r"not listed for this request \(allowed: /dev/loop4\)"):
-        dw.check_allowed("/dev/loop5", ["/dev/loop4"], same)
-    with pytest.raises(dw.Refused, match="lists no device"):
-        dw.check_allowed("/dev/loop4", [], same)
-    with pytest.raises(dw.Refused, match="allowed_devices entry '/dev/loop\\*'"):
-        dw.check_allowed("/dev/loop4", ["/dev/loop*"], same)
-
-
-def test_a_symlink_in_the_request_is_compared_resolved() -> None:
-    links = {"/dev/disk/by-id/x": "/dev/sdb"}
-    assert dw.check_allowed("/dev/sdb", ["/dev/disk/by-id/x"], lambda p: links.get(p, p))
-
-
-def test_mountinfo_parsing() -> None:
-    mounts = dw.parse_mountinfo(MOUNTINFO)
-    assert mounts[0] == {
-        "majmin": "254:0",
-        "mount_point": "/",
-        "fstype": "ext4",
-        "source": "/dev/vda",
-        "super_options": "rw",
-    }
-    assert mounts[1]["mount_point"] == "/mnt/my data"
-    assert "lowerdir=/a:/b" in mounts[3]["super_options"]
-
-
-def test_swaps_parsing() -> None:
-    text = "Filename\tType\tSize\tUsed\tPriority\n/dev/sdc\tpartition\t1024\t0\t-2\n"
-    assert dw.parse_swaps(text) == ["/dev/sdc"]
-    assert dw.parse_swaps("Filename\tType\tSize\tUsed\tPriority\n") == []
-
-
-def test_system_disks_follow_root_through_partitions_and_lvm() -> None:
-    nodes = dw.flatten_lsblk(LSBLK)
-    system = dw.system_disks(nodes, set())
-    assert {"vda", "sdb", "sdb1", "vg-root", "sdc"} <= system
-    assert "loop4" not in system and "loop3" not in system
-    # A system disk found by major:minor only (e.g. an overlay's lower layer).
-    assert "loop4" in dw.system_disks(nodes, {"7:4"})
-
-
-def _reasons(name: str, majmin: str, **kw: Any) -> list[str]:
-    nodes = dw.flatten_lsblk(LSBLK)
-    mounts = dw.parse_mountinfo(MOUNTINFO)
-    system = dw.system_disks(nodes, set())
-    return dw.in_use_reasons(
-        name, majmin, nodes, mounts, kw.get("swaps", set()), kw.get("holders", []), system
-    )
-
-
-def test_in_use_reasons() -> None:
-    assert _reasons("loop4", "7:4") == []
-    assert any("mounted at /mnt/my data" in r for r in _reasons("loop3", "7:3"))
-    assert any("system disk" in r for r in _reasons("vda", "254:0"))
-    # The free partition of a disk that also carries / is refused: it is the system disk.
-    assert any("system disk" in r for r in _reasons("sdb2", "8:18"))
-    assert any("swap" in r for r in _reasons("loop4", "7:4", swaps={"7:4"}))
-    assert any("held by dm-0" in r for r in _reasons("loop4", "7:4", holders=["dm-0"]))
+_load("plugins/module_utils/sop_blockdev.py", "ansible.module_utils.sop_blockdev")
+wi = _load("plugins/module_utils/sop_wipe.py", "ansible.module_utils.sop_wipe")
+dw = _load("library/disk_wipe.py", "disk_wipe")
 
 
 def test_method_choice_by_media() -> None:
     loop = {"rotational": False, "loop": True, "media_type": "loop (file-backed)"}
     ssd = {"rotational": False, "loop": False, "media_type": "flash (SSD)"}
     hdd = {"rotational": True, "loop": False, "media_type": "magnetic (HDD)"}
-    assert dw.choose_method("clear", ssd, True)["type"] == "Clear"
-    assert dw.choose_method("auto", ssd, True)["type"] == "Purge"
-    assert dw.choose_method("auto", ssd, False)["type"] == "Clear"
-    assert dw.choose_method("auto", hdd, True)["type"] == "Clear"
-    assert dw.choose_method("auto", loop, True)["type"] == "Clear"
+    assert wi.choose_method("clear", ssd, True)["type"] == "Clear"
+    assert wi.choose_method("auto", ssd, True)["type"] == "Purge"
+    assert wi.choose_method("auto", ssd, False)["type"] == "Clear"
+    assert wi.choose_method("auto", hdd, True)["type"] == "Clear"
+    assert wi.choose_method("auto", loop, True)["type"] == "Clear"
     with pytest.raises(dw.Refused, match="does not support secure erase"):
-        dw.choose_method("purge", loop, False)
+        wi.choose_method("purge", loop, False)
 
 
 def test_sampling_covers_first_last_and_the_share() -> None:
     chunk = 1 << 20
-    offsets = dw.sample_offsets(100 * chunk, chunk, 10, seed=7)
+    offsets = wi.sample_offsets(100 * chunk, chunk, 10, seed=7)
     assert offsets[0] == 0 and offsets[-1] == 99 * chunk
     assert len(offsets) == 10 and offsets == sorted(set(offsets))
-    assert offsets == dw.sample_offsets(100 * chunk, chunk, 10, seed=7)  # the seed reproduces
-    assert dw.sample_offsets(chunk // 2, chunk, 10, seed=1) == [0]
+    assert offsets == wi.sample_offsets(100 * chunk, chunk, 10, seed=7)  # the seed reproduces
+    assert wi.sample_offsets(chunk // 2, chunk, 10, seed=1) == [0]
+
+
+PARAMS: dict[str, Any] = {
+    "method": "clear",
+    "verify": "full",
+    "sample_percent": 10,
+    "chunk_mib": 1,
+    "skip_if_zero": False,
+}
+
+
+def _plan(path: str, size: int) -> dict[str, Any]:
+    return {
+        "path": path,
+        "real": path,
+        "name": "loop9",
+        "majmin": "7:9",
+        "size": size,
+        "method": wi.choose_method("clear", {}, False),
+        "media": {"media_type": "loop (file-backed)"},
+    }
+
+
+def test_a_wipe_stopped_by_an_error_still_returns_its_log(tmp_path: Path) -> None:
+    """A descriptor the kernel will not write to: the error is logged, hashed and returned."""
+    medium = tmp_path / "medium"
+    medium.write_bytes(b"\xa5" * 4096)
+    params = {**PARAMS, "log_dir": str(tmp_path / "logs")}
+    fd = os.open(medium, os.O_RDONLY)
+    try:
+        entry = dw.wipe_one(fd, _plan("/dev/loop9", 4096), ["/dev/loop9"], params)
+    finally:
+        os.close(fd)
+    assert entry["changed"] and entry["bytes_written"] == 0
+    assert not entry["verification"]["passed"] and "Bad file descriptor" in entry["error"]
+    assert "wipe stopped after 0 of 4096 bytes" in entry["msg"]
+    on_disk = Path(entry["log_path"]).read_text()
+    assert on_disk == entry["log"] and "ERROR, wipe stopped" in on_disk
+    assert entry["log_sha256"] == wi.sha256_text(on_disk)
+    assert "passed every refusal check before the first write: /dev/loop9" in on_disk
+
+
+def test_a_wipe_whose_log_cannot_be_written_still_returns_it(tmp_path: Path) -> None:
+    medium = tmp_path / "medium"
+    medium.write_bytes(b"\xa5" * 4096)
+    (tmp_path / "not-a-dir").write_text("")
+    params = {**PARAMS, "log_dir": str(tmp_path / "not-a-dir")}
+    fd = os.open(medium, os.O_RDWR)
+    try:
+        entry = dw.wipe_one(fd, _plan("/dev/loop9", 4096), ["/dev/loop9"], params)
+    finally:
+        os.close(fd)
+    assert medium.read_bytes() == bytes(4096) and entry["verification"]["passed"]
+    assert entry["log_path"] == "" and "not-a-dir" in entry["log_error"]
+    assert entry["log_sha256"] == wi.sha256_text(entry["log"])
+
+
+def test_the_result_fails_and_names_the_devices_not_reached() -> None:
+    good = {"msg": "a ok", "changed": True, "verification": {"passed": True}, "diff": {}}
+    bad = {"msg": "b stopped", "changed": True, "verification": {"passed": False}}
+    result = dw.outcome([good, bad], ["/dev/loop7"])
+    assert result["failed"] and result["changed"] and result["not_wiped"] == ["/dev/loop7"]
+    assert result["msg"].endswith("not wiped (an earlier device failed): /dev/loop7")
+    assert [w["msg"] for w in result["wipes"]] == ["a ok", "b stopped"]
+    assert "diff" not in result["wipes"][0]
+    assert not dw.outcome([good], [])["failed"]
 
 
 def test_documentation_matches_the_argument_spec() -> None:
@@ -179,7 +140,9 @@ def test_documentation_matches_the_argument_spec() -> None:
     for option, body in doc["options"].items():
         assert f'"{option}"' in spec_part, option
         assert f'"type": "{body["type"]}"' in spec_part.split(f'"{option}"')[1].split("}")[0]
-    assert yaml.safe_load(dw.RETURN)["log_sha256"]["type"] == "str"
+    returned = yaml.safe_load(dw.RETURN)
+    assert returned["wipes"]["contains"]["log_sha256"]["type"] == "str"
+    assert returned["not_wiped"]["elements"] == "str"
 
 
 def _wipe() -> dict[str, Any]:
@@ -219,6 +182,25 @@ def test_certificate_fields_carry_appendix_g() -> None:
     changed = dict(fields, log_sha256="cd" * 32)
     assert certificate_digest(fields) != certificate_digest(changed)
     assert certificate_digest(fields) == certificate_digest(json.loads(json.dumps(fields)))
+
+
+def test_the_register_note_says_what_was_wiped_and_what_failed() -> None:
+    ok = {"device": "/dev/loop3", "verification": {"passed": True}}
+    stopped = {"device": "/dev/loop4", "verification": {"passed": False, "error": "EIO"}}
+    assert wipe_note([ok]) == "data wiped: /dev/loop3"
+    assert wipe_note([ok, stopped]) == "data wiped: /dev/loop3; wipe failed: /dev/loop4"
+    assert wipe_note([stopped]) == "data wiped: -; wipe failed: /dev/loop4"
+
+
+def test_a_retried_wipe_is_the_one_certified() -> None:
+    rows = [
+        SimpleNamespace(id=1, host="srv2", device="/dev/loop3"),
+        SimpleNamespace(id=2, host="srv2", device="/dev/loop4"),  # failed, then retried
+        SimpleNamespace(id=3, host="srv2", device="/dev/loop3"),
+        SimpleNamespace(id=4, host="srv2", device="/dev/loop4"),
+        SimpleNamespace(id=5, host="srv1", device="/dev/loop4"),
+    ]
+    assert [r.id for r in latest_per_device(rows)] == [3, 4, 5]  # type: ignore[arg-type]
 
 
 def test_feasibility_blockers() -> None:
