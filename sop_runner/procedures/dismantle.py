@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -252,7 +252,10 @@ def _repository_on(repository: str, host: str) -> bool:
 
 
 def record_wipes(session: Session, run_id: int, per_host: dict[str, Any]) -> int:
-    """Given disk_wipe results per host, store each wipe and mark the host decommissioning."""
+    """Given disk_wipe results per host, store each wipe and mark the host decommissioning.
+
+    A failed wipe is stored too (not verified, with its log): it was written to.
+    """
     operator = _operator(session, run_id)
     count = 0
     for host, results in sorted(per_host.items()):
@@ -279,11 +282,15 @@ def record_wipes(session: Session, run_id: int, per_host: dict[str, Any]) -> int
                 )
             )
             count += 1
-        devices = ", ".join(r["device"] for r in results)
-        register.advance_to(
-            session, host, "decommissioning", operator, f"data wiped: {devices}", run_id
-        )
+        register.advance_to(session, host, "decommissioning", operator, wipe_note(results), run_id)
     return count
+
+
+def wipe_note(results: list[dict[str, Any]]) -> str:
+    """Given one host's wipe results, return the register note: what was wiped, what failed."""
+    done = [r["device"] for r in results if (r.get("verification") or {}).get("passed")]
+    failed = ", ".join(r["device"] for r in results if r["device"] not in done)
+    return f"data wiped: {', '.join(done) or '-'}" + (f"; wipe failed: {failed}" if failed else "")
 
 
 def record_shutdown(session: Session, run_id: int, per_host: dict[str, Any]) -> int:
@@ -319,6 +326,11 @@ def _latest_run(session: Session, request_id: int) -> Run | None:
     return session.scalars(
         select(Run).where(Run.request_id == request_id).order_by(Run.id.desc())
     ).first()
+
+
+def latest_per_device(rows: Sequence[DiskWipe]) -> list[DiskWipe]:
+    """Given a run's wipes, oldest first, return the newest of each device (a retry's)."""
+    return sorted({(r.host, r.device): r for r in rows}.values(), key=lambda r: r.id)
 
 
 def _wipe_dict(row: DiskWipe) -> dict[str, Any]:
@@ -382,9 +394,8 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
         ]
         req = _request_dict(request)
         certificates = []
-        for row in session.scalars(
-            select(DiskWipe).where(DiskWipe.run_id == run_id).order_by(DiskWipe.id)
-        ).all():
+        query = select(DiskWipe).where(DiskWipe.run_id == run_id).order_by(DiskWipe.id)
+        for row in latest_per_device(session.scalars(query).all()):
             wipe = _wipe_dict(row)
             device = _device_dict(session, row.host)
             fields = certificate_fields(wipe, device, req)

@@ -21,9 +21,10 @@ from sqlalchemy import select
 
 from sop_runner.config import REPO_ROOT
 
-PATTERN = b"SOP-5.1-PATTERN\xa5"  # 16 bytes: no run of zeros, easy to search
-SIZE = 32 * 1024 * 1024
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # importlib mode: helper by path
+from wipe_disks import BIN, PATTERN, SIZE, filled_loop_disks, pattern_left
+from wipe_disks import module as _module
+from wipe_disks import playbook as _playbook
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("losetup") is None,
@@ -31,99 +32,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _attach(image: Path) -> str:
-    with open(image, "wb") as handle:
-        handle.truncate(SIZE)
-    return subprocess.run(
-        ["losetup", "-f", "--show", str(image)], check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
-def _fill(device: str) -> None:
-    block = PATTERN * (1024 * 1024 // len(PATTERN))
-    with open(device, "r+b") as handle:
-        for _ in range(SIZE // len(block)):
-            handle.write(block)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _pattern_left(device: str) -> tuple[int, int]:
-    """Given a device, return (bytes that are not zero, pattern occurrences) by a full read."""
-    nonzero = hits = 0
-    tail = b""
-    with open(device, "rb", buffering=0) as handle:
-        os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
-        while chunk := handle.read(4 * 1024 * 1024):
-            nonzero += len(chunk) - chunk.count(0)
-            hits += (tail + chunk).count(PATTERN)
-            tail = chunk[-(len(PATTERN) - 1) :]
-    return nonzero, hits
-
-
 @pytest.fixture
 def loop_disks(tmp_path: Path) -> Iterator[list[str]]:
     """Two loop devices of 32 MiB over sparse files, filled with PATTERN; detached after."""
-    attached: list[str] = []
-    try:
-        for index in range(2):
-            device = _attach(tmp_path / f"disk{index}.img")
-            attached.append(device)
-            _fill(device)
-        yield attached
-    finally:
-        for device in attached:
-            subprocess.run(["umount", "-q", device], capture_output=True)
-            subprocess.run(["losetup", "-d", device], capture_output=True)
-
-
-def _playbook(
-    inventory: Path, playbook: str, extra: dict[str, object], *more: str
-) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
-    return subprocess.run(
-        [
-            str(BIN / "ansible-playbook"),
-            "-i",
-            str(inventory / "hosts.yml"),
-            str(REPO_ROOT / "playbooks" / playbook),
-            "--limit",
-            "ctl1",
-            "-e",
-            json.dumps(extra),
-            *more,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=env,
-        timeout=300,
-    )
-
-
-def _module(
-    inventory: Path, args: dict[str, object], *more: str
-) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    return subprocess.run(
-        [
-            str(BIN / "ansible"),
-            "-i",
-            str(inventory / "hosts.yml"),
-            "ctl1",
-            "-m",
-            "disk_wipe",
-            "-a",
-            json.dumps(args),
-            *more,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=env,
-        timeout=120,
-    )
+    yield from filled_loop_disks(tmp_path)
 
 
 def test_full_run_wipes_certifies_and_keeps_register_history(
@@ -171,7 +83,7 @@ def test_full_run_wipes_certifies_and_keeps_register_history(
     )
     assert check.returncode == 0, check.stdout
     assert f"would wipe {disk}" in check.stdout and f"{SIZE} bytes" in check.stdout
-    assert _pattern_left(disk)[1] == SIZE // len(PATTERN)
+    assert pattern_left(disk)[1] == SIZE // len(PATTERN)
 
     approved = env.sop("approve", request_id, operator="ahmad")  # type: ignore[attr-defined]
     assert approved.returncode == 0, approved.stderr
@@ -182,15 +94,15 @@ def test_full_run_wipes_certifies_and_keeps_register_history(
         {"sop_request": request_id, "devices": [spare], "wipe_method": "clear"},
     )
     assert other.returncode != 0 and "parameter 'devices'" in other.stdout
-    assert _pattern_left(spare)[1] == SIZE // len(PATTERN)
+    assert pattern_left(spare)[1] == SIZE // len(PATTERN)
 
     run = env.sop(  # type: ignore[attr-defined]
         "run", request_id, "--confirm", "7=dokumentasi dibuat",
         "--confirm", "8=laporan diserahkan", operator="budi",
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
-    assert _pattern_left(disk) == (0, 0)  # full read-back: no byte of the pattern left
-    assert _pattern_left(spare)[1] == SIZE // len(PATTERN)  # the other disk untouched
+    assert pattern_left(disk) == (0, 0)  # full read-back: no byte of the pattern left
+    assert pattern_left(spare)[1] == SIZE // len(PATTERN)  # the other disk untouched
 
     from sop_runner.context import Context
     from sop_runner.procedures.dismantle import DiskWipe, DismantleFeasibility
@@ -283,7 +195,7 @@ def test_refusals_leave_the_data(sop_env: object, loop_disks: list[str], tmp_pat
         assert (mount_point / "keep.txt").read_text() == "data that must survive"
     finally:
         subprocess.run(["umount", str(mount_point)], check=True)
-    assert _pattern_left(other)[1] == SIZE // len(PATTERN)
+    assert pattern_left(other)[1] == SIZE // len(PATTERN)
     assert not Path(logs).exists()  # no wipe log: nothing was wiped
 
 
@@ -317,10 +229,10 @@ def test_check_mode_and_idempotence_by_proof(sop_env: object, loop_disks: list[s
     args = {"device": disk, "allowed_devices": [disk], "log_dir": logs, "skip_if_zero": True}
     check = _module(inventory, args, "--check", "--diff")
     assert check.returncode == 0 and "would wipe" in check.stdout
-    assert _pattern_left(disk)[1] == SIZE // len(PATTERN)
+    assert pattern_left(disk)[1] == SIZE // len(PATTERN)
     first = _module(inventory, args)
     assert first.returncode == 0 and "CHANGED" in first.stdout, first.stdout
-    assert _pattern_left(disk) == (0, 0)
+    assert pattern_left(disk) == (0, 0)
     second = _module(inventory, args)
     assert second.returncode == 0 and "SUCCESS" in second.stdout, second.stdout
     assert "already all zero (full read proves)" in second.stdout
