@@ -25,10 +25,15 @@ description:
     and C(mikrotik_routeros) use netmiko, O(mode=merge) only. A rollback restores
     the configuration read before the change (lines that appeared are negated,
     lines that went away are sent again; the result is read back and compared).
-    Commit-confirm is emulated by a watchdog process on the controller, detached
-    from the run, that restores the configuration after O(revert_in) seconds
-    unless the change was confirmed; it does not cover the controller itself
-    going down.
+    Commit-confirm is emulated by a watchdog process on the controller that
+    restores the configuration after O(revert_in) seconds unless the change was
+    confirmed. It runs outside the run's process tree and outside its cgroup (a
+    transient systemd unit where systemd is PID 1, else a cgroup v2 group of its
+    own when run as root), so neither a kill of the run's processes nor a kill
+    of its whole cgroup (a stopped unit, a cancelled AWX job, the OOM killer)
+    stops it; where it cannot leave the run's cgroup the task warns. A change
+    whose watchdog died (the controller rebooted) is rolled back by
+    C(sop config recover), which the start of C(sop) also runs.
   - Runs on the controller (connection local or delegated to localhost); it opens
     its own SSH session.
   - Check mode compares only; in diff mode the diff is shown.
@@ -244,9 +249,13 @@ def main() -> None:
     except DRIVER_ERRORS as error:
         partial = dict(getattr(error, "result", {}))
         partial["diff_text"] = partial.pop("diff", "")
+        for warning in partial.pop("warnings", []):
+            module.warn(warning)
         module.fail_json(msg=str(error), **partial)
     finally:
         driver.close()
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
     text = result.pop("diff")
     module.exit_json(diff={"prepared": text} if text else {}, diff_text=text, **result)
 

@@ -18,7 +18,7 @@ Drivers:
 - ``cisco_ios`` (an IOS-like CLI without napalm, e.g. FRR's vtysh) and
   ``mikrotik_routeros``: netmiko (``sop_netmiko``), merge only, rollback to the
   configuration read before, commit-confirm emulated by a controller-side
-  watchdog process.
+  watchdog process outside the run's process tree and cgroup (``sop_netwatch``).
 """
 
 from __future__ import annotations
@@ -443,6 +443,10 @@ def change(
         return result
     driver.commit(before, revert_in)
     steps.append(f"committed with a revert timer of {revert_in} s")
+    if getattr(driver, "commit_note", ""):  # where a controller-side watchdog runs
+        steps.append(driver.commit_note)
+    if getattr(driver, "commit_warning", ""):
+        result["warnings"] = [driver.commit_warning]
     if health_wait:
         time.sleep(health_wait)
     problems = driver.health(checks)

@@ -10,34 +10,39 @@ commit-confirm of their own that works the same everywhere, so:
 - a rollback brings the running configuration back to the text read before
   the change: lines that appeared are negated, lines that went away are sent
   again, and the result is read back and compared;
-- commit-confirm is EMULATED ON THE CONTROLLER by a watchdog: before the first
-  command is sent, a detached process (its own session, so it outlives a
-  ``kill -9`` of ``sop``, ansible-playbook and this module) is started with the
-  configuration before; unless the change is confirmed or rolled back within
-  ``revert_in`` seconds it logs in and restores it.  Confirming and firing
-  claim the change by renaming its state file, so exactly one of them wins.
-  What it does not cover: the controller machine itself going down.
+- commit-confirm is EMULATED ON THE CONTROLLER by a watchdog (``sop_netwatch``):
+  before the first command is sent, a process outside the run's process tree
+  and outside its cgroup (so it outlives a ``kill -9`` of the run and a kill of
+  the run's whole cgroup) holds the configuration before; unless the change is
+  confirmed or rolled back within ``revert_in`` seconds it logs in and restores
+  it.  Confirming and firing claim the change by renaming its state file, so
+  exactly one of them wins.  A change whose watchdog died is rolled back by
+  ``sop config recover`` (also run at the start of ``sop``).  What it does not
+  cover: the controller machine itself going down until someone runs ``sop``.
 
-This file is self-contained (standard library and netmiko): the watchdog runs
-it as a script after Ansible has removed the module's temporary files.
+This file and sop_netwatch.py are self-contained (standard library and netmiko):
+the watchdog runs them from its directory after Ansible has removed the module's
+temporary files.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import secrets
-import signal
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-WATCH_DIR = Path("/var/lib/sop-netwatch")
+try:  # inside Ansible's payload
+    from ansible.module_utils import sop_netwatch as netwatch  # type: ignore[attr-defined]
+except ImportError:  # the watchdog's directory, or plugins/module_utils on sys.path
+    import sop_netwatch as netwatch  # type: ignore[no-redef]
+
+WATCH_DIR = netwatch.WATCH_DIR  # the driver's; tests point it elsewhere
 ERROR_MARKERS = (
     "% Unknown command",
     "% Invalid",
@@ -244,17 +249,6 @@ def restore(connection: Any, before: str, dialect: Dialect) -> tuple[bool, str]:
     return now == clean(before, dialect), now
 
 
-def history(line: str) -> None:
-    """Append one line to the watchdog's history (what was confirmed or rolled back)."""
-    WATCH_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with (WATCH_DIR / "history").open("a") as out:
-        out.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S%z')} {line}\n")
-
-
-def _state_name(host: str, port: int) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{host}_{port}")
-
-
 class NetmikoDriver:
     """A device's CLI through netmiko: merge, compare, commit under a watchdog, confirm."""
 
@@ -270,8 +264,11 @@ class NetmikoDriver:
         self.commands: list[str] = []
         self.before = ""
         self.token = ""
-        name = _state_name(params["host"], int(params.get("port") or 22))
-        self.pending_file = WATCH_DIR / f"{name}.pending.json"
+        self.commit_note = ""  # where the watchdog runs, for the steps of the change
+        self.commit_warning = ""  # said when a kill of the run's cgroup would kill it too
+        self.watch_dir = WATCH_DIR
+        self.name = netwatch.device_name(params["host"], int(params.get("port") or 22))
+        self.pending_file = self.watch_dir / f"{self.name}.pending.json"
 
     def open(self) -> None:
         """Log in to the device."""
@@ -290,25 +287,47 @@ class NetmikoDriver:
         """Return the running configuration (configuration lines only)."""
         return show_config(self.connection, self.dialect)
 
-    def pending(self) -> str:
-        """Return the token of a change on this device still waiting for confirmation."""
-        if not self.pending_file.exists():
-            return ""
-        return str(json.loads(self.pending_file.read_text()).get("token", "?"))
+    def _unfinished(self) -> tuple[str, str]:
+        """Return (state, token) of a change on this device not yet finished (('', '') if none).
 
-    def _pending_message(self, token: str) -> str:
-        """Given the token of an unfinished change, say what the petugas should do."""
-        host = self.params["host"]
-        if _watchdog_alive(token):
+        The state is pending, firing (its watchdog restores it), recovering or
+        unrecovered (a rollback failed).
+        """
+        for suffix in netwatch.STATES:
+            path = self.watch_dir / f"{self.name}{suffix}"
+            if path.exists():
+                try:
+                    token = str(json.loads(path.read_text()).get("token", "?"))
+                except (OSError, ValueError):
+                    token = "?"
+                return suffix.split(".")[1], token
+        return "", ""
+
+    def pending(self) -> str:
+        """Return the token of an unfinished change on this device ('' when none)."""
+        return self._unfinished()[1]
+
+    def _pending_message(self, state: str, token: str) -> str:
+        """Given an unfinished change's state and token, say what the petugas should do."""
+        earlier = f"an earlier change on {self.params['host']} ({token})"
+        if state == "unrecovered":
             return (
-                f"an earlier change on {host} ({token}) still waits for confirmation; "
-                "its watchdog rolls it back when its time is up - try again after that"
+                f"{earlier} could not be rolled back (see {self.watch_dir / 'history'}); "
+                "run `sop config recover` to try again, or restore the device to the "
+                f"configuration before it (key 'before' in {self.watch_dir / self.name}"
+                ".unrecovered.json) and remove that file"
+            )
+        if state == "recovering" or (state == "firing" and netwatch.alive(self.watch_dir, token)):
+            return f"{earlier} is being rolled back right now - try again in a moment"
+        if netwatch.alive(self.watch_dir, token):
+            return (
+                f"{earlier} still waits for confirmation; its watchdog rolls it back when its "
+                "time is up - try again after that"
             )
         # e.g. the controller rebooted: nobody will confirm or roll back that change
         return (
-            f"an earlier change on {host} ({token}) was neither confirmed nor rolled back and "
-            f"its watchdog is gone; compare the device with the configuration before it "
-            f"(key 'before' in {self.pending_file}), restore it if needed, then remove that file"
+            f"{earlier} was neither confirmed nor rolled back and its watchdog is gone; "
+            "`sop config recover` rolls it back once its time is up"
         )
 
     def load_candidate(self, text: str, replace: bool) -> None:
@@ -328,9 +347,9 @@ class NetmikoDriver:
 
     def commit(self, running: str, revert_in: int) -> None:
         """Given the config before, start the revert watchdog, then send the commands."""
-        token = self.pending()
-        if token:
-            raise NetmikoError(self._pending_message(token))
+        state, token = self._unfinished()
+        if state:
+            raise NetmikoError(self._pending_message(state, token))
         self.before = running
         self.token = secrets.token_hex(8)
         self._start_watchdog(revert_in)
@@ -341,8 +360,8 @@ class NetmikoDriver:
             raise NetmikoError(f"the device refused: {'; '.join(bad)[:400]}; rolled back")
 
     def _start_watchdog(self, revert_in: int) -> None:
-        WATCH_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(WATCH_DIR, 0o700)
+        self.watch_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.watch_dir, 0o700)
         state = {
             "token": self.token,
             "platform": self.platform,
@@ -354,37 +373,30 @@ class NetmikoDriver:
         fd = os.open(self.pending_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as out:
             json.dump(state, out)
-        script = WATCH_DIR / "netwatch.py"
-        script.write_text(Path(__file__).read_text() if Path(__file__).is_file() else _source())
-        ready = WATCH_DIR / f"{self.token}.ready"
-        starter = subprocess.Popen(
-            [sys.executable, str(script), str(self.pending_file), self.token],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # outlives the run's process group and terminal
-            close_fds=True,
+        sources = {
+            "sop_netwatch.py": _source(netwatch),
+            "sop_netmiko.py": _source(sys.modules[__name__]),
+        }
+        try:
+            cgroup = netwatch.start(self.watch_dir, self.pending_file, self.token, sources)
+        except netwatch.WatchdogError as exc:
+            raise NetmikoError(str(exc)) from exc
+        run = netwatch.own_cgroup()
+        if netwatch.outside(cgroup, run):
+            self.commit_note = (
+                f"revert watchdog {self.token} runs outside the run (cgroup {cgroup})"
+            )
+            return
+        self.commit_warning = (
+            f"the revert watchdog {self.token} could not leave the run's cgroup "
+            f"({run or 'no cgroup v2'}; it needs root and cgroup v2, or systemd): if the "
+            "run's cgroup is killed, `sop config recover` rolls the change back"
         )
-        starter.wait(timeout=30)  # it forks the watchdog and leaves at once
-        for _ in range(100):
-            if ready.exists():
-                return
-            time.sleep(0.05)
-        self.pending_file.unlink(missing_ok=True)
-        raise NetmikoError("the revert watchdog did not start; nothing was sent to the device")
+        self.commit_note = f"revert watchdog {self.token}: {self.commit_warning}"
 
     def _claim(self, outcome: str) -> bool:
         """Take the change away from the watchdog; False when it already fired."""
-        try:
-            os.rename(self.pending_file, WATCH_DIR / f"{self.token}.{outcome}")
-        except FileNotFoundError:
-            return False
-        pid_file = WATCH_DIR / f"{self.token}.ready"
-        with contextlib.suppress(OSError, ValueError):
-            os.kill(int(pid_file.read_text()), signal.SIGTERM)
-        for path in (pid_file, WATCH_DIR / f"{self.token}.{outcome}"):
-            path.unlink(missing_ok=True)
-        return True
+        return netwatch.claim(self.watch_dir, self.pending_file, self.token, outcome)
 
     def confirm(self) -> None:
         """Stop the watchdog and save the configuration."""
@@ -394,16 +406,21 @@ class NetmikoDriver:
             )
         if self.dialect.save:
             self.connection.send_command_timing(self.dialect.save)
-        history(f"{self.params['host']} {self.token} confirmed")
+        netwatch.history(self.watch_dir, f"{self.params['host']} {self.token} confirmed")
 
     def rollback(self) -> None:
-        """Stop the watchdog and restore the configuration read before the change."""
-        claimed = self._claim("rollingback")
+        """Restore the configuration read before the change, then stop the watchdog.
+
+        The watchdog stays armed while the restore runs: should this run die half
+        way (its cgroup killed), the watchdog still restores at the deadline.
+        """
         equal, _ = restore(self.connection, self.before, self.dialect)
-        history(
+        claimed = self._claim("rolledback")
+        netwatch.history(
+            self.watch_dir,
             f"{self.params['host']} {self.token} rolled back"
             + ("" if claimed else " (after the watchdog)")
-            + ("" if equal else ": running config DIFFERS from the one before")
+            + ("" if equal else ": running config DIFFERS from the one before"),
         )
 
     def health(self, checks: dict[str, Any]) -> list[str]:
@@ -461,67 +478,13 @@ class NetmikoDriver:
         return []
 
 
-def _watchdog_alive(token: str) -> bool:
-    """Given a change's token, return whether its watchdog process still runs."""
-    try:
-        os.kill(int((WATCH_DIR / f"{token}.ready").read_text()), 0)
-    except (OSError, ValueError):
-        return False
-    return True
-
-
 CONNECT_KEYS = ("host", "port", "username", "password", "key_file", "optional_args")
 
 
-def _source() -> str:
-    """Return this file's source when it runs from Ansible's zipped payload."""
-    loader = globals().get("__loader__")
-    return str(loader.get_source(__name__)) if loader is not None else ""
-
-
-def watch(state_file: str, token: str) -> int:
-    """The watchdog: wait for the deadline; unless claimed, restore the config before."""
-    path = Path(state_file)
-    ready = WATCH_DIR / f"{token}.ready"
-    state = json.loads(path.read_text())
-    ready.write_text(str(os.getpid()))
-    while time.time() < float(state["deadline"]):
-        if not path.exists():  # confirmed or rolled back by the driver
-            ready.unlink(missing_ok=True)
-            return 0
-        time.sleep(0.2)
-    firing = WATCH_DIR / f"{token}.firing"
-    try:
-        os.rename(path, firing)
-    except FileNotFoundError:
-        ready.unlink(missing_ok=True)
-        return 0
-    host = state["params"]["host"]
-    dialect = DIALECTS[state["platform"]]
-    try:
-        connection = connect(state["params"], dialect)
-        try:
-            equal, _ = restore(connection, state["before"], dialect)
-        finally:
-            connection.disconnect()
-        history(
-            f"{host} {token} rolled back by watchdog"
-            + ("" if equal else ": running config DIFFERS from the one before")
-        )
-    except Exception as exc:  # the history says it; nobody else is listening
-        history(f"{host} {token} watchdog could NOT roll back: {exc}")
-        return 1
-    finally:
-        firing.unlink(missing_ok=True)
-        ready.unlink(missing_ok=True)
-    return 0
-
-
-if __name__ == "__main__":
-    # Fork once more and let the first process go: the watchdog is then no
-    # longer a descendant of the run, so killing the run's process tree
-    # (kill -9 of ansible-playbook and everything below it) leaves it alive.
-    if os.fork():
-        os._exit(0)
-    WATCH_DIR = Path(sys.argv[1]).parent  # the driver's, wherever it was set
-    sys.exit(watch(sys.argv[1], sys.argv[2]))
+def _source(module: Any) -> str:
+    """Given a module, return its source (from its file, or from Ansible's zipped payload)."""
+    path = Path(str(getattr(module, "__file__", "") or ""))
+    if path.is_file():
+        return path.read_text()
+    loader = getattr(module, "__loader__", None)
+    return str(loader.get_source(module.__name__)) if loader is not None else ""

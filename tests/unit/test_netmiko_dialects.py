@@ -8,9 +8,11 @@ are awkward to stage on the lab router.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "plugins" / "module_utils"))
 import sop_netmiko  # noqa: E402
+import sop_netwatch  # noqa: E402
 
 IOS = sop_netmiko.DIALECTS["cisco_ios"]
 ROS = sop_netmiko.DIALECTS["mikrotik_routeros"]
@@ -136,10 +139,15 @@ def test_netmiko_platforms_refuse_replace_and_unknown_dialects() -> None:
 
 
 @pytest.fixture
-def watch_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def watch_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The watchdog's directory, in tmp_path instead of /var/lib/sop-netwatch."""
-    monkeypatch.setattr(sop_netmiko, "WATCH_DIR", tmp_path / "netwatch")
-    return tmp_path / "netwatch"
+    path = tmp_path / "netwatch"
+    monkeypatch.setattr(sop_netmiko, "WATCH_DIR", path)
+    yield path
+    for ready in path.glob("*.ready"):  # a watchdog this test started and left
+        pid = sop_netwatch.watchdog_pid(path, ready.name.split(".")[0])
+        if pid:
+            os.kill(pid, signal.SIGKILL)
 
 
 def _alive(pid: int) -> bool:
@@ -157,7 +165,7 @@ def test_watchdog_starts_detached_and_a_confirm_stops_it(watch_dir: Path) -> Non
     state = watch_dir / "192.0.2.7_22.pending.json"
     assert oct(state.stat().st_mode & 0o777) == "0o600"
     assert oct(watch_dir.stat().st_mode & 0o777) == "0o700"
-    pid = int((watch_dir / "t1.ready").read_text())
+    pid = int((watch_dir / "t1.ready").read_text().split()[0])
     parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     assert _alive(pid) and parent != os.getpid(), "the watchdog is still a child of the run"
     assert driver.pending() == "t1"
@@ -178,8 +186,16 @@ def test_an_unfinished_change_blocks_the_next_and_says_whether_its_watchdog_live
     (watch_dir / "192.0.2.8_22.pending.json").write_text('{"token": "t2"}')
     with pytest.raises(sop_netmiko.NetmikoError, match="watchdog is gone"):
         driver.commit("hostname x\n", revert_in=30)
-    sleeper = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    # a process carrying the token in its command line stands for the live watchdog
+    sleeper = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(30)", "t2"], start_new_session=True
+    )
     try:
+        cmdline = Path(f"/proc/{sleeper.pid}/cmdline")
+        for _ in range(100):  # until it has exec'd
+            if b"t2" in cmdline.read_bytes():
+                break
+            time.sleep(0.02)
         (watch_dir / "t2.ready").write_text(str(sleeper.pid))
         with pytest.raises(sop_netmiko.NetmikoError, match="still waits for confirmation"):
             driver.commit("hostname x\n", revert_in=30)
