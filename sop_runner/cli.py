@@ -379,6 +379,10 @@ def main() -> None:
     """Run the command; turn our errors into one line and an exit code."""
     _add_feature_commands()
     try:
+        from sop_runner.procedures import startup_hooks
+
+        for hook in startup_hooks():  # e.g. roll back network changes left behind
+            hook()
         # Without standalone mode click hands back typer.Exit codes instead of exiting.
         code = app(standalone_mode=False)
     except SopError as error:

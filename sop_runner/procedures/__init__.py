@@ -5,7 +5,9 @@ Each module may define, and the core picks up without being edited:
 - ``RECORDERS``: dict of set_stats key -> writer(session, run_id, value) -> int;
 - ``cli``: a ``typer.Typer`` added to `sop` under the name ``cli_name``;
 - ``DERIVED_PARAMS``: dict of procedure id -> function(inventory dir, targets,
-  params) -> the parameters `sop request` computes itself (never typed in).
+  params) -> the parameters `sop request` computes itself (never typed in);
+- ``ON_STARTUP``: list of functions() -> None that `sop` calls before any
+  command (cheap when there is nothing to do; they say what they did themselves).
 """
 
 from __future__ import annotations
@@ -37,3 +39,8 @@ def derivers(procedure_id: str) -> list[Deriver]:
         for module in modules()
         if procedure_id in getattr(module, "DERIVED_PARAMS", {})
     ]
+
+
+def startup_hooks() -> list[Callable[[], None]]:
+    """Return the functions the features want called at every start of `sop`."""
+    return [hook for module in modules() for hook in getattr(module, "ON_STARTUP", [])]

@@ -7,11 +7,14 @@
 - ``sop config docs ID`` writes the configuration documentation and the result
   report for the penanggung jawab; ``sop config log`` lists the log.
 - ``sop plan`` (module ``config_plan``) renders what would change, per device.
+- ``sop config recover`` rolls back network changes whose revert watchdog died
+  (module ``config_recover``, which the start of ``sop`` also runs).
 """
 
 from __future__ import annotations
 
 import difflib
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -248,3 +251,27 @@ def log_command(
                 f"{entry.id}\t{entry.logged_at:%Y-%m-%d %H:%M:%S}\t{entry.device}\t"
                 f"{len(entry.substance.splitlines())} diff lines\t{entry.notes}"
             )
+
+
+@cli.command("recover")
+def recover_command(
+    lang: Annotated[str | None, typer.Option(help="id | en")] = None,
+) -> None:
+    """Roll back network changes left behind by a dead revert watchdog (netmiko devices)."""
+    from sop_runner.procedures.config_recover import WATCH_DIR, recover_all, waiting
+    from sop_runner.procedures.config_recover import WORDS as SAY
+
+    ctx = Context()
+    language = lang or ctx.settings.lang
+    if language not in SAY:
+        raise SopError(f"--lang: {language!r} is not allowed; use id or en")
+    if WATCH_DIR.exists() and not os.access(WATCH_DIR, os.R_OK | os.X_OK):
+        raise SopError(f"config recover: cannot read {WATCH_DIR}; run it as root")
+    found, failed = recover_all(ctx, language, WATCH_DIR, typer.echo, retry=True)
+    still = waiting(WATCH_DIR) if WATCH_DIR.exists() else []
+    for change in still:
+        typer.echo(SAY[language]["waiting"].format(**change))
+    if not found and not still:
+        typer.echo(SAY[language]["none"])
+    if failed:
+        raise typer.Exit(1)
