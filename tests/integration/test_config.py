@@ -1,132 +1,42 @@
-"""SOP 3.1 against the lab: nginx and sysctl on srv1, FRRouting on rtr1, through `sop`.
+"""SOP 3.1 against the lab: nginx and sysctl on srv1 and the plan, through `sop`.
 
 Desired configuration is a copy of inventory/lab with changed host_vars (what a
-pull request would change); SOP_INVENTORY points at it.
+pull request would change); SOP_INVENTORY points at it.  The router (rtr1, FRR,
+both drivers, commit-confirm under kills) is in test_config_network.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from sqlalchemy import select
 
 from sop_runner.config import REPO_ROOT
 from sop_runner.procedures.config import ConfigDocument
 from sop_runner.store.models import ConfigLogEntry, Run
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # importlib mode: helper by path
+from config_lab import CONFIRM, desired
+from config_lab import config_log as _log
+from config_lab import ok as _ok
+from config_lab import request_change as _request
+from config_lab import running as _running
+
 pytestmark = [pytest.mark.lab, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
-CONFIRM = [
-    "--confirm",
-    "1=dampak dianalisis",
-    "--confirm",
-    "3=dilaporkan ke pimpinan",
-    "--confirm",
-    "5=uji coba otomatis lulus",
-    "--confirm",
-    "6=tercatat",
-    "--confirm",
-    "7=dokumentasi dibuat",
-    "--confirm",
-    "8=laporan dikirim",
-]
 NGINX_SHA = "sha256sum /etc/nginx/nginx.conf | cut -d' ' -f1"
-
-
-def descendants(pid: int) -> list[int]:
-    """Given a process id, return it and every process below it (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo += children.get(current, [])
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
-
-
-def desired(tmp_path: Path, name: str, host: str, **values: Any) -> Path:
-    """Given host_vars changes, return a copy of the lab inventory that desires them."""
-    inventory = tmp_path / name
-    shutil.copytree(REPO_ROOT / "inventory" / "lab", inventory)
-    path = inventory / "host_vars" / f"{host}.yml"
-    data = yaml.safe_load(path.read_text())
-    data.update(values)
-    path.write_text(yaml.safe_dump(data))
-    return inventory
-
-
-def _ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
-
-
-def _request(env: Any, host: str, ref: str) -> int:
-    out = _ok(
-        env.sop(
-            "request",
-            "3.1",
-            "--target",
-            host,
-            "--param",
-            f"config_ref={ref}",
-            "--reason",
-            f"perubahan konfigurasi {host} ({ref})",
-            operator="budi",
-        )
-    ).stdout
-    return int(out.split()[1])
 
 
 def _approve(env: Any, request_id: int) -> None:
     """srv1 carries critical services: the penanggung jawab and Pimpinan both sign."""
     _ok(env.sop("approve", str(request_id), operator="sari"))
     _ok(env.sop("approve", str(request_id), operator="ahmad"))
-
-
-def _log(env: Any) -> list[ConfigLogEntry]:
-    with env.ctx().session() as session:
-        rows = list(session.scalars(select(ConfigLogEntry).order_by(ConfigLogEntry.id)).all())
-        session.expunge_all()
-    return rows
-
-
-def _running(lab: Any) -> str:
-    return lab.ssh("rtr1", "vtysh -c 'show running-config'").stdout
-
-
-@pytest.fixture
-def frr_clean(lab: Any) -> Any:
-    """rtr1 as the lab made it, before and after the test."""
-    original = (REPO_ROOT / "inventory/lab/host_vars/rtr1.yml").read_text()
-    assert "10.77.2.0/24" in original
-    lab.ssh("rtr1", "rm -rf /var/lib/sop-netconfig")
-    before = _running(lab)
-    yield before
-    lab.ssh("rtr1", "pkill -f 'sop-netconfig' ; rm -rf /var/lib/sop-netconfig", check=False)
 
 
 def test_plan_renders_per_device_diff_and_changes_nothing(sop_env, lab, tmp_path, monkeypatch):
@@ -250,243 +160,6 @@ def test_server_change_that_breaks_the_service_is_rolled_back(sop_env, lab, tmp_
         run = session.scalars(select(Run).where(Run.request_id == request_id)).one()
         assert run.status == "failed", failed.stdout + failed.stderr
         assert "post-change test failed" in (run.error or ""), run.error
-
-
-def test_frr_change_commits_confirms_and_breaking_change_rolls_back(
-    sop_env, lab, tmp_path, monkeypatch, frr_clean
-):
-    before = frr_clean
-    changed = desired(
-        tmp_path,
-        "pr",
-        "rtr1",
-        frr_config_static_routes=[
-            {"prefix": "10.77.2.0/24", "nexthop": "10.77.3.2"},
-            {"prefix": "10.77.100.0/24", "nexthop": "Null0"},
-            {"prefix": "10.77.200.0/24", "nexthop": "Null0"},
-        ],
-        frr_config_interfaces=[
-            {"name": "eth0", "description": "management (sop-lab bridge)"},
-            {"name": "eth1", "description": "transit to gw (SOP 3.1)"},
-        ],
-    )
-    monkeypatch.setenv("SOP_INVENTORY", str(changed))
-    first = _request(sop_env, "rtr1", "pr-21")
-    _ok(sop_env.sop("run", str(first), *CONFIRM, operator="budi"))  # no services: no gate
-    after = _running(lab)
-    assert "ip route 10.77.200.0/24 Null0" in after and "transit to gw (SOP 3.1)" in after
-    routes = lab.ssh("rtr1", "vtysh -c 'show ip route 10.77.200.0/24'").stdout
-    assert "10.77.200.0/24" in routes and "blackhole" in routes
-    assert lab.ssh("rtr1", "test -e /var/lib/sop-netconfig/pending", check=False).returncode == 1
-    history = lab.ssh("rtr1", "cat /var/lib/sop-netconfig/history").stdout
-    assert "confirmed" in history and "rolled back" not in history
-    log = _log(sop_env)
-    assert [e.device for e in log] == ["rtr1"]
-    assert "+ip route 10.77.200.0/24 Null0" in log[0].substance
-    # Remove the route the health check needs: committed, checked, rolled back.
-    breaking = desired(
-        tmp_path,
-        "breaking",
-        "rtr1",
-        frr_config_static_routes=[{"prefix": "10.77.100.0/24", "nexthop": "Null0"}],
-    )
-    monkeypatch.setenv("SOP_INVENTORY", str(breaking))
-    second = _request(sop_env, "rtr1", "pr-22")
-    failed = sop_env.sop("run", str(second), *CONFIRM, operator="budi")
-    assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert _running(lab) == after, "running config differs from the one before the change"
-    assert len(_log(sop_env)) == 1
-    with sop_env.ctx().session() as session:
-        run = session.scalars(select(Run).where(Run.request_id == second)).one()
-        assert "route 10.77.2.0/24 is not in the routing table" in (run.error or "")
-        assert "rolled back" in (run.error or "")
-    history = lab.ssh("rtr1", "cat /var/lib/sop-netconfig/history").stdout
-    assert history.strip().splitlines()[-1].endswith("rolled back")
-    # Back to the lab's configuration through the same flow.
-    monkeypatch.setenv("SOP_INVENTORY", str(REPO_ROOT / "inventory" / "lab"))
-    _ok(sop_env.sop("run", str(_request(sop_env, "rtr1", "main")), *CONFIRM, operator="budi"))
-    assert _running(lab) == before
-
-
-def _start_and_kill_after_commit(
-    env: Any, lab: Any, inventory: Path, ref: str, committed_marker: str
-) -> float:
-    """Start config_apply.yml for rtr1, kill -9 its whole process tree once the change
-    is on the router (before the confirm), and return when it was killed."""
-    request_id = _request(env, "rtr1", ref)
-    play = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            str(inventory / "hosts.yml"),
-            "--limit",
-            "rtr1",
-            "-e",
-            f"sop_request={request_id}",
-            "-e",
-            f"config_ref={ref}",
-            "playbooks/config_apply.yml",
-        ],
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        env=dict(os.environ),
-    )
-    deadline = time.monotonic() + 20
-    while committed_marker not in _running(lab):
-        assert play.poll() is None, "the play ended before it committed"
-        assert time.monotonic() < deadline, "the change was never committed"
-        time.sleep(0.2)
-    killed_at = time.monotonic()
-    # The controller side dies: ansible-playbook and the module process it started
-    # (in a session of its own), all at once -- no confirm, no rollback from there.
-    doomed: set[int] = set()
-    for _ in range(3):  # again, for anything forked while the first kills went out
-        for pid in descendants(play.pid):
-            doomed.add(pid)
-            os.kill(pid, signal.SIGKILL)
-    assert len(doomed) > 1
-    play.wait()
-    deadline = time.monotonic() + 3
-    while [p for p in doomed if _alive(p)] and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [p for p in doomed if _alive(p)], "a process of the run survived"
-    return killed_at
-
-
-def test_kill_9_between_commit_and_confirm_leaves_router_rolled_back(
-    sop_env, lab, tmp_path, monkeypatch, frr_clean
-):
-    before = frr_clean
-    inventory = desired(
-        tmp_path,
-        "slow",
-        "rtr1",
-        frr_config_interfaces=[
-            {"name": "eth0", "description": "management (sop-lab bridge)"},
-            {"name": "eth1", "description": "never confirmed"},
-        ],
-        frr_config_health_wait=8,
-        frr_config_revert_in=10,
-    )
-    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
-    killed_at = _start_and_kill_after_commit(sop_env, lab, inventory, "pr-31", "never confirmed")
-    assert lab.ssh("rtr1", "cat /var/lib/sop-netconfig/pending").stdout.strip()
-    while _running(lab) != before:
-        assert time.monotonic() - killed_at < 20, "the router did not roll back by itself"
-        time.sleep(0.5)
-    history = lab.ssh("rtr1", "cat /var/lib/sop-netconfig/history").stdout
-    assert "rolled back by timer" in history and "confirmed" not in history
-    assert lab.ssh("rtr1", "test -e /var/lib/sop-netconfig/pending", check=False).returncode == 1
-
-
-# -- the same router through netmiko (platform cisco_ios over the vtysh login) ----------
-
-WATCH_DIR = Path("/var/lib/sop-netwatch")
-
-
-def _watch_history() -> str:
-    path = WATCH_DIR / "history"
-    return path.read_text() if path.exists() else ""
-
-
-@pytest.fixture
-def netwatch_clean(frr_clean: str) -> Any:
-    """No revert watchdog left from an earlier test, none left behind by this one."""
-    subprocess.run(["pkill", "-f", str(WATCH_DIR / "netwatch.py")], check=False)
-    shutil.rmtree(WATCH_DIR, ignore_errors=True)
-    yield frr_clean
-    subprocess.run(["pkill", "-f", str(WATCH_DIR / "netwatch.py")], check=False)
-    shutil.rmtree(WATCH_DIR, ignore_errors=True)
-
-
-def _via_netmiko(tmp_path: Path, name: str, **values: Any) -> Path:
-    return desired(tmp_path, name, "rtr1", frr_config_driver="netmiko", **values)
-
-
-def test_frr_through_netmiko_merges_confirms_and_rolls_back(
-    sop_env, lab, tmp_path, monkeypatch, netwatch_clean
-):
-    before = netwatch_clean
-    changed = _via_netmiko(
-        tmp_path,
-        "nm",
-        frr_config_static_routes=[
-            {"prefix": "10.77.2.0/24", "nexthop": "10.77.3.2"},
-            {"prefix": "10.77.100.0/24", "nexthop": "Null0"},
-            {"prefix": "10.77.201.0/24", "nexthop": "Null0"},
-        ],
-        frr_config_interfaces=[
-            {"name": "eth0", "description": "management (sop-lab bridge)"},
-            {"name": "eth1", "description": "transit to gw (netmiko)"},
-        ],
-    )
-    monkeypatch.setenv("SOP_INVENTORY", str(changed))
-    _ok(sop_env.sop("run", str(_request(sop_env, "rtr1", "pr-41")), *CONFIRM, operator="budi"))
-    after = _running(lab)
-    assert "ip route 10.77.201.0/24 Null0" in after and "transit to gw (netmiko)" in after
-    assert "transit to gw\n" not in after  # the description was replaced, not doubled
-    assert _watch_history().strip().endswith("confirmed")
-    assert not list(WATCH_DIR.glob("*.pending.json")), "the watchdog's change is still open"
-    log = _log(sop_env)
-    assert [e.device for e in log] == ["rtr1"]
-    assert "+ip route 10.77.201.0/24 Null0" in log[0].substance
-    assert "+ description transit to gw (netmiko)" in log[0].substance
-    # Second run of the same desired state: nothing to send, nothing logged.
-    _ok(sop_env.sop("run", str(_request(sop_env, "rtr1", "pr-41b")), *CONFIRM, operator="budi"))
-    assert _running(lab) == after
-    assert len(_log(sop_env)) == 1 and _watch_history().count("confirmed") == 1
-    # Shut the transit interface down: the health check fails, netmiko rolls back.
-    breaking = _via_netmiko(
-        tmp_path,
-        "nm-breaking",
-        frr_config_interfaces=[{"name": "eth1", "shutdown": True}],
-    )
-    monkeypatch.setenv("SOP_INVENTORY", str(breaking))
-    second = _request(sop_env, "rtr1", "pr-42")
-    failed = sop_env.sop("run", str(second), *CONFIRM, operator="budi")
-    assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert _running(lab) == after, "running config differs from the one before the change"
-    assert "is up" in lab.ssh("rtr1", "vtysh -c 'show interface eth1'").stdout
-    assert len(_log(sop_env)) == 1
-    with sop_env.ctx().session() as session:
-        run = session.scalars(select(Run).where(Run.request_id == second)).one()
-        assert "interface eth1 is down" in (run.error or ""), run.error
-        assert "rolled back" in (run.error or "")
-    assert _watch_history().strip().endswith("rolled back")
-    # Back to the lab's configuration, whole, through the replacing frr driver.
-    monkeypatch.setenv("SOP_INVENTORY", str(REPO_ROOT / "inventory" / "lab"))
-    _ok(sop_env.sop("run", str(_request(sop_env, "rtr1", "main")), *CONFIRM, operator="budi"))
-    assert _running(lab) == before
-
-
-def test_kill_9_netmiko_change_is_rolled_back_by_the_watchdog(
-    sop_env, lab, tmp_path, monkeypatch, netwatch_clean
-):
-    before = netwatch_clean
-    inventory = _via_netmiko(
-        tmp_path,
-        "nm-slow",
-        frr_config_interfaces=[{"name": "eth1", "description": "never confirmed (netmiko)"}],
-        frr_config_health_wait=8,
-        frr_config_revert_in=10,
-    )
-    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
-    killed_at = _start_and_kill_after_commit(
-        sop_env, lab, inventory, "pr-51", "never confirmed (netmiko)"
-    )
-    pending = list(WATCH_DIR.glob("*.pending.json"))
-    assert len(pending) == 1 and oct(pending[0].stat().st_mode & 0o777) == "0o600"
-    while _running(lab) != before:
-        assert time.monotonic() - killed_at < 25, "the watchdog did not roll the router back"
-        time.sleep(0.5)
-    deadline = time.monotonic() + 10
-    while "rolled back by watchdog" not in _watch_history():
-        assert time.monotonic() < deadline, _watch_history()
-        time.sleep(0.2)
-    assert "confirmed" not in _watch_history() and "DIFFERS" not in _watch_history()
-    assert not list(WATCH_DIR.glob("*.pending.json"))
 
 
 # -- kernel parameters (roles/sysctl_config) on srv1 -------------------------------------

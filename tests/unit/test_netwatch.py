@@ -315,3 +315,19 @@ def test_where_systemd_runs_the_watchdog_is_started_as_a_unit_and_stays_in_front
     command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     assert b"--foreground" in command, "under systemd the watchdog must not fork away"
     assert driver._claim("confirmed") and _wait(lambda: not _alive(pid))
+
+
+def test_a_watchdog_left_in_the_cgroup_of_the_run_is_said_in_the_steps_and_warned(
+    watch_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As where there is no root and no cgroup v2 to move to: it stays in the run's cgroup.
+    job, start = "/system.slice/awx-job.service", sop_netwatch.start
+    monkeypatch.setattr(sop_netwatch, "own_cgroup", lambda: job)
+    monkeypatch.setattr(sop_netwatch, "start", lambda *args: start(*args) and job)
+    driver = sop_netmiko.NetmikoDriver("cisco_ios", {"host": "192.0.2.4", "username": "u"})
+    driver.token, driver.before = secrets.token_hex(4), "hostname before\n"
+    pid = _start(driver)
+    assert "could not leave the run's cgroup" in driver.commit_warning
+    assert "sop config recover" in driver.commit_warning
+    assert driver.commit_note.endswith(driver.commit_warning)
+    assert driver._claim("confirmed") and _wait(lambda: not _alive(pid))
