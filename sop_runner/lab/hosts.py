@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from sop_runner.lab import databases, plan, router
-from sop_runner.lab.files import ROOT, ensure_dir, make_opaque, write
+from sop_runner.lab.files import ROOT, copy_from_lower, ensure_dir, make_opaque, write
 from sop_runner.lab.proc import run
 
 SSHD_CONFIG = "/etc/ssh/sop-lab_sshd_config"
@@ -22,6 +22,18 @@ SRV1_SYSCTL_TEXT = """\
 # roles/sysctl_config).  Do not edit here: change sysctl_config_values in the
 # inventory and apply it through a 3.1 request.
 net.ipv4.tcp_fin_timeout = 60
+"""
+
+# srv2 has no init system: its application is restarted by this program, which the
+# inventory names as data (upgrade_applications[].restart.argv), never as shell text.
+SRV2_RESTART = "/usr/local/sbin/sop-lab-arsip-restart"
+SRV2_RESTART_TEXT = """\
+#!/bin/bash
+# sop-lab: restart the archive (python3 -m http.server 8081) on srv2.
+pkill -f '^python3 -m http[.]server 8081' || true
+sleep 0.3
+cd /srv/arsip
+setsid -f python3 -m http.server 8081 --bind 0.0.0.0 </dev/null >>/var/log/sop-lab-http.log 2>&1
 """
 
 SSHD_TEXT = f"""\
@@ -218,10 +230,15 @@ def prepare(name: str, pubkey: str, disks: list[dict[str, object]]) -> Path:
             lower=lower,
         )
         write(top, SRV1_SYSCTL_FILE, SRV1_SYSCTL_TEXT, lower=lower)
+        # srv1's own nginx.conf in its upper layer: seen through the overlay from the
+        # controller's ext4 it would carry the 'e' attribute, which Ansible's atomic
+        # move copies with chattr and the overlay refuses (roles stay free of lab cases).
+        copy_from_lower(top, "/etc/nginx/nginx.conf", lower)
         assert upper is not None
         databases.install(upper)
     elif name == "srv2":
         write(top, "/srv/arsip/index.html", "<h1>Arsip dokumen (sop-lab srv2)</h1>\n", lower=lower)
+        write(top, SRV2_RESTART, SRV2_RESTART_TEXT, mode=0o755, lower=lower)
     elif name == "backup":
         ensure_dir(top, "/srv/restic", lower, mode=0o700)
     elif name == "rtr1":
