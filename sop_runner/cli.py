@@ -14,10 +14,12 @@ import click
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer._click.exceptions import ClickException as TyperClickException
 
 from sop_runner import audit, gates, impact, keys
 from sop_runner.context import Context
 from sop_runner.errors import SopError, StepFailed
+from sop_runner.features import Registry, installed
 from sop_runner.requests import create_request, get_request, parse_params, request_hash
 
 app = typer.Typer(
@@ -125,14 +127,13 @@ def request(
     from sop_runner.operators import get_operator
     from sop_runner.params import validate
     from sop_runner.playbooks import gated_params
-    from sop_runner.procedures import derivers
 
     operator = get_operator(ctx.operators, _operator(as_))
     procedure = ctx.catalog.get(procedure_id)
     targets = ctx.inventory.resolve_targets(target)
     # Checked against the procedure's parameter schema before anything is written.
     params = validate(procedure, parse_params(param or []), hosts=ctx.inventory.hosts)
-    for derive in derivers(procedure.id):
+    for derive in ctx.features.derivers(procedure.id):
         derived = derive(ctx.settings.inventory, targets, params)
         typed = sorted(set(derived) & set(params))
         if typed:
@@ -366,23 +367,27 @@ def lab(action: Annotated[str, typer.Argument(help="up | down | status")]) -> No
     raise typer.Exit(subprocess.call([sys.executable, "-m", "sop_runner.lab", action]))
 
 
-def _add_feature_commands() -> None:
-    from sop_runner.procedures import modules
+def _add_feature_commands(registry: Registry, argv: list[str]) -> None:
+    """Given the features and the command line, add each feature's command group.
 
-    for module in modules():
-        feature_cli = getattr(module, "cli", None)
-        if isinstance(feature_cli, typer.Typer):
-            app.add_typer(feature_cli, name=module.cli_name)
+    Only the group being run is loaded; the others are listed by name and help,
+    so `sop list` does not import every feature's command code.
+    """
+    wanted = argv[0] if argv else None
+    for name, command in sorted(registry.commands.items()):
+        if name == wanted:
+            app.add_typer(command.load(), name=name)
+        else:
+            app.add_typer(typer.Typer(help=command.help), name=name)
 
 
 def main() -> None:
     """Run the command; turn our errors into one line and an exit code."""
-    _add_feature_commands()
     try:
-        from sop_runner.procedures import startup_hooks
-
-        for hook in startup_hooks():  # e.g. roll back network changes left behind
-            hook()
+        registry = installed()
+        _add_feature_commands(registry, sys.argv[1:])
+        for hook in registry.startup_hooks():  # e.g. roll back network changes left behind
+            hook(None)
         # Without standalone mode click hands back typer.Exit codes instead of exiting.
         code = app(standalone_mode=False)
     except SopError as error:
@@ -397,9 +402,10 @@ def main() -> None:
             highlight=False,
         )
         sys.exit(1)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         sys.exit(130)
-    except click.ClickException as error:
+    except (click.ClickException, TyperClickException) as error:
+        # typer bundles its own copy of click: its usage errors are not click's.
         error.show()
         sys.exit(error.exit_code)
     if isinstance(code, int) and code:

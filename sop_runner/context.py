@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from sop_runner.catalog import Catalog, load_catalog
 from sop_runner.config import Settings, load_settings
+from sop_runner.features import Registry, installed
 from sop_runner.inventory import Inventory, load_inventory
 from sop_runner.operators import Operator, load_operators
 from sop_runner.store import engine_for, session_scope
@@ -20,6 +21,8 @@ from sop_runner.store import engine_for, session_scope
 @dataclass
 class Context:
     settings: Settings = field(default_factory=load_settings)
+    # The features of this installation (entry points); tests may hand in others.
+    features: Registry = field(default_factory=installed)
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -35,6 +38,7 @@ class Context:
 
     @property
     def engine(self) -> Engine:
+        # The features' tables are defined once the registry is loaded (field above).
         return engine_for(self.settings.db_url)
 
     @contextmanager

@@ -142,7 +142,7 @@ def _finish_step(
         # A failed step's records count too (e.g. a failed dump's failure record, SOP 7.2):
         # whatever the playbook handed back before it stopped is written.
         if data:
-            counts = records.store_artifacts(session, run.id, data)
+            counts = records.store_artifacts(session, run.id, data, ctx.features.recorders)
             if counts:
                 record.data = {**record.data, "records_written": counts}
         session.flush()

@@ -1,48 +1,23 @@
 """Companion records written from what playbooks hand back (set_stats).
 
-Each key a playbook may set has one writer here; a later procedure adds its
-own writer to RECORDERS rather than touching the run loop.
+Each set_stats key a playbook may use has one writer, contributed by a feature
+(``Feature.recorders``); the run loop hands the data to them through here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sop_runner.store.models import ResourceSample
+from sop_runner.features import Recorder
 
 
-def record_resource_samples(session: Session, run_id: int, samples: dict[str, Any]) -> int:
-    """Given per-host samples from resource_monitor.yml, store them; return how many."""
-    now = datetime.now(UTC)
-    for host, sample in sorted(samples.items()):
-        session.add(ResourceSample(run_id=run_id, host=host, taken_at=now, **sample))
-    return len(samples)
-
-
-Recorder = Callable[[Session, int, Any], int]
-
-RECORDERS: dict[str, Recorder] = {
-    "resource_samples": record_resource_samples,
-}
-
-
-def all_recorders() -> dict[str, Recorder]:
-    """Return the core's writers and those of every procedure feature module."""
-    from sop_runner.procedures import modules
-
-    found = dict(RECORDERS)
-    for module in modules():
-        found.update(getattr(module, "RECORDERS", {}))
-    return found
-
-
-def store_artifacts(session: Session, run_id: int, data: dict[str, Any]) -> dict[str, int]:
-    """Given a playbook's set_stats data, write the records it carries; return counts by key."""
-    recorders = all_recorders()
+def store_artifacts(
+    session: Session, run_id: int, data: dict[str, Any], recorders: Mapping[str, Recorder]
+) -> dict[str, int]:
+    """Given a playbook's set_stats data and the writers, write the records; return counts."""
     return {
         key: recorders[key](session, run_id, value)
         for key, value in data.items()

@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sop_runner import audit
 from sop_runner.context import Context
 from sop_runner.errors import SopError
-from sop_runner.store.models import BackupRecord, Base, Request, Run
+from sop_runner.features import Command, Feature
+from sop_runner.store.models import Base, Request, Run
+from sop_runner.store.types import UTCDateTime
 
 # The document's minimums: data at least weekly (7.2), files at least monthly
 # (7.1), and the retention check periodically (7.5; yearly here).
@@ -35,13 +37,30 @@ MINIMUM_INTERVAL = {
 PROCEDURE_OF_KIND = {"file": "7.1", "database": "7.2", "retention": "7.5"}
 
 
+class BackupRecord(Base):
+    """Catatan backup (SOP 7.1/7.2): one snapshot or one failed attempt."""
+
+    __tablename__ = "backup_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(16))  # file | database
+    host: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(Text)
+    repository: Mapped[str] = mapped_column(Text)
+    snapshot_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    status: Mapped[str] = mapped_column(String(16))  # ok | failed
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 class RestoreRecord(Base):
     """Catatan restore (SOP 7.3/7.4): one restore, its verification, or its refusal."""
 
     __tablename__ = "backup_restores"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
-    restored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    restored_at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(16))  # file | database
     host: Mapped[str] = mapped_column(String(128))
     snapshot_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -61,7 +80,7 @@ class RetentionRecord(Base):
     __tablename__ = "backup_retention"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
-    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     host: Mapped[str] = mapped_column(String(128))
     repository: Mapped[str] = mapped_column(Text)
     today: Mapped[str] = mapped_column(String(10))
@@ -80,7 +99,7 @@ class RepositoryCheck(Base):
     __tablename__ = "backup_repository_checks"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
-    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     host: Mapped[str] = mapped_column(String(128))
     repository: Mapped[str] = mapped_column(Text)
     procedure: Mapped[str] = mapped_column(String(8))
@@ -935,3 +954,12 @@ def schedule_command(
         )
     for path in written:
         typer.echo(path)
+
+
+FEATURE = Feature(
+    name="backup",
+    procedures=("7.1", "7.2", "7.3", "7.4", "7.5"),
+    tables=(BackupRecord, RestoreRecord, RetentionRecord, RepositoryCheck),
+    recorders=RECORDERS,
+    commands={cli_name: Command(help=cli.info.help or "", load=lambda: cli)},
+)

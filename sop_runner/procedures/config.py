@@ -20,14 +20,30 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sop_runner import audit
 from sop_runner.context import Context
 from sop_runner.errors import SopError
-from sop_runner.store.models import Base, ConfigLogEntry, Request, Run
+from sop_runner.features import Command, Feature
+from sop_runner.procedures import config_recover
+from sop_runner.procedures.config_digest import derive_31
+from sop_runner.store.models import Base, Request, Run
 from sop_runner.store.queries import rows_of_run
+from sop_runner.store.types import UTCDateTime
+
+
+class ConfigLogEntry(Base):
+    """Buku log konfigurasi (SOP 3.1): only changes that passed their test."""
+
+    __tablename__ = "config_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    device: Mapped[str] = mapped_column(String(128))
+    substance: Mapped[str] = mapped_column(Text)  # the diff
+    notes: Mapped[str] = mapped_column(Text, default="")
 
 
 class ConfigDocument(Base):
@@ -37,7 +53,7 @@ class ConfigDocument(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
     log_id: Mapped[int | None] = mapped_column(ForeignKey("config_log.id"), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     device: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(32))  # server | network_device
     purpose: Mapped[str] = mapped_column(Text)
@@ -275,3 +291,26 @@ def recover_command(
         typer.echo(SAY[language]["none"])
     if failed:
         raise typer.Exit(1)
+
+
+def _plan_cli() -> typer.Typer:
+    from sop_runner.procedures import config_plan
+
+    return config_plan.cli
+
+
+FEATURE = Feature(
+    name="config",
+    procedures=("3.1",),
+    tables=(ConfigLogEntry, ConfigDocument),
+    recorders=RECORDERS,
+    derived_params={"3.1": derive_31},
+    commands={
+        cli_name: Command(help=cli.info.help or "", load=lambda: cli),
+        "plan": Command(
+            help="Show what the desired configuration would change (check mode + diff).",
+            load=_plan_cli,
+        ),
+    },
+    on_startup=(config_recover.on_startup,),
+)

@@ -24,7 +24,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -37,14 +36,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sop_runner import audit, keys
 from sop_runner.context import Context
 from sop_runner.errors import SopError
+from sop_runner.features import Command, Feature
 from sop_runner.procedures import register
-from sop_runner.store.models import (
-    BackupRecord,
-    Base,
-    RemoteAccessLogEntry,
-    Request,
-    Run,
-)
+from sop_runner.procedures.backup import BackupRecord
+from sop_runner.procedures.grants import RemoteAccessLogEntry
+from sop_runner.store.models import Base, Request, Run
+from sop_runner.store.types import UTCDateTime
 
 ORGANIZATION = "Dinas Komunikasi dan Informatika Kabupaten Tegal (Pusat Data)"
 SIGN_ROLES = ("penanggung_jawab", "pimpinan")
@@ -58,7 +55,7 @@ class DismantleFeasibility(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
     host: Mapped[str] = mapped_column(String(128))
-    analysed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    analysed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     findings: Mapped[dict[str, Any]] = mapped_column(JSON)
     blockers: Mapped[list[Any]] = mapped_column(JSON)
 
@@ -83,7 +80,7 @@ class DiskWipe(Base):
     verified: Mapped[bool] = mapped_column(Boolean)
     log_text: Mapped[str] = mapped_column(Text)
     log_sha256: Mapped[str] = mapped_column(String(64))
-    wiped_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    wiped_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CertificateSignature(Base):
@@ -367,7 +364,7 @@ def _request_dict(request: Request) -> dict[str, Any]:
 
 def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
     """Given a 5.1 request, return what its feasibility report and certificates show."""
-    from sop_runner.reports.render import _step_rows, labels
+    from sop_runner.reports.render import labels, step_rows
     from sop_runner.requests import get_request
 
     with ctx.session() as session:
@@ -429,7 +426,7 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
             "procedure": procedure,
             "request": req,
             "run": {"id": run.id, "operator": run.operator, "status": run.status} if run else None,
-            "steps": _step_rows(procedure, steps, lang),
+            "steps": step_rows(procedure, steps, lang),
             "feasibility": feasibility,
             "certificates": certificates,
             "registers": registers,
@@ -695,3 +692,12 @@ def sign_command(
     name = as_ or os.environ.get("SOP_OPERATOR")
     for line in sign_certificates(Context(), request_id, name):
         _out.print(f"signed {line}")
+
+
+FEATURE = Feature(
+    name="dismantle",
+    procedures=("5.1",),
+    tables=(DismantleFeasibility, DiskWipe, CertificateSignature),
+    recorders=RECORDERS,
+    commands={cli_name: Command(help=cli.info.help or "", load=lambda: cli)},
+)

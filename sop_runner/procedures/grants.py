@@ -35,6 +35,7 @@ from sop_runner import audit
 from sop_runner.context import Context
 from sop_runner.durations import compact as _human
 from sop_runner.errors import SopError
+from sop_runner.features import Command, Feature
 from sop_runner.operators import get_operator
 from sop_runner.procedures.grant_policy import (
     DEFAULT_DURATION,
@@ -47,7 +48,7 @@ from sop_runner.procedures.grant_policy import (
 )
 from sop_runner.requests import create_request
 from sop_runner.runner import PlaybookResult, run_playbook
-from sop_runner.store.models import Base, RemoteAccessLogEntry, Request, Run
+from sop_runner.store.models import Base, Request, Run
 from sop_runner.store.types import UTCDateTime
 
 PROCEDURE = "2.4"
@@ -67,6 +68,24 @@ class GrantFailed(SopError):
 
 
 # --------------------------------------------------------------------------- tables
+
+
+class RemoteAccessLogEntry(Base):
+    """Daftar log akun remot (SOP 2.4)."""
+
+    __tablename__ = "remote_access_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(128))
+    port: Mapped[int] = mapped_column(Integer)
+    protocol: Mapped[str] = mapped_column(String(8))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    petugas: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class FirewallGrant(Base):
@@ -1271,3 +1290,12 @@ def report_command(
         raise SopError(f"--lang: {chosen!r} is not allowed; use 'id' or 'en'")
     for path in write_report(ctx, chosen, _date(since, "--from"), _date(until, "--to"), out):
         _out.print(str(path), markup=False)
+
+
+FEATURE = Feature(
+    name="grants",
+    procedures=(PROCEDURE,),
+    tables=(FirewallGrant, GrantEvent, RemoteAccessLogEntry),
+    recorders=RECORDERS,
+    commands={cli_name: Command(help=cli.info.help or "", load=lambda: cli)},
+)

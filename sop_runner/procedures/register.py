@@ -14,13 +14,15 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sop_runner import audit
 from sop_runner.context import Context
 from sop_runner.errors import SopError
+from sop_runner.features import Command, Feature
 from sop_runner.store.models import Base
+from sop_runner.store.types import UTCDateTime
 
 STATUSES = ("received", "active", "decommissioning", "offline", "disposed", "unregistered")
 # Where a status may go next; "unregistered" stands for a device found only at dismantling.
@@ -55,7 +57,7 @@ class DeviceStatusChange(Base):
     device_id: Mapped[int] = mapped_column(ForeignKey("register_devices.id"))
     from_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
     to_status: Mapped[str] = mapped_column(String(16))
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     changed_by: Mapped[str] = mapped_column(String(64))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
@@ -69,7 +71,7 @@ class DeviceSpecChange(Base):
     device_id: Mapped[int] = mapped_column(ForeignKey("register_devices.id"))
     phase: Mapped[str] = mapped_column(String(16))  # before | after (an upgrade) | current
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str] = mapped_column(String(64))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
@@ -318,3 +320,10 @@ def history_command(name: str) -> None:
                 markup=False,
                 highlight=False,
             )
+
+
+FEATURE = Feature(
+    name="register",
+    tables=(Device, DeviceStatusChange, DeviceSpecChange),
+    commands={cli_name: Command(help=cli.info.help or "", load=lambda: cli)},
+)

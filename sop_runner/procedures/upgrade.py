@@ -20,14 +20,16 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, select
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sop_runner import audit
 from sop_runner.context import Context
+from sop_runner.features import Command, Feature
 from sop_runner.procedures import register
 from sop_runner.store.models import Base, Run
 from sop_runner.store.queries import rows_of_run
+from sop_runner.store.types import UTCDateTime
 
 KINDS = (
     "upgrade_analysis",
@@ -50,7 +52,7 @@ class UpgradeRecord(Base):
     step_record_id: Mapped[int | None] = mapped_column(ForeignKey("step_records.id"), nullable=True)
     host: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(32))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ok: Mapped[bool] = mapped_column(Boolean)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
@@ -352,3 +354,12 @@ def report_command(
         raise SopError(f"request {request_id} is procedure {procedure}; allowed: 4.1, 4.2")
     for path in write_documents(ctx, request_id, lang, out):
         _out.print(str(path), markup=False, highlight=False)
+
+
+FEATURE = Feature(
+    name="upgrade",
+    procedures=("4.1", "4.2"),
+    tables=(UpgradeRecord, UpgradePackageChange),
+    recorders=RECORDERS,
+    commands={cli_name: Command(help=cli.info.help or "", load=lambda: cli)},
+)

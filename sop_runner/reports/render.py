@@ -7,15 +7,21 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+)
 from sqlalchemy import select
 
 from sop_runner import durations, gates, impact, yamlio
 from sop_runner.catalog import Procedure
 from sop_runner.context import Context
-from sop_runner.reports.chart import usage_bars
 from sop_runner.requests import get_request, request_hash
-from sop_runner.store.models import ResourceSample, Run, StepRecord
+from sop_runner.store.models import Run, StepRecord
 from sop_runner.store.queries import rows_of_run
 
 
@@ -40,10 +46,16 @@ def _dt(value: datetime | None) -> str:
 
 
 @cache
-def template_environment() -> Environment:
-    """Return the Jinja2 environment of every report template (core and features)."""
+def template_environment(extra_dirs: tuple[Path, ...] = ()) -> Environment:
+    """Given features' template folders, return the Jinja2 environment of the reports.
+
+    The core's templates come first; a feature's folder adds its own templates
+    (report sections, documents) without the core knowing their names.
+    """
+    loaders: list[BaseLoader] = [PackageLoader("sop_runner.reports", "templates")]
+    loaders += [FileSystemLoader(str(folder)) for folder in extra_dirs]
     env = Environment(
-        loader=PackageLoader("sop_runner.reports", "templates"),
+        loader=ChoiceLoader(loaders),
         undefined=StrictUndefined,
         autoescape=lambda name: bool(name and name.endswith(".html.j2")),
         trim_blocks=False,
@@ -58,7 +70,7 @@ def duration_text(seconds: float | None, lang: str) -> str:
     return durations.words(seconds, lang)
 
 
-def _step_rows(procedure: Procedure, records: list[StepRecord], lang: str) -> list[dict[str, Any]]:
+def step_rows(procedure: Procedure, records: list[StepRecord], lang: str) -> list[dict[str, Any]]:
     last: dict[int, StepRecord] = {}
     for record in records:
         last[record.step_number] = record
@@ -98,31 +110,6 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
             select(Run).where(Run.request_id == request.id).order_by(Run.id.desc())
         ).first()
         records = rows_of_run(session, StepRecord, run, StepRecord.id)
-        samples = rows_of_run(session, ResourceSample, run, ResourceSample.host)
-        removed: dict[str, list[str]] = {}
-        for record in records:
-            removed.update(record.data.get("removed_files", {}) or {})
-        sample_rows = [
-            {
-                **{
-                    c: getattr(s, c)
-                    for c in (
-                        "host",
-                        "cpu_count",
-                        "load_1m",
-                        "memory_total_mb",
-                        "memory_used_mb",
-                        "disk_total_mb",
-                        "disk_used_mb",
-                        "net_rx_bytes",
-                        "net_tx_bytes",
-                    )
-                },
-                "mem_pct": round(100 * s.memory_used_mb / max(s.memory_total_mb, 1)),
-                "disk_pct": round(100 * s.disk_used_mb / max(s.disk_total_mb, 1)),
-            }
-            for s in samples
-        ]
         words = labels(lang)
         report_name = procedure.report.get(lang) if procedure.report else procedure.title.get(lang)
         outage = (
@@ -138,18 +125,19 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
             "request_hash": request_hash(request),
             "run": run,
             "gates": [gates.describe(s, lang) for s in states],
-            "steps": _step_rows(procedure, records, lang),
+            "steps": step_rows(procedure, records, lang),
             "impact": the_impact,
             "outage": outage,
             "contacts": sorted({s.contact for s in the_impact.services if s.contact}),
-            "samples": sample_rows,
-            "chart": usage_bars(
-                [(r["host"], r["mem_pct"], r["disk_pct"]) for r in sample_rows],
-                (words["memory"], words["disk"]),
-            )
-            if sample_rows
-            else "",
-            "removed": removed,
+            # What features add for this procedure (e.g. 6.1's load records and chart).
+            "sections": [
+                {
+                    "markdown": section.markdown,
+                    "html": section.html,
+                    "data": section.data(session, request, run, lang),
+                }
+                for section in ctx.features.report_sections(procedure.id)
+            ],
             "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         }
 
@@ -179,7 +167,7 @@ def write_reports(
     """
     data = build(ctx, request_id, lang)
     out = request_report_dir(ctx, request_id, out_dir)
-    env = template_environment()
+    env = template_environment(tuple(ctx.features.template_dirs()))
     slug = f"{data['procedure'].id}-{request_id}-{lang}"
     written = []
     md = out / f"laporan-{slug}.md"
@@ -198,4 +186,6 @@ def write_reports(
         circular = out / f"surat-edaran-{slug}.md"
         circular.write_text(env.get_template("circular.md.j2").render(**data))
         written.append(circular)
+    for write_documents in ctx.features.documents(data["procedure"].id):
+        written += write_documents(ctx, request_id, lang, out)
     return written

@@ -50,10 +50,8 @@ def engine_for(url: str) -> Engine:
             event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         else:
             engine = create_engine(url, connect_args={"connect_timeout": 5}, pool_pre_ping=True)
-        # Feature modules define their own tables on Base: import them first.
-        from sop_runner.procedures import modules
-
-        modules()
+        # Features define their tables on Base when they load (Context loads them
+        # before it opens the store), so every table of this installation is created.
         Base.metadata.create_all(engine)
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))

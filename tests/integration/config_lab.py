@@ -15,7 +15,7 @@ import yaml
 from sqlalchemy import select
 
 from sop_runner.config import REPO_ROOT
-from sop_runner.store.models import ConfigLogEntry
+from sop_runner.procedures.config import ConfigLogEntry
 
 CONFIRM = [
     "--confirm",

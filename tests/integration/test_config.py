@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import select
 
 from sop_runner.config import REPO_ROOT
-from sop_runner.procedures.config import ConfigDocument
-from sop_runner.store.models import ConfigLogEntry, Run
+from sop_runner.procedures.config import ConfigDocument, ConfigLogEntry
+from sop_runner.store.models import Run
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # importlib mode: helper by path
 from config_lab import CONFIRM, desired

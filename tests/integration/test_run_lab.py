@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from sop_runner.config import REPO_ROOT
-from sop_runner.store.models import ResourceSample, Run, RunnerEvent, StepRecord
+from sop_runner.procedures.monitoring.models import ResourceSample
+from sop_runner.store.models import Run, RunnerEvent, StepRecord
 
 pytestmark = pytest.mark.lab
 

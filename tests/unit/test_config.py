@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sop_runner.config import REPO_ROOT
 from sop_runner.lab import hosts
 from sop_runner.procedures import config, config_plan
-from sop_runner.store.models import ConfigLogEntry, Request, Run
+from sop_runner.procedures.config import ConfigLogEntry
+from sop_runner.store.models import Request, Run
 
 sys.path.insert(0, str(REPO_ROOT / "plugins" / "module_utils"))
 import sop_netconfig

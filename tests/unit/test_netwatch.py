@@ -24,7 +24,8 @@ import pytest
 from sqlalchemy import select
 
 from sop_runner.config import REPO_ROOT
-from sop_runner.procedures import config_recover, startup_hooks
+from sop_runner.features import installed
+from sop_runner.procedures import config_recover
 from sop_runner.store.models import AuditEntry
 
 MODULE_UTILS = REPO_ROOT / "plugins" / "module_utils"
@@ -184,7 +185,7 @@ def test_sop_looks_for_changes_left_behind_where_the_watchdogs_keep_them() -> No
 def test_start_of_sop_lists_the_directory_only_and_warns_of_unrecovered_changes(
     watch_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert config_recover.on_startup in startup_hooks()
+    assert config_recover.on_startup in installed().startup_hooks()
     monkeypatch.setattr(sys, "argv", ["sop", "list"])
     config_recover.on_startup()  # no directory
     watch_dir.mkdir()

@@ -1,0 +1,172 @@
+"""The feature contract: what a procedure family plugs into the core, and the one registry.
+
+A feature (remote access, backup, configuration, …) is a package that exports
+one ``Feature`` value and names it in the ``sop_pusatdata.features`` entry-point
+group of its distribution (``pyproject.toml``).  The registry is built once, from
+those entry points, and handed to the core through ``Context.features``; the core
+never imports a feature by name.  Two features claiming the same recorder key or
+command name is an error at start-up, not a silent overwrite.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sop_runner.errors import SopError
+
+if TYPE_CHECKING:
+    import typer
+    from sqlalchemy.orm import Session
+
+    from sop_runner.context import Context
+    from sop_runner.store.models import Request, Run
+
+ENTRY_POINT_GROUP = "sop_pusatdata.features"
+
+# set_stats key -> writer(session, run id, value) -> rows written
+Recorder = Callable[["Session", int, Any], int]
+# (inventory dir, targets, params) -> parameters `sop request` computes itself
+Deriver = Callable[[Path, list[str], dict[str, Any]], dict[str, Any]]
+# (context, targets, params) -> None; raise SopError naming the parameter
+ParamCheck = Callable[["Context", list[str], dict[str, Any]], None]
+# (session, request, latest run or None, language) -> what the section template shows
+SectionData = Callable[["Session", "Request", "Run | None", str], dict[str, Any]]
+# (context, request id, language, folder) -> files written
+DocumentWriter = Callable[["Context", int, str, Path], list[Path]]
+# (context) -> None; runs at the start of every `sop` command, must be cheap when idle
+StartupHook = Callable[["Context"], None]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A `sop` subcommand group of a feature, loaded only when it is used."""
+
+    help: str
+    load: Callable[[], typer.Typer]
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A part of the core report (Laporan hasil …) that a feature fills for a procedure.
+
+    ``data`` returns the values the templates use; ``markdown`` and ``html`` name
+    templates in the feature's own template folder (``templates``).
+    """
+
+    data: SectionData
+    markdown: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Feature:
+    """What one procedure family contributes.  Every field but ``name`` is optional."""
+
+    name: str
+    procedures: tuple[str, ...] = ()
+    # Declarative classes on sop_runner.store.models.Base (defined when the feature loads).
+    tables: tuple[type, ...] = ()
+    recorders: Mapping[str, Recorder] = field(default_factory=dict)
+    derived_params: Mapping[str, Deriver] = field(default_factory=dict)
+    param_checks: Mapping[str, ParamCheck] = field(default_factory=dict)
+    commands: Mapping[str, Command] = field(default_factory=dict)
+    report_sections: Mapping[str, ReportSection] = field(default_factory=dict)
+    documents: Mapping[str, DocumentWriter] = field(default_factory=dict)
+    on_startup: tuple[StartupHook, ...] = ()
+    # A folder of Jinja2 templates the feature's documents and report sections use.
+    templates: Path | None = None
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Every feature of this installation, with their contributions merged and checked."""
+
+    features: tuple[Feature, ...]
+    recorders: Mapping[str, Recorder]
+    commands: Mapping[str, Command]
+
+    def derivers(self, procedure_id: str) -> list[Deriver]:
+        """Given a procedure id, return the functions that compute some of its parameters."""
+        return [
+            f.derived_params[procedure_id]
+            for f in self.features
+            if procedure_id in f.derived_params
+        ]
+
+    def param_checks(self, procedure_id: str) -> list[ParamCheck]:
+        """Given a procedure id, return the features' own checks of its parameters."""
+        return [
+            f.param_checks[procedure_id] for f in self.features if procedure_id in f.param_checks
+        ]
+
+    def report_sections(self, procedure_id: str) -> list[ReportSection]:
+        """Given a procedure id, return the report sections features add for it."""
+        return [
+            f.report_sections[procedure_id]
+            for f in self.features
+            if procedure_id in f.report_sections
+        ]
+
+    def documents(self, procedure_id: str) -> list[DocumentWriter]:
+        """Given a procedure id, return the writers of its features' own documents."""
+        return [f.documents[procedure_id] for f in self.features if procedure_id in f.documents]
+
+    def startup_hooks(self) -> list[StartupHook]:
+        """Return every feature's start-up hook, in feature order."""
+        return [hook for f in self.features for hook in f.on_startup]
+
+    def template_dirs(self) -> list[Path]:
+        """Return the template folders of every feature that has one."""
+        return [f.templates for f in self.features if f.templates is not None]
+
+
+def build_registry(features: Iterable[Feature]) -> Registry:
+    """Given features, return the registry.
+
+    Raise SopError if two features share a name, a recorder key or a command name.
+    """
+    ordered = tuple(sorted(features, key=lambda f: f.name))
+    names: dict[str, str] = {}
+    recorders: dict[str, Recorder] = {}
+    commands: dict[str, Command] = {}
+    for feature in ordered:
+        if feature.name in names:
+            raise SopError(f"feature {feature.name!r}: registered twice")
+        names[feature.name] = feature.name
+        for key, recorder in feature.recorders.items():
+            if key in recorders:
+                raise SopError(
+                    f"feature {feature.name!r}: recorder {key!r} is already another feature's"
+                )
+            recorders[key] = recorder
+        for name, command in feature.commands.items():
+            if name in commands:
+                raise SopError(
+                    f"feature {feature.name!r}: command `sop {name}` is already another feature's"
+                )
+            commands[name] = command
+    return Registry(features=ordered, recorders=recorders, commands=commands)
+
+
+def _entry_point_features() -> list[Feature]:
+    found = []
+    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        feature = entry.load()
+        if not isinstance(feature, Feature):
+            raise SopError(
+                f"entry point {entry.name!r} ({entry.value}) of {ENTRY_POINT_GROUP}: "
+                "is not a sop_runner.features.Feature"
+            )
+        found.append(feature)
+    return found
+
+
+@cache
+def installed() -> Registry:
+    """Return the registry of the features installed with this package (loaded once)."""
+    return build_registry(_entry_point_features())
