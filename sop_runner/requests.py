@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from sqlalchemy.orm import Session
@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session
 from sop_runner import audit, yamlio
 from sop_runner.errors import SopError
 from sop_runner.store.models import Request
+
+if TYPE_CHECKING:
+    from sop_runner.context import Context
 
 _PARAM_KEY = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -117,4 +120,52 @@ def get_request(session: Session, request_id: int) -> Request:
     request = session.get(Request, request_id)
     if request is None:
         raise SopError(f"request: no request with id {request_id}")
+    return request
+
+
+def new_request(
+    ctx: Context,
+    procedure_id: str,
+    targets: list[str],
+    params: dict[str, Any],
+    reason: str,
+    operator: str | None,
+) -> Request:
+    """Given what a person (or a feature on their behalf) asks, check it and store a request.
+
+    The one way every caller makes a request (`sop request`, `sop grant`,
+    schedules): targets resolved against the inventory, parameters checked
+    against the procedure's schema and its features' own checks, derived
+    parameters computed, every parameter a gated playbook fixes present.
+    Raise SopError (nothing written) naming the first thing that is wrong.
+    """
+    from sop_runner.operators import get_operator
+    from sop_runner.params import validate
+    from sop_runner.playbooks import gated_params
+
+    person = get_operator(ctx.operators, operator)
+    procedure = ctx.catalog.get(procedure_id)
+    hosts = ctx.inventory.resolve_targets(targets)
+    checked = validate(procedure, params, hosts=ctx.inventory.hosts)
+    for derive in ctx.features.derivers(procedure.id):
+        derived = derive(ctx.settings.inventory, hosts, checked)
+        typed = sorted(set(derived) & set(params))
+        if typed:
+            raise SopError(
+                f"--param {typed[0]}: computed by `sop request {procedure.id}` itself "
+                "from the repository; leave it out"
+            )
+        checked.update(derived)
+    for check in ctx.features.param_checks(procedure.id):
+        check(ctx, hosts, checked)
+    needed = set().union(*(gated_params(s.playbook) for s in procedure.steps if s.playbook))
+    missing = sorted(needed - set(checked))
+    if missing:
+        raise SopError(
+            f"--param: procedure {procedure.id} needs {', '.join(missing)} "
+            f"(its playbooks are gated on them)"
+        )
+    with ctx.session() as session:
+        request = create_request(session, procedure.id, hosts, checked, reason, person.name)
+        session.expunge(request)
     return request
