@@ -279,6 +279,51 @@ def run_request(
     return RunOutcome(run.id, "succeeded", steps_done)
 
 
+def run_step(
+    ctx: Context, request_id: int, step_number: int, operator_name: str | None
+) -> StepRecord:
+    """Given a request and one automated step of it, run that step alone and record it.
+
+    For features whose command stands for the procedure's human steps (e.g.
+    `sop grant open` is the petugas' SOP 2.4 work): the step runs through the
+    same path as in `sop run` (gates up to the step, the runner adapter, events,
+    a Run and its StepRecord, recorders), and the run ends with it.  Raise
+    GateRefused when a gate up to the step lacks an approval, StepFailed when
+    the playbook fails (recorded, the run marked failed).
+    """
+    operator = get_operator(ctx.operators, operator_name).name
+    with ctx.session() as session:
+        request = get_request(session, request_id)
+        session.expunge(request)
+    procedure: Procedure = ctx.catalog.get(request.procedure_id)
+    step = next((s for s in procedure.steps if s.number == step_number), None)
+    if step is None or step.kind != "automated":
+        raise SopError(f"step: {step_number} is not an automated step of {procedure.id}")
+    the_impact = impact.analyse(procedure, ctx.inventory, request.targets)
+    run = _current_run(ctx, request, operator)
+    started = datetime.now(UTC)
+    try:
+        with ctx.session() as session:
+            states = gates.gate_states(session, request, procedure, the_impact, ctx.operators)
+        gates.assert_open(states, request, step.number)
+    except SopError as refusal:
+        _fail_run(ctx, run, operator, "waiting", str(refusal))
+        raise
+    record = _run_automated(ctx, run, step, request, operator, RunUI(), started)
+    with ctx.session() as session:
+        row = session.get(Run, run.id)
+        assert row is not None
+        row.status, row.ended_at = "succeeded", datetime.now(UTC)
+        audit.append(
+            session,
+            operator,
+            "run.succeeded",
+            f"run/{run.id}",
+            {"request": request.id, "steps": [step.number]},
+        )
+    return record
+
+
 def _run_automated(
     ctx: Context,
     run: Run,
