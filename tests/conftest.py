@@ -12,11 +12,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import ansible.module_utils
+import ansible.modules
 import pytest
 
 from sop_runner import keys
 from sop_runner.config import REPO_ROOT
 from sop_runner.context import Context
+
+# The repository's modules and module_utils under the names Ansible gives them when
+# it runs them (ansible.modules.disk_wipe, ansible.module_utils.sop_restic), so tests
+# import them the same way the modules import each other, without sys.path tricks.
+for _package, _folder in (
+    (ansible.module_utils, REPO_ROOT / "plugins" / "module_utils"),
+    (ansible.modules, REPO_ROOT / "library"),
+):
+    if str(_folder) not in _package.__path__:
+        _package.__path__.append(str(_folder))
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 OPERATORS = {

@@ -1,0 +1,1 @@
+"""The tests of sop-pusatdata (unit, component, integration) and their shared helpers."""

@@ -1,0 +1,1 @@
+"""Helpers the test layers share (lab access, sop environments, simulators)."""
