@@ -56,7 +56,7 @@ class LookupModule(LookupBase):
         for term in terms:
             hosts += [str(h) for h in term] if isinstance(term, list) else [str(term)]
         try:
-            from sop_runner.procedures.config_digest import config_digest
+            from sop_runner.procedures.config.digest import config_digest
         except ImportError as exc:
             raise AnsibleLookupError(f"sop_runner is not importable here ({exc})") from exc
         return [config_digest(Path(self.get_option("inventory_dir")), hosts)]

@@ -39,7 +39,7 @@ from typing import Any
 
 try:  # inside Ansible's payload
     from ansible.module_utils import sop_netwatch as netwatch  # type: ignore[attr-defined]
-except ImportError:  # the watchdog's directory, or plugins/module_utils on sys.path
+except ImportError:  # run by the watchdog from its directory (WATCH_DIR), by plain names
     import sop_netwatch as netwatch  # type: ignore[no-redef]
 
 WATCH_DIR = netwatch.WATCH_DIR  # the driver's; tests point it elsewhere

@@ -306,7 +306,7 @@ def restore_device(state: dict[str, Any]) -> bool:
             connect,
             restore,
         )
-    except ImportError:  # WATCH_DIR, or plugins/module_utils on sys.path
+    except ImportError:  # run by the watchdog from WATCH_DIR, by plain names
         from sop_netmiko import DIALECTS, connect, restore  # type: ignore[no-redef]
 
     dialect = DIALECTS[state["platform"]]

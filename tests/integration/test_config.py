@@ -7,26 +7,21 @@ both drivers, commit-confirm under kills) is in test_config_network.py.
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible.module_utils import sop_icmp
 from sqlalchemy import select
 
-from sop_runner.config import REPO_ROOT
-from sop_runner.procedures.config import ConfigDocument, ConfigLogEntry
+from sop_runner.procedures.config.models import ConfigDocument, ConfigLogEntry
 from sop_runner.store.models import Run
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # importlib mode: helper by path
-from config_lab import CONFIRM, desired
-from config_lab import config_log as _log
-from config_lab import ok as _ok
-from config_lab import request_change as _request
-from config_lab import running as _running
+from tests.support.config_lab import CONFIRM, desired
+from tests.support.config_lab import config_log as _log
+from tests.support.config_lab import ok as _ok
+from tests.support.config_lab import request_change as _request
+from tests.support.config_lab import running as _running
 
 pytestmark = [pytest.mark.lab, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
@@ -182,15 +177,9 @@ def _sysctl_entries(env: Any) -> list[ConfigLogEntry]:
 
 def _answers_ping(lab: Any) -> bool:
     """Given the lab, return whether srv1 answers ICMP echo from the controller."""
-    args = {"ANSIBLE_MODULE_ARGS": {"host": lab.address("srv1"), "count": 2}}
-    out = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "library" / "icmp_ping.py")],
-        input=json.dumps(args),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return json.loads(out.stdout).get("received") == 1
+    pinged = sop_icmp.ping(lab.address("srv1"), count=2, timeout=1.0)  # as icmp_ping does
+    assert pinged is not None, "the test runs as root: a raw ICMP socket is allowed"
+    return pinged[1] is not None
 
 
 @pytest.fixture

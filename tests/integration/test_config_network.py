@@ -25,14 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible.module_utils import sop_netwatch
 from sqlalchemy import select
 
 from sop_runner.config import REPO_ROOT
-from sop_runner.procedures.config import ConfigDocument
+from sop_runner.procedures.config.models import ConfigDocument
 from sop_runner.store.models import AuditEntry, Run
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # importlib mode: helper by path
-from config_lab import CONFIRM, config_log, desired, ok, request_change, running
+from tests.support.config_lab import CONFIRM, config_log, desired, ok, request_change, running
+from tests.support.processes import alive, descendants
 
 pytestmark = [pytest.mark.lab, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
@@ -40,39 +40,12 @@ WATCH_DIR = Path("/var/lib/sop-netwatch")
 HEALTH_WAIT, REVERT_IN = 6, 8  # the kill falls in the health wait, before the confirm
 
 
-def descendants(pid: int) -> list[int]:
-    """Given a process id, return it and every process below it (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo += children.get(current, [])
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Given a process id, return whether it runs (a zombie does not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
-
-
 def cgroup2_mount() -> Path:
     """Return where cgroup v2 is mounted (from /proc/mounts); skip the test when nowhere."""
-    for line in Path("/proc/mounts").read_text().splitlines():
-        fields = line.split()
-        if len(fields) > 2 and fields[2] == "cgroup2":
-            return Path(fields[1])
-    pytest.skip("no cgroup v2 mounted here")
+    mount = sop_netwatch.cgroup2_mount()
+    if mount is None:
+        pytest.skip("no cgroup v2 mounted here")
+    return mount
 
 
 def members(cgroup: Path) -> list[int]:

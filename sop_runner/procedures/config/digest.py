@@ -62,6 +62,3 @@ def config_digest(inventory_dir: Path, hosts: Iterable[str], root: Path = REPO_R
 def derive_31(inventory_dir: Path, targets: list[str], params: dict[str, Any]) -> dict[str, Any]:
     """Given a 3.1 request's targets, return the parameters `sop request` adds itself."""
     return {"config_digest": config_digest(inventory_dir, targets)}
-
-
-DERIVED_PARAMS = {"3.1": derive_31}

@@ -4,14 +4,16 @@ A netmiko change is confirmed, rolled back by its run, or restored at its
 deadline by its revert watchdog (plugins/module_utils/sop_netwatch.py).  When
 the watchdog died as well (the controller rebooted, the process was killed), the
 change stays on the device.  This module finds such changes and rolls them back:
-``sop config recover`` (the command, with a full account) and, through
-``ON_STARTUP``, every start of ``sop`` (one directory listing when nothing is
-left).  A change that cannot be rolled back is kept, blocks new changes to its
-device, is said loudly at every start and is recorded in the audit trail.
+``sop config recover`` (the command, with a full account) and, through the
+feature's start-up hook ``on_startup``, every start of ``sop`` (one directory
+listing when nothing is left).  A change that cannot be rolled back is kept,
+blocks new changes to its device, is said loudly at every start and is recorded
+in the audit trail.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -23,46 +25,28 @@ from types import ModuleType
 from sop_runner import audit
 from sop_runner.config import REPO_ROOT
 from sop_runner.context import Context
+from sop_runner.errors import SopError
+from sop_runner.procedures.config.words import WORDS
 
 # sop_netwatch.WATCH_DIR (a unit test holds them equal), known here so that an idle
 # start of `sop` is one directory listing, without loading the watchdog's module.
 WATCH_DIR = Path("/var/lib/sop-netwatch")
 
-WORDS: dict[str, dict[str, str]] = {
-    "id": {
-        "restored": "{host}: perubahan {token} yang tertinggal (watchdog mati) telah "
-        "dikembalikan ke konfigurasi sebelumnya",
-        "failed": "PERINGATAN: {host}: perubahan {token} TIDAK DAPAT dikembalikan ({why}); "
-        "perangkat ini diblokir untuk perubahan baru sampai dipulihkan",
-        "left": "PERINGATAN: {host}: perubahan {token} belum dikembalikan; jalankan "
-        "`sop config recover`, atau pulihkan manual lalu hapus {path}",
-        "waiting": "{host}: perubahan {token} masih dalam batas waktu konfirmasinya",
-        "none": "Tidak ada perubahan perangkat jaringan yang tertinggal.",
-        "unrecorded": "PERINGATAN: tidak dapat dicatat di jejak audit: {why}",
-    },
-    "en": {
-        "restored": "{host}: change {token} left behind (dead watchdog) was rolled back to "
-        "the configuration before",
-        "failed": "WARNING: {host}: change {token} could NOT be rolled back ({why}); new "
-        "changes to this device are refused until it is sorted out",
-        "left": "WARNING: {host}: change {token} is not rolled back; run `sop config "
-        "recover`, or restore by hand and remove {path}",
-        "waiting": "{host}: change {token} is still within its confirmation window",
-        "none": "No network change is left behind.",
-        "unrecorded": "WARNING: could not be recorded in the audit trail: {why}",
-    },
-}
-
 
 @cache
 def netwatch() -> ModuleType:
-    """Return the watchdog's module (plugins/module_utils/sop_netwatch.py), imported once."""
-    # module_utils files are Ansible's; here they are imported by their plain names
-    # (as the watchdog itself does), appended so nothing of ours is shadowed.
-    sys.path.append(str(REPO_ROOT / "plugins" / "module_utils"))
-    import sop_netwatch  # type: ignore[import-not-found]
+    """Return the watchdog's module (plugins/module_utils/sop_netwatch.py), imported once.
 
-    return sop_netwatch
+    It is imported under the name Ansible gives it (``ansible.module_utils.sop_netwatch``,
+    the folder being this repository's module_utils in ansible.cfg), the name sop_netmiko
+    imports it by, so one process holds one copy of it.
+    """
+    import ansible.module_utils
+
+    folder = str(REPO_ROOT / "plugins" / "module_utils")
+    if folder not in ansible.module_utils.__path__:
+        ansible.module_utils.__path__.append(folder)  # after Ansible's own: none shadowed
+    return importlib.import_module("ansible.module_utils.sop_netwatch")
 
 
 def _record(ctx: Context | None, outcome: object) -> None:
@@ -107,17 +91,17 @@ def recover_all(
             outcome = nw.recover(watch_dir, path)
         except FileNotFoundError:  # another `sop` took it first
             continue
-        key = "restored" if outcome.restored else "failed"
+        key = "recover_restored" if outcome.restored else "recover_failed"
         say(words[key].format(host=outcome.host, token=outcome.token, why=outcome.message))
         failed += not outcome.restored
         try:
             _record(ctx, outcome)
         except Exception as exc:  # the rollback stands; the record is what failed
-            say(words["unrecorded"].format(why=exc))
+            say(words["recover_unrecorded"].format(why=exc))
     if not retry:
         for path in unrecovered:
             failed += 1
-            say(words["left"].format(**_described(path), path=path))
+            say(words["recover_left"].format(**_described(path), path=path))
     return len(left) + len(unrecovered), failed
 
 
@@ -134,6 +118,23 @@ def _described(path: Path) -> dict[str, str]:
 def waiting(watch_dir: Path) -> list[dict[str, str]]:
     """Given the watch directory, return the changes still within their window."""
     return [_described(p) for p in sorted(watch_dir.glob("*.pending.json"))]
+
+
+def recover_now(ctx: Context, lang: str, say: Callable[[str], None]) -> bool:
+    """Given the store, roll back what is left (trying failed ones again) and say all of it.
+
+    Return whether nothing is left unrolled-back.  Raise SopError if the watch
+    directory cannot be read (not root).
+    """
+    if WATCH_DIR.exists() and not os.access(WATCH_DIR, os.R_OK | os.X_OK):
+        raise SopError(f"config recover: cannot read {WATCH_DIR}; run it as root")
+    found, failed = recover_all(ctx, lang, WATCH_DIR, say, retry=True)
+    still = waiting(WATCH_DIR) if WATCH_DIR.exists() else []
+    for change in still:
+        say(WORDS[lang]["recover_waiting"].format(**change))
+    if not found and not still:
+        say(WORDS[lang]["recover_none"])
+    return not failed
 
 
 def on_startup(ctx: Context | None = None) -> None:
@@ -159,6 +160,3 @@ def on_startup(ctx: Context | None = None) -> None:
     except Exception as exc:  # a broken setting must not hide the warning
         say(f"config recover: {exc}")
     recover_all(ctx, lang, WATCH_DIR, say, retry=False)
-
-
-ON_STARTUP = [on_startup]

@@ -1,4 +1,5 @@
-"""Helpers shared by the SOP 3.1 lab tests (test_config.py, test_config_network.py).
+"""Helpers shared by the SOP 3.1 lab tests (tests/integration/test_config.py and
+test_config_network.py).
 
 A desired configuration is a copy of inventory/lab with changed host_vars (what a
 pull request would change); the tests point SOP_INVENTORY at it.
@@ -15,7 +16,7 @@ import yaml
 from sqlalchemy import select
 
 from sop_runner.config import REPO_ROOT
-from sop_runner.procedures.config import ConfigLogEntry
+from sop_runner.procedures.config.models import ConfigLogEntry
 
 CONFIRM = [
     "--confirm",

@@ -1,0 +1,65 @@
+"""The commands of SOP 3.1: `sop config docs|log|recover` and `sop plan` (typer only)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sop_runner.cli.options import Lang, choose_language
+from sop_runner.context import Context
+from sop_runner.procedures.config import CONFIG_HELP, PLAN_HELP, documents, plan, recover
+
+config_app = typer.Typer(help=CONFIG_HELP, no_args_is_help=True)
+plan_app = typer.Typer(help=PLAN_HELP)
+
+
+@config_app.command("docs")
+def docs_command(
+    request_id: int,
+    lang: Lang = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="directory")] = None,
+) -> None:
+    """Write the configuration documentation and result report of a 3.1 request."""
+    ctx = Context()
+    language = choose_language(ctx.settings, lang)
+    for path in documents.write_documents(ctx, request_id, language, out_dir):
+        typer.echo(str(path))
+
+
+@config_app.command("log")
+def log_command(
+    device: Annotated[str | None, typer.Option(help="only this device")] = None,
+    last: Annotated[int, typer.Option(help="how many of the newest")] = 20,
+) -> None:
+    """Show the configuration log (only changes that passed their test)."""
+    for line in documents.log_lines(Context(), device, last):
+        typer.echo(line)
+
+
+@config_app.command("recover")
+def recover_command(lang: Lang = None) -> None:
+    """Roll back network changes left behind by a dead revert watchdog (netmiko devices)."""
+    ctx = Context()
+    if not recover.recover_now(ctx, choose_language(ctx.settings, lang), typer.echo):
+        raise typer.Exit(1)
+
+
+@plan_app.callback(invoke_without_command=True)
+def plan_command(
+    target: Annotated[
+        list[str] | None, typer.Option("--target", help="host or group (repeatable)")
+    ] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="write the Markdown here")] = None,
+    lang: Lang = None,
+) -> None:
+    """Render, per device, exactly what a 3.1 run would change; exit 1 on render errors."""
+    ctx = Context()
+    result = plan.preview(ctx, target or ["all"], choose_language(ctx.settings, lang))
+    if out_file is not None:
+        out_file.write_text(result.text)
+    sys.stdout.write(result.text)
+    if not result.ok:
+        raise typer.Exit(1)
