@@ -17,7 +17,7 @@ active (static or dynamic) or inactive or absent for routes -- without being
 misled by a ``comment=``; a fresh login that fails is reported as such.
 
 What it does NOT prove: anything about a real IOS or RouterOS device.  FakeNOS
-answers each command with the fixed text given here (see fakenos_sim.py); it
+answers each command with the fixed text given here (see tests/support/fakenos_sim.py); it
 keeps no state, so load/compare/commit/confirm/rollback -- the writing half of
 ``change()`` -- and netmiko's revert watchdog are not exercised at all, and the
 outputs are only as faithful as the samples below (modelled on IOS-XE 16/17 on
@@ -27,20 +27,13 @@ image could run on this machine.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible.module_utils import sop_netconfig, sop_netmiko
 
-from sop_runner.config import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "plugins" / "module_utils"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # importlib mode: helper by path
-import fakenos_sim
-import sop_netconfig
-import sop_netmiko
+from tests.support import fakenos_sim
 
 pytest.importorskip("napalm", reason="the napalm path needs napalm in the project's venv")
 if not fakenos_sim.SIM_PYTHON.exists():

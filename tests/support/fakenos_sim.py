@@ -1,4 +1,4 @@
-"""Run a FakeNOS *simulator* of a network device as a subprocess, for tests.
+"""Run a FakeNOS *simulator* of a network device as a subprocess, for component tests.
 
 FakeNOS is a simulator with CANNED outputs: it answers each command with a
 fixed text from its inventory and keeps no state (a ``configure terminal`` or
@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from sop_runner.config import REPO_ROOT
+
 SIM_PYTHON = REPO_ROOT / ".venv-sim" / "bin" / "python"
 
 # Runs inside .venv-sim.  It stops the servers on SIGTERM and also when its
