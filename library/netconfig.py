@@ -39,6 +39,10 @@ description:
   - Check mode compares only; in diff mode the diff is shown.
     Idempotent - a candidate equal to the running configuration changes nothing.
 version_added: "0.1.0"
+requirements:
+  - paramiko on the controller, for platform C(frr)
+  - napalm on the controller, for platforms C(ios), C(eos), C(junos), C(nxos)
+  - netmiko on the controller, for platforms C(cisco_ios), C(mikrotik_routeros)
 options:
   platform:
     description: The device's platform.
@@ -56,7 +60,9 @@ options:
     type: str
     required: true
   key_file:
-    description: Private key for the SSH login.
+    description:
+      - Private key for the SSH login.
+      - For O(platform=frr) O(key_file) or O(password) is required.
     type: path
   password:
     description: Password for the login, where keys are not used.
@@ -177,11 +183,12 @@ problems:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib  # noqa: E402
 from ansible.module_utils.sop_netconfig import (  # type: ignore[import-not-found]  # noqa: E402
     NetconfigError,
     change,
     make_driver,
+    missing_library,
 )
 from ansible.module_utils.sop_netmiko import (  # type: ignore[import-not-found]  # noqa: E402
     NetmikoError,
@@ -226,11 +233,17 @@ def main() -> None:
                 },
             },
         },
+        # FRR's own driver logs in over SSH with a key or a password, never with neither.
+        required_if=[("platform", "frr", ("key_file", "password"), True)],
         supports_check_mode=True,
     )
     params = module.params
     if params["revert_in"] <= params["health_wait"]:
         module.fail_json(msg="revert_in must be longer than health_wait")
+    missing = missing_library(params["platform"])
+    if missing is not None:
+        library, trace = missing
+        module.fail_json(msg=missing_required_lib(library), exception=trace)
     try:
         driver = make_driver(params)
         driver.open()

@@ -24,20 +24,41 @@ Drivers:
 from __future__ import annotations
 
 import difflib
+import importlib
 import json
 import secrets
 import shlex
 import time
+import traceback
 from typing import Any
 
 STATE_DIR = "/var/lib/sop-netconfig"
 FRR_RELOAD = "/usr/lib/frr/frr-reload.py"
 NAPALM_PLATFORMS = ("ios", "eos", "junos", "nxos")
 NETMIKO_PLATFORMS = ("cisco_ios", "mikrotik_routeros")  # sop_netmiko.DIALECTS
+# The Python library each platform's driver needs on the controller.
+LIBRARIES = {
+    "frr": "paramiko",
+    **dict.fromkeys(NAPALM_PLATFORMS, "napalm"),
+    **dict.fromkeys(NETMIKO_PLATFORMS, "netmiko"),
+}
 
 
 class NetconfigError(Exception):
     """A step of the change could not be carried out (message says which)."""
+
+
+def missing_library(platform: str) -> tuple[str, str] | None:
+    """Given a platform, return (library, traceback) when its driver's library does not
+    import, None when it does (or the platform needs none)."""
+    library = LIBRARIES.get(platform)
+    if library is None:
+        return None
+    try:
+        importlib.import_module(library)
+    except ImportError:
+        return library, traceback.format_exc()
+    return None
 
 
 def unified_diff(before: str, after: str, name: str, new: str = "candidate") -> str:
@@ -399,12 +420,9 @@ def make_driver(params: dict[str, Any]) -> Any:
             params.get("optional_args"),
         )
     if platform in NETMIKO_PLATFORMS:
-        try:  # inside Ansible's payload
-            from ansible.module_utils.sop_netmiko import (  # type: ignore[import-not-found]
-                NetmikoDriver,
-            )
-        except ImportError:  # imported from plugins/module_utils directly (tests, tools)
-            from sop_netmiko import NetmikoDriver  # type: ignore[import-not-found,no-redef]
+        from ansible.module_utils.sop_netmiko import (  # type: ignore[import-not-found]
+            NetmikoDriver,
+        )
 
         return NetmikoDriver(platform, params)
     raise NetconfigError(
