@@ -1,0 +1,56 @@
+"""SOP 2.4 remote access: time-limited port grants on the firewall, and the remote account log.
+
+A petugas agrees a time and a duration with a remote user (pengguna), then
+``sop grant open`` checks the wish against the rules of the document (never
+ports 21, 53, 80, 443, 3306; a duration above zero and at most the maximum;
+a target of the inventory), records the grant, makes a request of procedure
+2.4 and runs its step 2 (``playbooks/remote_access_grant.yml``), which puts the
+grant on the firewall with an absolute end.  The firewall (nftables set element
+timeout, or a RouterOS address-list timeout) closes the port at that end by
+itself.  ``extend``, ``revoke``, ``list``, ``reconcile`` and ``report`` complete
+the procedure; every change is in the audit trail and in the remote account log.
+
+Modules: ``models`` (tables), ``policy`` (rules, durations, the target),
+``ledger`` (the one writer of the records), ``recorders`` (the firewall's answer
+applied), ``service`` and ``reconcile`` (the actions), ``documents`` and
+``words`` (the remote account log), ``cli`` (`sop grant`), ``api`` (for other
+features).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sop_runner.features import Command, Feature
+from sop_runner.procedures.grants.models import (
+    FirewallGrant,
+    GrantChange,
+    GrantEvent,
+    RemoteAccessLogEntry,
+)
+from sop_runner.procedures.grants.policy import PROCEDURE
+from sop_runner.procedures.grants.recorders import RECORDERS
+
+if TYPE_CHECKING:
+    import typer
+
+
+def _load_cli() -> typer.Typer:
+    # Loaded only when `sop grant` runs: the other commands do not import typer code.
+    from sop_runner.procedures.grants.cli import cli
+
+    return cli
+
+
+FEATURE = Feature(
+    name="grants",
+    procedures=(PROCEDURE,),
+    tables=(FirewallGrant, GrantEvent, GrantChange, RemoteAccessLogEntry),
+    recorders=RECORDERS,
+    commands={
+        "grant": Command(
+            help="SOP 2.4 remote access: time-limited port grants on the firewall.",
+            load=_load_cli,
+        )
+    },
+)

@@ -1,0 +1,145 @@
+"""`sop grant`: the petugas' commands of SOP 2.4 (typer functions calling the service)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sop_runner.cli.options import As, Lang, choose_language, operator_name, out
+from sop_runner.context import Context
+from sop_runner.durations import compact
+from sop_runner.procedures.grants import documents, reconcile, service
+from sop_runner.procedures.grants.models import FirewallGrant
+from sop_runner.procedures.grants.policy import DEFAULT_DURATION, GrantWish, parse_day
+
+HELP = "SOP 2.4 remote access: time-limited port grants on the firewall."
+cli = typer.Typer(help=HELP, no_args_is_help=True)
+
+
+def _left(grant: FirewallGrant, now: datetime) -> str:
+    return compact(max(timedelta(0), grant.ends_at - now))
+
+
+def _line(grant: FirewallGrant) -> str:
+    return (
+        f"grant {grant.id} {grant.status}: {grant.user} {grant.source} -> {grant.target} "
+        f"({grant.destination}) {grant.protocol}/{grant.port} via {grant.firewall}, "
+        f"until {grant.ends_at.isoformat(timespec='seconds')} "
+        f"({_left(grant, datetime.now(UTC))} left)"
+    )
+
+
+def _say(text: str) -> None:
+    out.print(text, markup=False, highlight=False)
+
+
+@cli.command("open")
+def open_command(
+    user: Annotated[str, typer.Option("--user", help="the remote user (pengguna)")],
+    source: Annotated[str, typer.Option("--source", help="user's IPv4 address or network")],
+    target: Annotated[str, typer.Option("--target", help="target host of the inventory")],
+    port: Annotated[int, typer.Option("--port", help="port to open (not 21, 53, 80, 443, 3306)")],
+    reason: Annotated[str, typer.Option("--reason", help="why the remote access is needed")],
+    protocol: Annotated[str, typer.Option("--protocol", help="tcp or udp")] = "tcp",
+    start: Annotated[str, typer.Option("--start", help="now, or a date-time")] = "now",
+    duration: Annotated[
+        str, typer.Option("--duration", help="e.g. 60m, 1h30m, 45s (max: $SOP_GRANT_MAX_DURATION)")
+    ] = DEFAULT_DURATION,
+    as_: As = None,
+) -> None:
+    """Open a port for a remote user for the agreed time (SOP 2.4 step 2)."""
+    wish = GrantWish(user, source, target, port, protocol, start, duration, reason)
+    _say(_line(service.open_grant(Context(), wish, operator_name(as_))))
+
+
+@cli.command("extend")
+def extend_command(
+    grant_id: Annotated[int, typer.Argument(help="grant id")],
+    by: Annotated[
+        str, typer.Option("--by", help="e.g. 30m; start to end stays within the maximum")
+    ] = DEFAULT_DURATION,
+    as_: As = None,
+) -> None:
+    """Move the end of a grant later (SOP 2.4 step 4: 'dapat memperpanjang durasi')."""
+    _say(_line(service.extend_grant(Context(), grant_id, by, operator_name(as_))))
+
+
+@cli.command("revoke")
+def revoke_command(
+    grant_id: Annotated[int, typer.Argument(help="grant id")],
+    reason: Annotated[str, typer.Option("--reason", help="why it is closed early")],
+    as_: As = None,
+) -> None:
+    """Close a grant now (SOP 2.4 step 4)."""
+    grant = service.revoke_grant(Context(), grant_id, reason, operator_name(as_))
+    _say(f"grant {grant.id} closed (revoke)")
+
+
+@cli.command("list")
+def list_command(
+    all_: Annotated[bool, typer.Option("--all", help="also closed and failed grants")] = False,
+) -> None:
+    """Show the active grants with their time left."""
+    rows = service.list_grants(Context(), all_)
+    if not rows:
+        out.print("no active grants" if not all_ else "no grants", markup=False)
+        return
+    now = datetime.now(UTC)
+    columns = ("id", "status", "user", "source", "target", "port", "firewall", "ends (UTC)")
+    table = Table(*columns, "left", "closed by")
+    for g in rows:
+        table.add_row(
+            str(g.id),
+            g.status,
+            g.user,
+            g.source,
+            f"{g.target} ({g.destination})",
+            f"{g.protocol}/{g.port}",
+            g.firewall,
+            g.ends_at.strftime("%Y-%m-%d %H:%M:%S"),
+            _left(g, now) if g.status in ("opening", "open", "scheduled") else "",
+            g.closed_by or "",
+        )
+    out.print(table)
+
+
+@cli.command("reconcile")
+def reconcile_command(
+    firewall: Annotated[
+        str | None, typer.Option("--firewall", help="one firewall (default: all)")
+    ] = None,
+    as_: As = None,
+) -> None:
+    """Make the firewalls hold exactly the recorded grants; report what differed."""
+    for o in reconcile.reconcile(Context(), operator_name(as_), firewall):
+        out.print(
+            f"{o.firewall}: {len(o.anomalies)} anomalies closed or reset, "
+            f"{len(o.restored)} restored, {len(o.opened)} scheduled opened, "
+            f"{o.settled} expired recorded",
+            markup=False,
+        )
+        for a in o.anomalies + o.restored:
+            out.print(
+                f"  anomaly: {a['source']} -> {a['destination']} {a['protocol']}/{a['port']}: "
+                f"{a['what']}",
+                markup=False,
+            )
+
+
+@cli.command("report")
+def report_command(
+    since: Annotated[str | None, typer.Option("--from", help="first day (YYYY-MM-DD)")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="day after the last")] = None,
+    lang: Lang = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="directory")] = None,
+) -> None:
+    """Write the remote account log (daftar log akun remot) as Markdown and HTML."""
+    ctx = Context()
+    chosen = choose_language(ctx.settings, lang)
+    period = parse_day(since, "--from"), parse_day(until, "--to")
+    for path in documents.write_report(ctx, chosen, *period, out_dir):
+        out.print(str(path), markup=False)

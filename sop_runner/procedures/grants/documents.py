@@ -1,0 +1,121 @@
+"""The remote account log (daftar log akun remot, SOP 2.4): its data and its files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from sop_runner import durations
+from sop_runner.context import Context
+from sop_runner.procedures.grants import ledger
+from sop_runner.procedures.grants.models import FirewallGrant, GrantEvent
+from sop_runner.procedures.grants.words import WORDS
+
+TEMPLATES = Path(__file__).parent / "templates"
+_STAMP = "%Y-%m-%d %H:%M:%S"
+
+
+def _within(moment: datetime, since: datetime | None, until: datetime | None) -> bool:
+    return not ((since and moment < since) or (until and moment >= until))
+
+
+def _row(grant: FirewallGrant, lang: str) -> dict[str, Any]:
+    words = WORDS[lang]
+    opened, closed = grant.opened_at, grant.closed_at
+    assert opened is not None
+    return {
+        "id": grant.id,
+        "user": grant.user,
+        "source": grant.source,
+        "host": f"{grant.target} ({grant.destination})",
+        "port": f"{grant.protocol}/{grant.port}",
+        "opened": opened.strftime(_STAMP),
+        "ends": grant.ends_at.strftime(_STAMP),
+        "closed": closed.strftime(_STAMP) if closed else words["still_open"],
+        "closed_by": words.get(grant.closed_by or "", grant.closed_by or ""),
+        "duration": durations.words((closed - opened).total_seconds(), lang) if closed else "",
+        "extensions": grant.extensions,
+        "petugas": grant.petugas,
+        "reason": grant.reason,
+    }
+
+
+def report_data(
+    ctx: Context, lang: str, since: datetime | None, until: datetime | None
+) -> dict[str, Any]:
+    """Given a language and a period, return what the remote account log shows.
+
+    Grants whose end has passed are settled first (closed by expiry, or failed).
+    """
+    words = WORDS[lang]
+    with ctx.session() as session:
+        ledger.settle_expired(session)
+        session.commit()
+        query = (
+            select(FirewallGrant)
+            .where(FirewallGrant.opened_at.is_not(None))
+            .order_by(FirewallGrant.id)
+        )
+        rows = [
+            _row(grant, lang)
+            for grant in session.scalars(query).all()
+            if grant.opened_at is not None and _within(grant.opened_at, since, until)
+        ]
+        anomalies = []
+        for event in session.scalars(
+            select(GrantEvent).where(GrantEvent.event == "anomaly").order_by(GrantEvent.id)
+        ).all():
+            if not _within(event.at, since, until):
+                continue
+            d = event.detail
+            anomalies.append(
+                {
+                    "time": event.at.strftime(_STAMP),
+                    "firewall": d.get("firewall", ""),
+                    "grant": f"{d.get('source')} -> {d.get('destination')} "
+                    f"{d.get('protocol')}/{d.get('port')}",
+                    "what": d.get("what", ""),
+                }
+            )
+    period = (
+        f"{since.date() if since else '…'} – {until.date() if until else '…'}"
+        if since or until
+        else words["all"]
+    )
+    return {
+        "L": words,
+        "lang": lang,
+        "rows": rows,
+        "anomalies": anomalies,
+        "period": period,
+        "generated": ledger.now().strftime(f"{_STAMP} UTC"),
+    }
+
+
+def write_report(
+    ctx: Context,
+    lang: str,
+    since: datetime | None,
+    until: datetime | None,
+    out_dir: Path | None = None,
+) -> list[Path]:
+    """Given a language and a period, write the remote account log as Markdown and HTML.
+
+    Return the paths written.
+    """
+    from sop_runner.reports.render import template_environment
+
+    data = report_data(ctx, lang, since, until)
+    out = out_dir or ctx.settings.reports_dir / "remote-access"
+    out.mkdir(parents=True, exist_ok=True)
+    env = template_environment((TEMPLATES,))
+    stamp = ledger.now().strftime("%Y%m%d-%H%M%S")
+    paths = []
+    for kind in ("md", "html"):
+        path = out / f"daftar-log-akun-remot-{stamp}-{lang}.{kind}"
+        path.write_text(env.get_template(f"grants_log.{kind}.j2").render(**data))
+        paths.append(path)
+    return paths
