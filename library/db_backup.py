@@ -32,21 +32,9 @@ options:
     description: The database to back up.
     type: str
     required: true
-  socket:
-    description: Socket (MariaDB) or socket directory (PostgreSQL); server default when unset.
-    type: str
-  port:
-    description: PostgreSQL port (with the socket directory).
-    type: int
-  defaults_file:
-    description: MariaDB/MySQL option file with the credentials (root's ~/.my.cnf when unset).
-    type: path
-  os_user:
-    description: The OS user the PostgreSQL tools run as (peer authentication).
-    type: str
-    default: postgres
 extends_documentation_fragment:
   - restic
+  - sop_database
 notes:
   - Supports check mode (takes the table figures, makes no dump or snapshot).
   - Each run is a new backup, so it always reports changed when it succeeds.
@@ -103,12 +91,11 @@ stable:
 
 import os  # noqa: E402
 import socket  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
 import uuid  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.restic import (  # noqa: E402
+from ansible.module_utils.sop_db import database_options, dump_argv, table_figures  # noqa: E402
+from ansible.module_utils.sop_restic import (  # noqa: E402
     SOP_TAG,
     ResticError,
     dump_filename,
@@ -119,23 +106,13 @@ from ansible.module_utils.restic import (  # noqa: E402
     summary_of,
     table_tag,
 )
-from ansible.module_utils.sop_db import dump_argv, table_figures  # noqa: E402
 
 
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
             **restic_options(),
-            "engine": {
-                "type": "str",
-                "choices": ["mariadb", "mysql", "postgresql"],
-                "required": True,
-            },
-            "database": {"type": "str", "required": True},
-            "socket": {"type": "str"},
-            "port": {"type": "int"},
-            "defaults_file": {"type": "path"},
-            "os_user": {"type": "str", "default": "postgres"},
+            **database_options(),
         },
         required_one_of=[("password", "password_file")],
         supports_check_mode=True,
@@ -193,23 +170,10 @@ def main() -> None:
         restic.env["TZ"] = "UTC"
     except ResticError as exc:
         failed(str(exc))
-    with tempfile.TemporaryFile() as dump_err, tempfile.TemporaryFile() as restic_out:
-        dump = subprocess.Popen(
-            dump_argv(engine, database, p),
-            stdout=subprocess.PIPE,
-            stderr=dump_err,
-            stdin=subprocess.DEVNULL,
-            cwd="/",
-        )
-        backup = restic.popen(*args, stdin=dump.stdout, stdout=restic_out, stderr=subprocess.STDOUT)
-        assert dump.stdout is not None
-        dump.stdout.close()  # restic holds the read end; a dying restic stops the dump
-        backup_rc = backup.wait()
-        dump_rc = dump.wait()
-        dump_err.seek(0)
-        restic_out.seek(0)
-        dump_message = dump_err.read().decode(errors="replace").strip()
-        restic_text = restic_out.read().decode(errors="replace")
+    # A restic that dies closes the pipe, which stops the dump.
+    piped = restic.backup_from(dump_argv(engine, database, p), *args)
+    dump_rc, dump_message = piped.first_rc, piped.first_text.strip()
+    backup_rc, restic_text = piped.second_rc, piped.second_text
     summary = summary_of(restic_text)
     if dump_rc != 0 or backup_rc != 0 or not summary.get("snapshot_id"):
         why = (
@@ -218,8 +182,7 @@ def main() -> None:
             else f"restic backup failed (rc {backup_rc}): {restic_text.strip()[-400:]}"
         )
         try:
-            leftovers = [s["id"] for s in restic.snapshots("--tag", f"attempt={attempt}")]
-            restic.forget(leftovers)
+            leftovers = restic.forget_tagged(f"attempt={attempt}")
             result["removed_snapshots"] = leftovers
             result["changed"] = bool(leftovers)
         except ResticError as exc:

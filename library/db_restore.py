@@ -37,21 +37,9 @@ options:
     description: Allow replacing an existing database (restoring over live data).
     type: bool
     default: false
-  socket:
-    description: Socket (MariaDB) or socket directory (PostgreSQL).
-    type: str
-  port:
-    description: PostgreSQL port.
-    type: int
-  defaults_file:
-    description: MariaDB/MySQL option file with the credentials.
-    type: path
-  os_user:
-    description: The OS user the PostgreSQL tools run as.
-    type: str
-    default: postgres
 extends_documentation_fragment:
   - restic
+  - sop_database
 notes:
   - Supports check mode and diff.
 author:
@@ -98,11 +86,16 @@ tables:
 """
 
 import socket  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.restic import (  # noqa: E402
+from ansible.module_utils.sop_db import (  # noqa: E402
+    database_exists,
+    database_options,
+    load_argv,
+    recreate,
+    table_figures,
+)
+from ansible.module_utils.sop_restic import (  # noqa: E402
     ResticError,
     compare_tables,
     encode_tag_value,
@@ -111,12 +104,6 @@ from ansible.module_utils.restic import (  # noqa: E402
     tables_from_tags,
     tags_dict,
 )
-from ansible.module_utils.sop_db import (  # noqa: E402
-    database_exists,
-    load_argv,
-    recreate,
-    table_figures,
-)
 
 
 def main() -> None:
@@ -124,38 +111,23 @@ def main() -> None:
         argument_spec={
             **restic_options(),
             "snapshot": {"type": "str", "required": True},
-            "engine": {
-                "type": "str",
-                "choices": ["mariadb", "mysql", "postgresql"],
-                "required": True,
-            },
-            "database": {"type": "str", "required": True},
+            **database_options(),
             "source_database": {"type": "str"},
             "overwrite": {"type": "bool", "default": False},
-            "socket": {"type": "str"},
-            "port": {"type": "int"},
-            "defaults_file": {"type": "path"},
-            "os_user": {"type": "str", "default": "postgres"},
         },
         required_one_of=[("password", "password_file")],
         supports_check_mode=True,
     )
     p = module.params
     engine, database = p["engine"], p["database"]
+    source = p["source_database"] or database
+    latest = ["--host", p["host"] or socket.gethostname()]
+    latest += ["--tag", f"source={encode_tag_value(f'{engine}/{source}')}"]
     try:
         restic = restic_from_params(p)
-        if p["snapshot"] == "latest":
-            source = p["source_database"] or database
-            filters = ["--latest", "1", "--host", p["host"] or socket.gethostname()]
-            filters += ["--tag", f"source={encode_tag_value(f'{engine}/{source}')}"]
-        else:
-            filters = [p["snapshot"]]
-        found = restic.snapshots(*filters)
+        snap = restic.one_snapshot(p["snapshot"], latest)
     except ResticError as exc:
         module.fail_json(msg=str(exc))
-    if len(found) != 1:
-        module.fail_json(msg=f"snapshot: {p['snapshot']!r} names {len(found)} snapshots, not one")
-    snap = found[0]
     tags = tags_dict(snap.get("tags"))
     if tags.get("kind") != "database" or tags.get("engine") not in (engine, None):
         module.fail_json(
@@ -200,22 +172,9 @@ def main() -> None:
     except RuntimeError as exc:
         module.fail_json(msg=str(exc), **result)
     result["changed"] = True
-    with tempfile.TemporaryFile() as load_err, tempfile.TemporaryFile() as dump_err:
-        dump = restic.popen("dump", snap["id"], paths[0], stdout=subprocess.PIPE, stderr=dump_err)
-        load = subprocess.Popen(
-            load_argv(engine, database, p),
-            stdin=dump.stdout,
-            stdout=load_err,
-            stderr=load_err,
-            cwd="/",
-        )
-        assert dump.stdout is not None
-        dump.stdout.close()
-        load_rc, dump_rc = load.wait(), dump.wait()
-        load_err.seek(0)
-        dump_err.seek(0)
-        load_text = load_err.read().decode(errors="replace").strip()
-        dump_text = dump_err.read().decode(errors="replace").strip()
+    piped = restic.dump_into(load_argv(engine, database, p), "dump", snap["id"], paths[0])
+    dump_rc, dump_text = piped.first_rc, piped.first_text.strip()
+    load_rc, load_text = piped.second_rc, piped.second_text.strip()
     if dump_rc != 0 or load_rc != 0:
         module.fail_json(
             msg=f"restore of {result['filename']} into {database} failed: "

@@ -92,7 +92,7 @@ import os  # noqa: E402
 import socket  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.restic import (  # noqa: E402
+from ansible.module_utils.sop_restic import (  # noqa: E402
     SOP_TAG,
     ResticError,
     encode_tag_value,

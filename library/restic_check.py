@@ -35,7 +35,10 @@ options:
 extends_documentation_fragment:
   - restic
 notes:
-  - Read-only; runs in check mode too (it changes nothing).
+  - Changes no data, so it runs in check mode too. It is not an C(_info) module
+    all the same, because C(restic check) holds restic's exclusive lock on the repository
+    while it runs (a lock file written into the repository, so a backup or
+    prune started meanwhile waits or fails).
 author:
   - sop-pusatdata developers
 """
@@ -65,12 +68,11 @@ message:
   type: str
 """
 
-from datetime import date  # noqa: E402
-
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.restic import (  # noqa: E402
+from ansible.module_utils.sop_restic import (  # noqa: E402
     ResticError,
     check_subset,
+    parse_today,
     restic_from_params,
     restic_options,
     tail,
@@ -91,9 +93,9 @@ def main() -> None:
     )
     p = module.params
     try:
-        today = date.fromisoformat(p["today"]) if p["today"] else date.today()
-    except ValueError:
-        module.fail_json(msg=f"today: {p['today']!r} is not a date (YYYY-MM-DD)")
+        today = parse_today(p["today"])
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
     subset = p["read_data_subset"]
     if subset == "auto":
         subset = check_subset(today, p["period"])

@@ -101,11 +101,12 @@ cutoff:
 from datetime import date  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.restic import (  # noqa: E402
+from ansible.module_utils.sop_restic import (  # noqa: E402
     ResticError,
     kind_of,
     now_utc,
     parse_time,
+    parse_today,
     restic_from_params,
     restic_options,
     retention_cutoff,
@@ -147,9 +148,9 @@ def main() -> None:
         # Fail safe: never list (and so never delete) every host's snapshots.
         module.fail_json(msg="host: required; retention acts only on one host's snapshots")
     try:
-        today = date.fromisoformat(p["today"]) if p["today"] else date.today()
-    except ValueError:
-        module.fail_json(msg=f"today: {p['today']!r} is not a date (YYYY-MM-DD)")
+        today = parse_today(p["today"])
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
     try:
         cutoff = retention_cutoff(today, p["max_age_days"])
     except ValueError as exc:

@@ -49,7 +49,7 @@ created:
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.restic import (  # noqa: E402
+from ansible.module_utils.sop_restic import (  # noqa: E402
     ResticError,
     restic_from_params,
     restic_options,

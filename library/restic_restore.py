@@ -92,48 +92,15 @@ mismatches:
   elements: str
 """
 
-import hashlib  # noqa: E402
 import os  # noqa: E402
-import subprocess  # noqa: E402
-import tarfile  # noqa: E402
-from typing import Any  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.restic import (  # noqa: E402
+from ansible.module_utils.sop_restic import (  # noqa: E402
     ResticError,
-    count_extensions,
     restic_from_params,
     restic_options,
 )
-
-
-def _sha256(path: str) -> str | None:
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
-        return None
-    return digest.hexdigest()
-
-
-def _digest_of(handle: Any) -> str:
-    digest = hashlib.sha256()
-    if handle is not None:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _within(path: str, roots: list[str]) -> bool:
-    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
-
-
-def _occupied(dest: str) -> bool:
-    if os.path.isdir(dest) and not os.path.islink(dest):
-        return bool(os.listdir(dest))
-    return os.path.lexists(dest)
+from ansible.module_utils.sop_restore import occupied, restored_files, within  # noqa: E402
 
 
 def main() -> None:
@@ -154,28 +121,20 @@ def main() -> None:
     target = os.path.normpath(p["target"])
     if not os.path.isabs(target):
         module.fail_json(msg=f"target: {target!r} is relative; give an absolute path or /")
+    latest = (["--host", p["host"]] if p["host"] else []) + (
+        ["--path", p["source_path"]] if p["source_path"] else []
+    )
     try:
         restic = restic_from_params(p)
-        filters = [] if p["snapshot"] != "latest" else ["--latest", "1"]
-        if p["snapshot"] == "latest":
-            if p["host"]:
-                filters += ["--host", p["host"]]
-            if p["source_path"]:
-                filters += ["--path", p["source_path"]]
-        else:
-            filters.append(p["snapshot"])
-        found = restic.snapshots(*filters)
+        snap = restic.one_snapshot(p["snapshot"], latest)
     except ResticError as exc:
         module.fail_json(msg=str(exc))
-    if len(found) != 1:
-        module.fail_json(msg=f"snapshot: {p['snapshot']!r} names {len(found)} snapshots, not one")
-    snap = found[0]
     roots = [os.path.normpath(x) for x in (p["include"] or snap.get("paths") or [])]
     for root in roots:
-        if not _within(root, snap.get("paths") or []):
+        if not within(root, snap.get("paths") or []):
             module.fail_json(msg=f"include: {root} is not in snapshot {snap['short_id']}")
     destinations = roots if target == "/" else [target]
-    occupied = [d for d in destinations if _occupied(d)]
+    taken = [d for d in destinations if occupied(d)]
     result = {
         "changed": False,
         "snapshot_id": snap["id"],
@@ -187,10 +146,10 @@ def main() -> None:
         "overwrite": p["overwrite"],
         "repository": p["repository"],
     }
-    if occupied and not p["overwrite"]:
+    if taken and not p["overwrite"]:
         module.fail_json(
             msg=(
-                f"restore refused: {', '.join(occupied)} already exists and holds data; "
+                f"restore refused: {', '.join(taken)} already exists and holds data; "
                 "restoring over live data needs overwrite=true (sop: --param overwrite=true) "
                 "in an approved request. Nothing was changed."
             ),
@@ -199,7 +158,7 @@ def main() -> None:
         )
     diff = {
         "before": "".join(
-            f"{d}: {'existing data' if d in occupied else 'absent'}\n" for d in destinations
+            f"{d}: {'existing data' if d in taken else 'absent'}\n" for d in destinations
         ),
         "after": "".join(f"{d}: restored from snapshot {snap['short_id']}\n" for d in destinations),
     }
@@ -213,35 +172,13 @@ def main() -> None:
     except ResticError as exc:
         module.fail_json(msg=str(exc), **result)
     result["changed"] = True
-    names: list[str] = []
-    total = 0
-    mismatches: list[str] = []
-    dump = restic.popen("dump", snap["id"], "/", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert dump.stdout is not None
-    with tarfile.open(fileobj=dump.stdout, mode="r|") as tar:
-        for member in tar:
-            if not member.isfile():
-                continue
-            original = "/" + member.name.lstrip("/")
-            if not _within(original, roots):
-                continue
-            restored = original if target == "/" else os.path.join(target, original.lstrip("/"))
-            names.append(restored)
-            total += member.size
-            if not p["verify"]:
-                continue
-            digest = _digest_of(tar.extractfile(member))
-            if _sha256(restored) != digest and len(mismatches) < 50:
-                mismatches.append(restored)
-    err = dump.stderr.read().decode(errors="replace") if dump.stderr else ""
-    if dump.wait() != 0:
-        module.fail_json(msg=f"restic dump (verification) failed: {err.strip()[-400:]}", **result)
+    try:
+        restored = restored_files(restic, snap["id"], roots, target, bool(p["verify"]))
+    except ResticError as exc:
+        module.fail_json(msg=str(exc), **result)
     result.update(
-        file_count=len(names),
-        total_size=total,
-        file_types=count_extensions(names),
-        verified=bool(p["verify"]) and not mismatches,
-        mismatches=mismatches,
+        **restored,
+        verified=bool(p["verify"]) and not restored["mismatches"],
         diff=diff,
     )
     module.exit_json(**result)

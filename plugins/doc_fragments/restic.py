@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """The options every restic module takes (plugins/module_utils/restic.py restic_options)."""
+    """The options every restic module takes (plugins/module_utils/sop_restic.py restic_options)."""
 
     DOCUMENTATION = r"""
 options:

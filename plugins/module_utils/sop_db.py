@@ -13,6 +13,21 @@ from typing import Any
 ENGINES = ("mariadb", "mysql", "postgresql")
 
 
+def database_options() -> dict[str, Any]:
+    """Return the argument_spec entries the database modules share: engine, name, connection.
+
+    The connection options are documented once, in the ``sop_database`` doc fragment.
+    """
+    return {
+        "engine": {"type": "str", "choices": list(ENGINES), "required": True},
+        "database": {"type": "str", "required": True},
+        "socket": {"type": "str"},
+        "port": {"type": "int"},
+        "defaults_file": {"type": "path"},
+        "os_user": {"type": "str", "default": "postgres"},
+    }
+
+
 def _mariadb_base(params: dict[str, Any], program: str) -> list[str]:
     argv = [program]
     if params.get("defaults_file"):

@@ -17,6 +17,8 @@ import json
 import os
 import re
 import subprocess
+import tempfile
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, unquote
@@ -36,6 +38,19 @@ def restic_options() -> dict[str, Any]:
         "restic_binary": {"type": "path", "default": "/usr/bin/restic"},
         "host": {"type": "str"},
     }
+
+
+def parse_today(text: str | None) -> date:
+    """Given a module's ``today`` option (YYYY-MM-DD, or empty for today), return the date.
+
+    Raise ValueError naming ``today`` if the text is not a date.
+    """
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"today: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def encode_tag_value(value: str) -> str:
@@ -289,6 +304,63 @@ class ResticError(Exception):
     """restic ended with an error; the message is restic's own stderr (no secrets)."""
 
 
+@dataclass(frozen=True)
+class Piped:
+    """How ``first | second`` ended: each side's exit code and its own messages.
+
+    ``first_text`` is the first command's stderr (its stdout was the pipe);
+    ``second_text`` is the second command's stdout and stderr together.
+    """
+
+    first_rc: int
+    first_text: str
+    second_rc: int
+    second_text: str
+
+
+def run_piped(
+    first: list[str],
+    second: list[str],
+    first_env: dict[str, str] | None = None,
+    second_env: dict[str, str] | None = None,
+) -> Piped:
+    """Given two commands (and their environments), run ``first | second`` in / and return how.
+
+    Nothing is held in memory: the data flows through the pipe and the
+    messages through temporary files.  A second command that dies closes the
+    pipe, which stops the first.
+    """
+    with tempfile.TemporaryFile() as first_err, tempfile.TemporaryFile() as second_out:
+        producer = subprocess.Popen(
+            first,
+            stdout=subprocess.PIPE,
+            stderr=first_err,
+            stdin=subprocess.DEVNULL,
+            cwd="/",
+            env=first_env,
+        )
+        consumer = subprocess.Popen(
+            second,
+            stdin=producer.stdout,
+            stdout=second_out,
+            stderr=subprocess.STDOUT,
+            cwd="/",
+            env=second_env,
+        )
+        assert producer.stdout is not None
+        producer.stdout.close()  # the consumer holds the read end
+        second_rc = consumer.wait()
+        first_rc = producer.wait()
+        first_err.seek(0)
+        second_out.seek(0)
+        return Piped(
+            first_rc,
+            first_err.read().decode(errors="replace"),
+            second_rc,
+            second_out.read().decode(errors="replace"),
+        )
+
+
 class Restic:
     """One repository reached through the restic binary, password only in the environment."""
 
@@ -360,6 +432,33 @@ class Restic:
         """Given snapshot ids, forget exactly those snapshots."""
         if ids:
             self.run("forget", *ids)
+
+    def forget_tagged(self, tag: str) -> list[str]:
+        """Given a tag, forget every snapshot carrying it; return their ids."""
+        ids = [s["id"] for s in self.snapshots("--tag", tag)]
+        self.forget(ids)
+        return ids
+
+    def one_snapshot(self, snapshot: str, latest_filters: list[str]) -> dict[str, Any]:
+        """Given a snapshot id (or ``latest`` narrowed by filters), return that one snapshot.
+
+        Raise ResticError if restic fails or the name matches no snapshot or several.
+        """
+        if snapshot == "latest":
+            found = self.snapshots("--latest", "1", *latest_filters)
+        else:
+            found = self.snapshots(snapshot)
+        if len(found) != 1:
+            raise ResticError(f"snapshot: {snapshot!r} names {len(found)} snapshots, not one")
+        return found[0]
+
+    def backup_from(self, producer: list[str], *args: str) -> Piped:
+        """Given a command and `restic backup --stdin` arguments, back up what it writes."""
+        return run_piped(producer, self.command(*args), second_env=self.env)
+
+    def dump_into(self, consumer: list[str], *args: str) -> Piped:
+        """Given a command and `restic dump` arguments, feed the dumped file to the command."""
+        return run_piped(self.command(*args), consumer, first_env=self.env)
 
 
 def tail(proc: subprocess.CompletedProcess[str], limit: int = 600) -> str:
