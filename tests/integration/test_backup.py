@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from sop_runner.config import REPO_ROOT
-from sop_runner.procedures.backup import BackupRecord, RestoreRecord, RetentionRecord
+from sop_runner.procedures.backup.models import BackupRecord, RestoreRecord, RetentionRecord
 
 pytestmark = [pytest.mark.lab, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 

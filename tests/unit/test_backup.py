@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from ansible.module_utils import sop_restic as ru
 
-from sop_runner.config import REPO_ROOT
 from sop_runner.errors import SopError
-from sop_runner.procedures import backup
-
-sys.path.insert(0, str(REPO_ROOT / "plugins" / "module_utils"))
-import restic as ru
+from sop_runner.procedures.backup import compliance, recap, schedules
 
 
 def test_extensions_are_counted_case_insensitively_with_compound_archives() -> None:
@@ -203,7 +199,7 @@ def test_restic_times_with_nanoseconds_and_offsets_parse() -> None:
 
 def test_overdue_against_the_minimums() -> None:
     now = datetime(2026, 11, 28, 12, tzinfo=UTC)
-    late = backup.overdue(
+    late = compliance.overdue(
         {
             ("database", "srv1", "mariadb/appdb"): now - timedelta(days=8),
             ("database", "srv1", "postgresql/appdb"): now - timedelta(days=6),
@@ -228,7 +224,7 @@ def test_expected_sources_from_inventory() -> None:
         },
         "gw": {},
     }
-    assert backup.expected_sources(hosts) == {
+    assert compliance.expected_sources(hosts) == {
         ("database", "srv1", "mariadb/appdb"),
         ("database", "srv1", "postgresql/appdb"),
         ("file", "srv1", "/a,/b"),
@@ -236,14 +232,14 @@ def test_expected_sources_from_inventory() -> None:
 
 
 def test_semester_bounds_and_bad_input() -> None:
-    start, end = backup.semester_bounds("2026-2")
+    start, end = recap.semester_bounds("2026-2")
     assert (start.month, end.year, end.month) == (7, 2027, 1)
     with pytest.raises(SopError, match="--semester"):
-        backup.semester_bounds("2026-3")
+        recap.semester_bounds("2026-3")
 
 
 def test_schedule_meets_the_minimums_and_carries_no_secret() -> None:
-    entries = backup.schedule_entries(
+    entries = schedules.schedule_entries(
         "srv1",
         "sftp:root@backup:/srv/restic/srv1",
         ["/srv/data"],
@@ -255,5 +251,40 @@ def test_schedule_meets_the_minimums_and_carries_no_secret() -> None:
     assert entries["retention"].startswith("30 3 2 1 * root ")  # yearly
     assert "request 7.2" in entries["database"] and "--as budi" in entries["database"]
     assert all("PASSWORD" not in e for e in entries.values())
-    units = backup.systemd_units(entries)
+    units = schedules.systemd_units(entries)
     assert "OnCalendar=Sun *-*-* 01:30:00" in units["sop-backup-database.timer"]
+
+
+def test_today_option_is_a_date_or_empty() -> None:
+    assert ru.parse_today("2026-02-28") == date(2026, 2, 28)
+    assert ru.parse_today(None) == date.today() and ru.parse_today("") == date.today()
+    with pytest.raises(ValueError, match=r"^today: '28-02-2026' is not a date \(YYYY-MM-DD\)$"):
+        ru.parse_today("28-02-2026")
+
+
+def test_pipe_reports_each_side_and_the_data_flows_through() -> None:
+    piped = ru.run_piped(
+        ["sh", "-c", "printf 'a\\nb\\n'; echo dump-warning >&2"],
+        ["sh", "-c", "wc -l; echo load-note >&2; exit 4"],
+    )
+    assert (piped.first_rc, piped.first_text) == (0, "dump-warning\n")
+    assert piped.second_rc == 4 and piped.second_text.split() == ["2", "load-note"]
+    # The consumer dies first: the producer is stopped by the closed pipe, not left hanging.
+    piped = ru.run_piped(["yes"], ["sh", "-c", "head -c 10 >/dev/null; exit 1"])
+    assert piped.second_rc == 1 and piped.first_rc != 0
+
+
+def test_restore_roots_and_occupied_destinations(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ansible.module_utils import sop_restore
+
+    assert sop_restore.within("/srv/data/a.txt", ["/srv/data"])
+    assert sop_restore.within("/srv/data", ["/srv/data"])
+    assert not sop_restore.within("/srv/database", ["/srv/data"])
+    empty, full = tmp_path / "empty", tmp_path / "full"
+    empty.mkdir()
+    full.mkdir()
+    (full / "x").write_text("x")
+    assert not sop_restore.occupied(str(empty)) and not sop_restore.occupied(str(tmp_path / "no"))
+    assert sop_restore.occupied(str(full)) and sop_restore.occupied(str(full / "x"))
+    (tmp_path / "link").symlink_to(empty)
+    assert sop_restore.occupied(str(tmp_path / "link"))  # a link is something to overwrite

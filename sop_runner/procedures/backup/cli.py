@@ -1,0 +1,81 @@
+"""`sop backup`: schedules, overdue backups, result reports and the semester recap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sop_runner.cli.options import Lang, choose_language, operator_name
+from sop_runner.context import Context
+from sop_runner.procedures.backup import FEATURE, compliance, schedules
+from sop_runner.procedures.backup.documents import write_report
+from sop_runner.procedures.backup.recap import write_recap
+
+cli = typer.Typer(help=FEATURE.commands["backup"].help)
+
+Out = Annotated[Path | None, typer.Option("--out", help="directory to write to")]
+
+
+@cli.command("report")
+def report_command(request_id: int, lang: Lang = None, out: Out = None) -> None:
+    """Write the result report of a 7.1–7.5 request (Laporan hasil backup/restore/penghapusan)."""
+    ctx = Context()
+    for path in write_report(ctx, request_id, choose_language(ctx.settings, lang), out):
+        typer.echo(str(path))
+
+
+@cli.command("recap")
+def recap_command(
+    semester: Annotated[str, typer.Option("--semester", help="YYYY-1 (Jan–Jun) or YYYY-2")],
+    lang: Lang = None,
+    out: Out = None,
+) -> None:
+    """Write the semester recap of backups (SOP 7.2 narrative step 7)."""
+    ctx = Context()
+    for path in write_recap(ctx, semester, choose_language(ctx.settings, lang), out):
+        typer.echo(str(path))
+
+
+@cli.command("overdue")
+def overdue_command(
+    at: Annotated[str | None, typer.Option("--at", help="evaluate at this time (ISO)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Show what is overdue against the minimums: data weekly, files monthly, retention yearly.
+
+    Exit 1 when something is overdue (for monitoring), 0 when all is in time.
+    """
+    late = compliance.overdue_at(Context(), compliance.evaluation_time(at))
+    typer.echo(compliance.as_json(late) if as_json else "\n".join(compliance.as_lines(late)))
+    raise typer.Exit(1 if late else 0)
+
+
+@cli.command("schedule")
+def schedule_command(
+    target: Annotated[str, typer.Option("--target", help="host to back up")],
+    repository: Annotated[str, typer.Option("--repository", help="restic repository")],
+    paths: Annotated[list[str] | None, typer.Option("--path", help="file path (7.1)")] = None,
+    databases: Annotated[
+        list[str] | None, typer.Option("--database", help="ENGINE/NAME (7.2)")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="cron or systemd")] = "cron",
+    install: Annotated[bool, typer.Option("--install", help="write the entries")] = False,
+    dest: Annotated[
+        Path | None, typer.Option("--dest", help="cron file or systemd unit directory")
+    ] = None,
+    operator: Annotated[str | None, typer.Option("--operator", help="sop operator")] = None,
+) -> None:
+    """Print (or --install) cron entries or systemd timers meeting the document's minimums."""
+    ctx = Context()
+    schedules.check_schedule(ctx.inventory, target, paths or [], databases or [], fmt)
+    entries = schedules.schedule_entries(
+        target, repository, paths or [], databases or [], "sop", operator
+    )
+    if not install:
+        typer.echo(schedules.preview(entries, fmt), nl=False)
+        return
+    who = operator_name(operator) or "sop"
+    for path in schedules.install(ctx, target, repository, fmt, entries, dest, who):
+        typer.echo(path)

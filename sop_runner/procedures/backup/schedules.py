@@ -1,0 +1,169 @@
+"""Schedules that meet the document's minimums: cron entries or systemd timers.
+
+Each entry makes a request and runs it through `sop` (gates and records as for
+a person at the terminal); the human steps are confirmed as "terjadwal"
+(scheduled).  The texts run as root: they hold no secret, and the inputs that
+reach them are checked first (``check_schedule``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sop_runner import audit
+from sop_runner.context import Context
+from sop_runner.errors import SopError
+from sop_runner.inventory import Inventory
+
+FORMATS = ("cron", "systemd")
+ENGINES = ("mariadb", "mysql", "postgresql")
+CRON_FILE = Path("/etc/cron.d/sop-pusatdata-backup")
+UNIT_DIR = Path("/etc/systemd/system")
+CRON_HEADER = (
+    "# sop-pusatdata backup schedule (SOP 7.1 monthly, 7.2 weekly, 7.5 yearly)\n"
+    "SHELL=/bin/sh\nPATH=/usr/local/bin:/usr/bin:/bin\n"
+)
+
+SCHEDULES = {
+    # kind: (cron minute hour dom month dow, systemd OnCalendar, playbook, procedure)
+    "database": ("30 1 * * 0", "Sun *-*-* 01:30:00", "backup_databases.yml", "7.2"),
+    "file": ("30 2 1 * *", "*-*-01 02:30:00", "backup_files.yml", "7.1"),
+    "retention": ("30 3 2 1 *", "*-01-02 03:30:00", "retention.yml", "7.5"),
+}
+
+
+def schedule_entries(
+    target: str,
+    repository: str,
+    paths: list[str],
+    databases: list[str],
+    sop: str = "sop",
+    operator: str | None = None,
+) -> dict[str, str]:
+    """Given what to back up, return the cron entries (name -> line) meeting the minimums.
+
+    Each entry makes a request and runs it through sop (gates and records as
+    for a person at the terminal); the human steps are confirmed as
+    "terjadwal" (scheduled).
+    """
+
+    def line(kind: str, params: list[str], confirm: list[int]) -> str:
+        cron, _cal, _pb, proc = SCHEDULES[kind]
+        args = " ".join(f"--param '{p}'" for p in params)
+        confirms = " ".join(f"--confirm {n}=terjadwal" for n in confirm)
+        who = f" --as {operator}" if operator else ""
+        return (
+            f"{cron} root id=$({sop} request {proc} --target {target} {args} "
+            f"--reason 'jadwal {proc}'{who} | sed -n 's/^request \\([0-9]*\\) .*/\\1/p') "
+            f'&& [ -n "$id" ] && {sop} run "$id" {confirms}{who}'
+        )
+
+    entries = {}
+    if databases:
+        entries["database"] = line(
+            "database",
+            [f"databases=[{', '.join(databases)}]", f"repository={repository}"],
+            [1, 2, 3, 5],
+        )
+    if paths:
+        entries["file"] = line(
+            "file", [f"paths=[{', '.join(paths)}]", f"repository={repository}"], [1, 2, 4]
+        )
+    entries["retention"] = line(
+        "retention", [f"repository={repository}", "max_age_days=365"], [1, 3]
+    )
+    return entries
+
+
+def systemd_units(entries: dict[str, str]) -> dict[str, str]:
+    """Given cron entries, return systemd service and timer unit files (file name -> text)."""
+    units = {}
+    for kind, entry in entries.items():
+        command = entry.split(" root ", 1)[1]
+        name = f"sop-backup-{kind}"
+        units[f"{name}.service"] = (
+            f"[Unit]\nDescription=sop-pusatdata SOP {SCHEDULES[kind][3]} ({kind})\n\n"
+            f"[Service]\nType=oneshot\nExecStart=/bin/sh -c {_sh_quote(command)}\n"
+        )
+        units[f"{name}.timer"] = (
+            f"[Unit]\nDescription=sop-pusatdata SOP {SCHEDULES[kind][3]} schedule\n\n"
+            f"[Timer]\nOnCalendar={SCHEDULES[kind][1]}\nPersistent=true\n\n"
+            "[Install]\nWantedBy=timers.target\n"
+        )
+    return units
+
+
+def _sh_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
+
+
+def check_schedule(
+    inventory: Inventory, target: str, paths: list[str], databases: list[str], fmt: str
+) -> None:
+    """Given the options of `sop backup schedule`, return if they can be scheduled.
+
+    Raise SopError naming the first option that is not allowed.
+    """
+    if fmt not in FORMATS:
+        raise SopError(f"--format: {fmt!r} is not allowed; use cron or systemd")
+    for path in paths:
+        if not path.startswith("/"):
+            raise SopError(f"--path: {path!r} is relative; allowed: absolute paths")
+    for db in databases:
+        engine, _, name = db.partition("/")
+        if engine not in ENGINES or not name or "/" in name:
+            raise SopError(
+                f"--database: {db!r}; allowed: ENGINE/NAME with ENGINE mariadb, mysql or postgresql"
+            )
+    if target not in inventory.hosts:
+        raise SopError(f"--target: {target!r} is not a host of the inventory")
+
+
+def cron_text(entries: dict[str, str]) -> str:
+    """Given cron entries, return the cron.d file that holds them."""
+    return CRON_HEADER + "".join(f"{line}\n" for line in entries.values())
+
+
+def preview(entries: dict[str, str], fmt: str) -> str:
+    """Given entries and a format, return what `sop backup schedule` prints without --install."""
+    if fmt == "cron":
+        return cron_text(entries)
+    return "".join(f"# --- {name}\n{body}\n" for name, body in systemd_units(entries).items())
+
+
+def install(
+    ctx: Context,
+    target: str,
+    repository: str,
+    fmt: str,
+    entries: dict[str, str],
+    dest: Path | None,
+    operator: str,
+) -> list[str]:
+    """Given checked entries, write the cron file or the systemd units; return the files.
+
+    The installation is audited (files, format, repository) under the operator.
+    """
+    if fmt == "cron":
+        target_file = dest or CRON_FILE
+        target_file.parent.mkdir(parents=True, exist_ok=True)
+        target_file.write_text(cron_text(entries))
+        os.chmod(target_file, 0o644)
+        written = [str(target_file)]
+    else:
+        directory = dest or UNIT_DIR
+        directory.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, body in systemd_units(entries).items():
+            (directory / name).write_text(body)
+            written.append(str(directory / name))
+    with ctx.session() as session:
+        audit.append(
+            session,
+            operator,
+            "backup.schedule_installed",
+            f"schedule/{target}",
+            {"files": written, "format": fmt, "repository": repository},
+        )
+    return written
