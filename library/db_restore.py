@@ -104,6 +104,7 @@ from ansible.module_utils.sop_restic import (  # noqa: E402
     tables_from_tags,
     tags_dict,
 )
+from ansible.module_utils.sop_restore import refusal  # noqa: E402
 
 
 def main() -> None:
@@ -153,11 +154,7 @@ def main() -> None:
         module.fail_json(msg=str(exc), **result)
     if exists and not p["overwrite"]:
         module.fail_json(
-            msg=(
-                f"restore refused: database {database} already exists on this {engine} server; "
-                "restoring over live data needs overwrite=true (sop: --param overwrite=true) "
-                "in an approved request. Nothing was changed."
-            ),
+            msg=refusal(f"database {database} already exists on this {engine} server"),
             refused=True,
             **result,
         )

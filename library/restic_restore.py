@@ -100,7 +100,12 @@ from ansible.module_utils.sop_restic import (  # noqa: E402
     restic_from_params,
     restic_options,
 )
-from ansible.module_utils.sop_restore import occupied, restored_files, within  # noqa: E402
+from ansible.module_utils.sop_restore import (  # noqa: E402
+    occupied,
+    refusal,
+    restored_files,
+    within,
+)
 
 
 def main() -> None:
@@ -148,13 +153,7 @@ def main() -> None:
     }
     if taken and not p["overwrite"]:
         module.fail_json(
-            msg=(
-                f"restore refused: {', '.join(taken)} already exists and holds data; "
-                "restoring over live data needs overwrite=true (sop: --param overwrite=true) "
-                "in an approved request. Nothing was changed."
-            ),
-            refused=True,
-            **result,
+            msg=refusal(f"{', '.join(taken)} already exists and holds data"), refused=True, **result
         )
     diff = {
         "before": "".join(

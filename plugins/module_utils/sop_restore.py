@@ -19,6 +19,14 @@ from ansible.module_utils.sop_restic import Restic, ResticError, count_extension
 MAX_MISMATCHES = 50
 
 
+def refusal(what: str) -> str:
+    """Given what holds live data at the destination, return why the restore is refused."""
+    return (
+        f"restore refused: {what}; restoring over live data needs overwrite=true "
+        "(sop: --param overwrite=true) in an approved request. Nothing was changed."
+    )
+
+
 def within(path: str, roots: list[str]) -> bool:
     """Given a path and root paths, return whether the path is one of them or under one."""
     return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
