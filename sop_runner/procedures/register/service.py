@@ -1,28 +1,20 @@
-"""Buku daftar perangkat Pusat Data: the device register, with its status history.
+"""The register's actions: add a device, move it along its statuses, keep its specifications.
 
-A device is never deleted: removing it from the register (SOP 5.1 step 6) is
-a status change (active → decommissioning → offline → disposed) with an
-entry in the history table and in the audit trail.  SOP 1.x adds devices as
-*received*; SOP 5.1 takes them out.
+A device is never deleted: removing it from the register (SOP 5.1 step 6) is a
+status change with an entry in the history table and in the audit trail.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-import typer
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from sop_runner import audit
-from sop_runner.context import Context
 from sop_runner.errors import SopError
-from sop_runner.features import Command, Feature
-from sop_runner.store.models import Base
-from sop_runner.store.types import UTCDateTime
+from sop_runner.procedures.register.models import Device, DeviceSpecChange, DeviceStatusChange
 
 STATUSES = ("received", "active", "decommissioning", "offline", "disposed", "unregistered")
 # Where a status may go next; "unregistered" stands for a device found only at dismantling.
@@ -34,48 +26,9 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "offline": ("disposed", "active"),
     "disposed": (),
 }
-
-
-class Device(Base):
-    """One device of the register (Buku daftar perangkat)."""
-
-    __tablename__ = "register_devices"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(128), unique=True)
-    asset_number: Mapped[str] = mapped_column(String(64), default="")
-    owner: Mapped[str] = mapped_column(String(128), default="")
-    function: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16))
-    notes: Mapped[str] = mapped_column(Text, default="")
-
-
-class DeviceStatusChange(Base):
-    """One status change of a device: from, to, when, by whom, in which run, why."""
-
-    __tablename__ = "register_status_history"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    device_id: Mapped[int] = mapped_column(ForeignKey("register_devices.id"))
-    from_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    to_status: Mapped[str] = mapped_column(String(16))
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    changed_by: Mapped[str] = mapped_column(String(64))
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
-    note: Mapped[str] = mapped_column(Text, default="")
-
-
-class DeviceSpecChange(Base):
-    """The hardware specification of a device at one moment (SOP 4.1 step 8), kept as history."""
-
-    __tablename__ = "register_spec_history"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    device_id: Mapped[int] = mapped_column(ForeignKey("register_devices.id"))
-    phase: Mapped[str] = mapped_column(String(16))  # before | after (an upgrade) | current
-    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    recorded_by: Mapped[str] = mapped_column(String(64))
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
-    note: Mapped[str] = mapped_column(Text, default="")
-
+# The way out of the register (SOP 5.1), walked one status at a time by advance_to.
+DISMANTLE_PATH = ("active", "decommissioning", "offline", "disposed")
+_ADD_IT_FIRST = "; `sop register add` it first"
 
 # A device's history table: status changes or specification changes.
 Entry = TypeVar("Entry", DeviceStatusChange, DeviceSpecChange)
@@ -84,6 +37,19 @@ Entry = TypeVar("Entry", DeviceStatusChange, DeviceSpecChange)
 def get_device(session: Session, name: str) -> Device | None:
     """Given a device name, return its register row (None when not registered)."""
     return session.scalars(select(Device).where(Device.name == name)).first()
+
+
+def devices(session: Session) -> list[Device]:
+    """Return every device of the register by name, whatever its status."""
+    return list(session.scalars(select(Device).order_by(Device.name)).all())
+
+
+def _registered(session: Session, name: str, hint: str = "") -> Device:
+    """Given a device name, return its row.  Raise SopError if it is not registered."""
+    device = get_device(session, name)
+    if device is None:
+        raise SopError(f"register: {name!r} is not registered{hint}")
+    return device
 
 
 def add_device(
@@ -97,7 +63,10 @@ def add_device(
     notes: str = "",
     run_id: int | None = None,
 ) -> Device:
-    """Given a new device's data, register it with a first history entry; return the row."""
+    """Given a new device's data, register it with a first history entry; return the row.
+
+    Raise SopError if the name is empty, the status unknown or the device already there.
+    """
     if not name.strip():
         raise SopError("name: empty; give the device's name (as in the inventory)")
     if status not in STATUSES:
@@ -142,7 +111,7 @@ def change_status(
     device = get_device(session, name)
     if device is None:
         if not register_missing:
-            raise SopError(f"register: {name!r} is not registered; `sop register add` it first")
+            raise SopError(f"register: {name!r} is not registered{_ADD_IT_FIRST}")
         device = add_device(
             session, name, actor, status="unregistered", notes="found only at dismantling"
         )
@@ -173,12 +142,11 @@ def advance_to(
 
     Each intermediate status gets its own history entry, so no step is skipped silently.
     """
-    path = ("active", "decommissioning", "offline", "disposed")
     device = get_device(session, name)
     current = device.status if device else "unregistered"
-    start = path.index(current) + 1 if current in path else 1
+    start = DISMANTLE_PATH.index(current) + 1 if current in DISMANTLE_PATH else 1
     changes = []
-    for status in path[start : path.index(to_status) + 1]:
+    for status in DISMANTLE_PATH[start : DISMANTLE_PATH.index(to_status) + 1]:
         change = change_status(session, name, status, actor, note, run_id, register_missing=True)
         if change is not None:
             changes.append(change)
@@ -187,15 +155,16 @@ def advance_to(
 
 def _entries(session: Session, name: str, model: type[Entry]) -> list[Entry]:
     """Given a device name and a history table, return the device's rows, oldest first."""
-    device = get_device(session, name)
-    if device is None:
-        raise SopError(f"register: {name!r} is not registered")
+    device = _registered(session, name)
     query = select(model).where(model.device_id == device.id).order_by(model.id)
     return list(session.scalars(query).all())
 
 
 def history(session: Session, name: str) -> list[DeviceStatusChange]:
-    """Given a device name, return its status history, oldest first."""
+    """Given a device name, return its status history, oldest first.
+
+    Raise SopError if the device is not registered.
+    """
     return _entries(session, name, DeviceStatusChange)
 
 
@@ -213,9 +182,7 @@ def record_spec(
     Raise SopError when the device is not registered.  Nothing is overwritten: the
     register's current specification is the newest entry.
     """
-    device = get_device(session, name)
-    if device is None:
-        raise SopError(f"register: {name!r} is not registered; `sop register add` it first")
+    device = _registered(session, name, _ADD_IT_FIRST)
     entry = DeviceSpecChange(
         device_id=device.id,
         phase=phase,
@@ -238,7 +205,10 @@ def record_spec(
 
 
 def spec_history(session: Session, name: str) -> list[DeviceSpecChange]:
-    """Given a device name, return its hardware specification history, oldest first."""
+    """Given a device name, return its hardware specification history, oldest first.
+
+    Raise SopError if the device is not registered.
+    """
     return _entries(session, name, DeviceSpecChange)
 
 
@@ -263,67 +233,3 @@ def _history(
     session.add(change)
     session.flush()
     return change
-
-
-# --- `sop register ...` --------------------------------------------------------
-
-cli = typer.Typer(help="Buku daftar perangkat (device register) and its status history.")
-cli_name = "register"
-_out = Console(soft_wrap=True)
-
-
-def _actor(as_: str | None) -> str:
-    import os
-
-    from sop_runner.operators import get_operator
-
-    return get_operator(Context().operators, as_ or os.environ.get("SOP_OPERATOR")).name
-
-
-@cli.command("add")
-def add_command(
-    name: str,
-    asset: Annotated[str, typer.Option("--asset", help="asset (property) number")] = "",
-    owner: Annotated[str, typer.Option(help="owning unit (OPD)")] = "",
-    function: Annotated[str, typer.Option(help="what the device does")] = "",
-    status: Annotated[str, typer.Option(help="first status")] = "active",
-    as_: Annotated[str | None, typer.Option("--as", help="operator")] = None,
-) -> None:
-    """Register a device."""
-    actor = _actor(as_)
-    with Context().session() as session:
-        add_device(session, name, actor, asset, owner, function, status)
-    _out.print(f"registered {name} ({status})")
-
-
-@cli.command("list")
-def list_command() -> None:
-    """List the register, every status included (nothing is ever deleted)."""
-    table = Table("name", "asset", "owner", "function", "status")
-    with Context().session() as session:
-        for device in session.scalars(select(Device).order_by(Device.name)).all():
-            table.add_row(
-                device.name, device.asset_number, device.owner, device.function, device.status
-            )
-    _out.print(table)
-
-
-@cli.command("history")
-def history_command(name: str) -> None:
-    """Show a device's status history, one change a line (from → to, when, by, run, note)."""
-    with Context().session() as session:
-        for change in history(session, name):
-            run = f" run {change.run_id}" if change.run_id else ""
-            _out.print(
-                f"{change.changed_at:%Y-%m-%d %H:%M:%S} {change.from_status or '—'} → "
-                f"{change.to_status} by {change.changed_by}{run}: {change.note}",
-                markup=False,
-                highlight=False,
-            )
-
-
-FEATURE = Feature(
-    name="register",
-    tables=(Device, DeviceStatusChange, DeviceSpecChange),
-    commands={cli_name: Command(help=cli.info.help or "", load=lambda: cli)},
-)

@@ -1,0 +1,59 @@
+"""Buku daftar perangkat Pusat Data: the device register, with its status history.
+
+A device is never deleted: removing it from the register (SOP 5.1 step 6) is
+a status change (active → decommissioning → offline → disposed) with an
+entry in the history table and in the audit trail.  SOP 1.x adds devices as
+*received*; SOP 5.1 takes them out; SOP 4.1 keeps their specification history.
+
+Other features call the functions exported here
+(``from sop_runner.procedures import register; register.history(session, name)``),
+never the tables.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sop_runner.features import Command, Feature
+from sop_runner.procedures.register.models import Device, DeviceSpecChange, DeviceStatusChange
+from sop_runner.procedures.register.service import (
+    STATUSES,
+    TRANSITIONS,
+    add_device,
+    advance_to,
+    change_status,
+    get_device,
+    history,
+    record_spec,
+    spec_history,
+)
+
+if TYPE_CHECKING:
+    import typer
+
+HELP = "Buku daftar perangkat (device register) and its status history."
+__all__ = [
+    "FEATURE",
+    "STATUSES",
+    "TRANSITIONS",
+    "add_device",
+    "advance_to",
+    "change_status",
+    "get_device",
+    "history",
+    "record_spec",
+    "spec_history",
+]
+
+
+def _cli() -> typer.Typer:
+    from sop_runner.procedures.register.cli import cli
+
+    return cli
+
+
+FEATURE = Feature(
+    name="register",
+    tables=(Device, DeviceStatusChange, DeviceSpecChange),
+    commands={"register": Command(help=HELP, load=_cli)},
+)

@@ -1,0 +1,58 @@
+"""`sop register ...`: add a device, list the register, show a device's status history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sop_runner.cli.options import As, operator_name, out
+from sop_runner.context import Context
+from sop_runner.operators import get_operator
+from sop_runner.procedures.register import HELP, service
+
+cli = typer.Typer(help=HELP)
+
+
+@cli.command("add")
+def add_command(
+    name: str,
+    asset: Annotated[str, typer.Option("--asset", help="asset (property) number")] = "",
+    owner: Annotated[str, typer.Option(help="owning unit (OPD)")] = "",
+    function: Annotated[str, typer.Option(help="what the device does")] = "",
+    status: Annotated[str, typer.Option(help="first status")] = "active",
+    as_: As = None,
+) -> None:
+    """Register a device."""
+    ctx = Context()
+    actor = get_operator(ctx.operators, operator_name(as_)).name
+    with ctx.session() as session:
+        service.add_device(session, name, actor, asset, owner, function, status)
+    out.print(f"registered {name} ({status})")
+
+
+@cli.command("list")
+def list_command() -> None:
+    """List the register, every status included (nothing is ever deleted)."""
+    table = Table("name", "asset", "owner", "function", "status")
+    with Context().session() as session:
+        for device in service.devices(session):
+            table.add_row(
+                device.name, device.asset_number, device.owner, device.function, device.status
+            )
+    out.print(table)
+
+
+@cli.command("history")
+def history_command(name: str) -> None:
+    """Show a device's status history, one change a line (from → to, when, by, run, note)."""
+    with Context().session() as session:
+        for change in service.history(session, name):
+            run = f" run {change.run_id}" if change.run_id else ""
+            out.print(
+                f"{change.changed_at:%Y-%m-%d %H:%M:%S} {change.from_status or '—'} → "
+                f"{change.to_status} by {change.changed_by}{run}: {change.note}",
+                markup=False,
+                highlight=False,
+            )
