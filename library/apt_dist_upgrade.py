@@ -76,7 +76,7 @@ import time  # noqa: E402
 from typing import Any  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.os_upgrade import installed_packages, parse_simulation  # noqa: E402
+from ansible.module_utils.sop_os_upgrade import installed_packages, parse_simulation  # noqa: E402
 
 APT_ENV = {"LC_ALL": "C", "DEBIAN_FRONTEND": "noninteractive", "NEEDRESTART_MODE": "l"}
 

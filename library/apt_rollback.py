@@ -80,7 +80,7 @@ import os  # noqa: E402
 from typing import Any  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.os_upgrade import installed_packages  # noqa: E402
+from ansible.module_utils.sop_os_upgrade import installed_packages  # noqa: E402
 
 APT_ENV = {"LC_ALL": "C", "DEBIAN_FRONTEND": "noninteractive"}
 

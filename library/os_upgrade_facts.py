@@ -46,42 +46,52 @@ EXAMPLES = r"""
   os_upgrade_facts:
     packages: [python3.11, openssh-server]
     paths: [/, /var]
-  register: upgrade_facts
+
+- name: Show the pending upgrade it found
+  ansible.builtin.debug:
+    var: ansible_facts.sop_os_upgrade.simulation
 """
 
 RETURN = r"""
-facts:
-  description: What was found on the host.
+ansible_facts:
+  description: Facts added to the host's C(ansible_facts) (no other key is returned).
   returned: always
   type: dict
   contains:
-    release: {description: Contents of /etc/debian_version., type: str, sample: "12.15"}
-    codename: {description: VERSION_CODENAME of /etc/os-release., type: str, sample: bookworm}
-    os_release: {description: /etc/os-release as a dict., type: dict}
-    kernel: {description: The running kernel (uname -r)., type: str}
-    packages: {description: Installed packages and their versions., type: dict}
-    held: {description: Held packages., type: list, elements: str}
-    simulation:
-      description: "upgrades {name: {from, to, origin, arch}}, installs, removals."
+    sop_os_upgrade:
+      description: What was found on the host.
       type: dict
-    simulation_rc: {description: Exit code of the simulation., type: int}
-    simulation_error: {description: Its standard error when it failed., type: str}
-    candidates: {description: "{package: {installed, candidate}} for O(packages).", type: dict}
-    apt_releases:
-      description: Releases the apt sources offer (codename, version, suite, origin).
-      type: list
-      elements: dict
-    disk_free_mb: {description: "{path: free MiB} for O(paths).", type: dict}
-    kernel_modules: {description: Loaded kernel modules., type: list, elements: str}
-    processes: {description: Command lines of the running processes., type: list, elements: str}
-    listening_ports: {description: Listening TCP ports (IPv4 and IPv6)., type: list, elements: int}
+      contains:
+        release: {description: Contents of /etc/debian_version., type: str, sample: "12.15"}
+        codename: {description: VERSION_CODENAME of /etc/os-release., type: str, sample: bookworm}
+        os_release: {description: /etc/os-release as a dict., type: dict}
+        kernel: {description: The running kernel (uname -r)., type: str}
+        packages: {description: Installed packages and their versions., type: dict}
+        held: {description: Held packages., type: list, elements: str}
+        simulation:
+          description: "upgrades {name: {from, to, origin, arch}}, installs, removals."
+          type: dict
+        simulation_rc: {description: Exit code of the simulation., type: int}
+        simulation_error: {description: Its standard error when it failed., type: str}
+        candidates: {description: "{package: {installed, candidate}} for O(packages).", type: dict}
+        apt_releases:
+          description: Releases the apt sources offer (codename, version, suite, origin).
+          type: list
+          elements: dict
+        disk_free_mb: {description: "{path: free MiB} for O(paths).", type: dict}
+        kernel_modules: {description: Loaded kernel modules., type: list, elements: str}
+        processes: {description: Command lines of the running processes., type: list, elements: str}
+        listening_ports:
+          description: Listening TCP ports (IPv4 and IPv6).
+          type: list
+          elements: int
 """
 
 import os  # noqa: E402
 from typing import Any  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.os_upgrade import (  # noqa: E402
+from ansible.module_utils.sop_os_upgrade import (  # noqa: E402
     parse_policy_candidates,
     parse_policy_releases,
     parse_simulation,
@@ -190,7 +200,7 @@ def main() -> None:
     )
     facts["processes"] = processes()
     facts["listening_ports"] = listening_ports([_read("/proc/net/tcp"), _read("/proc/net/tcp6")])
-    module.exit_json(changed=False, facts=facts)
+    module.exit_json(changed=False, ansible_facts={"sop_os_upgrade": facts})
 
 
 if __name__ == "__main__":

@@ -90,11 +90,19 @@ figures:
 
 import statistics  # noqa: E402
 import time  # noqa: E402
+import traceback  # noqa: E402
 import urllib.request  # noqa: E402
 from typing import Any  # noqa: E402
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.os_upgrade import parse_requirement, satisfies  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib  # noqa: E402
+from ansible.module_utils.sop_os_upgrade import parse_requirement, satisfies  # noqa: E402
+
+try:
+    import testinfra  # type: ignore[import-untyped]
+except ImportError:
+    TESTINFRA_IMPORT_ERROR: str | None = traceback.format_exc()
+else:
+    TESTINFRA_IMPORT_ERROR = None
 
 
 def parse_extra(line: str) -> tuple[str, dict[str, Any]]:
@@ -203,13 +211,14 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    try:
-        import testinfra  # type: ignore[import-untyped]
-    except ImportError:
+    if TESTINFRA_IMPORT_ERROR is not None:
         module.fail_json(
-            msg="pytest-testinfra is not importable by this interpreter; run the "
-            "task on the controller with ansible_python_interpreter set to the "
-            "sop environment's python"
+            msg=missing_required_lib(
+                "pytest-testinfra",
+                reason="on the controller: run the task there (delegate_to: localhost) with "
+                "ansible_python_interpreter set to the sop environment's python",
+            ),
+            exception=TESTINFRA_IMPORT_ERROR,
         )
     params = module.params
     try:

@@ -1,11 +1,16 @@
 """SOP 4.2 OS upgrade (and 4.1 hardware upgrade) against the lab's srv2, whose packages are
 old: real apt, real restic to the backup host's SFTP repository, real testinfra over SSH,
-through `sop request/approve/run`.  Ordered: postponed, failed+recovered, upgraded."""
+through `sop request/approve/run`.
+
+Each test sets up what it needs: the ones that need srv2's pending updates take the
+``srv2_behind`` fixture, which rolls srv2 back when a test before it upgraded it (in
+file order the upgrade comes last, so no rollback is needed)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,8 +19,9 @@ import pytest
 from sqlalchemy import select
 
 from sop_runner.config import REPO_ROOT
+from sop_runner.lab.hosts import SRV2_RESTART
 from sop_runner.procedures.register import spec_history
-from sop_runner.procedures.upgrade import UpgradePackageChange, UpgradeRecord
+from sop_runner.procedures.upgrade.models import UpgradePackageChange, UpgradeRecord
 from sop_runner.store.models import Run
 
 pytestmark = [pytest.mark.lab, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
@@ -23,6 +29,8 @@ pytestmark = [pytest.mark.lab, pytest.mark.parametrize("db_url", ["sqlite"], ind
 PASSWORD = "uji-" + uuid.uuid4().hex
 BIN = Path(REPO_ROOT / ".venv" / "bin")
 HUMAN_42 = [3, 4, 5, 6, 10, 11]
+HUMAN_41 = [3, 4, 5, 7, 9, 10]
+SNAPSHOTS = "/var/lib/sop-pusatdata/upgrade"  # apt_dist_upgrade's versions before
 
 
 @pytest.fixture
@@ -35,6 +43,23 @@ def env(sop_env, lab, monkeypatch, tmp_path):
     monkeypatch.delenv("RESTIC_PASSWORD", raising=False)
     sop_env.repo = f"sftp:root@backup:/srv/restic/upgrade-{uuid.uuid4().hex[:8]}"
     return sop_env
+
+
+@pytest.fixture
+def srv2_behind(lab):
+    """srv2 with its pending updates not installed, as the lab brings it up.
+
+    When an earlier test of the session upgraded it, roll every package back to the
+    versions kept before that upgrade (apt_rollback, from apt's cache) and restart
+    its application, so that this test does not depend on the tests run before it.
+    """
+    if _pending(lab) == 0:
+        oldest = lab.ssh("srv2", f"ls -1tr {SNAPSHOTS}/before-*.json | head -n 1").stdout.strip()
+        result = lab.ansible("srv2", "apt_rollback", f"snapshot_path={oldest}")["srv2"]
+        assert result.get("verified"), result
+        lab.ssh("srv2", SRV2_RESTART)
+        _wait_for_arsip(lab)
+    assert _pending(lab) > 0
 
 
 def _ok(result):
@@ -86,6 +111,15 @@ def _run(env, request_id):
     return env.sop(*args, operator="budi")
 
 
+def _run_failing(env, **params) -> tuple[str, str]:
+    """Given 4.2 request parameters, make, approve and run the request, which must fail;
+    return its id and what `sop run` said."""
+    rid = _request(env, **params)
+    result = _run(env, rid)
+    assert result.returncode != 0
+    return rid, result.stdout + result.stderr
+
+
 def _versions(lab) -> dict[str, str]:
     out = lab.ssh("srv2", "dpkg-query -W -f '${Package} ${Version}\\n'").stdout
     return dict(line.split(" ", 1) for line in out.splitlines())
@@ -96,6 +130,48 @@ def _pending(lab) -> int:
     return sum(1 for line in sim.splitlines() if line.startswith("Inst "))
 
 
+def _arsip_status(lab) -> str:
+    return lab.ssh(
+        "srv2",
+        "python3 -c 'import urllib.request as u; "
+        'print(u.urlopen("http://127.0.0.1:8081/").status)\'',
+        check=False,
+    ).stdout.strip()
+
+
+def _wait_for_arsip(lab, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while _arsip_status(lab) != "200":
+        assert time.monotonic() < deadline, "srv2's arsip did not answer after its restart"
+        time.sleep(0.5)
+
+
+def _hw_request(env, expected_spec: str) -> str:
+    out = _ok(
+        env.sop(
+            "request",
+            "4.1",
+            "--target",
+            "srv2",
+            "--reason",
+            "tambah RAM",
+            "--param",
+            "change=RAM tambahan",
+            "--param",
+            f"expected_spec={expected_spec}",
+            operator="budi",
+        )
+    ).stdout
+    rid = out.split()[1]
+    _ok(env.sop("approve", rid, operator="sari"))
+    return rid
+
+
+def _run_41(env, rid):
+    args = ["run", rid] + [a for s in HUMAN_41 for a in ("--confirm", f"{s}=selesai")]
+    return env.sop(*args, operator="budi")
+
+
 def _records(env, kind):
     with env.ctx().session() as session:
         return [
@@ -104,7 +180,7 @@ def _records(env, kind):
         ]
 
 
-def test_a_unapproved_upgrade_is_refused_by_plain_ansible(env, lab):
+def test_unapproved_upgrade_is_refused_by_plain_ansible(env, lab, srv2_behind):
     before = _versions(lab)
     rid = _request(env, approve=False)
     cp = subprocess.run(
@@ -138,12 +214,10 @@ def test_a_unapproved_upgrade_is_refused_by_plain_ansible(env, lab):
     assert _versions(lab) == before
 
 
-def test_b_incompatible_spec_postpones_the_upgrade(env, lab, tmp_path):
+def test_incompatible_spec_postpones_the_upgrade(env, lab, srv2_behind, tmp_path):
     before = _versions(lab)
-    rid = _request(env, extra_requirements="[openssh-server >= 99]")
-    result = _run(env, rid)
-    assert result.returncode != 0
-    assert "POSTPONED" in result.stdout + result.stderr
+    rid, said = _run_failing(env, extra_requirements="[openssh-server >= 99]")
+    assert "POSTPONED" in said
     assert _versions(lab) == before, "something was upgraded"
     assert _pending(lab) > 0
     with env.ctx().session() as session:
@@ -161,12 +235,10 @@ def test_b_incompatible_spec_postpones_the_upgrade(env, lab, tmp_path):
     assert "POSTPONED" in Path(en.split()[1]).read_text()
 
 
-def test_c_failing_post_test_rolls_back_and_is_verified(env, lab, tmp_path):
+def test_failing_post_test_rolls_back_and_is_verified(env, lab, srv2_behind, tmp_path):
     before = _versions(lab)
-    rid = _request(env, extra_checks="[port 8099]")
-    result = _run(env, rid)
-    assert result.returncode != 0
-    assert "UPGRADE FAILED" in result.stdout + result.stderr
+    rid, said = _run_failing(env, extra_checks="[port 8099]")
+    assert "UPGRADE FAILED" in said
     after = _versions(lab)
     assert after == before, {
         k: (before.get(k), after.get(k))
@@ -181,21 +253,14 @@ def test_c_failing_post_test_rolls_back_and_is_verified(env, lab, tmp_path):
     (recovery,) = _records(env, "upgrade_recovery")
     assert recovery[1] is True, recovery
     assert len(recovery[2]["rolled_back"]) == len(changes)
-    assert (
-        lab.ssh(
-            "srv2",
-            "python3 -c 'import urllib.request as u; "
-            'print(u.urlopen("http://127.0.0.1:8081/").status)\'',
-        ).stdout.strip()
-        == "200"
-    )
+    assert _arsip_status(lab) == "200"
     text = Path(
         _ok(env.sop("upgrade", "report", rid, "--out", str(tmp_path))).stdout.split()[1]
     ).read_text()
     assert "dipulihkan dan terverifikasi" in text
 
 
-def test_d_compatible_upgrade_backs_up_upgrades_and_tests(env, lab, tmp_path):
+def test_compatible_upgrade_backs_up_upgrades_and_tests(env, lab, srv2_behind, tmp_path):
     before = _versions(lab)
     pending = _pending(lab)
     assert pending > 0
@@ -233,26 +298,9 @@ def test_d_compatible_upgrade_backs_up_upgrades_and_tests(env, lab, tmp_path):
     assert "Kondisi eksisting" in Path(paths[2]).read_text()
 
 
-def test_e_hardware_upgrade_keeps_spec_history(env, lab, tmp_path):
-    out = _ok(
-        env.sop(
-            "request",
-            "4.1",
-            "--target",
-            "srv2",
-            "--reason",
-            "tambah RAM",
-            "--param",
-            "change=RAM tambahan",
-            "--param",
-            "expected_spec=[cpu_count >= 1, memory_mb >= 64]",
-            operator="budi",
-        )
-    ).stdout
-    rid = out.split()[1]
-    _ok(env.sop("approve", rid, operator="sari"))
-    args = ["run", rid] + [a for s in (3, 4, 5, 7, 9, 10) for a in ("--confirm", f"{s}=selesai")]
-    _ok(env.sop(*args, operator="budi"))
+def test_hardware_upgrade_keeps_spec_history(env, lab, tmp_path):
+    rid = _hw_request(env, "[cpu_count >= 1, memory_mb >= 64]")
+    _ok(_run_41(env, rid))
     with env.ctx().session() as session:
         history = spec_history(session, "srv2")
         assert [h.phase for h in history] == ["before", "after"]
@@ -262,24 +310,7 @@ def test_e_hardware_upgrade_keeps_spec_history(env, lab, tmp_path):
     ).read_text()
     assert "Laporan hasil peningkatan perangkat keras" in text and "riwayat spesifikasi" in text
 
-    out = _ok(
-        env.sop(
-            "request",
-            "4.1",
-            "--target",
-            "srv2",
-            "--reason",
-            "tambah RAM",
-            "--param",
-            "change=RAM tambahan",
-            "--param",
-            "expected_spec=[memory_mb >= 999999999]",
-            operator="budi",
-        )
-    ).stdout
-    rid = out.split()[1]
-    _ok(env.sop("approve", rid, operator="sari"))
-    result = env.sop("run", rid, *args[2:], operator="budi")
+    result = _run_41(env, _hw_request(env, "[memory_mb >= 999999999]"))
     assert result.returncode != 0 and "CANCELLED" in result.stdout + result.stderr
     with env.ctx().session() as session:
         assert len(spec_history(session, "srv2")) == 2  # nothing added by the cancelled one

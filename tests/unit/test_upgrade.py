@@ -3,28 +3,16 @@ the verdict, apt output parsing, the outcome of a run."""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
+import json
 import sys
-from types import ModuleType
 
 import pytest
+from ansible.module_utils import sop_os_upgrade as ou
+from ansible.modules import apt_rollback as rb
 
-from sop_runner.config import REPO_ROOT
-from sop_runner.procedures.upgrade import UpgradeRecord, figures_rows, outcome
-
-
-def _load(path: str, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ou = _load("plugins/module_utils/os_upgrade.py", "_os_upgrade")
-# The library modules import it as Ansible does; make that name resolve here too, so
-# this file passes on its own and not only after a test that ran Ansible's loader.
-sys.modules.setdefault("ansible.module_utils.os_upgrade", ou)
+from sop_runner.procedures.upgrade.models import UpgradeRecord
+from sop_runner.procedures.upgrade.verdicts import figures_rows, outcome
 
 FACTS = {
     "release": "12.15",
@@ -169,7 +157,6 @@ def test_before_after_figures() -> None:
 
 
 def test_rollback_cache_file_names() -> None:
-    rb = _load("library/apt_rollback.py", "_apt_rollback")
     assert rb.deb_name("libcrypt1", "1:4.4.33-2", "amd64") == "libcrypt1_1%3a4.4.33-2_amd64.deb"
     snap = {"a": {"version": "1"}, "b": {"version": "2"}}
     assert rb.differences(
@@ -178,3 +165,25 @@ def test_rollback_cache_file_names() -> None:
         {"name": "b", "from": "3", "to": "2"},
         {"name": "c", "from": "9", "to": ""},
     ]
+
+
+def test_testinfra_missing_is_named_as_a_required_library(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without pytest-testinfra the module fails with Ansible's missing-library message."""
+    from ansible.module_utils import basic
+    from ansible.module_utils.common.text.converters import to_bytes
+
+    monkeypatch.setitem(sys.modules, "testinfra", None)  # import testinfra -> ImportError
+    monkeypatch.delitem(sys.modules, "ansible.modules.os_upgrade_testinfra", raising=False)
+    module = importlib.import_module("ansible.modules.os_upgrade_testinfra")
+    args = {"ANSIBLE_MODULE_ARGS": {"host": "srv2", "inventory": "/nonexistent/hosts.yml"}}
+    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps(args)))
+    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
+    with pytest.raises(SystemExit):
+        module.main()
+    result = json.loads(capsys.readouterr().out)
+    assert result["failed"]
+    assert "Failed to import the required Python library (pytest-testinfra)" in result["msg"]
+    assert "ansible_python_interpreter" in result["msg"]
+    monkeypatch.delitem(sys.modules, "ansible.modules.os_upgrade_testinfra")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 ---
-module: os_upgrade_compat
+module: os_upgrade_compat_info
 short_description: Decide whether an OS upgrade fits the applications on a host
 description:
   - SOP 4.2 steps 2-3. Given the facts of M(os_upgrade_facts) and the requirement
@@ -51,7 +51,7 @@ author:
 
 EXAMPLES = r"""
 - name: Hold the requirements against the facts
-  os_upgrade_compat:
+  os_upgrade_compat_info:
     facts: "{{ upgrade_facts.facts }}"
     applications: "{{ upgrade_applications }}"
     extra_requirements: ["openssh-server >= 99"]
@@ -82,7 +82,7 @@ warnings_found:
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.os_upgrade import evaluate, verdict  # noqa: E402
+from ansible.module_utils.sop_os_upgrade import evaluate, verdict  # noqa: E402
 
 
 def main() -> None:
