@@ -1,0 +1,146 @@
+"""Create the trust root on a fresh control node: ``python -m sop_runner.trust.init`` as root.
+
+Writes the trust file (default /etc/sop-pusatdata/trust.yml, root, 0644) with
+the pimpinan's root public keys, and creates the registry folder.  The
+registry's first version is then proposed (`sop operators propose`) and
+signed by the pimpinan (`sop operators sign`).  docs/security.md walks through it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import grp
+import os
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sop_runner.errors import SopError
+from sop_runner.trust.trustfile import DEFAULT_PATH, TrustRoot, load_trust, parse_trust
+
+HEADER = """\
+# Trust file of sop-pusatdata (root, 0644; refused when group/other-writable).
+# The pimpinan's root keys sign every version of the operators registry; the
+# store, inventory and registry named here cannot be moved by an environment
+# variable or by sop.yml.  Change it only as root; see docs/security.md.
+"""
+
+
+def trust_document(
+    root_keys: Mapping[str, str],
+    threshold: int,
+    store: str,
+    inventory: Path,
+    registry: Path,
+    witness: Mapping[str, Any] | None = None,
+) -> str:
+    """Given the root keys {id: base64 public key} and the places, return the trust file's text.
+
+    Raise SopError naming the field if the result would not be a valid trust file.
+    """
+    data: dict[str, Any] = {
+        "version": 1,
+        "root": {
+            "threshold": threshold,
+            "keys": [{"id": key_id, "public_key": key} for key_id, key in root_keys.items()],
+        },
+        "store": store,
+        "inventory": str(inventory),
+        "registry": str(registry),
+    }
+    if witness:
+        data["witness"] = dict(witness)
+    text = HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    parse_trust(text, Path("(new trust file)"))
+    return text
+
+
+def write_trust_file(
+    path: Path,
+    text: str,
+    *,
+    registry_group: str | None = None,
+    force: bool = False,
+) -> TrustRoot:
+    """Given the trust file's path and text, write it (root, 0644) and create the registry folder.
+
+    The registry folder is root's (0755), or root:registry_group 2775 so the
+    pimpinan's group can publish versions.  Return the trust root as `sop`
+    will read it.  Raise SopError if not run as root, the file exists and
+    force is not set, or the group does not exist.
+    """
+    if os.geteuid() != 0:
+        raise SopError("trust init: must run as root (the trust file is root's)")
+    registry = parse_trust(text, path).registry
+    if path.exists() and not force:
+        raise SopError(f"trust file {path}: exists already; use --force to replace it")
+    gid = -1
+    if registry_group is not None:
+        try:
+            gid = grp.getgrnam(registry_group).gr_gid
+        except KeyError:
+            raise SopError(f"--registry-group: no group {registry_group!r}") from None
+    os.umask(0o022)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+    registry.mkdir(parents=True, exist_ok=True, mode=0o755)
+    os.chown(registry, 0, gid)
+    os.chmod(registry, 0o2775 if registry_group else 0o755)
+    return load_trust(path)
+
+
+def _root_key(text: str) -> tuple[str, str]:
+    key_id, sep, public = text.partition("=")
+    if not sep or not key_id or not public:
+        raise SopError(f"--root-key: {text!r} is not allowed; expected ID=BASE64_PUBLIC_KEY")
+    return key_id, public
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Given the command line, create the trust root; return the exit code."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sop_runner.trust.init",
+        description="Create the trust file and the registry folder (run as root).",
+    )
+    parser.add_argument("--trust-file", type=Path, default=DEFAULT_PATH)
+    parser.add_argument(
+        "--root-key",
+        action="append",
+        required=True,
+        help="ID=BASE64 public key of a pimpinan (from `sop keys init`); repeatable",
+    )
+    parser.add_argument("--threshold", type=int, default=1, help="root keys needed per version")
+    parser.add_argument("--store", default="sqlite:////var/lib/sop-pusatdata/sop.db")
+    parser.add_argument("--inventory", type=Path, required=True)
+    parser.add_argument("--registry", type=Path, default=Path("/var/lib/sop-pusatdata/registry"))
+    parser.add_argument("--registry-group", help="group of the pimpinan, who may publish versions")
+    parser.add_argument("--force", action="store_true", help="replace an existing trust file")
+    args = parser.parse_args(argv)
+    try:
+        keys = dict(_root_key(k) for k in args.root_key)
+        text = trust_document(
+            keys, args.threshold, args.store, args.inventory.absolute(), args.registry.absolute()
+        )
+        trust = write_trust_file(
+            args.trust_file, text, registry_group=args.registry_group, force=args.force
+        )
+    except SopError as error:
+        print(f"trust init: error: {error}", file=sys.stderr)
+        return error.exit_code
+    print(f"trust file {trust.path} (root, 0644): {len(trust.root_keys)} root key(s), ", end="")
+    print(f"threshold {trust.threshold}; registry folder {trust.registry}")
+    print("next: write the operators YAML, run `sop operators propose FILE`, and have the")
+    print("pimpinan sign it with `sop operators sign --as NAME DRAFT` (docs/security.md)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""The trust file: the one root-owned place trust comes from.
+
+``/etc/sop-pusatdata/trust.yml`` (root, 0644) pins the pimpinan's root keys
+and names the store, the inventory, the registry and the witnesses.
+``SOP_TRUST_FILE`` may name another file only when that file and every
+directory above it belong to root and are writable by nobody else, so a
+petugas cannot point it at a file he made, while tests and the demo, run as
+root, can make their own.  A sticky world-writable directory such as /tmp is
+accepted on the way only when the next component belongs to root: the sticky
+bit stops anyone else from renaming or replacing it.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sop_runner import yamlio
+from sop_runner.errors import SopError
+from sop_runner.trust import fingerprint, raw_public_key
+from sop_runner.trust.names import name_problem
+from sop_runner.trust.schema import schema_problem
+
+DEFAULT_PATH = Path("/etc/sop-pusatdata/trust.yml")
+ENV_VAR = "SOP_TRUST_FILE"
+
+
+@dataclass(frozen=True)
+class RootKey:
+    """One of the pimpinan's root keys, which sign the operators registry."""
+
+    id: str
+    public_key: str  # base64 of the raw 32 bytes
+    until_version: int | None = None  # a retired key verifies versions up to this one only
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.public_key)
+
+    def may_sign(self, version: int) -> bool:
+        """Given a registry version, return whether this key counts towards its threshold."""
+        return self.until_version is None or version <= self.until_version
+
+
+@dataclass(frozen=True)
+class SshWitness:
+    """An append-only checkpoint log on another host, over SSH (a forced-command account)."""
+
+    host: str
+    user: str
+    identity_file: Path
+    known_hosts: Path
+    port: int = 22
+
+
+@dataclass(frozen=True)
+class SyslogWitness:
+    """A remote syslog collector that receives each checkpoint."""
+
+    host: str
+    port: int = 514
+    protocol: str = "udp"
+
+
+@dataclass(frozen=True)
+class TrustRoot:
+    """The trust file, read and checked: root keys, threshold, and where everything is."""
+
+    path: Path
+    threshold: int
+    root_keys: tuple[RootKey, ...]
+    store: str
+    inventory: Path
+    registry: Path
+    witness_ssh: SshWitness | None = None
+    witness_syslog: SyslogWitness | None = None
+
+    def root_key(self, key_id: str) -> RootKey | None:
+        """Given a key id, return that root key, or None."""
+        return next((k for k in self.root_keys if k.id == key_id), None)
+
+    def root_key_for(self, public_key: str) -> RootKey | None:
+        """Given a base64 public key, return the root key it is, or None."""
+        try:
+            raw = raw_public_key(public_key)
+        except ValueError:
+            return None
+        return next((k for k in self.root_keys if raw_public_key(k.public_key) == raw), None)
+
+
+def _owner(uid: int) -> str:
+    try:
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except KeyError:
+        return f"uid {uid}"
+
+
+def check_ownership(path: Path, owner_uid: int = 0) -> Path:
+    """Given the trust file's path, return its real path once it is safe to trust.
+
+    Safe means: a regular file, owned by root (or owner_uid, which only tests
+    set), not writable by group or others, under directories that are owned
+    by root (or owner_uid) and writable by nobody else, except a sticky
+    directory whose next component is owned by root (or owner_uid).  Raise
+    SopError naming the file or directory that is not.
+    """
+    trusted = {0, owner_uid}
+    who = "root" if owner_uid == 0 else f"root or uid {owner_uid}"
+    real = Path(os.path.realpath(path))
+    parts = [Path(real.anchor), *[Path(*real.parts[: i + 1]) for i in range(1, len(real.parts))]]
+    for index, part in enumerate(parts):
+        try:
+            info = part.lstat()
+        except OSError as exc:
+            raise SopError(f"trust file {path}: {part}: {exc.strerror}") from None
+        is_file = index == len(parts) - 1
+        if is_file:
+            where = f"trust file {path}" + ("" if real == Path(path) else f" (resolves to {real})")
+        else:
+            where = f"trust file {path}: directory {part}"
+        if is_file and not stat.S_ISREG(info.st_mode):
+            raise SopError(f"{where}: not a regular file")
+        if info.st_uid not in trusted:
+            raise SopError(
+                f"{where}: owned by {_owner(info.st_uid)}, not {who}; "
+                "trust comes only from a root-owned file (see docs/security.md)"
+            )
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            sticky_dir = not is_file and info.st_mode & stat.S_ISVTX
+            # The next component is checked in the next turn: sticky protects it once it is ours.
+            if not sticky_dir:
+                raise SopError(
+                    f"{where}: writable by group or others "
+                    f"(mode {stat.S_IMODE(info.st_mode):04o}); "
+                    f"run `chmod go-w {part}`"
+                )
+    return real
+
+
+def _read(real: Path, path: Path, owner_uid: int) -> str:
+    # O_NOFOLLOW and fstat: what is read is the file that was checked, not a link swapped in.
+    try:
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as exc:
+        raise SopError(f"trust file {path}: cannot read it ({exc.strerror})") from None
+    with os.fdopen(fd, encoding="utf-8") as handle:
+        info = os.fstat(handle.fileno())
+        if info.st_uid not in (0, owner_uid) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            raise SopError(f"trust file {path}: changed while it was being checked")
+        return handle.read()
+
+
+def _root_keys(data: dict[str, Any], path: Path) -> tuple[RootKey, ...]:
+    keys: list[RootKey] = []
+    seen: dict[bytes, str] = {}
+    for index, entry in enumerate(data["root"]["keys"]):
+        field = f"trust file {path}: root.keys[{index}]"
+        problem = name_problem(entry["id"])
+        if problem is not None:
+            raise SopError(f"{field}.id: {problem}")
+        if any(k.id == entry["id"] for k in keys):
+            raise SopError(f"{field}.id: {entry['id']!r} is declared twice; key ids are unique")
+        try:
+            raw = raw_public_key(entry["public_key"])
+        except ValueError:
+            raise SopError(f"{field}.public_key: base64 of a 32-byte ed25519 public key") from None
+        if raw in seen:
+            raise SopError(
+                f"{field}.public_key: the same key as root key {seen[raw]!r}; "
+                "each root key holder has their own key"
+            )
+        seen[raw] = entry["id"]
+        keys.append(RootKey(entry["id"], entry["public_key"], entry.get("until_version")))
+    threshold = data["root"]["threshold"]
+    signing = [k for k in keys if k.until_version is None]
+    if threshold > len(signing):
+        raise SopError(
+            f"trust file {path}: root.threshold: {threshold} but only {len(signing)} root key(s) "
+            "may sign new versions; the registry could never change"
+        )
+    return tuple(keys)
+
+
+def parse_trust(text: str, path: Path) -> TrustRoot:
+    """Given the trust file's text and path, return the trust root.
+
+    Raise SopError naming the field if it is not valid YAML or breaks the schema.
+    """
+    try:
+        data = yamlio.load(text)
+    except yaml.YAMLError:
+        raise SopError(f"trust file {path}: not valid YAML") from None
+    problem = schema_problem("trust", data)
+    if problem is not None:
+        raise SopError(f"trust file {path}: {problem}")
+    witness = data.get("witness") or {}
+    ssh = witness.get("ssh")
+    syslog = witness.get("syslog")
+    return TrustRoot(
+        path=path,
+        threshold=data["root"]["threshold"],
+        root_keys=_root_keys(data, path),
+        store=data["store"],
+        inventory=Path(data["inventory"]),
+        registry=Path(data["registry"]),
+        witness_ssh=SshWitness(
+            host=ssh["host"],
+            user=ssh["user"],
+            identity_file=Path(ssh["identity_file"]),
+            known_hosts=Path(ssh["known_hosts"]),
+            port=ssh.get("port", 22),
+        )
+        if ssh
+        else None,
+        witness_syslog=SyslogWitness(
+            host=syslog["host"],
+            port=syslog.get("port", 514),
+            protocol=syslog.get("protocol", "udp"),
+        )
+        if syslog
+        else None,
+    )
+
+
+def trust_file_path(path: Path | None = None) -> Path:
+    """Given an explicit path or None, return the trust file to read ($SOP_TRUST_FILE, default)."""
+    if path is not None:
+        return path
+    named = os.environ.get(ENV_VAR)
+    return Path(named) if named else DEFAULT_PATH
+
+
+def load_trust(path: Path | None = None, *, owner_uid: int = 0) -> TrustRoot:
+    """Given the trust file's path (default: $SOP_TRUST_FILE or /etc/sop-pusatdata/trust.yml),
+    return the trust root.
+
+    owner_uid lets tests that cannot be root exercise the ownership rules with
+    their own uid; the product always uses 0.  Raise SopError if the file is
+    missing, not safely owned (see check_ownership), or malformed.
+    """
+    chosen = trust_file_path(path)
+    if not chosen.is_absolute():
+        raise SopError(f"trust file {chosen}: must be an absolute path")
+    if not os.path.lexists(chosen):
+        source = f" (from ${ENV_VAR})" if path is None and os.environ.get(ENV_VAR) else ""
+        raise SopError(
+            f"trust file {chosen}{source}: not found; root creates it with "
+            "`python -m sop_runner.trust.init` (see docs/security.md)"
+        )
+    real = check_ownership(chosen, owner_uid)
+    return parse_trust(_read(real, chosen, owner_uid), chosen)
