@@ -9,7 +9,13 @@ import typer
 from rich.console import Console
 from typer._click.exceptions import ClickException as TyperClickException
 
-from sop_runner.cli import admin_commands, catalog_commands, request_commands, run_commands
+from sop_runner.cli import (
+    admin_commands,
+    catalog_commands,
+    operators_commands,
+    request_commands,
+    run_commands,
+)
 from sop_runner.errors import SopError, StepFailed
 from sop_runner.features import Registry, installed
 
@@ -19,7 +25,13 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (catalog_commands, request_commands, run_commands, admin_commands):
+for module in (
+    catalog_commands,
+    request_commands,
+    run_commands,
+    admin_commands,
+    operators_commands,
+):
     module.register(app)
 
 

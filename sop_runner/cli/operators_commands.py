@@ -1,0 +1,240 @@
+"""`sop operators propose | sign | show | verify`: the registry the pimpinan signs."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+from sop_runner import keys, yamlio
+from sop_runner.cli.options import As, Lang, operator_name, out
+from sop_runner.config import load_settings
+from sop_runner.errors import SopError
+from sop_runner.trust import registry
+from sop_runner.trust.trustfile import TrustRoot, load_trust
+
+operators_app = typer.Typer(
+    help="The operators registry, signed by the pimpinan: who holds which role and key."
+)
+
+WORDS = {
+    "id": {
+        "draft": "draf registri versi {version}: {path}",
+        "changes": "perubahan:",
+        "next_sign": "berikutnya: pimpinan menandatangani: `sop operators sign --as NAMA {path}`",
+        "signed": "ditandatangani dengan kunci root {key!r} ({fp}): {count} dari {threshold}",
+        "published": "diterbitkan: {path} (registri versi {version} berlaku)",
+        "waiting": "menunggu {left} tanda tangan kunci root lagi; draf: {path}",
+        "version": "Registri operator versi {version} ({issued}, SHA-256 {digest}…)",
+        "signed_by": "ditandatangani: {keys}",
+        "columns": ("nama", "user unix", "peran", "sidik jari", "nama lengkap", "NIP", "jabatan"),
+        "history": "Riwayat versi:",
+    },
+    "en": {
+        "draft": "draft registry version {version}: {path}",
+        "changes": "changes:",
+        "next_sign": "next: the pimpinan signs with `sop operators sign --as NAME {path}`",
+        "signed": "signed with root key {key!r} ({fp}): {count} of {threshold}",
+        "published": "published: {path} (registry version {version} in force)",
+        "waiting": "waiting for {left} more root key signature(s); draft: {path}",
+        "version": "Operators registry version {version} ({issued}, SHA-256 {digest}…)",
+        "signed_by": "signed by: {keys}",
+        "columns": ("name", "unix user", "roles", "fingerprint", "full name", "NIP", "position"),
+        "history": "Version history:",
+    },
+}
+
+
+def register(app: typer.Typer) -> None:
+    """Given the app, add the operators command group to it."""
+    app.add_typer(operators_app, name="operators")
+
+
+def _say(text: str) -> None:
+    out.print(text, markup=False, highlight=False)
+
+
+def _words(lang: str | None) -> dict[str, Any]:
+    chosen = lang or load_settings().lang
+    if chosen not in WORDS:
+        raise SopError(f"--lang: {chosen!r} is not allowed; use 'id' or 'en'")
+    return WORDS[chosen]
+
+
+@operators_app.command("propose")
+def propose(
+    file: Annotated[Path, typer.Argument(help="YAML of every operator of the next version")],
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="the draft to write (default ./operators-v<N>.draft.json)"),
+    ] = None,
+    lang: Lang = None,
+) -> None:
+    """Write the next registry version as an unsigned draft; print its SHA-256."""
+    words = _words(lang)
+    trust = load_trust()
+    try:
+        proposal = yamlio.load(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SopError(f"{file}: cannot read it ({exc.strerror})") from None
+    except yaml.YAMLError:
+        raise SopError(f"{file}: not valid YAML") from None
+    doc, said = registry.propose(trust, proposal, datetime.now(UTC), source=str(file))
+    path = out_file or Path(f"operators-v{doc.version}.draft.json")
+    if os.path.lexists(path):
+        raise SopError(f"--out: {path} exists already; remove it or name another file")
+    registry.write_document(path, doc, replace=False)
+    _say(words["draft"].format(version=doc.version, path=path))
+    _say(f"SHA-256 {doc.digest}")
+    _say(words["changes"])
+    for line in said:
+        _say(f"  - {line}")
+    _say(words["next_sign"].format(path=path))
+
+
+@operators_app.command("sign")
+def sign(
+    draft: Annotated[Path, typer.Argument(help="the draft written by `sop operators propose`")],
+    as_: As = None,
+    lang: Lang = None,
+) -> None:
+    """Sign a draft with your root key (pimpinan); publish it when enough have signed."""
+    words = _words(lang)
+    name = operator_name(as_)
+    if not name:
+        raise SopError("--as: required; the pimpinan whose root key signs, e.g. --as ahmad")
+    trust = load_trust()
+    private_key = keys.load_key(load_settings().key_dir, name)
+    doc = registry.read_document(draft)
+    said = registry.check_draft(trust, doc, str(draft))
+    key = registry.sign(trust, doc, private_key, str(draft))
+    # The signature is kept in the draft first, so a refused publish loses nothing.
+    registry.write_document(draft, doc)
+    _say(f"{words['draft'].format(version=doc.version, path=draft)} · SHA-256 {doc.digest}")
+    _say(words["changes"])
+    for line in said:
+        _say(f"  - {line}")
+    count = len(registry.valid_signers(trust, doc))
+    _say(
+        words["signed"].format(
+            key=key.id, fp=key.fingerprint, count=count, threshold=trust.threshold
+        )
+    )
+    published = registry.publish(trust, doc)
+    if published is None:
+        _say(words["waiting"].format(left=trust.threshold - count, path=draft))
+    else:
+        _say(words["published"].format(path=published, version=doc.version))
+
+
+def _history_rows(versions: list[registry.Registry]) -> list[dict[str, Any]]:
+    rows = []
+    before: list[dict[str, Any]] | None = None
+    for version in versions:
+        now = [o.as_dict() for o in version.operators]
+        rows.append(
+            {
+                "version": version.version,
+                "issued_at": version.issued_at,
+                "digest": version.digest,
+                "signed_by": list(version.signed_by),
+                "changes": registry.changes(before, now),
+            }
+        )
+        before = now
+    return rows
+
+
+def _as_json(trust: TrustRoot, chosen: registry.Registry, rows: list[dict[str, Any]]) -> str:
+    return json.dumps(
+        {
+            "trust_file": str(trust.path),
+            "version": chosen.version,
+            "digest": chosen.digest,
+            "issued_at": chosen.issued_at,
+            "signed_by": list(chosen.signed_by),
+            "operators": [{**o.as_dict(), "fingerprint": o.fingerprint} for o in chosen.operators],
+            "history": rows,
+        },
+        indent=2,
+        ensure_ascii=False,
+    )
+
+
+@operators_app.command("show")
+def show(
+    version: Annotated[
+        int | None, typer.Option("--version", help="a past version (default: current)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    lang: Lang = None,
+) -> None:
+    """Show the operators (roles, Unix users, key fingerprints) and the version history."""
+    words = _words(lang)
+    trust = load_trust()
+    versions = registry.history(trust)
+    chosen = (
+        versions[-1]
+        if version is None
+        else next((v for v in versions if v.version == version), None)
+    )
+    if chosen is None:
+        raise SopError(
+            f"--version: {version} is not allowed; the registry has versions 1..{len(versions)}"
+        )
+    rows = _history_rows(versions)
+    if as_json:
+        _say(_as_json(trust, chosen, rows))
+        return
+    _say(
+        words["version"].format(
+            version=chosen.version, issued=chosen.issued_at, digest=chosen.digest[:12]
+        )
+    )
+    _say(words["signed_by"].format(keys=", ".join(chosen.signed_by)))
+    table = [words["columns"]] + [
+        (
+            o.name,
+            o.unix_user,
+            ",".join(o.roles),
+            o.short_fingerprint,
+            o.full_name,
+            o.nip or "-",
+            o.jabatan,
+        )
+        for o in chosen.operators
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        _say(("  " + "  ".join(cells)).rstrip())
+    _say(words["history"])
+    for row in rows:
+        signers = ", ".join(row["signed_by"])
+        _say(f"  v{row['version']}  {row['issued_at']}  {row['digest'][:12]}…  [{signers}]")
+        for line in row["changes"]:
+            _say(f"      - {line}")
+
+
+@operators_app.command("verify")
+def verify() -> None:
+    """Check every registry version: root signatures, the chain, the identity rules."""
+    trust = load_trust()
+    problems = registry.verify(trust)
+    if problems:
+        _say(f"operators registry does NOT verify (trust file {trust.path}):")
+        for problem in problems:
+            _say(f"  {problem}")
+        raise typer.Exit(1)
+    versions = registry.history(trust)
+    head = versions[-1]
+    _say(
+        f"operators registry valid: {len(versions)} version(s), current version {head.version} "
+        f"with {len(head.operators)} operator(s), signed by {', '.join(head.signed_by)} "
+        f"({len(head.signed_by)} of {trust.threshold} required root keys)"
+    )
