@@ -12,7 +12,7 @@ bench/RESULTS.md between the wipe markers, other sections untouched.
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import importlib
 import os
 import platform
 import statistics
@@ -32,16 +32,19 @@ CHUNK = 4 * 1024 * 1024  # the module's default chunk_mib
 
 
 def load_disk_wipe() -> ModuleType:
-    """Return library/disk_wipe.py imported as a module."""
+    """Return library/disk_wipe.py imported as Ansible names it (ansible.modules.disk_wipe)."""
     import ansible.module_utils
+    import ansible.modules
 
-    # The module imports its helpers from plugins/module_utils under Ansible's name.
-    ansible.module_utils.__path__.append(str(REPO / "plugins" / "module_utils"))
-    spec = importlib.util.spec_from_file_location("disk_wipe", REPO / "library" / "disk_wipe.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    # As ansible.cfg's library and module_utils: the module imports its helpers from
+    # plugins/module_utils under Ansible's name (tests/conftest.py does the same).
+    for package, folder in (
+        (ansible.module_utils, REPO / "plugins" / "module_utils"),
+        (ansible.modules, REPO / "library"),
+    ):
+        if str(folder) not in package.__path__:
+            package.__path__.append(str(folder))
+    return importlib.import_module("ansible.modules.disk_wipe")
 
 
 def time_module(disk_wipe: ModuleType, device: str, size: int) -> float:

@@ -1,247 +1,24 @@
-"""SOP 5.1 end to end on real loop block devices created by these tests.
+"""SOP 5.1 on the lab: a disk of srv2 wiped through SSH by the disk_wipe module.
 
-Every device written here is a loop device over a sparse file in the test's
-own tmp_path, attached by the fixture and detached in ``finally``.  The one
-test that names the machine's own disk runs in check mode, where the module
-never opens a device for writing.
+The runs on this machine's own loop devices (the full procedure, the refusals,
+check mode, idempotence) are in tests/component/test_dismantle.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from sop_runner.config import REPO_ROOT
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # importlib mode: helper by path
-from wipe_disks import BIN, PATTERN, SIZE, filled_loop_disks, pattern_left
-from wipe_disks import module as _module
-from wipe_disks import playbook as _playbook
-
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("losetup") is None,
-    reason="loop devices need root and util-linux losetup",
-)
-
-
-@pytest.fixture
-def loop_disks(tmp_path: Path) -> Iterator[list[str]]:
-    """Two loop devices of 32 MiB over sparse files, filled with PATTERN; detached after."""
-    yield from filled_loop_disks(tmp_path)
-
-
-def test_full_run_wipes_certifies_and_keeps_register_history(
-    sop_env: object, loop_disks: list[str], tmp_path: Path
-) -> None:
-    env = sop_env  # type: ignore[assignment]
-    disk, spare = loop_disks
-    logs = tmp_path / "wipe-logs"
-    inventory = env.root / "inventory"  # type: ignore[attr-defined]
-    done = env.sop(  # type: ignore[attr-defined]
-        "register", "add", "ctl1", "--asset", "ASET-2024-0042", "--owner", "Diskominfo",
-        "--function", "portal server", operator="budi",
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    made = env.sop(  # type: ignore[attr-defined]
-        "request", "5.1", "--target", "ctl1", "--reason", "server rusak, diganti",
-        "--param", f"devices=[{disk}]", "--param", "wipe_method=clear",
-        "--param", "destination=penggunaan ulang internal",
-        "--param", f"wipe_log_dir={logs}", operator="budi",
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    request_id = made.stdout.split()[1]
-
-    # Without the Pimpinan's order: steps 1-2 run, the gate at step 3 stops the run.
-    waiting = env.sop(  # type: ignore[attr-defined]
-        "run", request_id, "--confirm", "2=hasil analisis dilaporkan", operator="budi"
-    )
-    assert waiting.returncode == 2
-    assert "needs a valid approval by pimpinan" in waiting.stderr
-    # ... and the playbook run by hand is refused by its own gate.
-    by_hand = _playbook(
-        inventory,
-        "dismantle_wipe.yml",
-        {"sop_request": request_id, "devices": [disk], "wipe_method": "clear"},
-    )
-    assert by_hand.returncode != 0, by_hand.stdout
-    assert "sop_gate refused" in by_hand.stdout, by_hand.stdout[-1500:]
-    # Check mode says what would be wiped and changes nothing.
-    check = _playbook(
-        inventory,
-        "dismantle_wipe.yml",
-        {"devices": [disk], "wipe_method": "clear"},
-        "--check",
-        "-v",
-    )
-    assert check.returncode == 0, check.stdout
-    assert f"would wipe {disk}" in check.stdout and f"{SIZE} bytes" in check.stdout
-    assert pattern_left(disk)[1] == SIZE // len(PATTERN)
-
-    approved = env.sop("approve", request_id, operator="ahmad")  # type: ignore[attr-defined]
-    assert approved.returncode == 0, approved.stderr
-    # Approved for one disk: the playbook aimed at another is refused, that disk keeps its data.
-    other = _playbook(
-        inventory,
-        "dismantle_wipe.yml",
-        {"sop_request": request_id, "devices": [spare], "wipe_method": "clear"},
-    )
-    assert other.returncode != 0 and "parameter 'devices'" in other.stdout
-    assert pattern_left(spare)[1] == SIZE // len(PATTERN)
-
-    run = env.sop(  # type: ignore[attr-defined]
-        "run", request_id, "--confirm", "7=dokumentasi dibuat",
-        "--confirm", "8=laporan diserahkan", operator="budi",
-    )  # fmt: skip
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert pattern_left(disk) == (0, 0)  # full read-back: no byte of the pattern left
-    assert pattern_left(spare)[1] == SIZE // len(PATTERN)  # the other disk untouched
-
-    from sop_runner.context import Context
-    from sop_runner.procedures.dismantle import DiskWipe, DismantleFeasibility
-    from sop_runner.procedures.register import history
-
-    with Context().session() as session:
-        wipe = session.scalars(select(DiskWipe)).one()
-        assert (wipe.device, wipe.size_bytes, wipe.bytes_written) == (disk, SIZE, SIZE)
-        assert wipe.verified and wipe.verification["bytes_read"] == SIZE
-        assert wipe.verification["mismatched_bytes"] == 0
-        on_disk = sorted(logs.glob("wipe-*.log"))
-        assert len(on_disk) == 1 and on_disk[0].read_text() == wipe.log_text
-        feasibility = session.scalars(select(DismantleFeasibility)).one()
-        assert feasibility.findings["administrative"]["asset_number"] == "ASET-2024-0042"
-        assert any("portal" in b for b in feasibility.blockers)
-        assert any(m["mount"] == "/" for m in feasibility.findings["mounts"])
-        steps = [(c.from_status, c.to_status) for c in history(session, "ctl1")]
-        log_sha = wipe.log_sha256
-    assert steps == [
-        (None, "active"),
-        ("active", "decommissioning"),
-        ("decommissioning", "offline"),
-        ("offline", "disposed"),
-    ]
-    shown = env.sop("register", "history", "ctl1")  # type: ignore[attr-defined]
-    assert "active → decommissioning by budi" in shown.stdout
-    assert "offline → disposed" in shown.stdout
-
-    # The performer signs, a second person (penanggung jawab) validates; a petugas cannot.
-    refused = env.sop("dismantle", "sign", request_id, operator="dewi")  # type: ignore[attr-defined]
-    assert refused.returncode == 2 and "second person" in refused.stderr
-    for who in ("budi", "sari"):
-        signed = env.sop("dismantle", "sign", request_id, operator=who)  # type: ignore[attr-defined]
-        assert signed.returncode == 0, signed.stderr
-    out = tmp_path / "docs"
-    for lang in ("id", "en"):
-        written = env.sop(  # type: ignore[attr-defined]
-            "dismantle", "report", request_id, "--lang", lang, "--out", str(out)
-        )
-        assert written.returncode == 0, written.stderr
-    report_id = (out / f"laporan-penghentian-5.1-{request_id}-id.md").read_text()
-    report_en = (out / f"laporan-penghentian-5.1-{request_id}-en.md").read_text()
-    assert "Sertifikat Sanitasi Media" in report_id and "LULUS" in report_id
-    for field in (
-        "Person performing sanitization",
-        "Media property number: ASET-2024-0042",
-        "Media type: loop (file-backed)",
-        "Method type: **Clear**",
-        "Method used: overwrite (one pass, zeros)",
-        "Tool used (including version): sop-pusatdata disk_wipe",
-        "Verification method: full read-back, compared with zeros",
-        "Post-sanitization destination: penggunaan ulang internal",
-        f"SHA-256 of the wipe log: `{log_sha}` (stored log matches the hash)",
-        "Signature (performer): budi",
-        "Validation (second person): sari",
-    ):
-        assert field in report_en, field
-    assert report_en.count("valid ed25519 signature") == 2
-    assert "offline | disposed" in report_en
-    feas = (out / f"analisis-kelayakan-5.1-{request_id}-id.md").read_text()
-    assert "ASET-2024-0042" in feas and "portal" in feas
-    assert (out / f"laporan-penghentian-5.1-{request_id}-en.html").exists()
-
-
-def test_refusals_leave_the_data(sop_env: object, loop_disks: list[str], tmp_path: Path) -> None:
-    inventory = sop_env.root / "inventory"  # type: ignore[attr-defined]
-    disk, other = loop_disks
-    logs = str(tmp_path / "logs")
-    # Not in the request's list.
-    result = _module(inventory, {"device": other, "allowed_devices": [disk], "log_dir": logs})
-    assert result.returncode != 0
-    assert f"device {other} ({other}) is not listed for this request" in result.stdout
-    # A wildcard.
-    result = _module(inventory, {"device": "/dev/loop*", "allowed_devices": ["/dev/loop*"]})
-    assert "wildcards and globs are refused" in result.stdout
-    # Mounted: a filesystem on the disk, mounted under tmp_path.
-    subprocess.run(["mkfs.ext4", "-q", "-F", disk], check=True, capture_output=True)
-    mount_point = tmp_path / "mnt"
-    mount_point.mkdir()
-    subprocess.run(["mount", disk, str(mount_point)], check=True, capture_output=True)
-    try:
-        (mount_point / "keep.txt").write_text("data that must survive")
-        result = _module(inventory, {"device": disk, "allowed_devices": [disk], "log_dir": logs})
-        assert result.returncode != 0
-        assert f"mounted at {mount_point}" in result.stdout and "nothing written" in result.stdout
-    finally:
-        subprocess.run(["umount", str(mount_point)], check=True)
-    subprocess.run(["mount", disk, str(mount_point)], check=True)
-    try:
-        assert (mount_point / "keep.txt").read_text() == "data that must survive"
-    finally:
-        subprocess.run(["umount", str(mount_point)], check=True)
-    assert pattern_left(other)[1] == SIZE // len(PATTERN)
-    assert not Path(logs).exists()  # no wipe log: nothing was wiped
-
-
-def test_the_machines_own_disk_is_refused_in_check_mode() -> None:
-    root = subprocess.run(
-        ["findmnt", "-nvo", "SOURCE", "/"], capture_output=True, text=True
-    ).stdout.strip()
-    if not root.startswith("/dev/"):
-        pytest.skip(f"/ is not on a block device here ({root!r})")
-    inventory = Path(os.environ.get("TMPDIR", "/tmp")) / f"sop-wipe-inv-{os.getpid()}"
-    inventory.mkdir(exist_ok=True)
-    (inventory / "hosts.yml").write_text(
-        "all:\n  hosts:\n    ctl1: {ansible_connection: local, ansible_python_interpreter: "
-        + sys.executable
-        + "}\n"
-    )
-    try:
-        # Check mode: even a broken refusal could not write; the message must come from
-        # the system-disk check, before any device is opened.
-        result = _module(inventory, {"device": root, "allowed_devices": [root]}, "--check")
-    finally:
-        shutil.rmtree(inventory, ignore_errors=True)
-    assert result.returncode != 0
-    assert "is a disk this host runs from (system disk); refused" in result.stdout
-
-
-def test_check_mode_and_idempotence_by_proof(sop_env: object, loop_disks: list[str]) -> None:
-    inventory = sop_env.root / "inventory"  # type: ignore[attr-defined]
-    disk = loop_disks[0]
-    logs = str(sop_env.root / "logs")  # type: ignore[attr-defined]
-    args = {"device": disk, "allowed_devices": [disk], "log_dir": logs, "skip_if_zero": True}
-    check = _module(inventory, args, "--check", "--diff")
-    assert check.returncode == 0 and "would wipe" in check.stdout
-    assert pattern_left(disk)[1] == SIZE // len(PATTERN)
-    first = _module(inventory, args)
-    assert first.returncode == 0 and "CHANGED" in first.stdout, first.stdout
-    assert pattern_left(disk) == (0, 0)
-    second = _module(inventory, args)
-    assert second.returncode == 0 and "SUCCESS" in second.stdout, second.stdout
-    assert "already all zero (full read proves)" in second.stdout
+from tests.support.wipe_disks import BIN
 
 
 @pytest.mark.lab
 def test_lab_disk_wiped_over_ssh(lab: object) -> None:
     """Wipe one of srv2's loop disks through SSH with the module (check, then for real)."""
-    disks = _lab_disks(lab)
+    disks = lab.state.wipe_disks  # type: ignore[attr-defined]
     if not disks:
         pytest.skip("the lab exposes no wipe_disks on srv2")
     disk = disks[0]
@@ -264,11 +41,3 @@ def test_lab_disk_wiped_over_ssh(lab: object) -> None:
         from sop_runner.lab.disks import refill
 
         refill(disk, 0)
-
-
-def _lab_disks(lab: object) -> list[str]:
-    state_file = Path("/var/lib/sop-lab/state.json")
-    if not state_file.exists():
-        return []
-    disks = json.loads(state_file.read_text()).get("wipe_disks", [])
-    return [d if isinstance(d, str) else d.get("device", d.get("path", "")) for d in disks]

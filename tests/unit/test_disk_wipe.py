@@ -1,46 +1,30 @@
 """The disk_wipe module's own logic and SOP 5.1's records (no block device touched).
 
 The refusal checks are tested in test_sop_blockdev.py; real devices in
-tests/integration/test_dismantle.py.
+tests/component/test_dismantle.py; the rendered documentation in
+tests/component/test_disk_wipe_doc.py.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from ansible.module_utils import sop_wipe as wi
+from ansible.modules import disk_wipe as dw
 
 from sop_runner.config import REPO_ROOT
-from sop_runner.procedures.dismantle import (
+from sop_runner.procedures.dismantle.policy import (
     certificate_digest,
     certificate_fields,
     feasibility_findings,
     latest_per_device,
     wipe_note,
 )
-
-
-def _load(path: str, name: str) -> ModuleType:
-    # Module utils under Ansible's names, as the module imports them.
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_load("plugins/module_utils/sop_blockdev.py", "ansible.module_utils.sop_blockdev")
-wi = _load("plugins/module_utils/sop_wipe.py", "ansible.module_utils.sop_wipe")
-dw = _load("library/disk_wipe.py", "disk_wipe")
 
 
 def test_method_choice_by_media() -> None:
@@ -86,16 +70,21 @@ def _plan(path: str, size: int) -> dict[str, Any]:
     }
 
 
-def test_a_wipe_stopped_by_an_error_still_returns_its_log(tmp_path: Path) -> None:
-    """A descriptor the kernel will not write to: the error is logged, hashed and returned."""
-    medium = tmp_path / "medium"
+def _wipe_medium(medium: Path, flags: int, log_dir: Path) -> dict[str, Any]:
+    """Given a 4 KiB file standing for /dev/loop9, opened with flags, return wipe_one's entry."""
     medium.write_bytes(b"\xa5" * 4096)
-    params = {**PARAMS, "log_dir": str(tmp_path / "logs")}
-    fd = os.open(medium, os.O_RDONLY)
+    fd = os.open(medium, flags)
     try:
-        entry = dw.wipe_one(fd, _plan("/dev/loop9", 4096), ["/dev/loop9"], params)
+        return dw.wipe_one(
+            fd, _plan("/dev/loop9", 4096), ["/dev/loop9"], {**PARAMS, "log_dir": str(log_dir)}
+        )
     finally:
         os.close(fd)
+
+
+def test_a_wipe_stopped_by_an_error_still_returns_its_log(tmp_path: Path) -> None:
+    """A descriptor the kernel will not write to: the error is logged, hashed and returned."""
+    entry = _wipe_medium(tmp_path / "medium", os.O_RDONLY, tmp_path / "logs")
     assert entry["changed"] and entry["bytes_written"] == 0
     assert not entry["verification"]["passed"] and "Bad file descriptor" in entry["error"]
     assert "wipe stopped after 0 of 4096 bytes" in entry["msg"]
@@ -107,14 +96,8 @@ def test_a_wipe_stopped_by_an_error_still_returns_its_log(tmp_path: Path) -> Non
 
 def test_a_wipe_whose_log_cannot_be_written_still_returns_it(tmp_path: Path) -> None:
     medium = tmp_path / "medium"
-    medium.write_bytes(b"\xa5" * 4096)
     (tmp_path / "not-a-dir").write_text("")
-    params = {**PARAMS, "log_dir": str(tmp_path / "not-a-dir")}
-    fd = os.open(medium, os.O_RDWR)
-    try:
-        entry = dw.wipe_one(fd, _plan("/dev/loop9", 4096), ["/dev/loop9"], params)
-    finally:
-        os.close(fd)
+    entry = _wipe_medium(medium, os.O_RDWR, tmp_path / "not-a-dir")
     assert medium.read_bytes() == bytes(4096) and entry["verification"]["passed"]
     assert entry["log_path"] == "" and "not-a-dir" in entry["log_error"]
     assert entry["log_sha256"] == wi.sha256_text(entry["log"])
@@ -227,14 +210,45 @@ def test_feasibility_blockers() -> None:
     assert grants == ["1 remote-access grant(s) still open"]
 
 
-def test_ansible_doc_renders() -> None:
-    import subprocess
+def test_the_feasibility_recorder_needs_only_its_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recorder contract is (session, run id, value): the services come from the play,
+    grants, backups and the register through their features' functions, and no settings
+    or inventory are read (SOP_INVENTORY leads nowhere here)."""
+    from datetime import UTC, datetime
 
-    cp = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-doc"), "-M", "library", "disk_wipe"],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-    )
-    assert cp.returncode == 0, cp.stderr
-    assert "allowed_devices" in cp.stdout and "BLKSECDISCARD" in cp.stdout
+    from sqlalchemy import select
+
+    from sop_runner.procedures import register
+    from sop_runner.procedures.dismantle.models import DismantleFeasibility
+    from sop_runner.procedures.dismantle.recorders import record_feasibility
+    from sop_runner.store import session_scope
+    from sop_runner.store.models import Request, Run
+
+    monkeypatch.setenv("SOP_INVENTORY", str(tmp_path / "no-inventory"))
+    services = [{"name": "portal", "opd": "Diskominfo", "criticality": "normal"}]
+    facts = {"mounts": [{"mount": "/", "device": "/dev/vda", "fstype": "ext4"}], "disks": ["vda"]}
+    with session_scope(f"sqlite:///{tmp_path / 'sop.db'}") as session:
+        request = Request(
+            procedure_id="5.1",
+            targets=["srv2"],
+            params={},
+            reason="uji",
+            requested_by="budi",
+            created_at="2026-01-01T00:00:00+00:00",
+        )
+        session.add(request)
+        session.flush()
+        run = Run(
+            request_id=request.id, operator="budi", status="running", started_at=datetime.now(UTC)
+        )
+        session.add(run)
+        session.flush()
+        register.add_device(session, "srv2", "budi", asset_number="A-1", owner="BKPSDM")
+        assert record_feasibility(session, run.id, {"srv2": {**facts, "services": services}}) == 1
+        row = session.scalars(select(DismantleFeasibility)).one()
+        findings, blockers = row.findings, row.blockers
+    assert findings["services"] == services and findings["open_grants"] == []
+    assert findings["administrative"]["asset_number"] == "A-1"
+    assert blockers == ["services still run here: portal"]

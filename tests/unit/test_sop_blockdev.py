@@ -5,39 +5,17 @@ kernel lays out /sys: class/block links, dev/block major:minor links, partitions
 as sub-directories of their disk, holders/slaves, loop/backing_file); a loop's
 backing, which the kernel gives by ioctl, comes from a fake table.  The real
 stacks (loop over loop, loop over the system disk, swap, read-only) are in
-tests/integration/test_dismantle.py.
+tests/component/test_dismantle_failsafe.py.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
-
-from sop_runner.config import REPO_ROOT
-
-
-def _load() -> ModuleType:
-    # Registered under Ansible's name, as disk_wipe imports it (and dataclasses need it).
-    name = "ansible.module_utils.sop_blockdev"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(
-        name, REPO_ROOT / "plugins/module_utils/sop_blockdev.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bd = _load()
+from ansible.module_utils import sop_blockdev as bd
 
 
 # --- names -----------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""SOP 5.1's wipe fails safe (issue 12), on real loop devices and real stacks of them.
+"""SOP 5.1's wipe fails safe (issue 12), on real loop devices and real stacks of them
+(root, no lab).
 
 - all or nothing: one refused disk of a request means nothing is written to any;
 - a wipe that happened is recorded (row, log, SHA-256, certificate) even when a
@@ -17,16 +18,15 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # importlib mode: helper by path
-from wipe_disks import (
+from tests.support.wipe_disks import (
     FULL,
+    NEEDS_LOOP_DEVICES,
     SIZE,
     attach,
     detach,
@@ -39,17 +39,12 @@ from wipe_disks import (
     playbook,
 )
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("losetup") is None,
-    reason="loop devices need root and util-linux losetup",
-)
+pytestmark = NEEDS_LOOP_DEVICES
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
-@pytest.fixture
-def loop_disks(tmp_path: Path) -> Iterator[list[str]]:
-    """Two loop devices of 32 MiB over sparse files, filled with PATTERN; detached after."""
-    yield from filled_loop_disks(tmp_path)
+# Two loop devices of 32 MiB over sparse files in tmp_path, filled with PATTERN; detached after.
+loop_disks = pytest.fixture(name="loop_disks")(filled_loop_disks)
 
 
 @pytest.fixture
@@ -156,7 +151,7 @@ def test_a_wipe_that_happened_is_recorded_when_a_later_disk_fails(
     assert pattern_left(good) == (0, 0)  # the first disk was wiped before the second failed
 
     from sop_runner.context import Context
-    from sop_runner.procedures.dismantle import DiskWipe
+    from sop_runner.procedures.dismantle.models import DiskWipe
     from sop_runner.procedures.register import history
 
     on_disk = {p.read_text() for p in logs.glob("wipe-*.log")}

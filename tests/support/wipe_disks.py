@@ -1,4 +1,4 @@
-"""Helpers shared by the SOP 5.1 tests on real loop devices (test_dismantle*.py).
+"""Helpers shared by the SOP 5.1 tests on real loop devices (tests/component/test_dismantle*.py).
 
 Every device these helpers attach is a loop device over a file in the test's own
 tmp_path (or over another such loop device), detached by the test's fixture.
@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from sop_runner.config import REPO_ROOT
 
 PATTERN = b"SOP-5.1-PATTERN\xa5"  # 16 bytes: no run of zeros, easy to search
 SIZE = 32 * 1024 * 1024
 BIN = Path(sys.executable).parent
+NEEDS_LOOP_DEVICES = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("losetup") is None,
+    reason="loop devices need root and util-linux losetup",
+)
 
 
 def losetup(*args: str) -> str:
@@ -92,13 +99,21 @@ def local_inventory(directory: Path) -> Path:
     return directory
 
 
+def _ansible(command: list[str], timeout: int) -> subprocess.CompletedProcess[str]:
+    """Given an ansible or ansible-playbook command line, run it with the repository's
+    configuration and this environment's tools first on PATH; return the finished run."""
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
+    return subprocess.run(
+        command, capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=timeout
+    )
+
+
 def playbook(
     inventory: Path, name: str, extra: dict[str, object], *more: str
 ) -> subprocess.CompletedProcess[str]:
     """Given an inventory and a playbook, run it on ctl1; return the finished run."""
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
-    return subprocess.run(
+    return _ansible(
         [
             str(BIN / "ansible-playbook"),
             "-i",
@@ -110,10 +125,6 @@ def playbook(
             json.dumps(extra),
             *more,
         ],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=env,
         timeout=300,
     )
 
@@ -122,8 +133,7 @@ def module(
     inventory: Path, args: dict[str, object], *more: str
 ) -> subprocess.CompletedProcess[str]:
     """Given an inventory and disk_wipe's arguments, run the module on ctl1."""
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    return subprocess.run(
+    return _ansible(
         [
             str(BIN / "ansible"),
             "-i",
@@ -135,9 +145,5 @@ def module(
             json.dumps(args),
             *more,
         ],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=env,
         timeout=120,
     )

@@ -1,0 +1,35 @@
+"""`sop dismantle report` and `sop dismantle sign`: the SOP 5.1 documents and certificates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sop_runner.cli.options import As, Lang, choose_language, operator_name, out
+from sop_runner.context import Context
+from sop_runner.procedures.dismantle import HELP
+from sop_runner.procedures.dismantle.certificate import sign_certificates
+from sop_runner.procedures.dismantle.documents import write_documents
+
+cli = typer.Typer(help=HELP)
+
+
+@cli.command("report")
+def report_command(
+    request_id: int,
+    lang: Lang = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="directory")] = None,
+) -> None:
+    """Write the feasibility analysis and the dismantle report with its certificates."""
+    ctx = Context()
+    for path in write_documents(ctx, request_id, choose_language(ctx.settings, lang), out_dir):
+        out.print(str(path))
+
+
+@cli.command("sign")
+def sign_command(request_id: int, as_: As = None) -> None:
+    """Sign the certificates: the performer, then a second person validates."""
+    for line in sign_certificates(Context(), request_id, operator_name(as_)):
+        out.print(f"signed {line}")
