@@ -22,6 +22,7 @@ from tests.support.wipe_disks import (
     filled_loop_disks,
     local_inventory,
     pattern_left,
+    system_disk,
 )
 from tests.support.wipe_disks import module as _module
 from tests.support.wipe_disks import playbook as _playbook
@@ -195,11 +196,7 @@ def test_refusals_leave_the_data(sop_env: object, loop_disks: list[str], tmp_pat
 
 
 def test_the_machines_own_disk_is_refused_in_check_mode(tmp_path: Path) -> None:
-    root = subprocess.run(
-        ["findmnt", "-nvo", "SOURCE", "/"], capture_output=True, text=True
-    ).stdout.strip()
-    if not root.startswith("/dev/"):
-        pytest.skip(f"/ is not on a block device here ({root!r})")
+    root = system_disk()
     inventory = local_inventory(tmp_path / "inv")
     # Check mode: even a broken refusal could not write; the message must come from
     # the system-disk check, before any device is opened.

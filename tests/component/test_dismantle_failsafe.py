@@ -37,6 +37,7 @@ from tests.support.wipe_disks import (
     module,
     pattern_left,
     playbook,
+    system_disk,
 )
 
 pytestmark = NEEDS_LOOP_DEVICES
@@ -243,11 +244,7 @@ def test_a_loop_over_swap_is_refused(loop_disks: list[str], tmp_path: Path) -> N
 
 def test_a_loop_over_the_system_disk_is_refused(tmp_path: Path) -> None:
     """A read-only loop over the disk / is on, checked in check mode only."""
-    root = subprocess.run(
-        ["findmnt", "-nvo", "SOURCE", "/"], capture_output=True, text=True
-    ).stdout.strip()
-    if not root.startswith("/dev/"):
-        pytest.skip(f"/ is not on a block device here ({root!r})")
+    root = system_disk()
     inventory = local_inventory(tmp_path / "inv")
     made = subprocess.run(
         ["losetup", "-f", "--show", "--read-only", root], capture_output=True, text=True

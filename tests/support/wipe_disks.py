@@ -88,6 +88,16 @@ def filled_loop_disks(tmp_path: Path, count: int = 2) -> Iterator[list[str]]:
         detach(attached)
 
 
+def system_disk() -> str:
+    """Return the block device / is mounted from; skip the test when / is not on one."""
+    root = subprocess.run(
+        ["findmnt", "-nvo", "SOURCE", "/"], capture_output=True, text=True
+    ).stdout.strip()
+    if not root.startswith("/dev/"):
+        pytest.skip(f"/ is not on a block device here ({root!r})")
+    return root
+
+
 def local_inventory(directory: Path) -> Path:
     """Given a directory, write an inventory with ctl1 as this machine; return the directory."""
     directory.mkdir(parents=True, exist_ok=True)

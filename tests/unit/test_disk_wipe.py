@@ -216,35 +216,19 @@ def test_the_feasibility_recorder_needs_only_its_session(
     """The recorder contract is (session, run id, value): the services come from the play,
     grants, backups and the register through their features' functions, and no settings
     or inventory are read (SOP_INVENTORY leads nowhere here)."""
-    from datetime import UTC, datetime
-
     from sqlalchemy import select
 
     from sop_runner.procedures import register
     from sop_runner.procedures.dismantle.models import DismantleFeasibility
     from sop_runner.procedures.dismantle.recorders import record_feasibility
     from sop_runner.store import session_scope
-    from sop_runner.store.models import Request, Run
+    from tests.support.runs import request_and_run
 
     monkeypatch.setenv("SOP_INVENTORY", str(tmp_path / "no-inventory"))
     services = [{"name": "portal", "opd": "Diskominfo", "criticality": "normal"}]
     facts = {"mounts": [{"mount": "/", "device": "/dev/vda", "fstype": "ext4"}], "disks": ["vda"]}
     with session_scope(f"sqlite:///{tmp_path / 'sop.db'}") as session:
-        request = Request(
-            procedure_id="5.1",
-            targets=["srv2"],
-            params={},
-            reason="uji",
-            requested_by="budi",
-            created_at="2026-01-01T00:00:00+00:00",
-        )
-        session.add(request)
-        session.flush()
-        run = Run(
-            request_id=request.id, operator="budi", status="running", started_at=datetime.now(UTC)
-        )
-        session.add(run)
-        session.flush()
+        run = request_and_run(session, "5.1", ["srv2"], {}, "uji")
         register.add_device(session, "srv2", "budi", asset_number="A-1", owner="BKPSDM")
         assert record_feasibility(session, run.id, {"srv2": {**facts, "services": services}}) == 1
         row = session.scalars(select(DismantleFeasibility)).one()
