@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from ansible.module_utils import sop_blockdev as bd
 
-
 # --- names -----------------------------------------------------------------------
 
 
