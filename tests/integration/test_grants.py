@@ -1,225 +1,52 @@
 """SOP 2.4 remote access grants against real nftables and real TCP connections.
 
 Two networks run these tests:
-- ``own``: three network namespaces this file creates (gw with the same nftables
-  ruleset as the lab's gw, a server, and a remote user), reached by Ansible with
-  a local connection whose Python runs inside gw's namespace.  Needs root only.
+- ``own``: three network namespaces built by tests/support/grant_net.py (gw with the
+  same nftables ruleset as the lab's gw, a server, and a remote user), reached by
+  Ansible with a local connection whose Python runs inside gw's namespace.  Needs root only.
 - ``lab``: the test lab (``tests/integration/conftest.py``), reached over SSH, marked
   ``lab``.  These are the issue's "done when" checks.
 
-Nothing here touches an address outside namespaces created by this file or the lab.
-The RouterOS backend is tested against a *simulator* (routeros_sim.py): see the
-tests at the end and docs/remote-access.md for what that does and does not prove.
+Nothing here touches an address outside namespaces created by these tests or the lab.
+The RouterOS backend is tested against a *simulator* (tests/support/routeros_sim.py):
+see the tests at the end and docs/remote-access.md for what that does and does not prove.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import pytest
+from ansible.module_utils.sop_firewall_routeros import ros_seconds
 
-from sop_runner import keys
 from sop_runner.config import REPO_ROOT
+from tests.support.grant_net import (
+    GrantEnv,
+    Net,
+    grant_env,
+    iso,
+    one_line,
+    own_network,
+    timestamp,
+)
+from tests.support.routeros_sim import RouterOsSim
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network namespaces)")
-
-OPERATORS = {"budi": ["petugas"], "dewi": ["petugas"], "sari": ["penanggung_jawab"]}
-RULESET = """table inet sop {
-    set grants { type ipv4_addr . ipv4_addr . inet_proto . inet_service; flags timeout; }
-    chain forward {
-        type filter hook forward priority filter; policy drop;
-        ct state established,related accept
-        ct state invalid drop
-        ct state new ip saddr . ip daddr . meta l4proto . th dport @grants accept
-        counter comment "dropped: no grant"
-    }
-}
-"""
-
-
-def sh(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Given a command, return its finished run."""
-    return subprocess.run(args, capture_output=True, text=True, check=check, timeout=60)
-
-
-@dataclass
-class Net:
-    """Where a grant test acts: the firewall's namespace, the user's, the server's port."""
-
-    name: str
-    inventory: Path
-    gw_ns: str
-    ext_ns: str
-    ext_addr: str
-    srv_addr: str
-    port: int
-    nft_set: str = "inet sop grants"
-
-    def connect(self, timeout: float = 1.0) -> bool:
-        """Return whether a new TCP connection from ext to the server's port succeeds."""
-        code = (
-            "import socket,sys\n"
-            f"s=socket.socket(); s.settimeout({timeout})\n"
-            f"sys.exit(0 if s.connect_ex(({self.srv_addr!r},{self.port}))==0 else 1)\n"
-        )
-        cp = subprocess.run(
-            ["ip", "netns", "exec", self.ext_ns, sys.executable, "-c", code],
-            capture_output=True,
-            timeout=30,
-        )
-        return cp.returncode == 0
-
-    def elements(self) -> list[dict]:
-        """Return the grant set's elements as nft's JSON gives them."""
-        family, table, name = self.nft_set.split()
-        out = sh("ip", "netns", "exec", self.gw_ns, "nft", "-j", "list", "set", family, table, name)
-        for item in json.loads(out.stdout)["nftables"]:
-            if "set" in item:
-                return [e["elem"] for e in item["set"].get("elem", [])]
-        return []
-
-    def ruleset(self) -> str:
-        return sh("ip", "netns", "exec", self.gw_ns, "nft", "list", "ruleset").stdout
-
-    def nft(self, command: str) -> None:
-        sh("ip", "netns", "exec", self.gw_ns, "sh", "-c", f"nft {command}")
-
-    def kernel_ends(self) -> tuple[float, float]:
-        """Return the earliest and latest wall-clock time at which the kernel ends the one
-        grant of the set, to the millisecond (nft's JSON truncates to whole seconds; its
-        text keeps milliseconds, "expires 9m54s300ms")."""
-        family, table, name = self.nft_set.split()
-        before = time.time()
-        text = sh("ip", "netns", "exec", self.gw_ns, "nft", "list", "set", family, table, name)
-        after = time.time()
-        found = re.findall(r"expires ((?:\d+(?:ms|[dhms]))+)", text.stdout)
-        assert len(found) == 1, text.stdout
-        units = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-        left = sum(int(n) * units[u] for n, u in re.findall(r"(\d+)(ms|[dhms])", found[0]))
-        return before + left, after + left
-
-
-def _own_net(tmp: Path) -> Iterator[Net]:
-    tag = f"sopg{os.getpid() % 10000}"
-    gw, srv, ext = f"{tag}-gw", f"{tag}-srv", f"{tag}-ext"
-    try:
-        for ns in (gw, srv, ext):
-            sh("ip", "netns", "add", ns)
-            sh("ip", "-n", ns, "link", "set", "lo", "up")
-        sh(
-            "ip",
-            "link",
-            "add",
-            f"{tag}a",
-            "netns",
-            gw,
-            "type",
-            "veth",
-            "peer",
-            "eth0",
-            "netns",
-            srv,
-        )
-        sh(
-            "ip",
-            "link",
-            "add",
-            f"{tag}b",
-            "netns",
-            gw,
-            "type",
-            "veth",
-            "peer",
-            "eth0",
-            "netns",
-            ext,
-        )
-        sh("ip", "-n", gw, "addr", "add", "10.88.1.254/24", "dev", f"{tag}a")
-        sh("ip", "-n", gw, "addr", "add", "10.88.2.1/24", "dev", f"{tag}b")
-        sh("ip", "-n", srv, "addr", "add", "10.88.1.11/24", "dev", "eth0")
-        sh("ip", "-n", ext, "addr", "add", "10.88.2.10/24", "dev", "eth0")
-        for ns, dev in ((gw, f"{tag}a"), (gw, f"{tag}b"), (srv, "eth0"), (ext, "eth0")):
-            sh("ip", "-n", ns, "link", "set", dev, "up")
-        sh("ip", "-n", srv, "route", "add", "10.88.2.0/24", "via", "10.88.1.254")
-        sh("ip", "-n", ext, "route", "add", "10.88.1.0/24", "via", "10.88.2.1")
-        sh("ip", "netns", "exec", gw, "sysctl", "-qw", "net.ipv4.ip_forward=1")
-        subprocess.run(
-            ["ip", "netns", "exec", gw, "nft", "-f", "-"],
-            input=RULESET,
-            text=True,
-            check=True,
-            capture_output=True,
-        )
-        server = subprocess.Popen(
-            [
-                "ip",
-                "netns",
-                "exec",
-                srv,
-                sys.executable,
-                "-m",
-                "http.server",
-                "2222",
-                "--bind",
-                "10.88.1.11",
-                "--directory",
-                str(tmp),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        python = tmp / "python-in-gw"
-        python.write_text(f'#!/bin/sh\nexec ip netns exec {gw} /usr/bin/python3 "$@"\n')
-        python.chmod(0o755)
-        inv = tmp / "inventory"
-        inv.mkdir()
-        (inv / "hosts.yml").write_text(
-            "all:\n  children:\n"
-            "    firewalls:\n      hosts:\n"
-            f"        gw:\n          ansible_host: 10.88.1.254\n"
-            f"          ansible_connection: local\n"
-            f"          ansible_python_interpreter: {python}\n"
-            "          firewall_backend: nftables\n          nft_family: inet\n"
-            "          nft_table: sop\n          nft_grant_set: grants\n"
-            "    servers:\n      hosts:\n"
-            "        srv1: {ansible_host: 10.88.1.11}\n"
-        )
-        (inv / "services.yml").write_text("services: []\n")
-        net = Net("own", inv / "hosts.yml", gw, ext, "10.88.2.10", "10.88.1.11", 2222)
-        deadline = time.monotonic() + 10
-        while not _listening(srv, 2222) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        yield net
-    finally:
-        if "server" in locals():
-            server.kill()
-            server.wait()
-        for ns in (gw, srv, ext):
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-
-
-def _listening(ns: str, port: int) -> bool:
-    out = subprocess.run(
-        ["ip", "netns", "exec", ns, "ss", "-ltnH"], capture_output=True, text=True
-    ).stdout
-    return f":{port} " in out
 
 
 @pytest.fixture(scope="module")
 def own_net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
     """Given root, yield three namespaces of our own: gw (nftables), srv1, ext."""
-    yield from _own_net(tmp_path_factory.mktemp("grant-net"))
+    with own_network(tmp_path_factory.mktemp("grant-net")) as net:
+        yield net
 
 
 @pytest.fixture(params=["own", pytest.param("lab", marks=pytest.mark.lab)])
@@ -242,106 +69,16 @@ def net(request: pytest.FixtureRequest) -> Net:
     return net
 
 
-@dataclass
-class Env:
-    net: Net
-    root: Path
-
-    def sop(self, *args: str, operator: str = "budi") -> subprocess.CompletedProcess[str]:
-        """Run the real `sop` command; return its result."""
-        env = dict(os.environ, SOP_OPERATOR=operator)
-        return subprocess.run(
-            [sys.executable, "-m", "sop_runner.cli", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=REPO_ROOT,
-            timeout=300,
-        )
-
-    def popen(self, *args: str, operator: str = "budi") -> subprocess.Popen[str]:
-        env = dict(os.environ, SOP_OPERATOR=operator)
-        return subprocess.Popen(
-            [sys.executable, "-m", "sop_runner.cli", *args],
-            text=True,
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-
-    def open(self, *extra: str, duration: str = "10m") -> int:
-        cp = self.sop(
-            "grant",
-            "open",
-            "--user",
-            "andi",
-            "--source",
-            self.net.ext_addr,
-            "--target",
-            "srv1",
-            "--port",
-            str(self.net.port),
-            "--duration",
-            duration,
-            "--reason",
-            "perbaikan aplikasi",
-            *extra,
-        )
-        assert cp.returncode == 0, cp.stderr + cp.stdout
-        return int(cp.stdout.split()[1])
-
-
 @pytest.fixture
-def env(net: Net, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Env:
+def env(net: Net, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GrantEnv:
     """Given a network, return an isolated sop installation (SQLite) pointed at it."""
-    key_dir = tmp_path / "keys"
-    lines = ["operators:"]
-    for name, roles in OPERATORS.items():
-        public = keys.init_key(key_dir, name, force=True)
-        lines += [
-            f"  - name: {name}",
-            f"    roles: [{', '.join(roles)}]",
-            f"    public_key: {public}",
-        ]
-    (tmp_path / "operators.yml").write_text("\n".join(lines) + "\n")
-    monkeypatch.setenv("SOP_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("SOP_KEY_DIR", str(key_dir))
-    monkeypatch.setenv("SOP_OPERATORS_FILE", str(tmp_path / "operators.yml"))
-    monkeypatch.setenv("SOP_INVENTORY", str(net.inventory.parent))
-    monkeypatch.setenv("SOP_DB_URL", f"sqlite:///{tmp_path / 'sop.db'}")
-    monkeypatch.delenv("SOP_CONFIG", raising=False)
-    monkeypatch.delenv("SOP_GRANT_MAX_DURATION", raising=False)
-    return Env(net, tmp_path)
-
-
-def _grant_row(env: Env, grant_id: int) -> dict:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(os.environ["SOP_DB_URL"])
-    with engine.connect() as conn:
-        row = (
-            conn.execute(text("SELECT * FROM firewall_grants WHERE id = :i"), {"i": grant_id})
-            .mappings()
-            .one()
-        )
-        return dict(row)
-
-
-def _ts(value: object) -> float:
-    moment = datetime.fromisoformat(str(value))
-    if moment.tzinfo is None:
-        from datetime import UTC
-
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    return grant_env(net, tmp_path, monkeypatch)
 
 
 # ------------------------------------------------------------------ done when
 
 
-def test_refused_before_open_during_and_kernel_closes_after_sop_is_killed(env: Env) -> None:
+def test_refused_before_open_during_and_kernel_closes_after_sop_is_killed(env: GrantEnv) -> None:
     """The kill test: sop is SIGKILLed right after the grant is in place; the kernel closes."""
     net = env.net
     assert not net.connect(), "the port must be closed before any grant"
@@ -383,11 +120,11 @@ def test_refused_before_open_during_and_kernel_closes_after_sop_is_killed(env: E
     # The record catches up: list settles it as closed by expiry.
     cp = env.sop("grant", "list", "--all")
     assert cp.returncode == 0, cp.stderr
-    row = _grant_row(env, 1)
+    row = env.grant_row(1)
     assert (row["status"], row["closed_by"]) == ("closed", "expiry")
 
 
-def test_extend_moves_the_end_and_revoke_closes_at_once(env: Env) -> None:
+def test_extend_moves_the_end_and_revoke_closes_at_once(env: GrantEnv) -> None:
     net = env.net
     gid = env.open(duration="1m")
     assert net.connect()
@@ -397,17 +134,20 @@ def test_extend_moves_the_end_and_revoke_closes_at_once(env: Env) -> None:
     after = net.elements()[0]["expires"]
     moved = time.time() + after - before
     assert 30 * 60 - 2 <= moved <= 30 * 60 + 2, moved
-    row = _grant_row(env, gid)
+    row = env.grant_row(gid)
     assert row["extensions"] == 1
-    assert abs(_ts(row["ends_at"]) - (time.time() + after)) < 5
+    assert abs(timestamp(row["ends_at"]) - (time.time() + after)) < 5
     t0 = time.monotonic()
     cp = env.sop("grant", "revoke", str(gid), "--reason", "selesai lebih awal")
     assert cp.returncode == 0, cp.stderr
     assert net.elements() == []
     assert not net.connect()
     assert time.monotonic() - t0 < 30
-    row = _grant_row(env, gid)
+    row = env.grant_row(gid)
     assert (row["status"], row["closed_by"]) == ("closed", "revoke")
+    # Each change was a 2.4 request whose step 2 ran like `sop run`: a Run, a StepRecord.
+    assert env.count("requests") == 3
+    assert env.steps() == [("succeeded", 2, "done")] * 3
 
 
 @pytest.mark.parametrize(
@@ -424,7 +164,7 @@ def test_extend_moves_the_end_and_revoke_closes_at_once(env: Env) -> None:
         (["--source", "0.0.0.0/0"], "--source: '0.0.0.0/0' is too wide"),
     ],
 )
-def test_refusals_change_nothing(env: Env, args: list[str], message: str) -> None:
+def test_refusals_change_nothing(env: GrantEnv, args: list[str], message: str) -> None:
     before = env.net.ruleset()
     base = {
         "--user": "andi",
@@ -441,18 +181,11 @@ def test_refusals_change_nothing(env: Env, args: list[str], message: str) -> Non
     lines = cp.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], cp.stderr
     assert env.net.ruleset() == before
-    assert not (env.root / "sop.db").exists() or _count(env, "firewall_grants") == 0
-    assert not (env.root / "sop.db").exists() or _count(env, "requests") == 0
+    assert not (env.root / "sop.db").exists() or env.count("firewall_grants") == 0
+    assert not (env.root / "sop.db").exists() or env.count("requests") == 0
 
 
-def _count(env: Env, table: str) -> int:
-    from sqlalchemy import create_engine, text
-
-    with create_engine(os.environ["SOP_DB_URL"]).connect() as conn:
-        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
-
-
-def test_reconcile_closes_a_grant_added_by_hand(env: Env) -> None:
+def test_reconcile_closes_a_grant_added_by_hand(env: GrantEnv) -> None:
     net = env.net
     gid = env.open(duration="10m")
     other_port = net.port + 1 if net.name == "own" else 8080
@@ -467,7 +200,7 @@ def test_reconcile_closes_a_grant_added_by_hand(env: Env) -> None:
     remaining = net.elements()
     assert [e["val"]["concat"][3] for e in remaining] == [net.port]
     assert net.connect()
-    row = _grant_row(env, gid)
+    row = env.grant_row(gid)
     assert row["status"] == "open"
     cp = env.sop("grant", "report", "--lang", "en", "--out", str(env.root / "rep"))
     assert cp.returncode == 0, cp.stderr
@@ -477,7 +210,7 @@ def test_reconcile_closes_a_grant_added_by_hand(env: Env) -> None:
     env.sop("grant", "revoke", str(gid), "--reason", "selesai")
 
 
-def test_established_connection_survives_expiry_new_ones_do_not(env: Env) -> None:
+def test_established_connection_survives_expiry_new_ones_do_not(env: GrantEnv) -> None:
     """Chosen behaviour: at the end the port closes to new connections; a session in
     progress runs on until it ends (conntrack 'established' is accepted first)."""
     net = env.net
@@ -523,53 +256,39 @@ def _open_connection(net: Net) -> subprocess.Popen[str]:
 # ------------------------------------------------------------------ fail safe (issue 12)
 
 
-def _iso(moment: float) -> str:
-    """Given seconds since the epoch, return them as an ISO time with its zone."""
-    from datetime import UTC
-
-    return datetime.fromtimestamp(moment, UTC).isoformat()
-
-
-def _one_line(cp: subprocess.CompletedProcess[str]) -> str:
-    assert "Traceback" not in cp.stdout + cp.stderr, cp.stderr
-    lines = [x for x in cp.stderr.splitlines() if x.strip()]
-    assert len(lines) == 1, cp.stderr
-    return lines[0]
-
-
 def test_repeated_extensions_stop_at_the_cap_counted_from_the_start(
-    env: Env, monkeypatch: pytest.MonkeyPatch
+    env: GrantEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Small extensions, each short, used to keep a grant open past the maximum (each was
     measured from 'now').  The maximum (here 5m) holds from the grant's start."""
     monkeypatch.setenv("SOP_GRANT_MAX_DURATION", "5m")
     start = time.time() - 50  # started 50 s ago (within the minute --start allows)
-    gid = env.open("--start", _iso(start), duration="3m")
+    gid = env.open("--start", iso(start), duration="3m")
     assert env.sop("grant", "extend", str(gid), "--by", "1m").returncode == 0  # 4m in all
     holding = [(e["val"], e["timeout"]) for e in env.net.elements()]
-    requests = _count(env, "requests")
+    requests = env.count("requests")
     # 5m10s from the start: over the cap, though only about 4m20s from now.
     cp = env.sop("grant", "extend", str(gid), "--by", "70s")
     assert cp.returncode == 2, cp.stdout + cp.stderr
-    line = _one_line(cp)
+    line = one_line(cp)
     assert "--by:" in line and "5m in total from its start" in line, line
-    assert _count(env, "requests") == requests, "a refused extension made a request"
+    assert env.count("requests") == requests, "a refused extension made a request"
     assert [(e["val"], e["timeout"]) for e in env.net.elements()] == holding
-    row = _grant_row(env, gid)
+    row = env.grant_row(gid)
     assert row["extensions"] == 1
-    assert abs(_ts(row["ends_at"]) - (start + 240)) < 1.5
+    assert abs(timestamp(row["ends_at"]) - (start + 240)) < 1.5
     assert env.sop("grant", "revoke", str(gid), "--reason", "selesai").returncode == 0
 
 
-def test_the_kernel_never_closes_before_the_recorded_end(env: Env) -> None:
+def test_the_kernel_never_closes_before_the_recorded_end(env: GrantEnv) -> None:
     """A start of x.700 s used to give an end of y.700 recorded but y.000 on the firewall
     (the end went to the playbook as a truncated integer): the port closed 0.7 s early.
     Ends are whole seconds rounded up; the kernel ends the grant at the recorded end or
     a little after (the time nft takes to apply the change), never before."""
     start = int(time.time()) - 5 + 0.7
-    gid = env.open("--start", _iso(start), duration="10m")
+    gid = env.open("--start", iso(start), duration="10m")
     earliest, latest = env.net.kernel_ends()
-    recorded = _ts(_grant_row(env, gid)["ends_at"])
+    recorded = timestamp(env.grant_row(gid)["ends_at"])
     assert recorded >= start + 600, (recorded, start)
     # 10 ms for the kernel's clock ticks and nft printing whole milliseconds
     assert earliest >= recorded - 0.010, f"the kernel ends {recorded - earliest:.3f} s early"
@@ -577,25 +296,25 @@ def test_the_kernel_never_closes_before_the_recorded_end(env: Env) -> None:
     assert env.sop("grant", "revoke", str(gid), "--reason", "selesai").returncode == 0
 
 
-def test_a_grant_whose_end_came_first_is_failed_and_the_firewall_untouched(env: Env) -> None:
+def test_a_grant_whose_end_came_first_is_failed_and_the_firewall_untouched(env: GrantEnv) -> None:
     """Its end passed before sop reached the firewall: recorded failed, one line, no
     request for the firewall and the ruleset as it was (not 'open ... 0s left')."""
     net = env.net
     before = net.ruleset()
     cp = env.sop(
         "grant", "open", "--user", "andi", "--source", net.ext_addr, "--target", "srv1",
-        "--port", str(net.port), "--start", _iso(time.time() - 30), "--duration", "20s",
+        "--port", str(net.port), "--start", iso(time.time() - 30), "--duration", "20s",
         "--reason", "uji",
     )  # fmt: skip
     assert cp.returncode == 1, cp.stdout + cp.stderr
-    assert "came before it reached the firewall" in _one_line(cp)
-    row = _grant_row(env, 1)
+    assert "came before it reached the firewall" in one_line(cp)
+    row = env.grant_row(1)
     assert (row["status"], row["opened_at"], row["request_id"]) == ("failed", None, None)
-    assert _count(env, "requests") == 0
+    assert env.count("requests") == 0
     assert net.ruleset() == before
 
 
-def test_a_request_whose_end_passed_before_the_firewall_fails_the_run(env: Env) -> None:
+def test_a_request_whose_end_passed_before_the_firewall_fails_the_run(env: GrantEnv) -> None:
     """The same through `sop request 2.4` + `sop run`: the module measures the time left
     when it changes the firewall and the playbook fails (it used to pass and record an
     open grant that never was on the firewall)."""
@@ -613,7 +332,7 @@ def test_a_request_whose_end_passed_before_the_firewall_fails_the_run(env: Env) 
     run = env.sop("run", request_id, "--confirm", "1=waktu dan durasi disepakati")
     assert run.returncode != 0 or "failed" in run.stdout, run.stdout + run.stderr
     assert "before the grant reached the firewall" in run.stdout + run.stderr
-    assert _count(env, "firewall_grants") == 0
+    assert env.count("firewall_grants") == 0
     assert net.ruleset() == before
 
 
@@ -745,10 +464,7 @@ def test_module_refuses_network_source_without_interval_flag(own_net: Net) -> No
 
 
 @pytest.fixture
-def ros() -> Iterator[object]:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from routeros_sim import RouterOsSim
-
+def ros() -> Iterator[RouterOsSim]:
     sim = RouterOsSim()
     yield sim
     sim.close()
@@ -794,7 +510,7 @@ def test_routeros_backend_against_the_simulator(ros: object, tmp_path: Path) -> 
     assert again["changed"] is False, again
     extended = _adhoc(net, {**base, "grants": [{**grant, "expires_at": time.time() + 600}]})
     assert extended["changed"] is True and extended["updated"]
-    assert fg_seconds(sim.entries()[0]["timeout"]) > 500  # type: ignore[attr-defined]
+    assert ros_seconds(sim.entries()[0]["timeout"]) > 500  # type: ignore[attr-defined]
     sim.add_by_hand(
         "/ip/firewall/address-list",
         list="sop-grant-tcp-10.77.1.11-8080",  # type: ignore[attr-defined]
@@ -815,22 +531,9 @@ def test_routeros_backend_against_the_simulator(ros: object, tmp_path: Path) -> 
     assert sim.entries() == [], "the simulated timeout did not end the entry"  # type: ignore[attr-defined]
 
 
-def fg_seconds(text: str) -> float:
-    """Given a RouterOS duration, return seconds (the module's own parser)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "firewall_grant_lib", REPO_ROOT / "library" / "firewall_grant.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return float(module.ros_seconds(text))
-
-
 @pytest.mark.parametrize("net", ["own"], indirect=True)
 def test_a_firewall_that_fails_leaves_records_and_ruleset_as_they_were(
-    env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    env: GrantEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """open, extend and revoke that the firewall refuses (its grant set is missing in the
     inventory given): each is recorded as failed and changes neither the records' state
@@ -848,11 +551,11 @@ def test_a_firewall_that_fails_leaves_records_and_ruleset_as_they_were(
     )  # fmt: skip
     assert cp.returncode != 0 and "the firewall did not take it" in cp.stderr, cp.stderr
     assert env.net.ruleset() == before
-    assert _grant_row(env, 1)["status"] == "failed"
+    assert env.grant_row(1)["status"] == "failed"
     # An open grant whose extension and revocation the firewall refuses stays as it was.
     monkeypatch.setenv("SOP_INVENTORY", good)
     gid = env.open(duration="10m")
-    opened = _grant_row(env, gid)
+    opened = env.grant_row(gid)
 
     def held() -> list[tuple[object, object]]:  # what the set holds ("expires" runs down)
         return [(e["val"], e["timeout"]) for e in env.net.elements()]
@@ -863,7 +566,7 @@ def test_a_firewall_that_fails_leaves_records_and_ruleset_as_they_were(
     assert extend.returncode != 0 and "did not take the extension" in extend.stderr
     revoke = env.sop("grant", "revoke", str(gid), "--reason", "uji")
     assert revoke.returncode != 0 and "did not close it" in revoke.stderr
-    row = _grant_row(env, gid)
+    row = env.grant_row(gid)
     assert (row["status"], row["ends_at"], row["extensions"]) == (
         "open",
         opened["ends_at"],
