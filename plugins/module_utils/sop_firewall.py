@@ -23,6 +23,8 @@ LAST_END = 253402300799.0
 # A grant's identity on the firewall: (source, destination, protocol, port).
 # protocol is "*" when the firewall does not tell the protocols apart.
 Key = tuple[str, str, str, int]
+# Grants with their timeouts in milliseconds (to add, or to update).
+Timed = list[tuple[Key, int]]
 
 
 class GrantError(Exception):
@@ -100,12 +102,7 @@ class Backend:
         """Return {key: seconds left (None when it never expires)}."""
         raise NotImplementedError
 
-    def apply(
-        self,
-        add: list[tuple[Key, int]],
-        update: list[tuple[Key, int]],
-        remove: list[Key],
-    ) -> None:
+    def apply(self, add: Timed, update: Timed, remove: list[Key]) -> None:
         """Given timeouts in milliseconds, make the changes."""
         raise NotImplementedError
 
@@ -117,14 +114,14 @@ def plan(
     exclusive: bool,
     tolerance: int,
     now: float,
-) -> tuple[list[tuple[Key, int]], list[tuple[Key, int]], list[Key], list[Key]]:
+) -> tuple[Timed, Timed, list[Key], list[Key]]:
     """Given the firewall and the wish (key -> expires_at), return (add, update, remove,
     ended): ended are the wished grants whose end has come (not added, removed if there).
 
     Timeouts are in milliseconds from ``now``, rounded up: never before the end.
     """
-    add: list[tuple[Key, int]] = []
-    update: list[tuple[Key, int]] = []
+    add: Timed = []
+    update: Timed = []
     remove: list[Key] = []
     ended: list[Key] = []
     if state == "absent":

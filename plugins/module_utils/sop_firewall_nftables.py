@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ansible.module_utils.sop_firewall import Backend, GrantError, Key, normalise_source
+from ansible.module_utils.sop_firewall import Backend, GrantError, Key, Timed, normalise_source
 
 
 class NftBackend(Backend):
@@ -88,12 +88,7 @@ class NftBackend(Backend):
                 "'flags interval'; grant single addresses or add the flag to the set"
             )
 
-    def apply(
-        self,
-        add: list[tuple[Key, int]],
-        update: list[tuple[Key, int]],
-        remove: list[Key],
-    ) -> None:
+    def apply(self, add: Timed, update: Timed, remove: list[Key]) -> None:
         lines = []
         prefix = f"{self.family} {self.table}"
         for key in remove:

@@ -10,7 +10,14 @@ import re
 import traceback
 from typing import Any
 
-from ansible.module_utils.sop_firewall import Backend, GrantError, Key, line, normalise_source
+from ansible.module_utils.sop_firewall import (
+    Backend,
+    GrantError,
+    Key,
+    Timed,
+    line,
+    normalise_source,
+)
 
 try:
     from librouteros import connect  # type: ignore[import-not-found]
@@ -112,12 +119,7 @@ class RouterOsBackend(Backend):
             fields["place-before"] = str(in_chain[0][".id"])
         self.rules.add(**fields)
 
-    def apply(
-        self,
-        add: list[tuple[Key, int]],
-        update: list[tuple[Key, int]],
-        remove: list[Key],
-    ) -> None:
+    def apply(self, add: Timed, update: Timed, remove: list[Key]) -> None:
         if remove:
             self.lists.remove(*[self._ids[k] for k in remove])
         for key, ms in update:

@@ -25,6 +25,7 @@ from sop_runner.procedures.grants.models import (
 )
 from sop_runner.requests import new_request
 from sop_runner.store.models import AuditEntry, Request, Run, StepRecord
+from tests.support.grant_net import UNREACHABLE_FIREWALL, grant_wish
 
 # ------------------------------------------------------------------ fail safe (issue 12)
 #
@@ -33,28 +34,13 @@ from sop_runner.store.models import AuditEntry, Request, Run, StepRecord
 # the firewall is recorded as failed and the firewall is not touched; huge numbers
 # refused with one line.
 
-UNIT_INVENTORY = """all:
-  children:
-    servers:
-      hosts:
-        srv1: {ansible_host: 10.77.1.11}
-    firewalls:
-      hosts:
-        # Reachable by no one: a playbook started by mistake fails at once, touches nothing.
-        gw:
-          ansible_host: 10.77.1.254
-          ansible_connection: local
-          ansible_python_interpreter: /nonexistent/python3
-          firewall_backend: nftables
-"""
-
 
 @pytest.fixture
 def grant_env(sop_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Given an isolated sop installation, point it at an inventory with a firewall."""
     inventory = tmp_path / "grant-inventory"
     inventory.mkdir()
-    (inventory / "hosts.yml").write_text(UNIT_INVENTORY)
+    (inventory / "hosts.yml").write_text(UNREACHABLE_FIREWALL)
     (inventory / "services.yml").write_text("services: []\n")
     monkeypatch.setenv("SOP_INVENTORY", str(inventory))
     monkeypatch.delenv(policy.MAX_DURATION_ENV, raising=False)
@@ -201,27 +187,13 @@ def test_huge_numbers_are_one_clear_line(grant_env, monkeypatch, args, environ, 
 # firewall's answer to the grant records for `sop grant` and `sop run` alike.
 
 
-def _open_wish(**changes: Any) -> policy.GrantWish:
-    values: dict[str, Any] = {
-        "user": "andi",
-        "source": "10.77.2.10",
-        "target": "srv1",
-        "port": 22,
-        "protocol": "tcp",
-        "start": "now",
-        "duration": "10m",
-        "reason": "uji",
-    }
-    return policy.GrantWish(**{**values, **changes})
-
-
 def test_a_grant_change_is_a_run_step_recorded_like_sop_run(grant_env) -> None:  # type: ignore[no-untyped-def]
     """`sop grant open` used to run the playbook beside the run loop: no Run, no
     StepRecord.  Now its request runs step 2 through execution.run_step; a firewall that
     cannot be reached fails that step (recorded) and the grant (recorded)."""
     ctx = grant_env.ctx()
     with pytest.raises(service.GrantFailed, match="the firewall did not take it") as failed:
-        service.open_grant(ctx, _open_wish(), "budi")
+        service.open_grant(ctx, grant_wish(), "budi")
     assert "\n" not in str(failed.value)
     with ctx.session() as session:
         grant = session.scalars(select(FirewallGrant)).one()
@@ -250,7 +222,7 @@ def test_open_refuses_what_the_parameter_schema_refuses_and_writes_nothing(grant
     ctx = grant_env.ctx()
     before = _written(ctx)
     with pytest.raises(SopError, match=r"^--user: .*up to 100 characters"):
-        service.open_grant(ctx, _open_wish(user="a" * 101), "budi")
+        service.open_grant(ctx, grant_wish(user="a" * 101), "budi")
     assert _written(ctx) == before
 
 

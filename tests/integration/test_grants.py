@@ -410,44 +410,22 @@ def test_module_check_mode_diff_and_idempotence(own_net: Net) -> None:
     assert again["changed"] is False
 
 
-def test_module_refuses_forbidden_port_and_changes_nothing(own_net: Net) -> None:
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"port": 3306}, "port: 3306 is never granted"),
+        ({"source": "10.88.2.0/24"}, "flags interval"),
+    ],
+    ids=["forbidden_port", "network_source_without_interval_flag"],
+)
+def test_module_refuses_and_changes_nothing(
+    own_net: Net, change: dict[str, object], message: str
+) -> None:
     own_net.nft("flush set inet sop grants")
-    result = _adhoc(
-        own_net,
-        {
-            "backend": "nftables",
-            "grants": [
-                {
-                    "source": own_net.ext_addr,
-                    "destination": own_net.srv_addr,
-                    "port": 3306,
-                    "expires_at": time.time() + 60,
-                }
-            ],
-        },
-    )
-    assert result.get("failed") is True
-    assert "port: 3306 is never granted" in result["msg"]
-    assert own_net.elements() == []
-
-
-def test_module_refuses_network_source_without_interval_flag(own_net: Net) -> None:
-    own_net.nft("flush set inet sop grants")
-    result = _adhoc(
-        own_net,
-        {
-            "backend": "nftables",
-            "grants": [
-                {
-                    "source": "10.88.2.0/24",
-                    "destination": own_net.srv_addr,
-                    "port": own_net.port,
-                    "expires_at": time.time() + 60,
-                }
-            ],
-        },
-    )
-    assert result.get("failed") is True and "flags interval" in result["msg"]
+    grant = {"source": own_net.ext_addr, "destination": own_net.srv_addr, "port": own_net.port}
+    wished = {**grant, "expires_at": time.time() + 60, **change}
+    result = _adhoc(own_net, {"backend": "nftables", "grants": [wished]})
+    assert result.get("failed") is True and message in result["msg"], result
     assert own_net.elements() == []
 
 

@@ -19,12 +19,47 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from sop_runner.config import REPO_ROOT
+from sop_runner.procedures.grants.policy import GrantWish
 from tests.support.sop import SopEnv, isolated_sop
+
+# srv1 behind the firewall gw, which no one can reach (its Python does not exist): a
+# playbook started for it fails at once and touches nothing.
+UNREACHABLE_FIREWALL = """all:
+  children:
+    servers:
+      hosts:
+        srv1: {ansible_host: 10.77.1.11}
+    firewalls:
+      hosts:
+        gw:
+          ansible_host: 10.77.1.254
+          ansible_connection: local
+          ansible_python_interpreter: /nonexistent/python3
+          firewall_backend: nftables
+"""
+
+
+def grant_wish(**changes: Any) -> GrantWish:
+    """Given the fields to change, return what a petugas asks: andi from 10.77.2.10 to
+    srv1's port 22 over tcp, now, for 10 minutes."""
+    values: dict[str, Any] = {
+        "user": "andi",
+        "source": "10.77.2.10",
+        "target": "srv1",
+        "port": 22,
+        "protocol": "tcp",
+        "start": "now",
+        "duration": "10m",
+        "reason": "uji",
+    }
+    return GrantWish(**{**values, **changes})
+
 
 RULESET = """table inet sop {
     set grants { type ipv4_addr . ipv4_addr . inet_proto . inet_service; flags timeout; }
@@ -111,34 +146,9 @@ def own_network(tmp: Path) -> Iterator[Net]:
         for ns in (gw, srv, ext):
             sh("ip", "netns", "add", ns)
             sh("ip", "-n", ns, "link", "set", "lo", "up")
-        sh(
-            "ip",
-            "link",
-            "add",
-            f"{tag}a",
-            "netns",
-            gw,
-            "type",
-            "veth",
-            "peer",
-            "eth0",
-            "netns",
-            srv,
-        )
-        sh(
-            "ip",
-            "link",
-            "add",
-            f"{tag}b",
-            "netns",
-            gw,
-            "type",
-            "veth",
-            "peer",
-            "eth0",
-            "netns",
-            ext,
-        )
+        for end, peer in (("a", srv), ("b", ext)):
+            sh("ip", "link", "add", f"{tag}{end}", "netns", gw, "type", "veth", "peer", "eth0",
+               "netns", peer)  # fmt: skip
         sh("ip", "-n", gw, "addr", "add", "10.88.1.254/24", "dev", f"{tag}a")
         sh("ip", "-n", gw, "addr", "add", "10.88.2.1/24", "dev", f"{tag}b")
         sh("ip", "-n", srv, "addr", "add", "10.88.1.11/24", "dev", "eth0")

@@ -18,6 +18,7 @@ from sop_runner.context import Context
 from sop_runner.errors import SopError
 from sop_runner.procedures.grants import policy
 from sop_runner.procedures.grants.models import FirewallGrant
+from tests.support.grant_net import UNREACHABLE_FIREWALL, grant_wish
 
 
 @pytest.mark.parametrize("port", [21, 53, 80, 443, 3306])
@@ -124,25 +125,15 @@ def _inventory(tmp_path: Path, text: str) -> Path:
 
 TWO_FIREWALLS = """all:
   children:
-    servers:
-      hosts:
-        srv1: {ansible_host: 10.77.1.11}
-    firewalls:
-      hosts:
-        gw1: {ansible_host: 10.77.1.254}
-        gw2: {ansible_host: 10.77.1.253}
+    servers: {hosts: {srv1: {ansible_host: 10.77.1.11}}}
+    firewalls: {hosts: {gw1: {ansible_host: 10.77.1.254}, gw2: {ansible_host: 10.77.1.253}}}
 """
 
 LAB_LIKE = """all:
   vars: {ansible_user: root}
   children:
-    servers:
-      hosts:
-        srv1: {ansible_host: 10.77.1.11}
-        web: {ansible_host: web.example}
-    firewalls:
-      hosts:
-        gw: {ansible_host: 10.77.1.254, firewall_backend: nftables}
+    servers: {hosts: {srv1: {ansible_host: 10.77.1.11}, web: {ansible_host: web.example}}}
+    firewalls: {hosts: {gw: {ansible_host: 10.77.1.254, firewall_backend: nftables}}}
 """
 
 
@@ -257,21 +248,11 @@ def test_module_documentation_parses() -> None:
 # down, and the module never puts on a grant whose end has come.  The cap and the late
 # grants recorded failed need a store: tests/component/test_grants.py.
 
-UNIT_INVENTORY = """all:
-  children:
-    servers:
-      hosts:
-        srv1: {ansible_host: 10.77.1.11}
-    firewalls:
-      hosts:
-        gw: {ansible_host: 10.77.1.254, firewall_backend: nftables}
-"""
-
 
 @pytest.fixture
 def grant_ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Context:
     """Given nothing, return a context whose inventory has srv1 behind the firewall gw."""
-    monkeypatch.setenv("SOP_INVENTORY", str(_inventory(tmp_path, UNIT_INVENTORY)))
+    monkeypatch.setenv("SOP_INVENTORY", str(_inventory(tmp_path, UNREACHABLE_FIREWALL)))
     monkeypatch.delenv(policy.MAX_DURATION_ENV, raising=False)
     return Context()
 
@@ -325,18 +306,7 @@ def test_what_the_2_4_parameter_schema_refuses_is_refused_by_open(
     refuses a remote user's name over 100 characters or with control characters; the wish
     is held against the same schema before anything is written, naming the option.  (It
     used to be accepted: the request was made beside the schema.)"""
-    values = {
-        "user": "andi",
-        "source": "10.77.2.10",
-        "target": "srv1",
-        "port": 22,
-        "protocol": "tcp",
-        "start": "now",
-        "duration": "60m",
-        "reason": "uji",
-        field: value,
-    }
-    wish = policy.GrantWish(**values)  # type: ignore[arg-type]
+    wish = grant_wish(**{field: value})
     with pytest.raises(SopError) as refused:
         policy.validate(grant_ctx, wish, datetime.now(UTC))
     for word in words:

@@ -10,7 +10,6 @@ module asks and reads the outcome; the records are written by ledger.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -61,9 +60,7 @@ def petugas(ctx: Context, name: str | None) -> str:
 def get_grant(ctx: Context, grant_id: int) -> FirewallGrant:
     """Given a grant id, return the grant (detached); raise SopError when there is none."""
     with ctx.session() as session:
-        grant = session.get(FirewallGrant, grant_id)
-        if grant is None:
-            raise SopError(f"grant: no grant with id {grant_id}")
+        grant = _grant(session, grant_id)
         session.expunge(grant)
         return grant
 
@@ -133,11 +130,15 @@ def _activate(ctx: Context, grant_id: int, actor: str) -> None:
             ledger.unreached(session, grant, late, actor)
             session.commit()
             raise GrantFailed(f"grant {grant_id}: {late}")
-        params = grant_params(grant, "present", grant.ends_at)
-        reason = f"grant {grant.id}: {grant.reason}"
-        firewall = grant.firewall
-    change = _Change(grant_id, "open", {}, "the firewall did not take it")
-    _carry(ctx, change, firewall, params, reason, actor)
+        change = _Change(
+            grant,
+            "open",
+            {},
+            grant_params(grant, "present", grant.ends_at),
+            f"grant {grant.id}: {grant.reason}",
+            "the firewall did not take it",
+        )
+    _carry(ctx, change, actor)
 
 
 def extend_grant(ctx: Context, grant_id: int, by: str, operator: str | None) -> FirewallGrant:
@@ -152,29 +153,27 @@ def extend_grant(ctx: Context, grant_id: int, by: str, operator: str | None) -> 
     now = ledger.now()
     with ctx.session() as session:
         ledger.settle_expired(session, now)
-        grant = _grant(session, grant_id)
-        if grant.status not in LIVE:
-            raise SopError(
-                f"grant: {grant_id} is {grant.status}"
-                + (f" (by {grant.closed_by})" if grant.closed_by else "")
-                + "; allowed: extend an open or scheduled grant (open a new one otherwise)"
-            )
+        grant = _live(
+            session, grant_id, "is", "extend an open or scheduled grant (open a new one otherwise)"
+        )
         old_end = grant.ends_at
         new_end = end_of(old_end, extra, "--by")
         # The maximum counts from the grant's start, extensions included.
         check_total(grant_id, grant.starts_at, old_end, new_end)
-        on_firewall = grant.status != "scheduled"
-        if not on_firewall:
-            moved = {"from": old_end.isoformat(), "to": new_end.isoformat()}
-            ledger.extended(session, grant, new_end, who, moved)
-        params = grant_params(grant, "present", new_end)
-        firewall = grant.firewall
-    if on_firewall:
         by_text = compact(extra)
         change = _Change(
-            grant_id, "extend", {"by": by_text}, "the firewall did not take the extension"
+            grant,
+            "extend",
+            {"by": by_text},
+            grant_params(grant, "present", new_end),
+            f"grant {grant_id}: extend by {by_text}",
+            "the firewall did not take the extension",
         )
-        _carry(ctx, change, firewall, params, f"grant {grant_id}: extend by {by_text}", who)
+        if grant.status == "scheduled":
+            moved = {"from": old_end.isoformat(), "to": new_end.isoformat()}
+            ledger.extended(session, grant, new_end, who, moved)
+    if change.on_firewall:
+        _carry(ctx, change, who)
     return get_grant(ctx, grant_id)
 
 
@@ -190,62 +189,69 @@ def revoke_grant(ctx: Context, grant_id: int, reason: str, operator: str | None)
         raise SopError("--reason: required, say why the grant is revoked")
     with ctx.session() as session:
         ledger.settle_expired(session)
-        grant = _grant(session, grant_id)
-        if grant.status not in LIVE:
-            raise SopError(
-                f"grant: {grant_id} is already {grant.status}"
-                + (f" (by {grant.closed_by})" if grant.closed_by else "")
-                + "; allowed: revoke an open or scheduled grant"
-            )
-        on_firewall = grant.status != "scheduled"
-        if not on_firewall:
+        grant = _live(session, grant_id, "is already", "revoke an open or scheduled grant")
+        change = _Change(
+            grant,
+            "revoke",
+            {"reason": reason},
+            grant_params(grant, "absent", grant.ends_at),
+            f"grant {grant_id}: revoke: {reason}",
+            "the firewall did not close it",
+        )
+        if grant.status == "scheduled":
             ledger.close(session, grant, ledger.now(), "revoke", who, {"reason": reason})
-        params = grant_params(grant, "absent", grant.ends_at)
-        firewall = grant.firewall
-    if on_firewall:
-        change = _Change(grant_id, "revoke", {"reason": reason}, "the firewall did not close it")
-        _carry(ctx, change, firewall, params, f"grant {grant_id}: revoke: {reason}", who)
+    if change.on_firewall:
+        _carry(ctx, change, who)
     return get_grant(ctx, grant_id)
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-@dataclass(frozen=True)
 class _Change:
-    """One change of a grant on the firewall, and the words for its refusal."""
+    """One change of a grant on the firewall: its request, and the words for a refusal."""
 
-    grant_id: int
-    action: str
-    detail: dict[str, Any]
-    refused: str
+    def __init__(
+        self,
+        grant: FirewallGrant,
+        action: str,
+        detail: dict[str, Any],
+        params: dict[str, Any],
+        reason: str,
+        refused: str,
+    ) -> None:
+        self.grant_id, self.firewall = grant.id, grant.firewall
+        # A scheduled grant is not on the firewall yet: its change is the records' alone.
+        self.on_firewall = grant.status != "scheduled"
+        self.action, self.detail, self.params = action, detail, params
+        self.reason, self.refused = reason, refused
 
 
 def _grant(session: Session, grant_id: int) -> FirewallGrant:
-    grant = session.get(FirewallGrant, grant_id)
-    if grant is None:
+    if (grant := session.get(FirewallGrant, grant_id)) is None:
         raise SopError(f"grant: no grant with id {grant_id}")
     return grant
 
 
-def _carry(
-    ctx: Context,
-    change: _Change,
-    firewall: str,
-    params: dict[str, Any],
-    reason: str,
-    actor: str,
-) -> None:
+def _live(session: Session, grant_id: int, verb: str, allowed: str) -> FirewallGrant:
+    """Given a grant id, return the grant if open or scheduled; raise SopError otherwise."""
+    grant = _grant(session, grant_id)
+    if grant.status not in LIVE:
+        by = f" (by {grant.closed_by})" if grant.closed_by else ""
+        raise SopError(f"grant: {grant_id} {verb} {grant.status}{by}; allowed: {allowed}")
+    return grant
+
+
+def _carry(ctx: Context, change: _Change, actor: str) -> None:
     """Given a change of a grant, make its 2.4 request and run the grant step for it.
 
     The recorder applies the firewall's answer.  Raise GrantFailed (recorded)
     when the step fails: the firewall did not take the change.
     """
-    request = new_request(ctx, PROCEDURE, [firewall], params, reason, actor)
+    request = new_request(ctx, PROCEDURE, [change.firewall], change.params, change.reason, actor)
     with ctx.session() as session:
-        ledger.requested(
-            session, _grant(session, change.grant_id), request.id, change.action, change.detail
-        )
+        grant = _grant(session, change.grant_id)
+        ledger.requested(session, grant, request.id, change.action, change.detail)
     try:
         execution.run_step(ctx, request.id, GRANT_STEP, actor)
     except (StepFailed, SopError) as failure:
