@@ -4,12 +4,13 @@ Grants on a firewall that the records do not hold (or hold as ended) are closed
 and reported as anomalies; active recorded grants missing from the firewall are
 put back; scheduled grants whose start has come are opened.
 
-The reconciliation is not a catalog step of 2.4 (its playbook takes the whole
-``grants`` list, the alternative to the ``grant_*`` parameters of step 2), and
-``requests.new_request`` counts every ``grant_*`` parameter as needed, so this
-request is made with ``create_request`` and the playbook run with ``run_playbook``
-until the core lets a request give alternatives of gated parameters and run the
-step's alternative playbook (see the lead's note of issue 13).  What the firewall
+The reconciliation is not yet carried out like the other changes.  Its playbook
+(remote_access_reconcile.yml) takes the whole ``grants`` list, the alternative of the
+``grant_*`` parameters, and is no catalog step; ``requests.new_request`` counts every
+parameter a step's playbook gates on as needed (alternatives not considered) and
+``execution.run_step`` runs only the step's own playbook.  So this request is made with
+``create_request`` and the playbook run with ``run_playbook`` until the core takes
+alternatives of gated parameters and a step's alternative playbook.  What the firewall
 found is recorded by ``recorders.apply_reconcile``, as a recorder would.
 """
 
