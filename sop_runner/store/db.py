@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sop_runner.errors import SopError
+from sop_runner.store import hardening
 from sop_runner.store.models import Base
 
 
@@ -42,7 +42,10 @@ def engine_for(url: str) -> Engine:
     url = _normalize(url)
     try:
         if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            path = hardening.sqlite_path(url)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                hardening.prepare_sqlite_file(path)  # 0600 before SQLite first opens it
             engine = create_engine(url, connect_args={"timeout": 30})
             # Our own BEGIN IMMEDIATE makes audit appends take the write lock
             # before reading the chain head, so two writers cannot fork it.
@@ -53,8 +56,18 @@ def engine_for(url: str) -> Engine:
         # Features define their tables on Base when they load (Context loads them
         # before it opens the store), so every table of this installation is created.
         Base.metadata.create_all(engine)
+        # The audit table refuses UPDATE/DELETE (triggers); see store/hardening.py.
+        hardening.apply(engine)
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+    except ProgrammingError as exc:
+        # A restricted application role (PostgreSQL) cannot create a table a new
+        # feature brings: the owner creates it (`sop store harden`).
+        raise SopError(
+            f"database {_redact(url)}: this role cannot create the schema "
+            f"({str(exc.orig).splitlines()[0][:160]}); the store's owner must run "
+            "`sop store harden --admin-url postgresql://OWNER@HOST/DB`"
+        ) from None
     except (OperationalError, ArgumentError, ModuleNotFoundError) as exc:
         raise SopError(
             f"database {_redact(url)}: cannot be reached or used "
