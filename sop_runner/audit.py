@@ -1,10 +1,20 @@
-"""The append-only audit trail: a SHA-256 hash chain, and its verification."""
+"""The append-only audit trail: a SHA-256 hash chain, and its verification.
+
+An entry's ``content`` is canonical JSON with the keys time, actor, action,
+subject, data and, for an action a person signed, ``signed``: the signature
+block ``{"fingerprint", "time", "audit_head", "registry_version",
+"signature"}``.  The signature is the actor's ed25519 signature over the
+action's payload, which is rebuilt from the entry itself (see
+``signed_payload``), so it covers exactly what the entry says; its
+``audit_head`` is the hash of the entry before (the entry's prev_hash).
+docs/audit-trail.md explains the trail and its witness.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +25,8 @@ from sqlalchemy.orm import Session
 from sop_runner.store.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+# The keys of an entry's signature block (``content["signed"]``).
+SIGNATURE_KEYS = ("audit_head", "fingerprint", "registry_version", "signature", "time")
 
 
 def canonical(value: Any) -> str:
@@ -34,27 +46,69 @@ def _lock_chain(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(74657)"))
 
 
+def signed_payload(entry: Mapping[str, Any]) -> str:
+    """Given an entry's content (parsed) with a signature block, return the signed text.
+
+    It is the canonical payload of a signed action (sop_runner.trust.actions):
+    action, subject, data and signer come from the entry, the rest from its
+    signature block.  Raise KeyError if the entry or its block lacks a key.
+    """
+    block = entry["signed"]
+    return canonical(
+        {
+            "action": entry["action"],
+            "subject": entry["subject"],
+            "data": entry["data"],
+            "signer": entry["actor"],
+            "fingerprint": block["fingerprint"],
+            "time": block["time"],
+            "audit_head": block["audit_head"],
+            "registry_version": block["registry_version"],
+        }
+    )
+
+
+# Given the hash of the entry before (the audit head the action follows), return
+# the action's signature block (SIGNATURE_KEYS).
+Signer = Callable[[str], Mapping[str, Any]]
+
+
 def append(
-    session: Session, actor: str, action: str, subject: str, data: dict[str, Any] | None = None
+    session: Session,
+    actor: str,
+    action: str,
+    subject: str,
+    data: dict[str, Any] | None = None,
+    *,
+    sign: Signer | None = None,
 ) -> AuditEntry:
     """Given a session and what happened, append one entry to the chain.
 
     The entry commits with the caller's transaction, so a state change and its
-    audit entry land together or not at all.
+    audit entry land together or not at all.  For an action a person signs,
+    ``sign`` is called with the current head once the chain is locked, so the
+    signature covers the very head the entry follows.  Raise ValueError if
+    the block it returns lacks a key or names another head.
     """
     _lock_chain(session)
     head = session.get(AuditHead, 1)
     prev_hash = head.head_hash if head else GENESIS
     length = head.length if head else 0
-    content = canonical(
-        {
-            "time": datetime.now(UTC).isoformat(timespec="microseconds"),
-            "actor": actor,
-            "action": action,
-            "subject": subject,
-            "data": data or {},
-        }
-    )
+    fields: dict[str, Any] = {
+        "time": datetime.now(UTC).isoformat(timespec="microseconds"),
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "data": data or {},
+    }
+    if sign is not None:
+        block = dict(sign(prev_hash))
+        if sorted(block) != list(SIGNATURE_KEYS) or block["audit_head"] != prev_hash:
+            raise ValueError(
+                f"signature block of {action}: keys {SIGNATURE_KEYS}, head {prev_hash}"
+            )
+        fields["signed"] = block
+    content = canonical(fields)
     entry = AuditEntry(
         seq=length + 1,
         content=content,
@@ -62,6 +116,9 @@ def append(
         entry_hash=link_hash(prev_hash, content),
     )
     session.add(entry)
+    # The entry first, then the head: the store's triggers (store/hardening.py)
+    # let the head move only to an entry that exists.
+    session.flush()
     if head is None:
         session.add(AuditHead(id=1, length=1, head_hash=entry.entry_hash))
     else:
@@ -127,17 +184,42 @@ def _classify_broken_link(prev2: Row | None, prev: Row, row: Row, nxt: Row | Non
     )
 
 
-def verify(engine: Engine) -> tuple[int, Finding | None]:
+def verify(
+    engine: Engine, visit: Callable[[Row], None] | None = None
+) -> tuple[int, Finding | None]:
     """Given an engine, check the whole chain.
 
     Return the number of entries checked and the first finding (None when
-    the chain holds).
+    the chain holds).  With ``visit`` every row is handed to it in order and
+    the walk goes on to the end even past a finding (the anchored checks of
+    sop_runner.trust.anchor need the whole chain in one pass).
     """
+    rows = _rows(engine)
+    if visit is None:
+        return _walk(rows, engine)
+    seen = 0
+
+    def visited() -> Iterator[Row]:
+        nonlocal seen
+        for row in rows:
+            seen += 1
+            visit(row)
+            yield row
+
+    walk = visited()
+    _, finding = _walk(walk, engine)
+    for _ in walk:  # the rest of the chain, past the first finding
+        pass
+    return seen, finding
+
+
+def _walk(rows: Iterator[Row], engine: Engine) -> tuple[int, Finding | None]:
+    """Given the chain's rows in order, return (entries checked, first finding)."""
     prev2: Row | None = None
     prev: Row | None = None
     count = 0
     pending: Row | None = None  # a row whose link is broken, classified once we see the next
-    for row in _rows(engine):
+    for row in rows:
         count += 1
         if pending is not None:
             assert prev is not None
