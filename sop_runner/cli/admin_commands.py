@@ -1,27 +1,33 @@
-"""`sop keys init`, `sop audit verify|show`, `sop lab`: keys, the audit trail, the lab."""
+"""`sop keys init`, `sop audit verify|show|checkpoint`, `sop store harden`, `sop lab`."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sop_runner import audit, keys
+from sop_runner import keys
 from sop_runner.cli.options import As, operator_name, out
 from sop_runner.context import Context
 from sop_runner.errors import SopError
 
+if TYPE_CHECKING:
+    from sop_runner.trust.trustfile import TrustRoot
+
 keys_app = typer.Typer(help="Operator keys (ed25519), kept in the operator's home.")
 audit_app = typer.Typer(help="The append-only audit trail.")
+store_app = typer.Typer(help="The store: its guards and privileges.")
 
 
 def register(app: typer.Typer) -> None:
     """Given the app, add the keys, audit and lab commands to it."""
     app.add_typer(keys_app, name="keys")
     app.add_typer(audit_app, name="audit")
+    app.add_typer(store_app, name="store")
     app.command()(lab)
 
 
@@ -41,15 +47,89 @@ def keys_init(
     out.print(f"  - name: {name}\n    roles: [{roles}]\n    public_key: {public}", markup=False)
 
 
+def _trust_if_present() -> TrustRoot | None:
+    """Return the trust root when a trust file is named or installed, else None.
+
+    Until the trust file is mandatory (issue 14's wiring) a store without one
+    is verified as before, by its chain and rows alone.
+    """
+    from sop_runner.trust import trustfile
+
+    path = trustfile.trust_file_path()
+    if not os.environ.get(trustfile.ENV_VAR) and not path.exists():
+        return None
+    return trustfile.load_trust()
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Check the whole audit chain; name the first entry that was tampered with."""
+    """Check the audit chain, its signatures, its rows and (with a trust file) its witness.
+
+    Exit 1 when something was found, 3 when the witness could not be read.
+    """
+    from sop_runner.store import engine_for
+    from sop_runner.trust import anchor
+
     ctx = Context()
-    count, finding = audit.verify(ctx.engine)
-    if finding is not None:
-        out.print(f"audit chain BROKEN at entry {finding.seq}: {finding.kind}: {finding.message}")
-        raise typer.Exit(1)
-    out.print(f"audit chain intact: {count} entries")
+    trust = _trust_if_present()
+    if trust is None:
+        verdict = anchor.verify_store(ctx.engine)
+    else:
+        verdict = anchor.verify_with_trust(engine_for(trust.store), trust)
+    for line in verdict.lines():
+        out.print(line, markup=False, highlight=False)
+    if not verdict.intact:
+        raise typer.Exit(1 if verdict.findings else 3)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(as_: As = None) -> None:
+    """Sign a checkpoint of the chain as it is now and hand it to the witness."""
+    from sop_runner.store import engine_for
+    from sop_runner.trust import registry, trail, trustfile
+
+    ctx = Context()
+    trust = trustfile.load_trust()
+    operator = registry.current(trust).operator(operator_name(as_))
+    private_key = keys.load_key(ctx.settings.key_dir, operator.name)
+    if keys.public_key_b64(private_key) != operator.public_key:
+        raise SopError(f"--as: the key in {ctx.settings.key_dir} is not {operator.name}'s key")
+    checkpoint = trail.publish_head(engine_for(trust.store), trust, operator.name, private_key)
+    out.print(
+        f"checkpoint published: {checkpoint.size} entries, head {checkpoint.head_hash[:16]}…, "
+        f"signed by {checkpoint.signer}",
+        markup=False,
+    )
+
+
+@store_app.command("harden")
+def store_harden(
+    admin_url: Annotated[
+        str, typer.Option(help="postgresql://OWNER@HOST/DB, no password (use ~/.pgpass)")
+    ],
+    app_role: Annotated[
+        str | None, typer.Option(help="the role sop connects as (default: the store URL's user)")
+    ] = None,
+    check: Annotated[bool, typer.Option(help="only list the grants")] = False,
+) -> None:
+    """Create the schema as the owner, guard the audit table, grant the application role."""
+    from sqlalchemy.engine import make_url
+
+    from sop_runner.store import hardening
+
+    ctx = Context()
+    trust = _trust_if_present()
+    store_url = trust.store if trust is not None else ctx.settings.db_url
+    role = app_role or (make_url(store_url).username if "://" in store_url else None)
+    if not role:
+        raise SopError("--app-role: required; the store URL names no user")
+    statements = hardening.harden_store(admin_url, role, check=check)
+    verb = "would run" if check else "ran"
+    out.print(f"store harden ({verb}) for application role {role}:", markup=False)
+    for statement in statements:
+        out.print(f"  {statement};", markup=False, highlight=False)
+    if not check:
+        out.print("audit_entries: UPDATE, DELETE and TRUNCATE refused by trigger", markup=False)
 
 
 @audit_app.command("show")
