@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from sop_runner import audit
+from tests.support.trail import unguarded
 
 
 def _fill(env, n: int = 10) -> None:
@@ -14,7 +15,8 @@ def _fill(env, n: int = 10) -> None:
 
 
 def _exec(env, sql: str, **params) -> None:
-    with env.ctx().engine.begin() as conn:
+    # The store's owner lifts the append-only triggers first (store/hardening.py).
+    with unguarded(env.ctx().engine) as conn:
         conn.execute(text(sql), params)
 
 
@@ -35,7 +37,7 @@ def test_edited_entry_is_located(sop_env):
 
 def test_edited_entry_with_recomputed_hash_is_located(sop_env):
     _fill(sop_env)
-    with sop_env.ctx().engine.begin() as conn:
+    with unguarded(sop_env.ctx().engine) as conn:
         prev, content = conn.execute(
             text("SELECT prev_hash, content FROM audit_entries WHERE seq = 6")
         ).one()
@@ -65,7 +67,7 @@ def test_deleted_tail_is_noticed(sop_env):
 def test_inserted_entry_is_located(sop_env):
     _fill(sop_env)
     # Make room after entry 3 and slip in a well-formed entry linked to entry 3.
-    with sop_env.ctx().engine.begin() as conn:
+    with unguarded(sop_env.ctx().engine) as conn:
         rows = (
             conn.execute(text("SELECT seq FROM audit_entries WHERE seq > 3 ORDER BY seq DESC"))
             .scalars()
@@ -90,7 +92,7 @@ def test_inserted_entry_is_located(sop_env):
 
 def test_swapped_entries_are_located(sop_env):
     _fill(sop_env)
-    with sop_env.ctx().engine.begin() as conn:
+    with unguarded(sop_env.ctx().engine) as conn:
         conn.execute(text("UPDATE audit_entries SET seq = 1000 WHERE seq = 7"))
         conn.execute(text("UPDATE audit_entries SET seq = 7 WHERE seq = 8"))
         conn.execute(text("UPDATE audit_entries SET seq = 8 WHERE seq = 1000"))
