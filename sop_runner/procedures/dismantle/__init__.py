@@ -10,8 +10,8 @@ dismantle report (`sop dismantle report`, `sop dismantle sign`).
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sop_runner.features import Command, Feature
 from sop_runner.procedures.dismantle.models import (
@@ -21,16 +21,7 @@ from sop_runner.procedures.dismantle.models import (
 )
 from sop_runner.procedures.dismantle.recorders import RECORDERS
 
-if TYPE_CHECKING:
-    import typer
-
 HELP = "SOP 5.1 dismantle: feasibility report, certificate of sanitization."
-
-
-def _cli() -> typer.Typer:
-    from sop_runner.procedures.dismantle.cli import cli
-
-    return cli
 
 
 FEATURE = Feature(
@@ -38,6 +29,6 @@ FEATURE = Feature(
     procedures=("5.1",),
     tables=(DismantleFeasibility, DiskWipe, CertificateSignature),
     recorders=RECORDERS,
-    commands={"dismantle": Command(help=HELP, load=_cli)},
+    commands={"dismantle": Command(help=HELP, load=lambda: import_module(f"{__name__}.cli").cli)},
     templates=Path(__file__).parent / "templates",
 )

@@ -64,13 +64,10 @@ def latest_run(session: Session, request_id: int) -> Run | None:
 
 def request_dict(request: Request) -> dict[str, Any]:
     """Given a 5.1 request, return what its documents and certificates show of it."""
+    shown = ("id", "targets", "reason", "requested_by", "params")
     return {
-        "id": request.id,
-        "targets": request.targets,
-        "reason": request.reason,
-        "requested_by": request.requested_by,
+        **{column: getattr(request, column) for column in shown},
         "destination": request.params.get("destination", ""),
-        "params": request.params,
     }
 
 

@@ -12,7 +12,7 @@ never the tables.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from importlib import import_module
 
 from sop_runner.features import Command, Feature
 from sop_runner.procedures.register.models import Device, DeviceSpecChange, DeviceStatusChange
@@ -27,9 +27,6 @@ from sop_runner.procedures.register.service import (
     record_spec,
     spec_history,
 )
-
-if TYPE_CHECKING:
-    import typer
 
 HELP = "Buku daftar perangkat (device register) and its status history."
 __all__ = [
@@ -46,14 +43,8 @@ __all__ = [
 ]
 
 
-def _cli() -> typer.Typer:
-    from sop_runner.procedures.register.cli import cli
-
-    return cli
-
-
 FEATURE = Feature(
     name="register",
     tables=(Device, DeviceStatusChange, DeviceSpecChange),
-    commands={"register": Command(help=HELP, load=_cli)},
+    commands={"register": Command(help=HELP, load=lambda: import_module(f"{__name__}.cli").cli)},
 )

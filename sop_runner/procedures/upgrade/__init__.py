@@ -9,23 +9,14 @@ specifications go to the device register through its functions.
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sop_runner.features import Command, Feature
 from sop_runner.procedures.upgrade.models import UpgradePackageChange, UpgradeRecord
 from sop_runner.procedures.upgrade.recorders import RECORDERS
 
-if TYPE_CHECKING:
-    import typer
-
 HELP = "SOP 4.1/4.2 upgrades: analysis report, upgrade report, documentation."
-
-
-def _cli() -> typer.Typer:
-    from sop_runner.procedures.upgrade.cli import cli
-
-    return cli
 
 
 FEATURE = Feature(
@@ -33,6 +24,6 @@ FEATURE = Feature(
     procedures=("4.1", "4.2"),
     tables=(UpgradeRecord, UpgradePackageChange),
     recorders=RECORDERS,
-    commands={"upgrade": Command(help=HELP, load=_cli)},
+    commands={"upgrade": Command(help=HELP, load=lambda: import_module(f"{__name__}.cli").cli)},
     templates=Path(__file__).parent / "templates",
 )
