@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from importlib import import_module
 
 from sop_runner.features import Command, Feature
 from sop_runner.procedures.config.digest import derive_31
@@ -23,23 +23,8 @@ from sop_runner.procedures.config.models import ConfigDocument, ConfigLogEntry
 from sop_runner.procedures.config.recorders import record_config_changes
 from sop_runner.procedures.config.recover import on_startup
 
-if TYPE_CHECKING:
-    import typer
-
 CONFIG_HELP = "SOP 3.1 configuration: log and documentation."
 PLAN_HELP = "Show what the desired configuration would change (check mode + diff)."
-
-
-def _config_app() -> typer.Typer:
-    from sop_runner.procedures.config.cli import config_app
-
-    return config_app
-
-
-def _plan_app() -> typer.Typer:
-    from sop_runner.procedures.config.cli import plan_app
-
-    return plan_app
 
 
 FEATURE = Feature(
@@ -49,8 +34,10 @@ FEATURE = Feature(
     recorders={"config_changes": record_config_changes},
     derived_params={"3.1": derive_31},
     commands={
-        "config": Command(help=CONFIG_HELP, load=_config_app),
-        "plan": Command(help=PLAN_HELP, load=_plan_app),
+        "config": Command(
+            help=CONFIG_HELP, load=lambda: import_module(f"{__name__}.cli").config_app
+        ),
+        "plan": Command(help=PLAN_HELP, load=lambda: import_module(f"{__name__}.cli").plan_app),
     },
     on_startup=(on_startup,),
     templates=TEMPLATES,
