@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sop_runner.lab import databases, disks, hosts, network, plan, rootfs
+from sop_runner.lab import databases, disks, hosts, network, plan, rootfs, witness
 from sop_runner.lab.proc import LabError, run
 
 UP_TIMEOUT = 30.0
@@ -35,6 +35,8 @@ class LabState:
     ssh_config: str = str(plan.SSH_CONFIG)
     db_password_file: str = str(plan.DB_PASSWORD_FILE)
     nft: dict[str, str] = field(default_factory=dict)
+    # The audit trail's witness account on backup (sop_runner/lab/witness.py).
+    witness: dict[str, object] = field(default_factory=dict)
     up_seconds: float = 0.0
     started_at: float = 0.0
 
@@ -63,6 +65,8 @@ def prepare_assets() -> str:
     plan.STATE_DIR.mkdir(parents=True, exist_ok=True)
     plan.STATE_DIR.chmod(0o755)
     pubkey = hosts.ensure_keys()
+    witness.ensure_key()
+    witness.write_known_hosts()
     databases.ensure_seed()
     rootfs.build()
     return pubkey
@@ -107,6 +111,8 @@ def up() -> LabState:
         for h in plan.HOSTS:
             if h.rootfs == "overlay":
                 scripts[h.name] = hosts.prepare(h.name, pubkey, state.disks)
+        append_only = witness.install(plan.host(witness.HOST).dir / "upper")
+        state.witness = witness.state(append_only)
         _, err = untar.communicate(timeout=120)
         if untar.returncode != 0:
             raise LabError(f"unpacking {plan.SRV2_TARBALL} failed: {err.decode()[-500:]}")
@@ -254,6 +260,7 @@ def down() -> None:
     _kill_all()
     disks.detach()
     network.teardown()
+    witness.release(plan.host(witness.HOST).dir / "upper")  # an append-only file blocks rmtree
     for mnt in reversed(lab_mounts()):
         run(["umount", "-l", mnt], check=False)
     if plan.RUN_DIR.exists():
