@@ -19,7 +19,7 @@ features).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from importlib import import_module
 
 from sop_runner.features import Command, Feature
 from sop_runner.procedures.grants.models import (
@@ -31,17 +31,6 @@ from sop_runner.procedures.grants.models import (
 from sop_runner.procedures.grants.policy import PROCEDURE
 from sop_runner.procedures.grants.recorders import RECORDERS
 
-if TYPE_CHECKING:
-    import typer
-
-
-def _load_cli() -> typer.Typer:
-    # Loaded only when `sop grant` runs: the other commands do not import typer code.
-    from sop_runner.procedures.grants.cli import cli
-
-    return cli
-
-
 FEATURE = Feature(
     name="grants",
     procedures=(PROCEDURE,),
@@ -50,7 +39,8 @@ FEATURE = Feature(
     commands={
         "grant": Command(
             help="SOP 2.4 remote access: time-limited port grants on the firewall.",
-            load=_load_cli,
+            # Loaded only when `sop grant` runs.
+            load=lambda: import_module(f"{__name__}.cli").cli,
         )
     },
 )
