@@ -150,7 +150,8 @@ def apply(engine: Engine) -> None:
 def _warn_restored(conn: Connection, what: str) -> None:
     if conn.execute(text("SELECT 1 FROM audit_entries LIMIT 1")).first() is not None:
         print(
-            f"sop: store: the audit trail's trigger(s) {what} were removed or disabled; "
+            f"sop: store: the audit trail's trigger(s) {what} were missing or disabled "
+            "(removed, or the store is older than them); "
             "restored them — run `sop audit verify`",
             file=sys.stderr,
         )

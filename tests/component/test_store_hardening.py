@@ -88,7 +88,7 @@ def test_dropped_sqlite_trigger_is_restored_and_reported(tmp_path):
     result = _sop_python(
         f"from sop_runner.store import engine_for; engine_for('sqlite:///{path}')", tmp_path
     )
-    assert "sop_audit_entries_no_delete were removed or disabled" in result.stderr
+    assert "sop_audit_entries_no_delete were missing or disabled" in result.stderr
     conn = sqlite3.connect(path, isolation_level=None)
     with pytest.raises(sqlite3.DatabaseError, match="DELETE refused"):
         conn.execute("DELETE FROM audit_entries")
