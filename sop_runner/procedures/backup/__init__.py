@@ -8,8 +8,8 @@ Only what every `sop` start needs is imported here; the command loads on use.
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sop_runner.features import Command, Feature
 from sop_runner.procedures.backup.models import (
@@ -20,16 +20,6 @@ from sop_runner.procedures.backup.models import (
 )
 from sop_runner.procedures.backup.recorders import RECORDERS
 
-if TYPE_CHECKING:
-    import typer
-
-
-def _load_cli() -> typer.Typer:
-    from sop_runner.procedures.backup.cli import cli
-
-    return cli
-
-
 FEATURE = Feature(
     name="backup",
     procedures=("7.1", "7.2", "7.3", "7.4", "7.5"),
@@ -38,7 +28,8 @@ FEATURE = Feature(
     commands={
         "backup": Command(
             help="SOP 7.1–7.5 backup: schedules, overdue backups, reports, semester recap.",
-            load=_load_cli,
+            # Loaded only when `sop backup` runs.
+            load=lambda: import_module(f"{__name__}.cli").cli,
         )
     },
     templates=Path(__file__).parent / "templates",
