@@ -1,12 +1,13 @@
-"""Services and impact decide which gates a request needs."""
+"""Services and impact decide which gates a request needs (catalog and inventory only:
+the store is never opened, so one SQLite installation serves)."""
 
 from __future__ import annotations
 
 from sop_runner import gates, impact
 
 
-def test_critical_service_adds_pimpinan_gate_and_circular(sop_env):
-    ctx = sop_env.ctx()
+def test_critical_service_adds_pimpinan_gate_and_circular(sqlite_sop_env):
+    ctx = sqlite_sop_env.ctx()
     procedure = ctx.catalog.get("6.1")
     hit = impact.analyse(procedure, ctx.inventory, ["ctl2"])
     assert [s.name for s in hit.services] == ["simpeg"]
@@ -15,8 +16,8 @@ def test_critical_service_adds_pimpinan_gate_and_circular(sop_env):
     assert (5, "pimpinan") in roles and (5, "penanggung_jawab") in roles
 
 
-def test_normal_service_needs_no_circular(sop_env):
-    ctx = sop_env.ctx()
+def test_normal_service_needs_no_circular(sqlite_sop_env):
+    ctx = sqlite_sop_env.ctx()
     procedure = ctx.catalog.get("6.1")
     hit = impact.analyse(procedure, ctx.inventory, ["ctl1"])
     assert [s.name for s in hit.services] == ["portal"]

@@ -1,4 +1,5 @@
-"""Requests fix their parameters by hash; keys stay private."""
+"""Request parameters are parsed strictly; keys stay private.  (That the request hash
+fixes every field is a store test: tests/component/test_request_hash.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from sop_runner import keys
 from sop_runner.errors import SopError
-from sop_runner.requests import create_request, parse_params, request_hash
+from sop_runner.requests import parse_params
 
 
 def test_params_are_parsed_as_scalars_and_lists():
@@ -34,18 +35,6 @@ def test_params_are_parsed_as_scalars_and_lists():
 def test_malformed_params_are_refused(pair, words):
     with pytest.raises(SopError, match=words):
         parse_params([pair])
-
-
-def test_request_hash_changes_with_any_field(sop_env):
-    with sop_env.ctx().session() as session:
-        req = create_request(session, "6.1", ["ctl1"], {"a": 1}, "why", "budi")
-        first = request_hash(req)
-        req.params = {"a": 2}
-        assert request_hash(req) != first
-        req.params = {"a": 1}
-        assert request_hash(req) == first
-        req.targets = ["ctl1", "ctl2"]
-        assert request_hash(req) != first
 
 
 def test_private_key_is_created_0600_and_not_replaced(tmp_path):
