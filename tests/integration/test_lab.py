@@ -5,21 +5,36 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import subprocess
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from sop_runner.lab import disks as lab_disks
 from sop_runner.lab import plan
+from sop_runner.lab.databases import tcp_ready
 
 pytestmark = pytest.mark.lab
 
 HOSTS = ["gw", "srv1", "srv2", "backup", "rtr1"]
+
+
+def _run(*cmd: str, timeout: float = 60, **options: Any) -> subprocess.CompletedProcess[str]:
+    """Given a command (and input=, env=), return its finished run, output as text."""
+    return subprocess.run(
+        cmd, capture_output=True, text=True, timeout=timeout, check=False, **options
+    )
+
+
+def _out(*cmd: str) -> str:
+    """Given a command that must succeed, return what it printed."""
+    cp = _run(*cmd)
+    assert cp.returncode == 0, f"{cmd}: {cp.stderr}"
+    return cp.stdout
 
 
 def _tcp_from_netns(netns: str, address: str, port: int, timeout: float = 1.0) -> bool:
@@ -29,21 +44,8 @@ def _tcp_from_netns(netns: str, address: str, port: int, timeout: float = 1.0) -
         f"s=socket.socket(); s.settimeout({timeout})\n"
         f"sys.exit(0 if s.connect_ex(('{address}', {port})) == 0 else 1)\n"
     )
-    cp = subprocess.run(
-        ["ip", "netns", "exec", netns, "python3", "-c", code],
-        capture_output=True,
-        timeout=timeout + 10,
-        check=False,
-    )
+    cp = _run("ip", "netns", "exec", netns, "python3", "-c", code, timeout=timeout + 10)
     return cp.returncode == 0
-
-
-def _tcp(address: str, port: int) -> bool:
-    try:
-        with socket.create_connection((address, port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def test_ansible_reaches_every_host_over_ssh(lab):
@@ -63,7 +65,8 @@ def test_each_host_reports_its_own_hostname(lab):
         assert lab.ssh(host, "cat /etc/hostname").stdout.strip() == host
 
 
-def test_a_file_written_on_srv1_is_absent_on_backup_and_controller(lab):
+def test_files_written_on_srv1_stay_on_srv1(lab):
+    """Each host has a root of its own: srv1's files are not on backup, srv2 or here."""
     name = f"/srv/sop-lab-marker-{uuid.uuid4().hex}"
     lab.ssh("srv1", f"echo written-on-srv1 > {name}")
     assert lab.ssh("srv1", f"cat {name}").stdout.strip() == "written-on-srv1"
@@ -74,28 +77,12 @@ def test_a_file_written_on_srv1_is_absent_on_backup_and_controller(lab):
 
 def test_mariadb_answers_on_srv1_over_tcp(lab):
     env = dict(os.environ, MYSQL_PWD=plan.DB_PASSWORD_FILE.read_text().strip())
-    cp = subprocess.run(
-        [
-            "mysql",
-            "--no-defaults",
-            "-h",
-            lab.address("srv1"),
-            "-P",
-            str(plan.MARIADB_PORT),
-            "-u",
-            plan.DB_USER,
-            "--batch",
-            "--skip-column-names",
-            plan.DB_NAME,
-            "-e",
-            "SELECT @@hostname, (SELECT COUNT(*) FROM pegawai), (SELECT COUNT(*) FROM layanan_log)",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=30,
-        check=False,
-    )
+    query = "SELECT @@hostname, (SELECT COUNT(*) FROM pegawai), (SELECT COUNT(*) FROM layanan_log)"
+    cp = _run(
+        "mysql", "--no-defaults", "-h", lab.address("srv1"), "-P", str(plan.MARIADB_PORT),
+        "-u", plan.DB_USER, "--batch", "--skip-column-names", plan.DB_NAME, "-e", query,
+        env=env, timeout=30,
+    )  # fmt: skip
     assert cp.returncode == 0, cp.stderr
     hostname, pegawai, logs = cp.stdout.split()
     assert hostname == "srv1"
@@ -128,94 +115,56 @@ def test_db_password_file_is_private(lab):
 def test_gw_drops_ext_to_srv1_unless_granted(lab):
     srv1 = lab.address("srv1")
     gw = plan.host("gw").netns
-    assert _tcp(srv1, 8080), "the web service on srv1 must answer from the controller"
+    assert tcp_ready(srv1, 8080), "the web service on srv1 must answer from the controller"
     assert not _tcp_from_netns(plan.EXT_NETNS, srv1, 8080), "gw let ext in without a grant"
-    listing = subprocess.run(
-        [
-            "ip",
-            "netns",
-            "exec",
-            gw,
-            "nft",
-            "-j",
-            "list",
-            "set",
-            plan.NFT_FAMILY,
-            plan.NFT_TABLE,
-            plan.NFT_GRANT_SET,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    base = ["ip", "netns", "exec", gw, "nft"]
+    set_ref = [plan.NFT_FAMILY, plan.NFT_TABLE, plan.NFT_GRANT_SET]
+    listing = _out(*base, "-j", "list", "set", *set_ref)
     the_set = next(i["set"] for i in json.loads(listing)["nftables"] if "set" in i)
     assert the_set["type"] == ["ipv4_addr", "ipv4_addr", "inet_proto", "inet_service"]
     assert "timeout" in the_set["flags"]
     element = f"{{ {plan.EXT_ADDR} . {srv1} . tcp . 8080 timeout 60s }}"
-    base = ["ip", "netns", "exec", gw, "nft"]
-    set_ref = [plan.NFT_FAMILY, plan.NFT_TABLE, plan.NFT_GRANT_SET]
-    subprocess.run([*base, "add", "element", *set_ref, element], check=True)
+    _out(*base, "add", "element", *set_ref, element)
     try:
         assert _tcp_from_netns(plan.EXT_NETNS, srv1, 8080), "a grant did not open the port"
         assert not _tcp_from_netns(plan.EXT_NETNS, srv1, 22), "the grant opened another port"
     finally:
-        subprocess.run([*base, "flush", "set", *set_ref], check=True)
+        _out(*base, "flush", "set", *set_ref)
     assert not _tcp_from_netns(plan.EXT_NETNS, srv1, 8080), "the port stayed open"
 
 
 def test_srv1_has_no_default_route_but_reaches_ext_via_gw(lab):
-    routes = subprocess.run(
-        ["ip", "-n", plan.host("srv1").netns, "route"], capture_output=True, text=True, check=True
-    ).stdout
+    routes = _out("ip", "-n", plan.host("srv1").netns, "route")
     assert "default" not in routes
     assert f"{plan.EXT_NET} via {plan.GW_MGMT_ADDR}" in routes
 
 
 def test_sftp_and_restic_on_backup(lab, tmp_path):
+    # Names of this run alone: the test passes however often it runs on one lab.
+    token = uuid.uuid4().hex
     src = tmp_path / "payload.txt"
-    src.write_text(f"sop-lab sftp {uuid.uuid4().hex}\n")
+    src.write_text(f"sop-lab sftp {token}\n")
+    remote, smoke = f"/srv/restic/payload-{token}.txt", f"/srv/restic/lab-smoke-{token}"
     back = tmp_path / "back.txt"
-    batch = (
-        f"put {src} /srv/restic/payload.txt\nget /srv/restic/payload.txt {back}\nls /srv/restic\n"
-    )
-    cp = subprocess.run(
-        ["sftp", "-F", lab.ssh_config, "-b", "-", "backup"],
-        input=batch,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    batch = f"put {src} {remote}\nget {remote} {back}\nls /srv/restic\n"
+    cp = _run("sftp", "-F", lab.ssh_config, "-b", "-", "backup", input=batch, timeout=30)
     assert cp.returncode == 0, cp.stderr
     assert back.read_text() == src.read_text()
-    assert lab.ssh("srv1", "test -e /srv/restic/payload.txt", check=False).returncode == 1
+    assert lab.ssh("srv1", f"test -e {remote}", check=False).returncode == 1
     env = dict(os.environ, RESTIC_PASSWORD="sop-lab-test", RESTIC_CACHE_DIR=str(tmp_path))
     repo = [
         "-r",
-        "sftp:backup:/srv/restic/lab-smoke",
+        f"sftp:backup:{smoke}",
         "-o",
         f"sftp.command=ssh -F {lab.ssh_config} backup -s sftp",
     ]
     for args in (["init"], ["backup", "--host", "controller", str(src)]):
-        cp = subprocess.run(
-            ["restic", *repo, *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-            check=False,
-        )
+        cp = _run("restic", *repo, *args, env=env)
         assert cp.returncode == 0, cp.stderr
-    snaps = subprocess.run(
-        ["restic", *repo, "snapshots", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=True,
-    ).stdout
-    assert len(json.loads(snaps)) == 1
-    assert lab.ssh("backup", "test -f /srv/restic/lab-smoke/config").returncode == 0
+    snaps = _run("restic", *repo, "snapshots", "--json", env=env)
+    assert snaps.returncode == 0, snaps.stderr
+    assert len(json.loads(snaps.stdout)) == 1
+    assert lab.ssh("backup", f"test -f {smoke}/config").returncode == 0
 
 
 def test_loop_disks_exist_and_hold_their_pattern(lab):
@@ -226,11 +175,7 @@ def test_loop_disks_exist_and_hold_their_pattern(lab):
         dev = disk["device"]
         assert dev not in system_disks
         assert dev in lab_disks.lab_loop_devices()
-        size = int(
-            subprocess.run(
-                ["blockdev", "--getsize64", dev], capture_output=True, text=True, check=True
-            ).stdout
-        )
+        size = int(_out("blockdev", "--getsize64", dev))
         assert size == plan.DISK_SIZE
         block = lab_disks.pattern_block(i)
         with open(dev, "rb") as f:
@@ -254,19 +199,9 @@ def test_rtr1_runs_frr_reachable_over_ssh(lab):
     assert f"ip route {plan.EXT_NET} {plan.GW_TRANSIT_ADDR}" in conf
     static = lab.ssh("rtr1", "show ip route static", user=plan.NETADMIN_USER).stdout
     assert plan.EXT_NET in static
-    kernel = subprocess.run(
-        ["ip", "-n", plan.host("rtr1").netns, "route", "show", plan.EXT_NET],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    kernel = _out("ip", "-n", plan.host("rtr1").netns, "route", "show", plan.EXT_NET)
     assert "proto static" in kernel or "proto zebra" in kernel
-    links = subprocess.run(
-        ["ip", "-n", plan.host("rtr1").netns, "-o", "link", "show", "type", "veth"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    links = _out("ip", "-n", plan.host("rtr1").netns, "-o", "link", "show", "type", "veth")
     assert len(links.splitlines()) >= 2
 
 
@@ -288,7 +223,7 @@ def test_service_catalog_points_at_real_services(lab):
         for h in s["hosts"]:
             assert h in lab.state.hosts
             if "port" in s:
-                assert _tcp(lab.address(h), s["port"]), f"{s['name']} on {h}:{s['port']}"
+                assert tcp_ready(lab.address(h), s["port"]), f"{s['name']} on {h}:{s['port']}"
 
 
 def test_testinfra_against_srv1(lab):
@@ -309,22 +244,13 @@ def test_down_leaves_nothing_then_up_again(lab):
     down_s = time.monotonic() - t0
     try:
         left = status()
-        assert left["netns"] == [] and not subprocess.run(
-            ["ip", "netns", "list"], capture_output=True, text=True, check=True
-        ).stdout.count(plan.NETNS_PREFIX)
+        assert left["netns"] == [] and not _out("ip", "netns", "list").count(plan.NETNS_PREFIX)
         assert left["processes"] == 0
         assert left["mounts"] == []
         assert "sop-lab" not in Path("/proc/self/mountinfo").read_text()
         assert left["loop_devices"] == []
-        assert (
-            str(plan.DISK_DIR)
-            not in subprocess.run(
-                ["losetup", "-a"], capture_output=True, text=True, check=True
-            ).stdout
-        )
-        ps = subprocess.run(
-            ["ps", "-eo", "stat=,args="], capture_output=True, text=True, check=True
-        ).stdout
+        assert str(plan.DISK_DIR) not in _out("losetup", "-a")
+        ps = _out("ps", "-eo", "stat=,args=")
         live = [
             line
             for line in ps.splitlines()

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from sop_runner.config import REPO_ROOT
 from sop_runner.procedures.monitoring.models import ResourceSample
 from sop_runner.store.models import Run, RunnerEvent, StepRecord
+from tests.support.sop import ok
 
 pytestmark = pytest.mark.lab
 
@@ -17,24 +17,19 @@ CLEANUP = "/var/tmp/sop-demo"
 
 
 @pytest.fixture
-def lab_env(sop_env, lab, monkeypatch):
-    monkeypatch.setenv("SOP_INVENTORY", str(REPO_ROOT / "inventory" / "lab"))
+def old_and_new_files(lab):
+    """On srv1, a folder holding one file 40 days old and one of today."""
     lab.ssh(
         "srv1",
         f"rm -rf {CLEANUP} && mkdir -p {CLEANUP} && "
         f"touch -d '40 days ago' {CLEANUP}/old.log && touch {CLEANUP}/new.log",
     )
-    return sop_env
 
 
-def _ok(result):
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
-
-
+@pytest.mark.usefixtures("old_and_new_files")
 def test_run_on_lab_host_records_events_times_and_reports(lab_env, lab, tmp_path):
     env = lab_env
-    _ok(
+    ok(
         env.sop(
             "request",
             "6.1",
@@ -50,7 +45,7 @@ def test_run_on_lab_host_records_events_times_and_reports(lab_env, lab, tmp_path
         )
     )
     # srv1 carries critical services: the penanggung jawab and Pimpinan both sign.
-    _ok(env.sop("approve", "1", operator="sari"))
+    ok(env.sop("approve", "1", operator="sari"))
     waiting = env.sop("run", "1", operator="budi")  # no confirmations: stops at step 2
     assert waiting.returncode == 2 and "--confirm 2=" in waiting.stderr
     refused = env.sop(
@@ -66,8 +61,8 @@ def test_run_on_lab_host_records_events_times_and_reports(lab_env, lab, tmp_path
     )
     assert refused.returncode == 2 and "pimpinan" in refused.stderr
     assert lab.ssh("srv1", f"test -e {CLEANUP}/old.log", check=False).returncode == 0
-    _ok(env.sop("approve", "1", operator="ahmad"))
-    _ok(env.sop("run", "1", "--confirm", "6=laporan ke penanggung jawab", operator="budi"))
+    ok(env.sop("approve", "1", operator="ahmad"))
+    ok(env.sop("run", "1", "--confirm", "6=laporan ke penanggung jawab", operator="budi"))
 
     assert lab.ssh("srv1", f"test -e {CLEANUP}/old.log", check=False).returncode == 1
     assert lab.ssh("srv1", f"test -e {CLEANUP}/new.log", check=False).returncode == 0
@@ -97,7 +92,7 @@ def test_run_on_lab_host_records_events_times_and_reports(lab_env, lab, tmp_path
 
     paths = {}
     for lang in ("id", "en"):
-        result = _ok(env.sop("report", "1", "--lang", lang, "--out", str(tmp_path)))
+        result = ok(env.sop("report", "1", "--lang", lang, "--out", str(tmp_path)))
         paths[lang] = [line for line in result.stdout.split() if line.endswith(".md")]
     report_id = (tmp_path / "laporan-6.1-1-id.md").read_text()
     report_en = (tmp_path / "laporan-6.1-1-en.md").read_text()
@@ -110,4 +105,4 @@ def test_run_on_lab_host_records_events_times_and_reports(lab_env, lab, tmp_path
     assert "<svg" in (tmp_path / "laporan-6.1-1-id.html").read_text()
     circular = (tmp_path / "surat-edaran-6.1-1-id.md").read_text()
     assert "Portal layanan publik" in circular and "Badan Kepegawaian" in circular
-    _ok(env.sop("audit", "verify"))
+    ok(env.sop("audit", "verify"))
