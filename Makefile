@@ -4,10 +4,10 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help setup demo test test-unit lint syntax lab-up lab-down bench
+.PHONY: help setup demo test test-unit test-component lint syntax lab-up lab-down bench
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
 
 setup: ## Install Debian packages and the virtual environment (idempotent)
 	@bash scripts/bootstrap.sh
@@ -23,11 +23,15 @@ lint: setup ## ruff and ansible-lint (production profile)
 syntax: setup ## ansible-playbook --syntax-check on every playbook
 	@for p in playbooks/*.yml; do $(VENV)/bin/ansible-playbook --syntax-check "$$p" -e sop_request=0 >/dev/null || exit 1; done
 
-test: setup lint syntax ## Everything: lint, unit tests, integration tests against the lab
-	$(PY) -m pytest -q $(PYTEST_ARGS) tests
+# One pytest run over the three layers, fastest first, so a unit failure shows at once.
+test: setup lint syntax ## Everything: lint, syntax, unit, component and lab tests (root)
+	$(PY) -m pytest -q $(PYTEST_ARGS) tests/unit tests/component tests/integration
 
-test-unit: setup ## Unit tests only (no lab)
+test-unit: setup ## Unit tests: fast, no root, no servers, no subprocess
 	$(PY) -m pytest -q $(PYTEST_ARGS) tests/unit
+
+test-component: setup ## Component tests: sop, PostgreSQL, ansible-playbook on localhost (root, no lab)
+	$(PY) -m pytest -q $(PYTEST_ARGS) tests/component
 
 lab-up: setup ## Bring the lab up (real hosts in network namespaces)
 	$(PY) -m sop_runner.lab up
