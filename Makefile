@@ -27,7 +27,7 @@ syntax: setup ## ansible-playbook --syntax-check on every playbook
 test: setup lint syntax ## Everything: lint, syntax, unit, component and lab tests (root)
 	$(PY) -m pytest -q $(PYTEST_ARGS) tests/unit tests/component tests/integration
 
-test-unit: setup ## Unit tests: fast, no root, no servers, no subprocess
+test-unit: setup ## Unit tests: fast; no root, no servers, no sop or Ansible run
 	$(PY) -m pytest -q $(PYTEST_ARGS) tests/unit
 
 test-component: setup ## Component tests: sop, PostgreSQL, ansible-playbook on localhost (root, no lab)
