@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# Run as a script (`make bench`): its folder is first on sys.path, so results imports.
 from results import lab_lock, machine, write_section
 
 from sop_runner import audit, gates

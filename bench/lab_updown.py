@@ -8,35 +8,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import re
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from results import lab_lock, machine, write_section
 
-from sop_runner.lab import down, up  # noqa: E402
-from sop_runner.lab.lifecycle import prepare_assets  # noqa: E402
+from sop_runner.lab import down, up
+from sop_runner.lab.lifecycle import prepare_assets
 
-RESULTS = REPO / "bench" / "RESULTS.md"
-BEGIN = "<!-- lab-updown:begin -->"
-END = "<!-- lab-updown:end -->"
 UP_LIMIT, DOWN_LIMIT = 10.0, 2.0
-
-
-def machine() -> str:
-    """Given this machine, return one line: cores, memory, kernel."""
-    mem_kib = 0
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal:"):
-            mem_kib = int(line.split()[1])
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout.strip()
-    return (
-        f"{nproc} cores (nproc), {mem_kib / 1024 / 1024:.1f} GiB RAM, kernel {platform.release()}"
-    )
 
 
 def measure(rounds: int) -> list[tuple[float, float]]:
@@ -58,15 +38,12 @@ def measure(rounds: int) -> list[tuple[float, float]]:
 
 def record(rows: list[tuple[float, float]]) -> str:
     """Given measured rounds, return the Markdown section written into RESULTS.md."""
-    date = subprocess.run(["date", "-u"], capture_output=True, text=True, check=True).stdout.strip()
     worst_up = max(r[0] for r in rows)
     worst_down = max(r[1] for r in rows)
     lines = [
-        BEGIN,
         "## Lab up / down (`bench/lab_updown.py`)",
         "",
-        f"- Date: {date}",
-        f"- Machine: {machine()}",
+        machine(),
         "- What: `sop_runner.lab.up()` from nothing (gw, srv1 with MariaDB + PostgreSQL, "
         "srv2 unpacked from its cached tarball, backup, rtr1 with FRR, ext, 2 loop disks) "
         "until every port answers; then `down()` until nothing of it is left. "
@@ -80,17 +57,9 @@ def record(rows: list[tuple[float, float]]) -> str:
         "",
         f"Verdict: {'within' if worst_up <= UP_LIMIT and worst_down <= DOWN_LIMIT else 'OVER'}"
         " the limits.",
-        END,
     ]
     section = "\n".join(lines)
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if BEGIN in text:
-        text = re.sub(
-            re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: section, text, flags=re.S
-        )
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    write_section("lab-updown", section)
     return section
 
 
@@ -102,7 +71,9 @@ def main() -> int:
     if os.geteuid() != 0:
         print("lab_updown: needs root", file=sys.stderr)
         return 2
-    rows = measure(args.rounds)
+    # A test session's lab would be torn down under it: take turns on its lock.
+    with lab_lock():
+        rows = measure(args.rounds)
     print(record(rows))
     ok = max(r[0] for r in rows) <= UP_LIMIT and max(r[1] for r in rows) <= DOWN_LIMIT
     return 0 if ok else 1
