@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from sop_runner.config import REPO_ROOT
 from sop_runner.errors import SopError
 from sop_runner.features import Command, Feature, build_registry
+from tests.support.sop import run_sop
 
 DUMMY = """
 from __future__ import annotations
@@ -101,14 +100,7 @@ def dummy_path(tmp_path: Path) -> Path:
 
 
 def _sop(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sop_runner.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO_ROOT,
-        timeout=120,
-    )
+    return run_sop(*args, env=env, timeout=120)
 
 
 def test_a_feature_added_by_entry_point_alone_runs(sop_env, dummy_path: Path) -> None:
