@@ -103,9 +103,9 @@ def _sop(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return run_sop(*args, env=env, timeout=120)
 
 
+# One store is enough to show the wiring (and the test reads it with sqlite3).
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_feature_added_by_entry_point_alone_runs(sop_env, dummy_path: Path) -> None:
-    if not sop_env.db_url.startswith("sqlite"):
-        pytest.skip("one store is enough to show the wiring")
     env = {**os.environ, "PYTHONPATH": str(dummy_path)}
     listed = _sop(env, "--help")
     assert listed.returncode == 0 and "dummy" in listed.stdout
