@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,23 +25,10 @@ from sop_runner.store.models import Run
 
 pytestmark = [pytest.mark.lab, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
-PASSWORD = "uji-" + uuid.uuid4().hex
 BIN = Path(REPO_ROOT / ".venv" / "bin")
 HUMAN_42 = [3, 4, 5, 6, 10, 11]
 HUMAN_41 = [3, 4, 5, 7, 9, 10]
 SNAPSHOTS = "/var/lib/sop-pusatdata/upgrade"  # apt_dist_upgrade's versions before
-
-
-@pytest.fixture
-def env(sop_env, lab, monkeypatch, tmp_path):
-    monkeypatch.setenv("SOP_INVENTORY", str(REPO_ROOT / "inventory" / "lab"))
-    secret = tmp_path / "restic.pass"
-    secret.write_text(PASSWORD)
-    secret.chmod(0o600)
-    monkeypatch.setenv("SOP_RESTIC_PASSWORD_FILE", str(secret))
-    monkeypatch.delenv("RESTIC_PASSWORD", raising=False)
-    sop_env.repo = f"sftp:root@backup:/srv/restic/upgrade-{uuid.uuid4().hex[:8]}"
-    return sop_env
 
 
 @pytest.fixture
@@ -76,9 +62,9 @@ def _window(minutes_before: int = 5, minutes_after: int = 60) -> str:
     )
 
 
-def _request(env, extra_requirements="[]", extra_checks="[]", approve=True) -> str:
+def _request(lab_env, extra_requirements="[]", extra_checks="[]", approve=True) -> str:
     out = _ok(
-        env.sop(
+        lab_env.sop(
             "request",
             "4.2",
             "--target",
@@ -92,7 +78,7 @@ def _request(env, extra_requirements="[]", extra_checks="[]", approve=True) -> s
             "--param",
             f"extra_checks={extra_checks}",
             "--param",
-            f"repository={env.repo}",
+            f"repository={lab_env.repo}",
             "--param",
             f"maintenance_window={_window()}",
             operator="budi",
@@ -100,22 +86,22 @@ def _request(env, extra_requirements="[]", extra_checks="[]", approve=True) -> s
     ).stdout
     request_id = out.split()[1]
     if approve:
-        _ok(env.sop("approve", request_id, operator="sari"))
+        _ok(lab_env.sop("approve", request_id, operator="sari"))
     return request_id
 
 
-def _run(env, request_id):
+def _run(lab_env, request_id):
     args = ["run", request_id]
     for step in HUMAN_42:
         args += ["--confirm", f"{step}=selesai"]
-    return env.sop(*args, operator="budi")
+    return lab_env.sop(*args, operator="budi")
 
 
-def _run_failing(env, **params) -> tuple[str, str]:
+def _run_failing(lab_env, **params) -> tuple[str, str]:
     """Given 4.2 request parameters, make, approve and run the request, which must fail;
     return its id and what `sop run` said."""
-    rid = _request(env, **params)
-    result = _run(env, rid)
+    rid = _request(lab_env, **params)
+    result = _run(lab_env, rid)
     assert result.returncode != 0
     return rid, result.stdout + result.stderr
 
@@ -146,9 +132,9 @@ def _wait_for_arsip(lab, seconds: float = 30) -> None:
         time.sleep(0.5)
 
 
-def _hw_request(env, expected_spec: str) -> str:
+def _hw_request(lab_env, expected_spec: str) -> str:
     out = _ok(
-        env.sop(
+        lab_env.sop(
             "request",
             "4.1",
             "--target",
@@ -163,26 +149,26 @@ def _hw_request(env, expected_spec: str) -> str:
         )
     ).stdout
     rid = out.split()[1]
-    _ok(env.sop("approve", rid, operator="sari"))
+    _ok(lab_env.sop("approve", rid, operator="sari"))
     return rid
 
 
-def _run_41(env, rid):
+def _run_41(lab_env, rid):
     args = ["run", rid] + [a for s in HUMAN_41 for a in ("--confirm", f"{s}=selesai")]
-    return env.sop(*args, operator="budi")
+    return lab_env.sop(*args, operator="budi")
 
 
-def _records(env, kind):
-    with env.ctx().session() as session:
+def _records(lab_env, kind):
+    with lab_env.ctx().session() as session:
         return [
             (r.host, r.ok, r.data)
             for r in session.scalars(select(UpgradeRecord).where(UpgradeRecord.kind == kind))
         ]
 
 
-def test_unapproved_upgrade_is_refused_by_plain_ansible(env, lab, srv2_behind):
+def test_unapproved_upgrade_is_refused_by_plain_ansible(lab_env, lab, srv2_behind):
     before = _versions(lab)
-    rid = _request(env, approve=False)
+    rid = _request(lab_env, approve=False)
     cp = subprocess.run(
         [
             str(BIN / "ansible-playbook"),
@@ -198,7 +184,7 @@ def test_unapproved_upgrade_is_refused_by_plain_ansible(env, lab, srv2_behind):
                     "target_release": "latest",
                     "extra_requirements": [],
                     "extra_checks": [],
-                    "repository": env.repo,
+                    "repository": lab_env.repo,
                     "maintenance_window": _window(),
                 }
             ),
@@ -214,83 +200,84 @@ def test_unapproved_upgrade_is_refused_by_plain_ansible(env, lab, srv2_behind):
     assert _versions(lab) == before
 
 
-def test_incompatible_spec_postpones_the_upgrade(env, lab, srv2_behind, tmp_path):
+def test_incompatible_spec_postpones_the_upgrade(lab_env, lab, srv2_behind, tmp_path):
     before = _versions(lab)
-    rid, said = _run_failing(env, extra_requirements="[openssh-server >= 99]")
+    rid, said = _run_failing(lab_env, extra_requirements="[openssh-server >= 99]")
     assert "POSTPONED" in said
     assert _versions(lab) == before, "something was upgraded"
     assert _pending(lab) > 0
-    with env.ctx().session() as session:
+    with lab_env.ctx().session() as session:
         run = session.scalars(select(Run)).one()
         assert run.status == "failed" and "POSTPONED" in (run.error or "")
-    paths = _ok(env.sop("upgrade", "report", rid, "--out", str(tmp_path))).stdout.split()
+    paths = _ok(lab_env.sop("upgrade", "report", rid, "--out", str(tmp_path))).stdout.split()
     analysis = Path(paths[0]).read_text()
     assert "Laporan hasil analisis kesesuaian sistem operasi" in analysis
     assert "openssh-server >= 99" in analysis and "tidak sesuai" in analysis
     assert "DITUNDA" in Path(paths[1]).read_text()
-    (record,) = _records(env, "upgrade_analysis")
+    (record,) = _records(lab_env, "upgrade_analysis")
     assert record[1] is False and any("openssh-server" in r for r in record[2]["reasons"])
-    assert not _records(env, "upgrade_backups") and not _records(env, "upgrade_packages")
-    en = _ok(env.sop("upgrade", "report", rid, "--lang", "en", "--out", str(tmp_path))).stdout
+    assert not _records(lab_env, "upgrade_backups") and not _records(lab_env, "upgrade_packages")
+    en = _ok(lab_env.sop("upgrade", "report", rid, "--lang", "en", "--out", str(tmp_path))).stdout
     assert "POSTPONED" in Path(en.split()[1]).read_text()
 
 
-def test_failing_post_test_rolls_back_and_is_verified(env, lab, srv2_behind, tmp_path):
+def test_failing_post_test_rolls_back_and_is_verified(lab_env, lab, srv2_behind, tmp_path):
     before = _versions(lab)
-    rid, said = _run_failing(env, extra_checks="[port 8099]")
+    rid, said = _run_failing(lab_env, extra_checks="[port 8099]")
     assert "UPGRADE FAILED" in said
     after = _versions(lab)
     assert after == before, {
         k: (before.get(k), after.get(k))
         for k in set(before) ^ set(after) or [k for k in before if before[k] != after.get(k)]
     }
-    (tests,) = _records(env, "upgrade_tests")
+    (tests,) = _records(lab_env, "upgrade_tests")
     assert tests[1] is False
     assert [c["check"] for c in tests[2]["checks"] if not c["ok"]] == ["port 8099"]
-    with env.ctx().session() as session:
+    with lab_env.ctx().session() as session:
         changes = session.scalars(select(UpgradePackageChange)).all()
         assert len(changes) >= 10  # the upgrade really happened before the rollback
-    (recovery,) = _records(env, "upgrade_recovery")
+    (recovery,) = _records(lab_env, "upgrade_recovery")
     assert recovery[1] is True, recovery
     assert len(recovery[2]["rolled_back"]) == len(changes)
     assert _arsip_status(lab) == "200"
     text = Path(
-        _ok(env.sop("upgrade", "report", rid, "--out", str(tmp_path))).stdout.split()[1]
+        _ok(lab_env.sop("upgrade", "report", rid, "--out", str(tmp_path))).stdout.split()[1]
     ).read_text()
     assert "dipulihkan dan terverifikasi" in text
 
 
-def test_compatible_upgrade_backs_up_upgrades_and_tests(env, lab, srv2_behind, tmp_path):
+def test_compatible_upgrade_backs_up_upgrades_and_tests(lab_env, lab, srv2_behind, tmp_path):
     before = _versions(lab)
     pending = _pending(lab)
     assert pending > 0
-    rid = _request(env)
-    _ok(_run(env, rid))
+    rid = _request(lab_env)
+    _ok(_run(lab_env, rid))
     after = _versions(lab)
     assert _pending(lab) == 0
     changed = {k for k in before if before[k] != after.get(k)}
     assert len(changed) == pending
-    with env.ctx().session() as session:
+    with lab_env.ctx().session() as session:
         rows = session.scalars(select(UpgradePackageChange)).all()
         assert {r.package for r in rows} == changed
         assert all(
             before[r.package] == r.version_before and after[r.package] == r.version_after
             for r in rows
         )
-    (backup,) = _records(env, "upgrade_backups")
+    (backup,) = _records(lab_env, "upgrade_backups")
     assert backup[1] is True and backup[2]["checked"] is True
     snaps = json.loads(
         lab.ssh(
             "srv2",
-            f"RESTIC_PASSWORD='{PASSWORD}' /usr/bin/restic -r {env.repo} snapshots --json",
+            f"RESTIC_PASSWORD='{lab_env.restic_password}' /usr/bin/restic "
+            f"-r {lab_env.repo} snapshots --json",
             timeout=60,
         ).stdout
     )
     assert [s["short_id"] for s in snaps] == [backup[2]["snapshot_id"][:8]]
     assert f"sop-request={rid}" in snaps[0]["tags"]
-    (tests,) = _records(env, "upgrade_tests")
+    (tests,) = _records(lab_env, "upgrade_tests")
     assert tests[1] is True and tests[2]["figures"]
-    paths = _ok(env.sop("upgrade", "report", rid, "--out", str(tmp_path))).stdout.split()
+    paths = _ok(lab_env.sop("upgrade", "report", rid, "--out", str(tmp_path))).stdout.split()
     report = Path(paths[1]).read_text()
     assert (
         "BERHASIL" in report and "python3.11" in report and backup[2]["snapshot_id"][:8] in report
@@ -298,19 +285,19 @@ def test_compatible_upgrade_backs_up_upgrades_and_tests(env, lab, srv2_behind, t
     assert "Kondisi eksisting" in Path(paths[2]).read_text()
 
 
-def test_hardware_upgrade_keeps_spec_history(env, lab, tmp_path):
-    rid = _hw_request(env, "[cpu_count >= 1, memory_mb >= 64]")
-    _ok(_run_41(env, rid))
-    with env.ctx().session() as session:
+def test_hardware_upgrade_keeps_spec_history(lab_env, lab, tmp_path):
+    rid = _hw_request(lab_env, "[cpu_count >= 1, memory_mb >= 64]")
+    _ok(_run_41(lab_env, rid))
+    with lab_env.ctx().session() as session:
         history = spec_history(session, "srv2")
         assert [h.phase for h in history] == ["before", "after"]
         assert history[1].spec["cpu_count"] >= 1 and history[1].spec["memory_mb"] >= 64
     text = Path(
-        _ok(env.sop("upgrade", "report", rid, "--out", str(tmp_path))).stdout.split()[0]
+        _ok(lab_env.sop("upgrade", "report", rid, "--out", str(tmp_path))).stdout.split()[0]
     ).read_text()
     assert "Laporan hasil peningkatan perangkat keras" in text and "riwayat spesifikasi" in text
 
-    result = _run_41(env, _hw_request(env, "[memory_mb >= 999999999]"))
+    result = _run_41(lab_env, _hw_request(lab_env, "[memory_mb >= 999999999]"))
     assert result.returncode != 0 and "CANCELLED" in result.stdout + result.stderr
-    with env.ctx().session() as session:
+    with lab_env.ctx().session() as session:
         assert len(spec_history(session, "srv2")) == 2  # nothing added by the cancelled one
