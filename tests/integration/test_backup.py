@@ -1,13 +1,14 @@
 """SOP 7.1–7.5 against the lab: real restic to the SFTP repository on the backup
-host, real MariaDB and PostgreSQL on srv1, through `sop request/run`."""
+host, real MariaDB and PostgreSQL on srv1, through `sop request/run`.
+
+Each test drives the lab through a sop installation of its own (`lab_env`): its own
+store, restic's password in a private file and a fresh repository on the backup host."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,49 +17,35 @@ from sqlalchemy import select
 
 from sop_runner.config import REPO_ROOT
 from sop_runner.procedures.backup.models import BackupRecord, RestoreRecord, RetentionRecord
+from tests.support.sop import ok
 
 pytestmark = [pytest.mark.lab, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
-PASSWORD = "uji-" + uuid.uuid4().hex
 DATA = "/srv/sopdata"
 
 
-@pytest.fixture
-def env(sop_env, lab, monkeypatch, tmp_path):
-    monkeypatch.setenv("SOP_INVENTORY", str(REPO_ROOT / "inventory" / "lab"))
-    secret = tmp_path / "restic.pass"
-    secret.write_text(PASSWORD)
-    secret.chmod(0o600)
-    monkeypatch.setenv("SOP_RESTIC_PASSWORD_FILE", str(secret))
-    monkeypatch.delenv("RESTIC_PASSWORD", raising=False)
-    sop_env.repo = f"sftp:root@backup:/srv/restic/test-{uuid.uuid4().hex[:8]}"
-    return sop_env
-
-
-def _ok(result):
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
-
-
-def _restic(lab, repo, args, check=True):
+def _restic(env, args, check=True):
     """Run restic on srv1 (it reaches the backup host with the key the playbooks set up)."""
-    return lab.ssh(
-        "srv1", f"RESTIC_PASSWORD='{PASSWORD}' restic -r {repo} {args}", check=check, timeout=120
+    return env.lab.ssh(
+        "srv1",
+        f"RESTIC_PASSWORD='{env.restic_password}' restic -r {env.repo} {args}",
+        check=check,
+        timeout=120,
     )
 
 
-def _snapshots(lab, repo):
-    return json.loads(_restic(lab, repo, "snapshots --json").stdout or "[]")
+def _snapshots(env):
+    return json.loads(_restic(env, "snapshots --json").stdout or "[]")
 
 
 def _request(env, proc, params, operator="budi", approvers=()):
     args = ["request", proc, "--target", "srv1", "--reason", f"uji {proc}"]
     for key, value in params.items():
         args += ["--param", f"{key}={value}"]
-    out = _ok(env.sop(*args, operator=operator)).stdout
+    out = ok(env.sop(*args, operator=operator)).stdout
     request_id = out.split()[1]
     for approver in approvers:
-        _ok(env.sop("approve", request_id, operator=approver))
+        ok(env.sop("approve", request_id, operator=approver))
     return request_id
 
 
@@ -69,7 +56,8 @@ def _run(env, request_id, confirms, operator="budi"):
     return env.sop(*args, operator=operator)
 
 
-def test_files_backed_up_deleted_restored_identical(env, lab, tmp_path):
+def test_files_backed_up_deleted_restored_identical(lab_env, lab, tmp_path):
+    env = lab_env
     lab.ssh(
         "srv1",
         f"rm -rf {DATA} && mkdir -p {DATA}/docs {DATA}/img && "
@@ -81,7 +69,7 @@ def test_files_backed_up_deleted_restored_identical(env, lab, tmp_path):
     assert before.count("\n") == 7
 
     rid = _request(env, "7.1", {"paths": f"[{DATA}]", "repository": env.repo})
-    _ok(_run(env, rid, [1, 2, 4]))
+    ok(_run(env, rid, [1, 2, 4]))
     with env.ctx().session() as session:
         rec = session.scalars(select(BackupRecord)).one()
         assert (rec.kind, rec.host, rec.source, rec.status) == ("file", "srv1", DATA, "ok")
@@ -92,7 +80,7 @@ def test_files_backed_up_deleted_restored_identical(env, lab, tmp_path):
             ).stdout
         )
         snapshot_id = rec.snapshot_id
-    snaps = _snapshots(lab, env.repo)
+    snaps = _snapshots(env)
     assert [s["short_id"] for s in snaps] == [snapshot_id]
     assert snaps[0]["hostname"] == "srv1" and snaps[0]["paths"] == [DATA]
     assert {"sop", "sop-procedure=7.1", "kind=file"} <= set(snaps[0]["tags"])
@@ -103,7 +91,7 @@ def test_files_backed_up_deleted_restored_identical(env, lab, tmp_path):
         "7.3",
         {"snapshot": snapshot_id, "target": "/", "overwrite": "false", "repository": env.repo},
     )
-    _ok(_run(env, rid, [1, 2, 4]))
+    ok(_run(env, rid, [1, 2, 4]))
     after = lab.ssh("srv1", f"cd {DATA} && find . -type f -exec sha256sum {{}} + | sort").stdout
     assert after == before
     with env.ctx().session() as session:
@@ -123,14 +111,14 @@ def test_files_backed_up_deleted_restored_identical(env, lab, tmp_path):
     assert lab.ssh("srv1", f"cat {DATA}/tabel.csv").stdout == "diubah\n"
 
     for lang, title in (("id", "Laporan hasil backup file"), ("en", "File backup result report")):
-        paths = _ok(env.sop("backup", "report", "1", "--lang", lang, "--out", str(tmp_path)))
+        paths = ok(env.sop("backup", "report", "1", "--lang", lang, "--out", str(tmp_path)))
         text = Path(paths.stdout.split()[0]).read_text()
         assert title in text and "pdf: 3" in text and snapshot_id[:8] in text and DATA in text
     text = Path(
-        _ok(env.sop("backup", "report", "2", "--out", str(tmp_path))).stdout.split()[0]
+        ok(env.sop("backup", "report", "2", "--out", str(tmp_path))).stdout.split()[0]
     ).read_text()
     assert "Laporan hasil restore file" in text and "| ya |" in text
-    assert PASSWORD not in "".join(p.read_text() for p in tmp_path.glob("*.md"))
+    assert env.restic_password not in "".join(p.read_text() for p in tmp_path.glob("*.md"))
 
 
 MY_FIGURES = (
@@ -144,7 +132,8 @@ PG_FIGURES = (
 )
 
 
-def test_databases_dumped_dropped_restored_equal_and_overwrite_refused(env, lab, tmp_path):
+def test_databases_dumped_dropped_restored_equal_and_overwrite_refused(lab_env, lab, tmp_path):
+    env = lab_env
     my_before = lab.ssh("srv1", MY_FIGURES).stdout
     pg_before = lab.ssh("srv1", f"cd / && {PG_FIGURES}").stdout
     assert "300" in my_before and "300|" in pg_before
@@ -152,7 +141,7 @@ def test_databases_dumped_dropped_restored_equal_and_overwrite_refused(env, lab,
     rid = _request(
         env, "7.2", {"databases": "[mariadb/appdb, postgresql/appdb]", "repository": env.repo}
     )
-    _ok(_run(env, rid, [1, 2, 3, 5]))
+    ok(_run(env, rid, [1, 2, 3, 5]))
     with env.ctx().session() as session:
         rows = session.scalars(select(BackupRecord).order_by(BackupRecord.id)).all()
         assert [(r.source, r.status) for r in rows] == [
@@ -164,7 +153,7 @@ def test_databases_dumped_dropped_restored_equal_and_overwrite_refused(env, lab,
         assert rows[0].details["filename"] == f"mariadb-appdb-{stamp}.sql"
         assert rows[1].details["filename"].endswith(".dump") and rows[0].size_bytes > 1000
         assert rows[0].details["tables"]["pegawai"]["rows"] == 300
-    paths = {s["short_id"]: s["paths"] for s in _snapshots(lab, env.repo)}
+    paths = {s["short_id"]: s["paths"] for s in _snapshots(env)}
     assert paths[snaps["mariadb/appdb"]] == [f"/mariadb-appdb-{stamp}.sql"]
 
     lab.ssh(
@@ -183,7 +172,7 @@ def test_databases_dumped_dropped_restored_equal_and_overwrite_refused(env, lab,
                 "repository": env.repo,
             },
         )
-        _ok(_run(env, rid, [1, 2, 4]))
+        ok(_run(env, rid, [1, 2, 4]))
     assert lab.ssh("srv1", MY_FIGURES).stdout == my_before
     assert lab.ssh("srv1", f"cd / && {PG_FIGURES}").stdout == pg_before
     with env.ctx().session() as session:
@@ -226,13 +215,13 @@ def test_databases_dumped_dropped_restored_equal_and_overwrite_refused(env, lab,
         lab.ssh("srv1", "mariadb appdb -e 'DELETE FROM layanan_log WHERE id = 999999'")
 
     text = Path(
-        _ok(env.sop("backup", "report", "1", "--out", str(tmp_path))).stdout.split()[0]
+        ok(env.sop("backup", "report", "1", "--out", str(tmp_path))).stdout.split()[0]
     ).read_text()
     assert f"mariadb-appdb-{stamp}.sql" in text and "pegawai 300" in text
     now = datetime.now(UTC)
     semester = f"{now.year}-{1 if now.month <= 6 else 2}"
     recap = Path(
-        _ok(
+        ok(
             env.sop("backup", "recap", "--semester", semester, "--out", str(tmp_path))
         ).stdout.split()[0]
     ).read_text()
@@ -249,7 +238,8 @@ def test_databases_dumped_dropped_restored_equal_and_overwrite_refused(env, lab,
     }
 
 
-def test_failed_dump_leaves_no_snapshot_and_a_failure_record(env, lab):
+def test_failed_dump_leaves_no_snapshot_and_a_failure_record(lab_env, lab):
+    env = lab_env
     # A dump that dies mid-way: t1 is written, then the view over a dropped table fails.
     lab.ssh(
         "srv1",
@@ -261,7 +251,7 @@ def test_failed_dump_leaves_no_snapshot_and_a_failure_record(env, lab):
     rid = _request(env, "7.2", {"databases": "[mariadb/rusakdb]", "repository": env.repo})
     failed = _run(env, rid, [1, 2, 3, 5])
     assert failed.returncode != 0 and "rusakdb" in failed.stdout + failed.stderr
-    assert _snapshots(lab, env.repo) == []
+    assert _snapshots(env) == []
     with env.ctx().session() as session:
         row = session.scalars(select(BackupRecord)).one()
         assert (row.source, row.status, row.snapshot_id) == ("mariadb/rusakdb", "failed", None)
@@ -278,7 +268,8 @@ def _a_year_before(when: datetime) -> datetime:
         return when.replace(year=when.year - 1, day=28)
 
 
-def test_retention_deletes_exactly_the_old_one_never_a_last(env, lab):
+def test_retention_deletes_exactly_the_old_one_never_a_last(lab_env, lab):
+    env = lab_env
     today = datetime.now(UTC).replace(hour=3, minute=0, second=0, microsecond=0)
     dated = {
         "a-13m": ("/srv/ret/a", "srv1", today - timedelta(days=396)),
@@ -310,14 +301,14 @@ def test_retention_deletes_exactly_the_old_one_never_a_last(env, lab):
         f"grep -qF '{key}' /root/.ssh/authorized_keys || "
         f"echo '{key}' >> /root/.ssh/authorized_keys",
     )
-    _restic(lab, env.repo, "init")
+    _restic(env, "init")
     ids = {}
     for name, (path, host, when) in dated.items():
         out = _restic(
-            lab, env.repo, f"backup --json --host {host} --time '{when:%Y-%m-%d %H:%M:%S}' {path}"
+            env, f"backup --json --host {host} --time '{when:%Y-%m-%d %H:%M:%S}' {path}"
         ).stdout
         ids[name] = json.loads(out.strip().splitlines()[-1])["snapshot_id"]
-    full = {s["short_id"]: s["id"] for s in _snapshots(lab, env.repo)}
+    full = {s["short_id"]: s["id"] for s in _snapshots(env)}
     ids = {k: full[v[:8]] for k, v in ids.items()}
 
     # Check mode (plain ansible-playbook, no request needed): lists, deletes nothing.
@@ -350,15 +341,15 @@ def test_retention_deletes_exactly_the_old_one_never_a_last(env, lab):
     assert ids["a-13m"] in would_go and ids["a-11m"] not in would_go
     assert ids["a-1y"] not in would_go
     assert ids["srv2-14m"] not in cp.stdout  # not even listed
-    assert PASSWORD not in cp.stdout + cp.stderr
-    assert len(_snapshots(lab, env.repo)) == len(dated)
+    assert env.restic_password not in cp.stdout + cp.stderr
+    assert len(_snapshots(env)) == len(dated)
 
     # Deleting backups is gated (penanggung jawab); srv1's critical services add the Pimpinan.
     rid = _request(
         env, "7.5", {"repository": env.repo, "max_age_days": "365"}, approvers=("sari", "ahmad")
     )
-    _ok(_run(env, rid, [1, 3]))
-    left = {s["id"] for s in _snapshots(lab, env.repo)}
+    ok(_run(env, rid, [1, 3]))
+    left = {s["id"] for s in _snapshots(env)}
     assert left == {ids[k] for k in dated} - {ids["a-13m"]}
     with env.ctx().session() as session:
         rec = session.scalars(select(RetentionRecord)).one()
@@ -367,22 +358,21 @@ def test_retention_deletes_exactly_the_old_one_never_a_last(env, lab):
         assert [d["id"] for d in rec.future] == [ids["a-future"]]
         assert rec.pruned and rec.deleted[0]["owner"] == "srv1:/srv/ret/a"
         assert {d["host"] for d in rec.deleted + rec.kept_last + rec.future} == {"srv1"}
-    text = Path(_ok(env.sop("backup", "report", rid)).stdout.split()[0]).read_text()
+    text = Path(ok(env.sop("backup", "report", rid)).stdout.split()[0]).read_text()
     assert "Laporan hasil penghapusan backup file" in text and ids["a-13m"][:8] in text
     assert "/srv/ret/a" in text and "file" in text
     assert os.environ.get("RESTIC_PASSWORD") is None
 
 
-def test_check_run_without_request_grants_no_access(env, lab):
+def test_check_run_without_request_grants_no_access(lab_env, lab):
     """The gate lets a check run without a request through only because it changes nothing:
     it must not create the target's key nor authorize it on the repository host."""
     lab.ssh("srv1", "rm -f /root/.ssh/sop_restic_ed25519 /root/.ssh/sop_restic_ed25519.pub")
     before = lab.ssh("backup", "cat /root/.ssh/authorized_keys", check=False).stdout
-    playbook = Path(sys.executable).parent / "ansible-playbook"
     result = subprocess.run(
-        [str(playbook), "-i", str(REPO_ROOT / "inventory/lab/hosts.yml"),
+        [str(lab.bin_dir / "ansible-playbook"), "-i", str(lab.inventory),
          "playbooks/backup_files.yml", "--check", "-l", "srv1", "-e", f"paths=[{DATA}]",
-         "-e", f"repository={env.repo}"],
+         "-e", f"repository={lab_env.repo}"],
         cwd=REPO_ROOT, capture_output=True, text=True, env=lab.ansible_env(), timeout=300,
     )  # fmt: skip
     assert "sop_gate refused" not in result.stdout, result.stdout
