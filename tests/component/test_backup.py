@@ -124,6 +124,7 @@ def test_schedule_prints_the_systemd_units_to_the_letter(sop_env) -> None:  # ty
     assert result.stdout == SYSTEMD
 
 
+@SQLITE_ONLY
 def test_schedule_install_writes_what_it_prints_and_an_audit_entry(sop_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
     dest = tmp_path / "cron.d" / "sop-pusatdata-backup"
     args = ("--repository", REPO, "--path", "/srv/data", "--path", "/etc")
