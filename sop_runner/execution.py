@@ -333,25 +333,26 @@ def _run_automated(
     ui: RunUI,
     started: datetime,
 ) -> StepRecord:
-    assert step.playbook is not None
+    playbook = step.playbook_for(request.params)
+    assert playbook is not None
     ident = f"r{run.id}-s{step.number}-a{_attempt(ctx, run, step) + 1}"
     sink = EventSink(ctx, run.id, step.number, ui)
     extravars = {**request.params, "sop_request": str(request.id)}
     try:
         result = run_playbook(
-            ctx.settings, step.playbook, request.targets, extravars, ident, on_event=sink
+            ctx.settings, playbook, request.targets, extravars, ident, on_event=sink
         )
     finally:
         sink.flush()
     data = {
-        "playbook": step.playbook,
+        "playbook": playbook,
         "rc": result.rc,
         "status": result.status,
         "stats": {k: v for k, v in result.stats.items() if isinstance(v, dict)},
         **result.artifact_data,
     }
     if not result.ok:
-        why = f"step {step.number} ({step.playbook}) failed: {result.error or result.status}"
+        why = f"step {step.number} ({playbook}) failed: {result.error or result.status}"
         _finish_step(ctx, run, step, started, "failed", operator, why, data, ident)
         _fail_run(ctx, run, operator, "failed", why)
         raise StepFailed(why)

@@ -158,7 +158,8 @@ def new_request(
         checked.update(derived)
     for check in ctx.features.param_checks(procedure.id):
         check(ctx, hosts, checked)
-    needed = set().union(*(gated_params(s.playbook) for s in procedure.steps if s.playbook))
+    playbooks = [s.playbook_for(checked) for s in procedure.steps if s.playbook]
+    needed = set().union(*(gated_params(p) for p in playbooks if p))
     missing = sorted(needed - set(checked))
     if missing:
         raise SopError(

@@ -306,6 +306,12 @@ def _build_step(index: int, raw: dict[str, Any], actors: tuple[str, ...]) -> Ste
             f"{at}/playbook",
             "missing; a step of kind 'automated' needs a playbook (a file under playbooks/)",
         )
+    alternatives = dict(raw.get("playbook_when_param") or {})
+    if alternatives and kind != "automated":
+        raise _FieldError(
+            f"{at}/playbook_when_param",
+            f"only a step of kind 'automated' may name playbooks (this step is {kind!r})",
+        )
     if kind != "automated" and playbook is not None:
         raise _FieldError(
             f"{at}/playbook",
@@ -331,4 +337,5 @@ def _build_step(index: int, raw: dict[str, Any], actors: tuple[str, ...]) -> Ste
         standard_time_text=_opt_text(raw.get("standard_time_text")),
         output=_opt_text(raw.get("output")),
         notes=_opt_text(raw.get("notes")),
+        playbook_when_param=tuple(sorted(alternatives.items())),
     )

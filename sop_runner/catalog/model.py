@@ -51,6 +51,21 @@ class Step:
     standard_time_text: Text | None
     output: Text | None
     notes: Text | None
+    # Alternative playbooks of an automated step, by the parameter that selects them.
+    playbook_when_param: tuple[tuple[str, str], ...] = ()
+
+    def playbook_for(self, params: dict[str, Any]) -> str | None:
+        """Given a request's parameters, return the playbook this step runs for it."""
+        for name, playbook in self.playbook_when_param:
+            if name in params:
+                return playbook
+        return self.playbook
+
+    @property
+    def all_playbooks(self) -> tuple[str, ...]:
+        """Return every playbook this step may run."""
+        main = (self.playbook,) if self.playbook else ()
+        return main + tuple(sorted({playbook for _, playbook in self.playbook_when_param}))
 
     @property
     def needs_approval(self) -> bool:

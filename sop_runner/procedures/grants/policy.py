@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 PROCEDURE = "2.4"
 # The catalog's automated step of 2.4 (remote_access_grant.yml): open, extend, close.
 GRANT_STEP = 2
-RECONCILE_PLAYBOOK = "remote_access_reconcile.yml"
 FORBIDDEN_PORTS = (21, 53, 80, 443, 3306)
 PROTOCOLS = ("tcp", "udp")
 MIN_SOURCE_PREFIX = 16

@@ -4,35 +4,31 @@ Grants on a firewall that the records do not hold (or hold as ended) are closed
 and reported as anomalies; active recorded grants missing from the firewall are
 put back; scheduled grants whose start has come are opened.
 
-The reconciliation is not yet carried out like the other changes.  Its playbook
-(remote_access_reconcile.yml) takes the whole ``grants`` list, the alternative of the
-``grant_*`` parameters, and is no catalog step; ``requests.new_request`` counts every
-parameter a step's playbook gates on as needed (alternatives not considered) and
-``execution.run_step`` runs only the step's own playbook.  So this request is made with
-``create_request`` and the playbook run with ``run_playbook`` until the core takes
-alternatives of gated parameters and a step's alternative playbook.  What the firewall
-found is recorded by ``recorders.apply_reconcile``, as a recorder would.
+Like every grant change, the reconciliation is a 2.4 request made with
+``requests.new_request`` and carried out by ``execution.run_step`` on step 2: the
+catalog names remote_access_reconcile.yml as that step's playbook when the request
+carries the ``grants`` list.  What the firewall found is recorded by the grants
+recorder (``recorders.record_from_run`` → ``apply_reconcile``).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from sop_runner import audit
+from sop_runner import execution
 from sop_runner.context import Context
-from sop_runner.errors import SopError
+from sop_runner.errors import SopError, StepFailed
 from sop_runner.procedures.grants import ledger
 from sop_runner.procedures.grants.models import ACTIVE, FirewallGrant
 from sop_runner.procedures.grants.policy import (
+    GRANT_STEP,
     PROCEDURE,
-    RECONCILE_PLAYBOOK,
     epoch_seconds,
     too_late,
 )
-from sop_runner.procedures.grants.recorders import ReconcileOutcome, apply_reconcile
+from sop_runner.procedures.grants.recorders import ReconcileOutcome, reconciled
 from sop_runner.procedures.grants.service import GrantFailed, petugas
-from sop_runner.requests import create_request
-from sop_runner.runner import run_playbook
+from sop_runner.requests import new_request
 
 
 def firewalls_of(ctx: Context, firewall: str | None) -> list[str]:
@@ -96,37 +92,21 @@ def _one(ctx: Context, fw: str, who: str) -> ReconcileOutcome:
             }
             for g in sorted([*active, *due], key=lambda g: g.id)
         ]
-        reason = f"reconcile firewall {fw} with the records"
-        request = create_request(session, PROCEDURE, [fw], {"grants": wanted}, reason, who)
-        for grant in due:
-            ledger.requested(session, grant, request.id, "open", {"by": "schedule"})
-        request_id = request.id
-    result = run_playbook(
-        ctx.settings,
-        RECONCILE_PLAYBOOK,
-        [fw],
-        {"grants": wanted, "sop_request": request_id},
-        ident=f"grant-reconcile-{fw}-r{request_id}",
-    )
+        due_ids = [grant.id for grant in due]
+    reason = f"reconcile firewall {fw} with the records"
+    request = new_request(ctx, PROCEDURE, [fw], {"grants": wanted}, reason, who)
     with ctx.session() as session:
-        if not result.ok:
-            failure = {"action": "reconcile", "firewall": fw, "error": result.error}
-            ledger.event(session, None, "failed", who, failure)
-            session.commit()
-            raise GrantFailed(f"reconcile {fw}: {result.error}")
-        found = dict(((result.artifact_data or {}).get("firewall_grant") or {}).get(fw) or {})
-        anomalies, restored, opened = apply_reconcile(session, fw, request_id, found, who)
-        audit.append(
-            session,
-            who,
-            "grant.reconciled",
-            f"firewall/{fw}",
-            {
-                "request": request_id,
-                "anomalies": len(anomalies),
-                "restored": len(restored),
-                "opened": opened,
-                "settled": settled,
-            },
-        )
-    return ReconcileOutcome(fw, anomalies, restored, opened, settled)
+        for grant_id in due_ids:
+            grant = session.get(FirewallGrant, grant_id)
+            assert grant is not None
+            ledger.requested(session, grant, request.id, "open", {"by": "schedule"})
+    try:
+        execution.run_step(ctx, request.id, GRANT_STEP, who)
+    except (StepFailed, SopError) as failure:
+        with ctx.session() as session:
+            detail = {"action": "reconcile", "firewall": fw, "error": str(failure)}
+            ledger.event(session, None, "failed", who, {**detail, "request": request.id})
+        raise GrantFailed(f"reconcile {fw}: {failure}") from None
+    with ctx.session() as session:
+        anomalies, restored, opened = reconciled(session, request.id)
+        return ReconcileOutcome(fw, anomalies, restored, opened, settled)

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sop_runner import audit
 from sop_runner.procedures.grants import ledger
-from sop_runner.procedures.grants.models import ACTIVE, FirewallGrant, GrantChange
+from sop_runner.procedures.grants.models import ACTIVE, FirewallGrant, GrantChange, GrantEvent
 from sop_runner.procedures.grants.policy import PROCEDURE
 from sop_runner.store.models import Request, Run
 
@@ -30,10 +31,14 @@ def record_from_run(session: Session, run_id: int, value: Any) -> int:
     """
     run = session.get(Run, run_id)
     request = session.get(Request, run.request_id) if run else None
-    if request is None or request.procedure_id != PROCEDURE or "grant_state" not in request.params:
+    if request is None or request.procedure_id != PROCEDURE:
         return 0
     firewall = request.targets[0]
     result = dict((value or {}).get(firewall) or {})
+    if "grants" in request.params:
+        return _reconcile(session, request, firewall, result)
+    if "grant_state" not in request.params:
+        return 0
     detail = {"request": request.id, "run": run_id}
     changes = ledger.changes_of(session, request.id)
     for change, grant in changes:
@@ -132,6 +137,45 @@ class ReconcileOutcome:
     settled: int
 
 
+def _reconcile(session: Session, request: Request, firewall: str, found: dict[str, Any]) -> int:
+    """Given a reconciliation request and what its playbook found, record it; return count."""
+    actor = request.requested_by
+    anomalies, restored, opened = apply_reconcile(session, firewall, request.id, found, actor)
+    audit.append(
+        session,
+        actor,
+        "grant.reconciled",
+        f"firewall/{firewall}",
+        {
+            "request": request.id,
+            "anomalies": len(anomalies),
+            "restored": len(restored),
+            "opened": opened,
+        },
+    )
+    return len(anomalies) + len(restored) + len(opened)
+
+
+def reconciled(
+    session: Session, request_id: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[int]]:
+    """Given a carried-out reconciliation request, return its anomalies, restored, opened."""
+    events = session.scalars(select(GrantEvent).order_by(GrantEvent.id)).all()
+    mine = [e for e in events if (e.detail or {}).get("request") == request_id]
+    anomalies = [
+        e.detail for e in mine if e.event == "anomaly" and e.detail.get("kind") != "restored"
+    ]
+    restored = [
+        e.detail for e in mine if e.event == "anomaly" and e.detail.get("kind") == "restored"
+    ]
+    opened = [
+        e.grant_id
+        for e in mine
+        if e.event == "opened" and e.grant_id is not None and e.detail.get("by") == "schedule"
+    ]
+    return anomalies, restored, opened
+
+
 def apply_reconcile(
     session: Session, firewall: str, request_id: int, found: dict[str, Any], actor: str
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[int]]:
@@ -177,7 +221,7 @@ def apply_reconcile(
             ledger.opened(session, grant, actor, {"request": request_id, "by": "schedule"})
         else:
             what = "recorded as open but missing on the firewall; restored"
-            detail = {**base, **item, "what": what}
+            detail = {**base, **item, "what": what, "kind": "restored"}
             ledger.event(session, grant, "anomaly", actor, detail)
             restored.append(detail)
     for gid in opened:
