@@ -202,6 +202,9 @@ def test_reconcile_closes_a_grant_added_by_hand(env: GrantEnv) -> None:
     assert net.connect()
     row = env.grant_row(gid)
     assert row["status"] == "open"
+    # The reconciliation was a 2.4 request too, its step 2 run like `sop run`.
+    assert env.count("requests") == 2
+    assert env.steps() == [("succeeded", 2, "done")] * 2
     cp = env.sop("grant", "report", "--lang", "en", "--out", str(env.root / "rep"))
     assert cp.returncode == 0, cp.stderr
     md = next((env.root / "rep").glob("*.md")).read_text()
