@@ -90,31 +90,29 @@ class Registry:
     recorders: Mapping[str, Recorder]
     commands: Mapping[str, Command]
 
+    def _for(self, contribution: str, procedure_id: str) -> list[Any]:
+        """Given a Feature field keyed by procedure id, return every feature's entry for one."""
+        return [
+            getattr(f, contribution)[procedure_id]
+            for f in self.features
+            if procedure_id in getattr(f, contribution)
+        ]
+
     def derivers(self, procedure_id: str) -> list[Deriver]:
         """Given a procedure id, return the functions that compute some of its parameters."""
-        return [
-            f.derived_params[procedure_id]
-            for f in self.features
-            if procedure_id in f.derived_params
-        ]
+        return self._for("derived_params", procedure_id)
 
     def param_checks(self, procedure_id: str) -> list[ParamCheck]:
         """Given a procedure id, return the features' own checks of its parameters."""
-        return [
-            f.param_checks[procedure_id] for f in self.features if procedure_id in f.param_checks
-        ]
+        return self._for("param_checks", procedure_id)
 
     def report_sections(self, procedure_id: str) -> list[ReportSection]:
         """Given a procedure id, return the report sections features add for it."""
-        return [
-            f.report_sections[procedure_id]
-            for f in self.features
-            if procedure_id in f.report_sections
-        ]
+        return self._for("report_sections", procedure_id)
 
     def documents(self, procedure_id: str) -> list[DocumentWriter]:
         """Given a procedure id, return the writers of its features' own documents."""
-        return [f.documents[procedure_id] for f in self.features if procedure_id in f.documents]
+        return self._for("documents", procedure_id)
 
     def startup_hooks(self) -> list[StartupHook]:
         """Return every feature's start-up hook, in feature order."""

@@ -54,42 +54,19 @@ Subsystem sftp internal-sftp
 """
 
 
+def _keypair(path: Path, comment: str) -> None:
+    """Given a key path and comment, return once an ed25519 key pair is there."""
+    if not path.exists():
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)])
+
+
 def ensure_keys() -> str:
     """Given the lab's ssh dir, return the lab public key (key pairs created if missing)."""
     plan.SSH_DIR.mkdir(parents=True, exist_ok=True)
     plan.SSH_DIR.chmod(0o700)
-    if not plan.LAB_KEY.exists():
-        run(
-            [
-                "ssh-keygen",
-                "-q",
-                "-t",
-                "ed25519",
-                "-N",
-                "",
-                "-C",
-                "sop-lab",
-                "-f",
-                str(plan.LAB_KEY),
-            ]
-        )
+    _keypair(plan.LAB_KEY, "sop-lab")
     for h in plan.HOSTS:
-        key = plan.SSH_DIR / f"host_{h.name}_ed25519"
-        if not key.exists():
-            run(
-                [
-                    "ssh-keygen",
-                    "-q",
-                    "-t",
-                    "ed25519",
-                    "-N",
-                    "",
-                    "-C",
-                    f"root@{h.name}",
-                    "-f",
-                    str(key),
-                ]
-            )
+        _keypair(plan.SSH_DIR / f"host_{h.name}_ed25519", f"root@{h.name}")
     write_ssh_config()
     return plan.LAB_KEY.with_suffix(".pub").read_text()
 

@@ -45,6 +45,15 @@ def _add_host_ns(netns: str) -> None:
     ip("-n", netns, "link", "set", "lo", "up")
 
 
+def _link(a: tuple[str, str, str], b: tuple[str, str, str]) -> None:
+    """Given two (namespace, interface, address/prefix) ends, return once a veth joins them."""
+    (ns_a, if_a, _), (ns_b, if_b, _) = a, b
+    ip("link", "add", if_a, "netns", ns_a, "type", "veth", "peer", "name", if_b, "netns", ns_b)
+    for netns, name, address in (a, b):
+        ip("-n", netns, "addr", "add", address, "dev", name)
+        ip("-n", netns, "link", "set", name, "up")
+
+
 def setup() -> None:
     """Given a machine without the lab's networks, return once they all exist and are up."""
     ip("link", "add", plan.BRIDGE, "type", "bridge")
@@ -60,44 +69,16 @@ def setup() -> None:
     # ext: the remote users' network behind gw.
     _add_host_ns(plan.EXT_NETNS)
     gw, rtr1 = plan.host("gw"), plan.host("rtr1")
-    ip(
-        "link",
-        "add",
-        "eth0",
-        "netns",
-        plan.EXT_NETNS,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "eth1",
-        "netns",
-        gw.netns,
+    _link(
+        (plan.EXT_NETNS, "eth0", f"{plan.EXT_ADDR}/24"),
+        (gw.netns, "eth1", f"{plan.GW_EXT_ADDR}/24"),
     )
-    ip("-n", plan.EXT_NETNS, "addr", "add", f"{plan.EXT_ADDR}/24", "dev", "eth0")
-    ip("-n", plan.EXT_NETNS, "link", "set", "eth0", "up")
     ip("-n", plan.EXT_NETNS, "route", "add", plan.MGMT_NET, "via", plan.GW_EXT_ADDR)
-    ip("-n", gw.netns, "addr", "add", f"{plan.GW_EXT_ADDR}/24", "dev", "eth1")
-    ip("-n", gw.netns, "link", "set", "eth1", "up")
     # transit link rtr1 eth1 <-> gw eth2.
-    ip(
-        "link",
-        "add",
-        "eth1",
-        "netns",
-        rtr1.netns,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "eth2",
-        "netns",
-        gw.netns,
+    _link(
+        (rtr1.netns, "eth1", f"{plan.RTR1_TRANSIT_ADDR}/30"),
+        (gw.netns, "eth2", f"{plan.GW_TRANSIT_ADDR}/30"),
     )
-    ip("-n", rtr1.netns, "addr", "add", f"{plan.RTR1_TRANSIT_ADDR}/30", "dev", "eth1")
-    ip("-n", rtr1.netns, "link", "set", "eth1", "up")
-    ip("-n", gw.netns, "addr", "add", f"{plan.GW_TRANSIT_ADDR}/30", "dev", "eth2")
-    ip("-n", gw.netns, "link", "set", "eth2", "up")
     # srv1 (and srv2) reach ext only through gw; no host gets a default route.
     for name in ("srv1", "srv2"):
         ip("-n", plan.host(name).netns, "route", "add", plan.EXT_NET, "via", gw.address)
