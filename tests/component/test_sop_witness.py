@@ -12,7 +12,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from sop_runner import keys
 from sop_runner.config import REPO_ROOT
 from sop_runner.trust.trustfile import SyslogWitness, TrustRoot
 from sop_runner.trust.witness import WitnessUnavailable, make_checkpoint, parse_line, publish
+from tests.support.sop import run_sop
 
 SCRIPT = REPO_ROOT / "scripts" / "sop-witness"
 
@@ -182,8 +182,7 @@ def test_syslog_collector_that_is_down_is_reported(checkpoint):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root: a root-owned trust file")
 def test_sop_audit_checkpoint_publishes_and_verify_needs_a_readable_witness(tmp_path):
-    from sop_runner.trust.init import trust_document, write_trust_file
-    from tests.support.trust import make_trust_root
+    from tests.support.trust import make_trust_root, with_witness
 
     setup = make_trust_root({"ahmad": ["pimpinan"], "budi": ["petugas"]}, tmp_path / "keys")
     try:
@@ -191,15 +190,7 @@ def test_sop_audit_checkpoint_publishes_and_verify_needs_a_readable_witness(tmp_
             server.bind(("127.0.0.1", 0))
             server.settimeout(5)
             witness = {"syslog": {"host": "127.0.0.1", "port": server.getsockname()[1]}}
-            text = trust_document(
-                {"ahmad": setup.public_keys["ahmad"]},
-                1,
-                setup.trust.store,
-                setup.trust.inventory,
-                setup.trust.registry,
-                witness=witness,
-            )
-            write_trust_file(setup.trust_file, text, force=True)
+            with_witness(setup, witness)
             env = {
                 **os.environ,
                 **setup.env(),
@@ -208,14 +199,7 @@ def test_sop_audit_checkpoint_publishes_and_verify_needs_a_readable_witness(tmp_
             }
 
             def sop(*args: str) -> subprocess.CompletedProcess[str]:
-                return subprocess.run(
-                    [sys.executable, "-m", "sop_runner.cli", *args],
-                    capture_output=True,
-                    text=True,
-                    env=env,
-                    cwd=REPO_ROOT,
-                    timeout=120,
-                )
+                return run_sop(*args, env=env, timeout=120)
 
             done = sop("audit", "checkpoint", "--as", "budi")
             assert done.returncode == 0, done.stderr

@@ -22,6 +22,7 @@ from sop_runner.errors import SopError
 from sop_runner.requests import create_request
 from sop_runner.store import engine_for, hardening, session_scope
 from sop_runner.trust.anchor import verify_store
+from tests.support.sop import run_sop
 
 # --- SQLite -----------------------------------------------------------------------------
 
@@ -213,14 +214,7 @@ def test_sop_store_harden_command(roles, tmp_path):
     env.pop("SOP_TRUST_FILE", None)
 
     def sop(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "sop_runner.cli", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=REPO_ROOT,
-            timeout=120,
-        )
+        return run_sop(*args, env=env, timeout=120)
 
     with_password = roles["owner_url"].replace("@", ":rahasia@", 1)
     refused = sop("store", "harden", "--admin-url", with_password)

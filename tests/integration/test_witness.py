@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,17 +20,16 @@ import pytest
 from sqlalchemy import text
 
 from sop_runner import keys
-from sop_runner.config import REPO_ROOT
 from sop_runner.store import engine_for, session_scope
 from sop_runner.store.models import Request
 from sop_runner.trust import registry
-from sop_runner.trust.init import trust_document, write_trust_file
 from sop_runner.trust.trail import publish_head, signed_append
 from sop_runner.trust.trustfile import TrustRoot
 from sop_runner.trust.witness import WitnessUnavailable, fetch, log_id, publish
 from tests.support.lab import Lab
+from tests.support.sop import run_sop
 from tests.support.trail import unguarded
-from tests.support.trust import TrustSetup, make_trust_root
+from tests.support.trust import TrustSetup, make_trust_root, with_witness
 
 pytestmark = pytest.mark.lab
 OPERATORS = {"ahmad": ["pimpinan"], "sari": ["penanggung_jawab"], "budi": ["petugas"]}
@@ -85,14 +83,7 @@ class Anchored:
             "SOP_DB_URL": self.url,
             "SOP_DATA_DIR": str(self.setup.folder / "data"),
         }
-        return subprocess.run(
-            [sys.executable, "-m", "sop_runner.cli", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=REPO_ROOT,
-            timeout=120,
-        )
+        return run_sop(*args, env=env, timeout=120)
 
     def tamper(self, sql: str, **params: object) -> None:
         with unguarded(engine_for(self.url)) as conn:
@@ -118,22 +109,10 @@ def _witness_part(lab: Lab, port: int | None = None) -> dict[str, object]:
     }
 
 
-def _trust_file(setup: TrustSetup, path: Path, witness: dict[str, object]) -> TrustRoot:
-    text = trust_document(
-        {"ahmad": setup.public_keys["ahmad"]},
-        1,
-        setup.trust.store,
-        setup.trust.inventory,
-        setup.trust.registry,
-        witness=witness,
-    )
-    return write_trust_file(path, text, force=True)
-
-
 @pytest.fixture
 def anchored(lab: Lab, tmp_path: Path) -> Iterator[Anchored]:
     setup = make_trust_root(OPERATORS, tmp_path / "keys")
-    trust = _trust_file(setup, setup.trust_file, _witness_part(lab))
+    trust = with_witness(setup, _witness_part(lab))
     yield Anchored(setup, trust, lab)
     setup.remove()
 
@@ -201,7 +180,7 @@ def test_unreachable_witness_is_reported_never_intact(anchored, tmp_path):
     anchored.act(1)
     # Port 2 on backup: nothing listens there, as when the witness's sshd is down.
     elsewhere = tmp_path / "etc-down" / "trust.yml"
-    down = _trust_file(anchored.setup, elsewhere, _witness_part(anchored.lab, port=2))
+    down = with_witness(anchored.setup, _witness_part(anchored.lab, port=2), elsewhere)
     result = anchored.sop("audit", "verify", trust_file=elsewhere)
     assert result.returncode == 3, result.stdout + result.stderr
     assert "audit chain cannot be verified: witness unreachable: ssh sopwitness@" in result.stdout

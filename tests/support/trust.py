@@ -152,3 +152,21 @@ def make_trust_root(
     )
     publish_version(setup, operators)
     return setup
+
+
+def with_witness(setup: TrustSetup, witness: dict[str, object], path: Path | None = None) -> Any:
+    """Given a trust root and a witness part, write its trust file again with the witness.
+
+    Written to ``path`` (default the setup's own trust file); return the loaded TrustRoot.
+    """
+    from sop_runner.trust.init import trust_document, write_trust_file
+
+    text = trust_document(
+        {"ahmad": setup.public_keys["ahmad"]},
+        1,
+        setup.trust.store,
+        setup.trust.inventory,
+        setup.trust.registry,
+        witness=witness,
+    )
+    return write_trust_file(path or setup.trust_file, text, force=True)
