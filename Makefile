@@ -40,4 +40,4 @@ lab-down: ## Take the lab down and clean leftovers
 	$(PY) -m sop_runner.lab down
 
 bench: setup ## Benchmarks; figures go to bench/RESULTS.md
-	@for b in bench/*.py; do echo "== $$b"; $(PY) "$$b" || exit 1; done
+	@for b in bench/*.py; do echo "== $$b"; PYTHONPATH=$(CURDIR) $(PY) "$$b" || exit 1; done

@@ -34,39 +34,38 @@ BIN = Path(sys.executable).parent
 
 
 def _setup(root: Path) -> None:
-    from sop_runner import keys
+    """Given a folder, make a trust root there (root: the trust file must be root's)."""
+    from tests.support.trust import make_trust_root
 
+    setup = make_trust_root(
+        {"budi": ["petugas"], "sari": ["penanggung_jawab"], "ahmad": ["pimpinan"]},
+        root / "keys",
+        store=f"sqlite:///{root / 'sop.db'}",
+        inventory=REPO_ROOT / "inventory" / "lab",
+        base=root,
+    )
     os.environ.update(
         {
             "SOP_DATA_DIR": str(root / "data"),
             "SOP_KEY_DIR": str(root / "keys"),
-            "SOP_OPERATORS_FILE": str(root / "operators.yml"),
-            "SOP_INVENTORY": str(REPO_ROOT / "inventory" / "lab"),
-            "SOP_DB_URL": f"sqlite:///{root / 'sop.db'}",
+            "SOP_TRUST_FILE": str(setup.trust_file),
         }
     )
-    lines = ["operators:"]
-    for name, role in (("budi", "petugas"), ("sari", "penanggung_jawab"), ("ahmad", "pimpinan")):
-        lines += [
-            f"  - name: {name}",
-            f"    roles: [{role}]",
-            f"    public_key: {keys.init_key(root / 'keys', name)}",
-        ]
-    (root / "operators.yml").write_text("\n".join(lines) + "\n")
 
 
 def _approved_request(ctx: Context) -> int:
+    budi, sari, ahmad = ctx.actor("budi"), ctx.actor("sari"), ctx.actor("ahmad")
     with ctx.session() as session:
         req = create_request(
             session,
+            budi,
             "6.1",
             HOSTS,
             {"cleanup_path": "/var/tmp/sop-bench", "max_age_days": 30},
             "bench",
-            "budi",
         )
-        for signer, role in (("sari", "penanggung_jawab"), ("ahmad", "pimpinan")):
-            session.add(gates.sign_approval(req, 5, role, signer, ctx.settings.key_dir))
+        for who, role in ((sari, "penanggung_jawab"), (ahmad, "pimpinan")):
+            session.add(gates.sign_approval(req, 5, role, who))
         return req.id
 
 

@@ -10,8 +10,7 @@ cd "$(dirname "$0")/.."
 DEMO=${SOP_DEMO_DIR:-/var/lib/sop-pusatdata-demo}
 rm -rf "$DEMO"
 mkdir -p "$DEMO"
-export SOP_DATA_DIR="$DEMO/data" SOP_KEY_DIR="$DEMO/keys" SOP_OPERATORS_FILE="$DEMO/operators.yml"
-export SOP_INVENTORY="$PWD/inventory/lab" SOP_DB_URL="sqlite:///$DEMO/data/sop.db"
+export SOP_DATA_DIR="$DEMO/data" SOP_KEY_DIR="$DEMO/keys" SOP_TRUST_FILE="$DEMO/trust.yml"
 SOP=.venv/bin/sop
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -19,12 +18,30 @@ say "Lab up (gw, srv1, srv2, backup, rtr1, ext)"
 .venv/bin/python -m sop_runner.lab up >/dev/null
 trap '[ -n "${SOP_DEMO_KEEP_LAB:-}" ] || .venv/bin/python -m sop_runner.lab down >/dev/null' EXIT
 
-say "Operators of the demo: each key stays in its owner's key dir (0600)"
-echo "operators:" > "$SOP_OPERATORS_FILE"
+say "Each operator makes a key; it stays in its owner's key dir (0600)"
 for who in budi:petugas sari:penanggung_jawab ahmad:pimpinan; do
-  $SOP keys init --as "${who%%:*}" --roles "${who##*:}" | tail -n 3 >> "$SOP_OPERATORS_FILE"
+  $SOP keys init --as "${who%%:*}" --roles "${who##*:}" >/dev/null
 done
-cat "$SOP_OPERATORS_FILE"
+pub() { .venv/bin/python -c "import sys; from sop_runner import keys; print(keys.public_key_b64(keys.load_key(__import__('pathlib').Path(sys.argv[1]), sys.argv[2])))" "$SOP_KEY_DIR" "$1"; }
+
+say "Root makes the trust root: the Pimpinan's root key, the store, the inventory, the registry"
+.venv/bin/python -m sop_runner.trust.init --trust-file "$SOP_TRUST_FILE" --root-key "ahmad=$(pub ahmad)" \
+  --store "sqlite:///$DEMO/data/sop.db" --inventory "$PWD/inventory/lab" --registry "$DEMO/registry"
+
+say "The Pimpinan signs the operators registry (version 1)"
+{
+  echo "operators:"
+  for who in budi:petugas:"Budi Santoso":"Petugas Pusat Data" \
+             sari:penanggung_jawab:"Sari Wulandari":"Penanggung Jawab Pusat Data" \
+             ahmad:pimpinan:"Ahmad Fauzi":"Kepala Dinas Komunikasi dan Informatika"; do
+    IFS=: read -r name role full jabatan <<<"$who"
+    printf '  - {name: %s, unix_user: %s, roles: [%s], public_key: %s, full_name: "%s", jabatan: "%s"}\n' \
+      "$name" "$name" "$role" "$(pub "$name")" "$full" "$jabatan"
+  done
+} > "$DEMO/operators.yml"
+$SOP operators propose "$DEMO/operators.yml" --out "$DEMO/operators-v1.draft.json"
+$SOP operators sign --as ahmad "$DEMO/operators-v1.draft.json"
+$SOP operators show
 
 ssh -F /var/lib/sop-lab/ssh/config srv1 \
   'mkdir -p /var/tmp/sop-demo && touch -d "45 days ago" /var/tmp/sop-demo/cache-lama.tmp && touch /var/tmp/sop-demo/cache-baru.tmp'

@@ -1,6 +1,11 @@
-"""Where things live: the repository, the store, the operator keys.
+"""Where things live: the trust root (store, inventory, registry) and the caller's own folders.
 
-Resolution order for every setting: environment variable, then the config
+What decides trust — the store, the inventory (and so the service catalog) and
+the operators registry — comes only from the root-owned trust file
+(sop_runner/trust/trustfile.py).  An environment variable or a ``sop.yml`` that
+names another store, inventory or operators file is refused, never followed.
+What is the caller's own (where reports and runner artifacts go, the folder of
+their private key, the language) is read from the environment, then the config
 file (``$SOP_CONFIG`` or ``<repo>/sop.yml``), then the built-in default.
 """
 
@@ -8,16 +13,23 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from sop_runner import yamlio
 from sop_runner.errors import SopError
 
+if TYPE_CHECKING:
+    from sop_runner.trust.trustfile import TrustRoot
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-_ALLOWED_KEYS = {"db_url", "data_dir", "inventory", "operators_file", "key_dir", "lang"}
+_OWN_KEYS = {"data_dir", "key_dir", "lang"}
+# Settings that once moved trust; named now only to be refused when they disagree.
+_TRUST_KEYS = {"db_url": "store", "inventory": "inventory", "operators_file": "registry"}
 
 
 @dataclass(frozen=True)
@@ -26,11 +38,37 @@ class Settings:
 
     repo_root: Path
     data_dir: Path
-    db_url: str
-    inventory: Path
-    operators_file: Path
     key_dir: Path
     lang: str
+    # What the caller asked for (environment or sop.yml) of the trust root's settings;
+    # checked against the trust file when it is read.
+    asked: tuple[tuple[str, str], ...] = ()
+    trust_file: Path | None = None
+    # A trust root already read, handed in by Python code (tests that cannot be root);
+    # nothing a caller's environment says can set it.
+    preset_trust: TrustRoot | None = None
+
+    @cached_property
+    def trust(self) -> TrustRoot:
+        """Return the trust root; raise SopError if it is missing, unsafe or contradicted."""
+        from sop_runner.trust.trustfile import load_trust
+
+        trust = self.preset_trust or load_trust(self.trust_file)
+        for key, value in self.asked:
+            _refuse_other(key, value, trust)
+        return trust
+
+    @property
+    def db_url(self) -> str:
+        return self.trust.store
+
+    @property
+    def inventory(self) -> Path:
+        return self.trust.inventory
+
+    @property
+    def registry_dir(self) -> Path:
+        return self.trust.registry
 
     @property
     def artifacts_dir(self) -> Path:
@@ -39,6 +77,27 @@ class Settings:
     @property
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
+
+
+def _refuse_other(key: str, value: str, trust: TrustRoot) -> None:
+    """Given a trust setting the caller named, raise SopError unless it is the trust file's."""
+    env = f"SOP_{key.upper()}"
+    where = f"the trust file {trust.path}"
+    if key == "operators_file":
+        raise SopError(
+            f"{env}: {value!r} is not read; operators come only from the signed registry "
+            f"{trust.registry} named by {where} (docs/security.md)"
+        )
+    own = trust.store if key == "db_url" else str(trust.inventory)
+    same = value == own or (key == "inventory" and Path(value).resolve() == trust.inventory)
+    if not same:
+        from sop_runner.store.db import redact
+
+        shown, named = (redact(value), redact(own)) if key == "db_url" else (value, own)
+        raise SopError(
+            f"{env}: {shown!r} is an untrusted source; the {_TRUST_KEYS[key]} is the one "
+            f"{where} names ({named}); trust comes only from that file (docs/security.md)"
+        )
 
 
 def _config_file_values() -> dict[str, str]:
@@ -51,18 +110,14 @@ def _config_file_values() -> dict[str, str]:
         raise SopError(f"config file {path}: not valid YAML ({exc.__class__.__name__})") from None
     if not isinstance(values, dict):
         raise SopError(f"config file {path}: must be a mapping of settings")
-    unknown = set(values) - _ALLOWED_KEYS
+    allowed = _OWN_KEYS | set(_TRUST_KEYS)
+    unknown = set(values) - allowed
     if unknown:
         raise SopError(
             f"config file {path}: unknown setting {sorted(unknown)[0]!r}; "
-            f"allowed: {', '.join(sorted(_ALLOWED_KEYS))}"
+            f"allowed: {', '.join(sorted(_OWN_KEYS))}"
         )
     return {k: str(v) for k, v in values.items()}
-
-
-def _default_inventory() -> Path:
-    lab = REPO_ROOT / "inventory" / "lab"
-    return lab if (lab / "hosts.yml").exists() else REPO_ROOT / "inventory" / "local"
 
 
 def load_settings() -> Settings:
@@ -78,12 +133,13 @@ def load_settings() -> Settings:
     lang = pick("lang", "id")
     if lang not in ("id", "en"):
         raise SopError(f"lang: {lang!r} is not allowed; use 'id' (Indonesian) or 'en' (English)")
+    asked = tuple((key, value) for key in sorted(_TRUST_KEYS) if (value := pick(key, "")) != "")
+    named = os.environ.get("SOP_TRUST_FILE")
     return Settings(
         repo_root=REPO_ROOT,
         data_dir=data_dir,
-        db_url=pick("db_url", f"sqlite:///{data_dir / 'sop.db'}"),
-        inventory=Path(pick("inventory", str(_default_inventory()))).resolve(),
-        operators_file=Path(pick("operators_file", str(REPO_ROOT / "inventory" / "operators.yml"))),
         key_dir=Path(pick("key_dir", str(Path(xdg_config) / "sop-pusatdata" / "keys"))),
         lang=lang,
+        asked=asked,
+        trust_file=Path(named) if named else None,
     )

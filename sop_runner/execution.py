@@ -17,7 +17,7 @@ from sop_runner import audit, gates, impact, records
 from sop_runner.catalog import Procedure, Step
 from sop_runner.context import Context
 from sop_runner.errors import SopError, StepFailed
-from sop_runner.operators import get_operator
+from sop_runner.operators import ROLES, Acting, require_role
 from sop_runner.requests import get_request
 from sop_runner.runner import run_playbook
 from sop_runner.store.models import Request, Run, RunnerEvent, StepRecord
@@ -79,7 +79,7 @@ class EventSink:
             self.buffer = []
 
 
-def _current_run(ctx: Context, request: Request, operator: str) -> Run:
+def _current_run(ctx: Context, request: Request, acting: Acting) -> Run:
     with ctx.session() as session:
         last = session.scalars(
             select(Run).where(Run.request_id == request.id).order_by(Run.id.desc())
@@ -89,23 +89,32 @@ def _current_run(ctx: Context, request: Request, operator: str) -> Run:
         if last is not None:
             last.status = "running"
             last.error = None
-            audit.append(
-                session, operator, "run.resumed", f"run/{last.id}", {"request": request.id}
-            )
+            acting.sign(session, "run.resumed", f"run/{last.id}", {"request": request.id})
             return last
         run = Run(
-            request_id=request.id, operator=operator, status="running", started_at=datetime.now(UTC)
+            request_id=request.id,
+            operator=acting.name,
+            status="running",
+            started_at=datetime.now(UTC),
         )
         session.add(run)
         session.flush()
-        audit.append(
+        acting.sign(
             session,
-            operator,
             "run.started",
             f"run/{run.id}",
             {"request": request.id, "procedure": request.procedure_id},
         )
         return run
+
+
+def step_role(step: Step) -> str:
+    """Given a step, return the role of the operator who confirms or runs it.
+
+    The step's actor when that is an operator's role; a vendor's, guest's or
+    user's step is confirmed by the petugas who escorts or serves them.
+    """
+    return step.actor if step.actor in ROLES else "petugas"
 
 
 def _finish_step(
@@ -114,11 +123,12 @@ def _finish_step(
     step: Step,
     started: datetime,
     status: str,
-    operator: str,
+    acting: Acting,
     note: str = "",
     data: dict[str, Any] | None = None,
     ident: str | None = None,
 ) -> StepRecord:
+    operator = acting.name
     ended = datetime.now(UTC)
     duration = (ended - started).total_seconds()
     limit = step.standard_time.max_seconds if step.standard_time else None
@@ -146,18 +156,18 @@ def _finish_step(
             if counts:
                 record.data = {**record.data, "records_written": counts}
         session.flush()
-        audit.append(
-            session,
-            operator,
-            f"step.{status}",
-            f"run/{run.id}/step/{step.number}",
-            {
-                "kind": step.kind,
-                "duration_seconds": round(duration, 3),
-                "over_standard": record.over_standard,
-                "note": note,
-            },
-        )
+        entry = {
+            "kind": step.kind,
+            "duration_seconds": round(duration, 3),
+            "over_standard": record.over_standard,
+            "note": note,
+        }
+        subject = f"run/{run.id}/step/{step.number}"
+        if step.kind == "human":
+            # The confirmation is the person's paraf: signed with their own key.
+            record.signed = acting.sign(session, f"step.{status}", subject, entry)
+        else:
+            audit.append(session, operator, f"step.{status}", subject, entry)
     return record
 
 
@@ -196,7 +206,8 @@ def run_request(
     """
     ui = ui or RunUI()
     confirmations = confirmations or {}
-    operator = get_operator(ctx.operators, operator_name).name
+    acting, trusted = ctx.actor(operator_name), ctx.trusted
+    operator = acting.name
     with ctx.session() as session:
         request = get_request(session, request_id)
     procedure: Procedure = ctx.catalog.get(request.procedure_id)
@@ -206,8 +217,9 @@ def run_request(
             f"--confirm: step {unknown[0]} is not a step of {procedure.id} "
             f"(steps 1–{len(procedure.steps)})"
         )
+    gates.assert_request_signed(request, trusted)
     the_impact = impact.analyse(procedure, ctx.inventory, request.targets)
-    run = _current_run(ctx, request, operator)
+    run = _current_run(ctx, request, acting)
     with ctx.session() as session:
         done = set(
             session.scalars(
@@ -225,11 +237,19 @@ def run_request(
         try:
             with ctx.session() as session:
                 request = get_request(session, request_id)
-                states = gates.gate_states(session, request, procedure, the_impact, ctx.operators)
+                states = gates.gate_states(session, request, procedure, the_impact, trusted)
             gates.assert_open(states, request, step.number)
         except SopError as refusal:
             _fail_run(ctx, run, operator, "waiting", str(refusal))
             raise
+        if step.kind != "gate" and step_role(step) not in acting.roles:
+            why = (
+                f"step {step.number} ({step.activity.get(ctx.settings.lang)}) is for the "
+                f"{step_role(step)}; {operator} (roles {', '.join(acting.roles)}) cannot "
+                f"confirm or run it: one who holds that role runs `sop run {request_id}`"
+            )
+            _fail_run(ctx, run, operator, "waiting", why)
+            raise SopError(why)
         if step.kind == "gate":
             mine = [s for s in states if s.requirement.step_number == step.number]
             note = "; ".join(
@@ -246,7 +266,7 @@ def run_request(
                 for s in mine
             )
             status = "done" if any(s.requirement.required for s in mine) else "skipped"
-            record = _finish_step(ctx, run, step, started, status, operator, note)
+            record = _finish_step(ctx, run, step, started, status, acting, note)
         elif step.kind == "human":
             note = confirmations.get(step.number)
             if note is None:
@@ -258,9 +278,9 @@ def run_request(
                 )
                 _fail_run(ctx, run, operator, "waiting", why)
                 raise SopError(why)
-            record = _finish_step(ctx, run, step, started, "done", operator, note)
+            record = _finish_step(ctx, run, step, started, "done", acting, note)
         else:
-            record = _run_automated(ctx, run, step, request, operator, ui, started)
+            record = _run_automated(ctx, run, step, request, acting, ui, started)
         ui.step_ended(step, record)
         steps_done += 1
     with ctx.session() as session:
@@ -291,25 +311,28 @@ def run_step(
     GateRefused when a gate up to the step lacks an approval, StepFailed when
     the playbook fails (recorded, the run marked failed).
     """
-    operator = get_operator(ctx.operators, operator_name).name
+    acting, trusted = ctx.actor(operator_name), ctx.trusted
+    operator = acting.name
     with ctx.session() as session:
         request = get_request(session, request_id)
         session.expunge(request)
+    gates.assert_request_signed(request, trusted)
     procedure: Procedure = ctx.catalog.get(request.procedure_id)
     step = next((s for s in procedure.steps if s.number == step_number), None)
     if step is None or step.kind != "automated":
         raise SopError(f"step: {step_number} is not an automated step of {procedure.id}")
     the_impact = impact.analyse(procedure, ctx.inventory, request.targets)
-    run = _current_run(ctx, request, operator)
+    require_role(acting.operator, step_role(step), f"step {step.number} of {procedure.id}")
+    run = _current_run(ctx, request, acting)
     started = datetime.now(UTC)
     try:
         with ctx.session() as session:
-            states = gates.gate_states(session, request, procedure, the_impact, ctx.operators)
+            states = gates.gate_states(session, request, procedure, the_impact, trusted)
         gates.assert_open(states, request, step.number)
     except SopError as refusal:
         _fail_run(ctx, run, operator, "waiting", str(refusal))
         raise
-    record = _run_automated(ctx, run, step, request, operator, RunUI(), started)
+    record = _run_automated(ctx, run, step, request, acting, RunUI(), started)
     with ctx.session() as session:
         row = session.get(Run, run.id)
         assert row is not None
@@ -329,10 +352,11 @@ def _run_automated(
     run: Run,
     step: Step,
     request: Request,
-    operator: str,
+    acting: Acting,
     ui: RunUI,
     started: datetime,
 ) -> StepRecord:
+    operator = acting.name
     playbook = step.playbook_for(request.params)
     assert playbook is not None
     ident = f"r{run.id}-s{step.number}-a{_attempt(ctx, run, step) + 1}"
@@ -353,7 +377,7 @@ def _run_automated(
     }
     if not result.ok:
         why = f"step {step.number} ({playbook}) failed: {result.error or result.status}"
-        _finish_step(ctx, run, step, started, "failed", operator, why, data, ident)
+        _finish_step(ctx, run, step, started, "failed", acting, why, data, ident)
         _fail_run(ctx, run, operator, "failed", why)
         raise StepFailed(why)
-    return _finish_step(ctx, run, step, started, "done", operator, "", data, ident)
+    return _finish_step(ctx, run, step, started, "done", acting, "", data, ident)

@@ -41,6 +41,8 @@ def check_play(
     except (TypeError, ValueError):
         raise GateRefused(f"sop_request: {request_id!r} is not a request id (a number)") from None
     procedure = ctx.catalog.get(procedure_id)
+    # The registry (and its history) first: a registry that does not verify stops the gate.
+    trusted = ctx.trusted
     with ctx.session() as session:
         request = get_request(session, request_number)
         try:
@@ -62,8 +64,9 @@ def check_play(
                         f"parameter {key!r} is {value!r} here but {request.params[key]!r} "
                         f"in request {request.id}"
                     )
+            gates.assert_request_signed(request, trusted)
             the_impact = impact.analyse(procedure, ctx.inventory, request.targets)
-            states = gates.gate_states(session, request, procedure, the_impact, ctx.operators)
+            states = gates.gate_states(session, request, procedure, the_impact, trusted)
             gates.assert_open(states, request, step)
         except SopError as refusal:
             audit.append(

@@ -1,17 +1,17 @@
 """Approval gates: what a request needs, signed approvals, and their checks.
 
-An approval is valid only when its ed25519 signature verifies with the
-signer's key from the repository, the signer holds the gate's role, is not
-the requester, it has not expired, and the request still hashes to what was
-signed.  Every field of the row is inside the signed payload, so a row
-edited or copied in the database does not verify.
+An approval is valid only when its ed25519 signature verifies with the key
+the signed operators registry held for the signer when they signed, the
+signer still holds the gate's role in the registry in force (revocation), is
+not the requester (by name or key), it has not expired, and the request still
+hashes to what was signed.  Every field of the row is inside the signed
+payload, so a row edited or copied in the database does not verify.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -21,9 +21,10 @@ from sop_runner import audit, keys
 from sop_runner.catalog import Procedure
 from sop_runner.errors import GateRefused, SopError
 from sop_runner.impact import Impact
-from sop_runner.operators import Operator, get_operator
-from sop_runner.requests import request_hash
+from sop_runner.operators import Acting
+from sop_runner.requests import request_hash, request_problems
 from sop_runner.store.models import Approval, Request
+from sop_runner.trust.registry import Registry
 
 ROLE_NAMES = {
     "id": {"pimpinan": "Pimpinan", "penanggung_jawab": "Penanggung jawab", "petugas": "Petugas"},
@@ -122,6 +123,8 @@ def payload(approval: Approval, procedure_id: str) -> str:
             "step": approval.step_number,
             "role": approval.role,
             "signer": approval.signer,
+            "fingerprint": approval.fingerprint,
+            "registry_version": approval.registry_version,
             "decision": approval.decision,
             "reason": approval.reason,
             "signed_at": approval.signed_at,
@@ -130,19 +133,51 @@ def payload(approval: Approval, procedure_id: str) -> str:
     )
 
 
-def problems_of(
-    approval: Approval, request: Request, operators: dict[str, Operator], now: datetime
-) -> list[str]:
-    """Given an approval and its request, return why it is not valid (empty when valid)."""
+@dataclass(frozen=True)
+class Trusted:
+    """The registry in force and every version before it: who may sign, and who did."""
+
+    current: Registry
+    history: tuple[Registry, ...]
+
+    def at(self, version: int | None) -> Registry | None:
+        """Given a registry version, return it (None when unknown)."""
+        return next((r for r in self.history if r.version == version), None)
+
+
+def problems_of(approval: Approval, request: Request, trusted: Trusted, now: datetime) -> list[str]:
+    """Given an approval and its request, return why it is not valid (empty when valid).
+
+    The signature is checked with the key the registry held for the signer
+    when they signed; the role with the registry in force now, so a revoked
+    role or operator stops their approvals.  Separation of duties compares
+    keys and registry identities, never bare names.
+    """
+    then = trusted.at(approval.registry_version)
+    signed_by = then.get(approval.signer) if then else None
+    if signed_by is None:
+        return [
+            f"signer {approval.signer!r} is not in registry version "
+            f"{approval.registry_version} it claims"
+        ]
     problems = []
-    signer = operators.get(approval.signer)
-    if signer is None:
-        return [f"signer {approval.signer!r} is not a declared operator"]
-    if not signer.verify(approval.signature, payload(approval, request.procedure_id)):
+    if approval.fingerprint != signed_by.fingerprint or not signed_by.verify(
+        approval.signature, payload(approval, request.procedure_id)
+    ):
         problems.append("signature does not verify (approval forged or edited)")
-    if approval.role not in signer.roles:
-        problems.append(f"signer {signer.name!r} does not hold the role {approval.role}")
-    if approval.signer == request.requested_by:
+    holder = trusted.current.by_key(signed_by.public_key)
+    if holder is None:
+        problems.append(
+            f"signer {approval.signer!r} ({signed_by.short_fingerprint}) is no operator of "
+            f"registry version {trusted.current.version} (revoked)"
+        )
+    elif approval.role not in holder.roles:
+        problems.append(
+            f"signer {approval.signer!r} does not hold the role {approval.role} in registry "
+            f"version {trusted.current.version}"
+        )
+    requester_key = (request.signed or {}).get("fingerprint")
+    if approval.signer == request.requested_by or approval.fingerprint == requester_key:
         problems.append("signed by the requester, who cannot approve their own request")
     if approval.request_hash != request_hash(request):
         problems.append("the request changed after it was signed")
@@ -156,7 +191,7 @@ def gate_states(
     request: Request,
     procedure: Procedure,
     impact: Impact,
-    operators: dict[str, Operator],
+    trusted: Trusted,
     now: datetime | None = None,
 ) -> list[GateState]:
     """Given a request, return each of its gates with its approvals and their problems."""
@@ -169,9 +204,19 @@ def gate_states(
         state = GateState(requirement)
         for row in rows:
             if row.step_number == requirement.step_number and row.role == requirement.role:
-                state.approvals.append((row, problems_of(row, request, operators, now)))
+                state.approvals.append((row, problems_of(row, request, trusted, now)))
         states.append(state)
     return states
+
+
+def assert_request_signed(request: Request, trusted: Trusted) -> None:
+    """Given a request, raise GateRefused unless its requester's own key signed it."""
+    problems = request_problems(request, trusted.history)
+    if problems:
+        raise GateRefused(
+            f"request {request.id}: its requester's signature does not hold "
+            f"({'; '.join(problems)}); a request must be made by its requester with their key"
+        )
 
 
 def assert_open(states: list[GateState], request: Request, up_to_step: int) -> None:
@@ -199,28 +244,29 @@ def sign_approval(
     request: Request,
     step_number: int,
     role: str,
-    signer: str,
-    key_dir: Path,
+    acting: Acting,
     decision: str = "approve",
     reason: str = "",
     expires_in: timedelta = timedelta(hours=24),
     now: datetime | None = None,
 ) -> Approval:
-    """Given what is decided, return a signed approval row (not yet stored, no policy checks)."""
+    """Given what is decided and who decides, return a signed approval row (not stored)."""
     now = now or datetime.now(UTC)
     row = Approval(
         request_id=request.id,
         request_hash=request_hash(request),
         step_number=step_number,
         role=role,
-        signer=signer,
+        signer=acting.name,
+        fingerprint=acting.operator.fingerprint,
+        registry_version=acting.registry_version,
         decision=decision,
         reason=reason,
         signed_at=now.isoformat(timespec="seconds"),
         expires_at=(now + expires_in).isoformat(timespec="seconds"),
         signature="",
     )
-    row.signature = keys.sign(key_dir, signer, payload(row, request.procedure_id))
+    row.signature = keys.sign(acting.key_dir, acting.name, payload(row, request.procedure_id))
     return row
 
 
@@ -229,9 +275,8 @@ def decide(
     request: Request,
     procedure: Procedure,
     impact: Impact,
-    operators: dict[str, Operator],
-    operator_name: str | None,
-    key_dir: Path,
+    trusted: Trusted,
+    acting: Acting,
     decision: str,
     step: int | None = None,
     reason: str = "",
@@ -239,23 +284,23 @@ def decide(
 ) -> Approval:
     """Given an operator's decision on a request, sign it and store it.
 
-    Raise SopError (nothing written) when the operator is the requester,
-    holds no role the gate needs, or there is no pending gate to decide.
+    Raise SopError (nothing written) when the operator is the requester (by
+    name or by key), holds no role the gate needs, or there is no pending gate.
     """
-    operator = get_operator(operators, operator_name)
-    if operator.name == request.requested_by:
+    requester_key = (request.signed or {}).get("fingerprint")
+    if acting.name == request.requested_by or acting.operator.fingerprint == requester_key:
         raise SopError(
-            f"approve: {operator.name!r} made request {request.id} and cannot decide on it; "
+            f"approve: {acting.name!r} made request {request.id} and cannot decide on it; "
             "another operator with the gate's role must"
         )
     if decision == "reject" and not reason.strip():
         raise SopError("--reason: required when rejecting")
-    states = gate_states(session, request, procedure, impact, operators)
+    states = gate_states(session, request, procedure, impact, trusted)
     candidates = [
         s
         for s in states
         if s.requirement.required
-        and s.requirement.role in operator.roles
+        and s.requirement.role in acting.roles
         and (step is None or s.requirement.step_number == step)
     ]
     if step is not None and not any(s.requirement.step_number == step for s in states):
@@ -274,27 +319,19 @@ def decide(
             or "no gate is required"
         )
         raise SopError(
-            f"approve: {operator.name!r} (roles {', '.join(operator.roles)}) holds no role "
+            f"approve: {acting.name!r} (roles {', '.join(acting.roles)}) holds no role "
             f"a gate of request {request.id} needs ({needed})"
         )
     requirement = pending[0].requirement
     row = sign_approval(
-        request,
-        requirement.step_number,
-        requirement.role,
-        operator.name,
-        key_dir,
-        decision,
-        reason,
-        expires_in,
+        request, requirement.step_number, requirement.role, acting, decision, reason, expires_in
     )
     session.add(row)
     session.flush()
     if decision == "reject":
         request.status = "rejected"
-    audit.append(
+    acting.sign(
         session,
-        operator.name,
         f"approval.{decision}",
         f"request/{request.id}",
         {

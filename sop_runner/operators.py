@@ -1,87 +1,100 @@
-"""Operators declared in the repository: name, roles, ed25519 public key."""
+"""Who acts: operators come from the signed registry; acting needs one's own key.
+
+The registry (sop_runner/trust/registry.py) is the only list of operators: a
+name is a label, the key is the identity.  A person acts as NAME only with
+NAME's private key (in their key dir) and only when it is the key the current
+registry holds for NAME; with no --as, the Unix user running `sop` decides
+through the registry's mapping.
+"""
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-from sop_runner import yamlio
+from sop_runner import keys
 from sop_runner.errors import SopError
+from sop_runner.trust import raw_public_key
+from sop_runner.trust.registry import Registry, RegistryOperator, current_unix_user
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from sop_runner.trust.trustfile import TrustRoot
 
 # Roles that may operate the system; vendor, tamu and pengguna are subjects.
 ROLES = ("pimpinan", "penanggung_jawab", "petugas")
 
 
-@dataclass(frozen=True)
-class Operator:
-    name: str
-    full_name: str
-    roles: tuple[str, ...]
-    public_key: str  # base64 of the raw 32-byte ed25519 key
+def acting_operator(registry: Registry, key_dir: Path, name: str | None) -> RegistryOperator:
+    """Given the registry, the caller's key dir and an --as name (or None), return who acts.
 
-    def verify(self, signature_hex: str, payload: str) -> bool:
-        """Given a hex signature and the signed text, return whether it is ours."""
-        try:
-            key = Ed25519PublicKey.from_public_bytes(base64.b64decode(self.public_key))
-            key.verify(bytes.fromhex(signature_hex), payload.encode())
-        except (InvalidSignature, ValueError):
-            return False
-        return True
-
-
-def load_operators(path: Path) -> dict[str, Operator]:
-    """Given the operators file, return the operators by name.
-
-    Raise SopError naming the file and field if it is missing or malformed.
+    Raise SopError (nothing written) when the name is not in the registry,
+    the Unix user maps to no operator, or the caller does not hold that
+    operator's private key (missing, readable by others, or another key).
     """
-    if not path.exists():
+    if name:
+        operator = registry.operator(name)
+    else:
+        user = current_unix_user()
+        found = registry.by_unix_user(user)
+        if found is None:
+            raise SopError(
+                f"operator: the Unix user {user!r} is no operator in registry version "
+                f"{registry.version}; use --as NAME with your own key, or ask the pimpinan "
+                "to add you (docs/security.md)"
+            )
+        operator = found
+    private_key = keys.load_key(key_dir, operator.name)
+    if raw_public_key(keys.public_key_b64(private_key)) != raw_public_key(operator.public_key):
         raise SopError(
-            f"operators file {path}: not found; declare operators there "
-            "(see `sop keys init`) or set SOP_OPERATORS_FILE"
+            f"--as {operator.name}: the key at {keys.key_path(key_dir, operator.name)} is not "
+            f"{operator.name}'s key in registry version {registry.version} "
+            f"({operator.short_fingerprint}); only {operator.name} acts as {operator.name}"
         )
-    try:
-        data = yamlio.load(path.read_text()) or {}
-    except yaml.YAMLError:
-        raise SopError(f"operators file {path}: not valid YAML") from None
-    entries = data.get("operators") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        raise SopError(f"operators file {path}: 'operators' must be a list")
-    operators: dict[str, Operator] = {}
-    for index, entry in enumerate(entries):
-        where = f"operators file {path}: operators[{index}]"
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            raise SopError(f"{where}.name: required, a string")
-        roles = entry.get("roles")
-        if not isinstance(roles, list) or not roles or any(r not in ROLES for r in roles):
-            raise SopError(f"{where}.roles: a non-empty list of {', '.join(ROLES)}")
-        key = entry.get("public_key")
-        try:
-            if len(base64.b64decode(str(key), validate=True)) != 32:
-                raise ValueError
-        except ValueError:
-            raise SopError(f"{where}.public_key: base64 of a 32-byte ed25519 public key") from None
-        operators[entry["name"]] = Operator(
-            name=entry["name"],
-            full_name=str(entry.get("full_name", entry["name"])),
-            roles=tuple(roles),
-            public_key=str(key),
+    return operator
+
+
+def require_role(operator: RegistryOperator, role: str, what: str) -> None:
+    """Given who acts and the role a step or gate needs, raise SopError unless they hold it."""
+    if role not in operator.roles:
+        raise SopError(
+            f"operator: {operator.name!r} (roles {', '.join(operator.roles)}) does not hold the "
+            f"role {role}, which {what} needs"
         )
-    return operators
 
 
-def get_operator(operators: dict[str, Operator], name: str | None) -> Operator:
-    """Given the operators and a name, return that operator.
+@dataclass(frozen=True)
+class Acting:
+    """A person acting now: their registry entry, key folder, and the trust root in force."""
 
-    Raise SopError if no name was given or it is not declared.
-    """
-    if not name:
-        raise SopError("operator: not given; use --as NAME or set SOP_OPERATOR")
-    if name not in operators:
-        known = ", ".join(sorted(operators)) or "none declared"
-        raise SopError(f"operator: {name!r} is not declared; known operators: {known}")
-    return operators[name]
+    operator: RegistryOperator
+    registry_version: int
+    key_dir: Path
+    # The trust root in force (None in tests that build a registry by hand): the
+    # command publishes a checkpoint to its witness when it ends.
+    trust: TrustRoot | None = None
+
+    @property
+    def name(self) -> str:
+        return self.operator.name
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return self.operator.roles
+
+    def sign(self, session: Session, action: str, subject: str, data: dict[str, Any]) -> dict:
+        """Given what this person does, append their signed audit entry; return the block."""
+        from sop_runner.trust.trail import sign_and_append
+
+        return sign_and_append(
+            session,
+            self.trust,
+            self.key_dir,
+            self.operator,
+            self.registry_version,
+            action,
+            subject,
+            data,
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,8 @@ from sop_runner.store.models import Request
 
 if TYPE_CHECKING:
     from sop_runner.context import Context
+    from sop_runner.operators import Acting
+    from sop_runner.trust.registry import Registry
 
 _PARAM_KEY = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -78,15 +81,29 @@ def request_hash(request: Request) -> str:
     ).hexdigest()
 
 
+def request_data(request: Request) -> dict[str, Any]:
+    """Given a request, return what its requester's signature covers (with its hash)."""
+    return {
+        "procedure": request.procedure_id,
+        "targets": request.targets,
+        "params": request.params,
+        "hash": request_hash(request),
+    }
+
+
 def create_request(
     session: Session,
+    acting: Acting,
     procedure_id: str,
     targets: list[str],
     params: dict[str, Any],
     reason: str,
-    operator: str,
 ) -> Request:
-    """Given validated procedure, targets and parameters, store a request."""
+    """Given who asks and validated procedure, targets and parameters, store a signed request.
+
+    The requester's signature (their own key) covers the request's content
+    and the audit head it follows; the block is kept on the row.
+    """
     if not reason.strip():
         raise SopError("--reason: required, say why the work is needed")
     request = Request(
@@ -94,25 +111,32 @@ def create_request(
         targets=sorted(targets),
         params=params,
         reason=reason,
-        requested_by=operator,
+        requested_by=acting.name,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         status="open",
+        registry_version=acting.registry_version,
     )
     session.add(request)
     session.flush()
-    audit.append(
-        session,
-        operator,
+    request.signed = acting.sign(
+        session, "request.created", f"request/{request.id}", request_data(request)
+    )
+    session.flush()
+    return request
+
+
+def request_problems(request: Request, registries: Sequence[Registry]) -> list[str]:
+    """Given a request and every registry version, return why its requester's signature fails."""
+    from sop_runner.trust.trail import verify_block
+
+    return verify_block(
+        request.signed,
         "request.created",
         f"request/{request.id}",
-        {
-            "procedure": procedure_id,
-            "targets": request.targets,
-            "params": params,
-            "hash": request_hash(request),
-        },
+        request_data(request),
+        request.requested_by,
+        registries,
     )
-    return request
 
 
 def get_request(session: Session, request_id: int) -> Request:
@@ -139,11 +163,10 @@ def new_request(
     parameters computed, every parameter a gated playbook fixes present.
     Raise SopError (nothing written) naming the first thing that is wrong.
     """
-    from sop_runner.operators import get_operator
     from sop_runner.params import validate
     from sop_runner.playbooks import gated_params
 
-    person = get_operator(ctx.operators, operator)
+    person = ctx.actor(operator)
     procedure = ctx.catalog.get(procedure_id)
     hosts = ctx.inventory.resolve_targets(targets)
     checked = validate(procedure, params, hosts=ctx.inventory.hosts)
@@ -167,6 +190,7 @@ def new_request(
             f"(its playbooks are gated on them)"
         )
     with ctx.session() as session:
-        request = create_request(session, procedure.id, hosts, checked, reason, person.name)
+        request = create_request(session, person, procedure.id, hosts, checked, reason)
+        session.flush()  # the signature block set after the insert goes with it
         session.expunge(request)
     return request

@@ -38,18 +38,19 @@ class PlaybookResult:
 def sop_environment(settings: Settings) -> dict[str, str]:
     """Given the settings, return the environment a playbook run needs.
 
-    The gate task inside the playbook reads the same store, operators and
-    inventory as this process; ansible-playbook is the one next to our Python.
+    The gate task inside the playbook reads the same trust root (store,
+    registry, inventory) as this process, named only by the trust file's path;
+    no store URL (which may hold a password) goes into the environment.
+    ansible-playbook is the one next to our Python.
     """
     bin_dir = str(Path(sys.executable).parent)
-    return {
+    env = {
         "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin"),
         "ANSIBLE_CONFIG": str(settings.repo_root / "ansible.cfg"),
-        "SOP_DB_URL": settings.db_url,
         "SOP_DATA_DIR": str(settings.data_dir),
-        "SOP_INVENTORY": str(settings.inventory),
-        "SOP_OPERATORS_FILE": str(settings.operators_file),
+        "SOP_TRUST_FILE": str(settings.trust.path),
     }
+    return env
 
 
 def inventory_file(path: Path) -> Path:

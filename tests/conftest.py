@@ -46,7 +46,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def sop_env(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> SopEnv:
-    """Given a store URL, set up an isolated sop environment in tmp_path."""
+    """Given a store URL, set up an isolated sop environment (and its trust root)."""
     return isolated_sop(tmp_path, db_url, monkeypatch)
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import re
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,7 +14,7 @@ from sop_runner.context import Context
 from sop_runner.errors import SopError
 
 if TYPE_CHECKING:
-    from sop_runner.trust.trustfile import TrustRoot
+    pass
 
 keys_app = typer.Typer(help="Operator keys (ed25519), kept in the operator's home.")
 audit_app = typer.Typer(help="The append-only audit trail.")
@@ -37,28 +35,24 @@ def keys_init(
     force: Annotated[bool, typer.Option(help="replace an existing key")] = False,
     roles: Annotated[str, typer.Option(help="comma-separated roles for the entry")] = "petugas",
 ) -> None:
-    """Create your private key (0600, in your home) and print your operators.yml entry."""
-    name = operator_name(as_)
-    if not name or not re.match(r"^[a-z][a-z0-9_.-]*$", name):
-        raise SopError("--as: an operator name of lowercase letters, digits, '.', '_' or '-'")
-    ctx = Context()
-    public = keys.init_key(ctx.settings.key_dir, name, force)
-    out.print(f"# add to {ctx.settings.operators_file}:", markup=False)
-    out.print(f"  - name: {name}\n    roles: [{roles}]\n    public_key: {public}", markup=False)
+    """Create your private key (0600, in your home) and print your registry entry.
 
-
-def _trust_if_present() -> TrustRoot | None:
-    """Return the trust root when a trust file is named or installed, else None.
-
-    Until the trust file is mandatory (issue 14's wiring) a store without one
-    is verified as before, by its chain and rows alone.
+    The entry goes to the pimpinan, who adds it to the next signed registry
+    version (`sop operators propose` / `sop operators sign`).
     """
-    from sop_runner.trust import trustfile
+    from sop_runner.config import load_settings
+    from sop_runner.trust.names import check_name
+    from sop_runner.trust.registry import current_unix_user
 
-    path = trustfile.trust_file_path()
-    if not os.environ.get(trustfile.ENV_VAR) and not path.exists():
-        return None
-    return trustfile.load_trust()
+    name = check_name(operator_name(as_), "--as")
+    settings = load_settings()
+    public = keys.init_key(settings.key_dir, name, force)
+    out.print("# for the next registry version (sop operators propose):", markup=False)
+    out.print(
+        f"  - name: {name}\n    unix_user: {current_unix_user()}\n    roles: [{roles}]\n"
+        f"    public_key: {public}",
+        markup=False,
+    )
 
 
 @audit_app.command("verify")
@@ -67,15 +61,10 @@ def audit_verify() -> None:
 
     Exit 1 when something was found, 3 when the witness could not be read.
     """
-    from sop_runner.store import engine_for
     from sop_runner.trust import anchor
 
     ctx = Context()
-    trust = _trust_if_present()
-    if trust is None:
-        verdict = anchor.verify_store(ctx.engine)
-    else:
-        verdict = anchor.verify_with_trust(engine_for(trust.store), trust)
+    verdict = anchor.verify_with_trust(ctx.engine, ctx.settings.trust)
     for line in verdict.lines():
         out.print(line, markup=False, highlight=False)
     if not verdict.intact:
@@ -117,9 +106,9 @@ def store_harden(
 
     from sop_runner.store import hardening
 
-    ctx = Context()
-    trust = _trust_if_present()
-    store_url = trust.store if trust is not None else ctx.settings.db_url
+    # The administrator may harden a store before a trust file names it: with
+    # --app-role the store URL is not needed.
+    store_url = "" if app_role else Context().settings.db_url
     role = app_role or (make_url(store_url).username if "://" in store_url else None)
     if not role:
         raise SopError("--app-role: required; the store URL names no user")

@@ -49,6 +49,18 @@ def _add_feature_commands(registry: Registry, argv: list[str]) -> None:
             app.add_typer(typer.Typer(help=command.help), name=name)
 
 
+def _publish_checkpoint() -> None:
+    """Publish one checkpoint of the trail if someone signed in this command (a witness
+    that cannot be reached is said on stderr; the action stands)."""
+    from sop_runner.store import engine_for
+    from sop_runner.trust import trail
+
+    def warn(line: str) -> None:
+        Console(stderr=True, soft_wrap=True).print(f"sop: {line}", markup=False)
+
+    trail.publish_pending(engine_for, warn)
+
+
 def main() -> None:
     """Run the command; turn our errors into one line and an exit code."""
     try:
@@ -57,7 +69,10 @@ def main() -> None:
         for hook in registry.startup_hooks():  # e.g. roll back network changes left behind
             hook(None)
         # Without standalone mode click hands back typer.Exit codes instead of exiting.
-        code = app(standalone_mode=False)
+        try:
+            code = app(standalone_mode=False)
+        finally:
+            _publish_checkpoint()
     except SopError as error:
         Console(stderr=True, soft_wrap=True).print(
             f"sop: error: {error}", markup=False, highlight=False

@@ -41,22 +41,14 @@ def _decide(
 ) -> None:
     ctx = Context()
     lifetime = duration(expires, "--expires")
+    acting, trusted = ctx.actor(operator_name(as_)), ctx.trusted
     with ctx.session() as session:
         req = get_request(session, request_id)
         procedure = ctx.catalog.get(req.procedure_id)
         the_impact = impact.analyse(procedure, ctx.inventory, req.targets)
+        gates.assert_request_signed(req, trusted)
         row = gates.decide(
-            session,
-            req,
-            procedure,
-            the_impact,
-            ctx.operators,
-            operator_name(as_),
-            ctx.settings.key_dir,
-            decision,
-            step,
-            reason,
-            lifetime,
+            session, req, procedure, the_impact, trusted, acting, decision, step, reason, lifetime
         )
     verb = "approved" if decision == "approve" else "rejected"
     out.print(
@@ -90,11 +82,12 @@ def status(request_id: int, lang: Lang = None) -> None:
     """Show a request: each gate, who signed, what is pending, and its runs."""
     ctx = Context()
     language = choose_language(ctx.settings, lang)
+    trusted = ctx.trusted
     with ctx.session() as session:
         req = get_request(session, request_id)
         procedure = ctx.catalog.get(req.procedure_id)
         the_impact = impact.analyse(procedure, ctx.inventory, req.targets)
-        states = gates.gate_states(session, req, procedure, the_impact, ctx.operators)
+        states = gates.gate_states(session, req, procedure, the_impact, trusted)
         out.print(
             f"request {req.id} · {procedure.id} {procedure.title.get(language)} · "
             f"{', '.join(req.targets)} · {req.status}"

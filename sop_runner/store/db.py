@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,7 +15,7 @@ from sop_runner.store import hardening
 from sop_runner.store.models import Base
 
 
-def _redact(url: str) -> str:
+def redact(url: str) -> str:
     """Given a database URL, return it with any password hidden."""
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
@@ -50,7 +50,7 @@ def engine_for(url: str) -> Engine:
             # Our own BEGIN IMMEDIATE makes audit appends take the write lock
             # before reading the chain head, so two writers cannot fork it.
             event.listen(engine, "connect", _sqlite_on_connect)
-            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+            event.listen(engine, "begin", _sqlite_begin)
         else:
             engine = create_engine(url, connect_args={"connect_timeout": 5}, pool_pre_ping=True)
         # Features define their tables on Base when they load (Context loads them
@@ -64,17 +64,35 @@ def engine_for(url: str) -> Engine:
         # A restricted application role (PostgreSQL) cannot create a table a new
         # feature brings: the owner creates it (`sop store harden`).
         raise SopError(
-            f"database {_redact(url)}: this role cannot create the schema "
+            f"database {redact(url)}: this role cannot create the schema "
             f"({str(exc.orig).splitlines()[0][:160]}); the store's owner must run "
             "`sop store harden --admin-url postgresql://OWNER@HOST/DB`"
         ) from None
     except (OperationalError, ArgumentError, ModuleNotFoundError) as exc:
         raise SopError(
-            f"database {_redact(url)}: cannot be reached or used "
+            f"database {redact(url)}: cannot be reached or used "
             f"({str(exc).splitlines()[0][:160]}); set SOP_DB_URL to a reachable "
             "sqlite:///PATH or postgresql://USER@HOST/DB"
         ) from None
     return engine
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Writers take the lock first (BEGIN IMMEDIATE); a read-only connection
+    # (read_only()) reads in autocommit and never waits for a writer (WAL).
+    if not conn.get_execution_options().get("sop_read_only"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def read_only(engine: Engine) -> Iterator[Connection]:
+    """Given an engine, yield a connection for reads that never waits for a writer.
+
+    For small reads a command makes while it holds a write transaction of its
+    own (SQLite would otherwise wait for itself).
+    """
+    with engine.connect() as conn:
+        yield conn.execution_options(sop_read_only=True)
 
 
 def _sqlite_on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

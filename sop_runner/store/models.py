@@ -27,6 +27,10 @@ class Request(Base):
     requested_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[str] = mapped_column(String(40))  # ISO text: hashed exactly as stored
     status: Mapped[str] = mapped_column(String(16), default="open")
+    # The requester's signature block (sop_runner/trust/trail.py) over the request,
+    # and the registry version it was made under.
+    registry_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    signed: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Approval(Base):
@@ -44,6 +48,9 @@ class Approval(Base):
     signed_at: Mapped[str] = mapped_column(String(40))
     expires_at: Mapped[str] = mapped_column(String(40))
     signature: Mapped[str] = mapped_column(String(128))
+    # The signer's key (SHA256 fingerprint) and the registry version in force.
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    registry_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Run(Base):
@@ -77,6 +84,8 @@ class StepRecord(Base):
     over_standard: Mapped[bool] = mapped_column(Boolean, default=False)
     runner_ident: Mapped[str | None] = mapped_column(String(64), nullable=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A human step's confirmation: the confirming operator's signature block.
+    signed: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class RunnerEvent(Base):

@@ -10,6 +10,8 @@ verifies what these write.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,10 +21,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from sop_runner import audit
-from sop_runner.audit import GENESIS
+from sop_runner.audit import GENESIS, canonical
+from sop_runner.errors import SopError
 from sop_runner.store.models import AuditEntry
-from sop_runner.trust.actions import SignedAction, sign_action
-from sop_runner.trust.registry import RegistryOperator
+from sop_runner.trust.actions import SignedAction, sign_action, verify_action
+from sop_runner.trust.registry import Registry, RegistryOperator
 from sop_runner.trust.trustfile import TrustRoot
 from sop_runner.trust.witness import Checkpoint, log_id, make_checkpoint, publish
 
@@ -85,3 +88,78 @@ def signed_append(
         return signature_block(signed)
 
     return audit.append(session, operator.name, action, subject, data, sign=sign)
+
+
+# Who signed in this process, so the command publishes one checkpoint at its end.
+_PENDING: dict[str, tuple[TrustRoot, Path, str]] = {}
+
+
+def sign_and_append(
+    session: Session,
+    trust: TrustRoot | None,
+    key_dir: Path,
+    operator: RegistryOperator,
+    registry_version: int,
+    action: str,
+    subject: str,
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    """Given who acts and what they do, append their signed audit entry; return the block.
+
+    The block (fingerprint, time, audit head, registry version, signature) is
+    what a row that records the action keeps beside it.  The command will
+    publish a checkpoint when it ends (``publish_pending``).
+    """
+    entry = signed_append(session, key_dir, operator, registry_version, action, subject, data)
+    if trust is not None:
+        _PENDING[trust.store] = (trust, key_dir, operator.name)
+    return dict(json.loads(entry.content)["signed"])
+
+
+def verify_block(
+    block: Mapping[str, Any] | None,
+    action: str,
+    subject: str,
+    data: dict[str, Any],
+    signer: str,
+    registries: Sequence[Registry],
+) -> list[str]:
+    """Given a row's signature block and what it should cover, return why it does not hold."""
+    if not block:
+        return [f"{action} of {subject} carries no signature of {signer}"]
+    try:
+        signed = SignedAction(
+            {
+                "action": action,
+                "subject": subject,
+                "data": json.loads(canonical(data)),
+                "signer": signer,
+                "fingerprint": block["fingerprint"],
+                "time": block["time"],
+                "audit_head": block["audit_head"],
+                "registry_version": block["registry_version"],
+            },
+            str(block["signature"]),
+        )
+    except (KeyError, TypeError):
+        return [f"{action} of {subject}: the signature block is malformed"]
+    return verify_action(signed, list(registries))
+
+
+def publish_pending(engine_of: Callable[[str], Engine], warn: Callable[[str], None]) -> None:
+    """At the end of a command: publish a checkpoint signed by whoever signed in it.
+
+    A witness that does not take it is said (warn) and does not undo the
+    action; the next checkpoint covers it, and `sop audit verify` says until
+    then that the newest entries are not yet witnessed.
+    """
+    from sop_runner import keys
+
+    while _PENDING:
+        _, (trust, key_dir, name) = _PENDING.popitem()
+        if trust.witness_ssh is None and trust.witness_syslog is None:
+            continue
+        try:
+            publish_head(engine_of(trust.store), trust, name, keys.load_key(key_dir, name))
+        except SopError as exc:
+            warn(f"checkpoint not published: {exc}")

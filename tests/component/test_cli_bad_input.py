@@ -99,9 +99,15 @@ def test_unreachable_database_is_refused(sop_env, monkeypatch):
     assert "secret" not in result.stderr
 
 
-def test_malformed_operators_file_is_refused(sop_env):
+def test_an_operators_file_of_ones_own_is_refused(sop_env, monkeypatch):
     (sop_env.root / "operators.yml").write_text("operators:\n  - name: x\n    roles: [raja]\n")
-    _assert_clean_refusal(sop_env.sop(*REQ, operator="x"), "roles", "petugas")
+    monkeypatch.setenv("SOP_OPERATORS_FILE", str(sop_env.root / "operators.yml"))
+    result = sop_env.sop(*REQ, operator="budi")
+    _assert_clean_refusal(result, "SOP_OPERATORS_FILE", "signed registry")
+
+
+def test_an_operator_not_in_the_registry_is_refused(sop_env):
+    _assert_clean_refusal(sop_env.sop(*REQ, operator="x"), "'x' is not in registry version 1")
 
 
 REPOSITORY = "--param", "repository=/var/tmp/sop-restic"

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sop_runner.config import REPO_ROOT
 from sop_runner.procedures.config import recorders
 from sop_runner.procedures.config.models import ConfigDocument, ConfigLogEntry
+from sop_runner.trust.trustfile import TrustRoot
 from tests.support.runs import request_and_run
 
 
@@ -91,14 +92,20 @@ def test_check_mode_of_a_plan_does_not_turn_later_runs_into_check_runs(tmp_path)
         "all:\n  hosts:\n    localhost: {ansible_connection: local,"
         f" ansible_python_interpreter: {sys.executable}}}\n"
     )
+    trust = TrustRoot(
+        path=tmp_path / "trust.yml",
+        threshold=1,
+        root_keys=(),
+        store="sqlite://",
+        inventory=inventory,
+        registry=tmp_path / "registry",
+    )
     settings = Settings(
         repo_root=repo,
         data_dir=tmp_path / "data",
-        db_url="sqlite://",
-        inventory=inventory,
-        operators_file=tmp_path / "operators.yml",
         key_dir=tmp_path / "keys",
         lang="en",
+        preset_trust=trust,
     )
     plan = run_playbook(settings, "probe.yml", ["localhost"], {"v": "a"}, "plan-1", check=True)
     run = run_playbook(settings, "probe.yml", ["localhost"], {}, "r1-s4-a1")

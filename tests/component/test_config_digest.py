@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sop_runner.config import REPO_ROOT
 from sop_runner.procedures.config.digest import config_digest
 from sop_runner.store.models import Request
+from tests.support.sop import point_inventory
 
 
 def test_the_lookup_computes_the_same_digest_as_sop_request() -> None:
@@ -41,7 +42,7 @@ def test_the_lookup_computes_the_same_digest_as_sop_request() -> None:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_sop_request_fixes_the_digest_and_refuses_one_typed_in(sop_env, monkeypatch) -> None:
-    monkeypatch.setenv("SOP_INVENTORY", str(REPO_ROOT / "inventory" / "lab"))
+    point_inventory(str(REPO_ROOT / "inventory" / "lab"))
     args = ["request", "3.1", "--target", "srv1", "--param", "config_ref=pr-1", "--reason", "x"]
     typed = sop_env.sop(*args, "--param", "config_digest=sha256:00", operator="budi")
     assert typed.returncode == 2 and "config_digest" in typed.stderr

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.support.sop import run_through
 from tests.support.wipe_disks import (
     NEEDS_LOOP_DEVICES,
     PATTERN,
@@ -56,8 +57,11 @@ def test_full_run_wipes_certifies_and_keeps_register_history(
     request_id = made.stdout.split()[1]
 
     # Without the Pimpinan's order: steps 1-2 run, the gate at step 3 stops the run.
-    waiting = env.sop(  # type: ignore[attr-defined]
-        "run", request_id, "--confirm", "2=hasil analisis dilaporkan", operator="budi"
+    waiting = run_through(  # the penanggung jawab reports step 2 (hand-over)
+        env.sop,
+        request_id,
+        "--confirm",
+        "2=hasil analisis dilaporkan",  # type: ignore[attr-defined]
     )
     assert waiting.returncode == 2
     assert "needs a valid approval by pimpinan" in waiting.stderr

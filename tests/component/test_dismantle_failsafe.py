@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.support.sop import run_through
 from tests.support.wipe_disks import (
     FULL,
     NEEDS_LOOP_DEVICES,
@@ -145,8 +146,11 @@ def test_a_wipe_that_happened_is_recorded_when_a_later_disk_fails(
     good = loop_disks[0]
     logs = tmp_path / "wipe-logs"
     request_id = _approved(env, [good, failing_disk], "--param", f"wipe_log_dir={logs}")
-    run = env.sop(  # type: ignore[attr-defined]
-        "run", request_id, "--confirm", "2=hasil analisis dilaporkan", operator="budi"
+    run = run_through(  # the penanggung jawab reports step 2 (hand-over)
+        env.sop,
+        request_id,
+        "--confirm",
+        "2=hasil analisis dilaporkan",  # type: ignore[attr-defined]
     )
     assert run.returncode != 0 and "dismantle_wipe.yml" in run.stderr, run.stderr
     assert pattern_left(good) == (0, 0)  # the first disk was wiped before the second failed

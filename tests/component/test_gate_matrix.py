@@ -37,14 +37,16 @@ def old_file(tmp_path: Path) -> Path:
 
 
 def _request(env, old_file: Path, requester: str = "budi", targets=("ctl1",)) -> int:
-    with env.ctx().session() as session:
+    ctx = env.ctx()
+    who = ctx.actor(requester)
+    with ctx.session() as session:
         req = create_request(
             session,
+            who,
             "6.1",
             list(targets),
             {"cleanup_path": str(old_file.parent), "max_age_days": 30},
             "disk penuh",
-            requester,
         )
         return req.id
 
@@ -57,9 +59,10 @@ def _sign(
     expires: timedelta = timedelta(hours=1),
 ) -> int:
     ctx = env.ctx()
+    who = ctx.actor(signer)
     with ctx.session() as session:
         req = session.get(Request, request_id)
-        row = gates.sign_approval(req, 5, role, signer, ctx.settings.key_dir, expires_in=expires)
+        row = gates.sign_approval(req, 5, role, who, expires_in=expires)
         session.add(row)
         session.flush()
         return row.id
@@ -161,7 +164,7 @@ def _playbook(env, *extra: str) -> subprocess.CompletedProcess[str]:
         [
             str(bin_dir / "ansible-playbook"),
             "-i",
-            os.environ["SOP_INVENTORY"] + "/hosts.yml",
+            str(env.ctx().settings.inventory / "hosts.yml"),
             "playbooks/resource_repair.yml",
             *extra,
         ],
@@ -234,6 +237,7 @@ def test_impact_of_critical_service_requires_pimpinan_too(sop_env, old_file):
     request_id = _request(sop_env, old_file, targets=("ctl2",))
     _sign(sop_env, request_id, "sari")
     ctx = sop_env.ctx()
+    trusted = ctx.trusted
     with ctx.session() as session:
         req = session.get(Request, request_id)
         procedure = ctx.catalog.get("6.1")
@@ -242,7 +246,7 @@ def test_impact_of_critical_service_requires_pimpinan_too(sop_env, old_file):
             req,
             procedure,
             impact.analyse(procedure, ctx.inventory, req.targets),
-            ctx.operators,
+            trusted,
         )
     assert [s.requirement.role for s in states if not s.satisfied] == ["pimpinan"]
     _run_refused(sop_env, request_id, old_file, "pimpinan")

@@ -26,6 +26,7 @@ from sop_runner.procedures.grants.models import (
 from sop_runner.requests import new_request
 from sop_runner.store.models import AuditEntry, Request, Run, StepRecord
 from tests.support.grant_net import UNREACHABLE_FIREWALL, grant_wish
+from tests.support.sop import point_inventory
 
 # ------------------------------------------------------------------ fail safe (issue 12)
 #
@@ -42,7 +43,7 @@ def grant_env(sop_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type
     inventory.mkdir()
     (inventory / "hosts.yml").write_text(UNREACHABLE_FIREWALL)
     (inventory / "services.yml").write_text("services: []\n")
-    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
+    point_inventory(str(inventory))
     monkeypatch.delenv(policy.MAX_DURATION_ENV, raising=False)
     return sop_env
 

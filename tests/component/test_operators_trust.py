@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import secrets
 import shutil
 import subprocess
 import sys
@@ -29,13 +28,13 @@ from sop_runner.keys import public_key_b64
 from sop_runner.trust import registry
 from sop_runner.trust.init import trust_document
 from sop_runner.trust.trustfile import load_trust
+from tests.support.attacker import as_user, sop, throwaway_user
 from tests.support.trust import TrustSetup, make_trust_root, operator_entries
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="needs root: a root-owned trust file and a throwaway Unix user"
 )
 
-RUNUSER = shutil.which("runuser") or "/usr/sbin/runuser"
 OPERATORS = {"ahmad": ["pimpinan"], "sari": ["penanggung_jawab"], "budi": ["petugas"]}
 
 
@@ -49,45 +48,8 @@ def trust_root(tmp_path: Path) -> Iterator[TrustSetup]:
 @pytest.fixture
 def petugas() -> Iterator[str]:
     """A throwaway ordinary Unix user: who a petugas on the control node is."""
-    name = f"sopt{secrets.token_hex(4)}"
-    subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", name], check=True)
-    try:
+    with throwaway_user() as name:
         yield name
-    finally:
-        subprocess.run(["userdel", "--remove", name], capture_output=True, check=False)
-
-
-def sop(
-    *args: str, env: dict[str, str], user: str | None = None, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the real `sop` (as root, or as user through runuser) with exactly env added."""
-    home = pwd.getpwnam(user).pw_dir if user else "/root"
-    clean = {"PATH": "/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", **env}
-    command = [sys.executable, "-m", "sop_runner.cli", *args]
-    if user:
-        command = [
-            RUNUSER,
-            "-u",
-            user,
-            "--",
-            "env",
-            "-i",
-            *(f"{k}={v}" for k, v in clean.items()),
-            *command,
-        ]
-    return subprocess.run(
-        command, env=clean, input=stdin, capture_output=True, text=True, cwd=REPO_ROOT, timeout=120
-    )
-
-
-def as_user(user: str, script: str, stdin: str = "") -> None:
-    """Run a shell line as user (he writes his own files)."""
-    subprocess.run(
-        [RUNUSER, "-u", user, "--", "sh", "-c", f"umask 022; cd; {script}"],
-        input=stdin,
-        text=True,
-        check=True,
-    )
 
 
 def test_a_trust_file_owned_by_a_non_root_user_is_refused(trust_root, petugas):

@@ -6,8 +6,10 @@ from sop_runner.requests import create_request, request_hash
 
 
 def test_request_hash_changes_with_any_field(sop_env):
-    with sop_env.ctx().session() as session:
-        req = create_request(session, "6.1", ["ctl1"], {"a": 1}, "why", "budi")
+    ctx = sop_env.ctx()
+    budi = ctx.actor("budi")
+    with ctx.session() as session:
+        req = create_request(session, budi, "6.1", ["ctl1"], {"a": 1}, "why")
         first = request_hash(req)
         req.params = {"a": 2}
         assert request_hash(req) != first

@@ -23,6 +23,7 @@ from sop_runner.requests import create_request
 from sop_runner.store import engine_for, hardening, session_scope
 from sop_runner.trust.anchor import verify_store
 from tests.support.sop import run_sop
+from tests.support.trust import throwaway_acting
 
 # --- SQLite -----------------------------------------------------------------------------
 
@@ -148,15 +149,16 @@ def _refused(url: str, sql: str) -> str:
     raise AssertionError(f"{sql!r} was allowed")
 
 
-def test_application_role_appends_but_cannot_rewrite_the_trail(roles):
+def test_application_role_appends_but_cannot_rewrite_the_trail(roles, tmp_path):
     statements = hardening.harden_store(roles["owner_url"], roles["app"])
     assert any("REVOKE UPDATE, DELETE, TRUNCATE" in s for s in statements)
     app = roles["app_url"]
+    budi, budi_registry = throwaway_acting(tmp_path / "keys")
     # The application role works: a request and its audit entry, through the product's code.
     with session_scope(app) as session:
-        create_request(session, "6.1", ["srv1"], {}, "uji hak akses", "budi")
+        create_request(session, budi, "6.1", ["srv1"], {}, "uji hak akses")
         audit.append(session, "budi", "test.event", "thing/1", {})
-    assert verify_store(engine_for(app)).intact
+    assert verify_store(engine_for(app), registries=[budi_registry]).intact
     # …and may not rewrite it: no privilege at all.
     for sql in (
         "UPDATE audit_entries SET content = 'x' WHERE seq = 1",
@@ -177,7 +179,7 @@ def test_application_role_appends_but_cannot_rewrite_the_trail(roles):
         said = _refused(roles["owner_url"], sql)
         assert f"audit trail is append-only: {op} on audit_entries refused" in said, said
     assert "moves only forward" in _refused(roles["owner_url"], "UPDATE audit_head SET length = 1")
-    assert verify_store(engine_for(app)).intact
+    assert verify_store(engine_for(app), registries=[budi_registry]).intact
 
 
 def test_application_role_without_the_owners_triggers_is_refused(roles):
@@ -210,11 +212,12 @@ def test_harden_refuses_an_application_role_that_is_the_owner_or_a_superuser(rol
 
 
 def test_sop_store_harden_command(roles, tmp_path):
-    env = {**os.environ, "SOP_DB_URL": roles["app_url"], "SOP_DATA_DIR": str(tmp_path)}
+    # Before any trust file names the store: the administrator names the application role.
+    env = {**os.environ, "SOP_DATA_DIR": str(tmp_path)}
     env.pop("SOP_TRUST_FILE", None)
 
     def sop(*args: str) -> subprocess.CompletedProcess[str]:
-        return run_sop(*args, env=env, timeout=120)
+        return run_sop(*args, "--app-role", roles["app"], env=env, timeout=120)
 
     with_password = roles["owner_url"].replace("@", ":rahasia@", 1)
     refused = sop("store", "harden", "--admin-url", with_password)
@@ -227,6 +230,6 @@ def test_sop_store_harden_command(roles, tmp_path):
     done = sop("store", "harden", "--admin-url", roles["owner_url"])
     assert done.returncode == 0, done.stderr
     assert "refused by trigger" in done.stdout
-    assert sop("audit", "verify").returncode == 0
+    assert verify_store(engine_for(roles["app_url"])).intact  # the application role reads it
     said = _refused(roles["app_url"], "DELETE FROM audit_entries")
     assert "permission denied" in said

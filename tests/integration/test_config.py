@@ -22,6 +22,7 @@ from tests.support.config_lab import config_log as _log
 from tests.support.config_lab import ok as _ok
 from tests.support.config_lab import request_change as _request
 from tests.support.config_lab import running as _running
+from tests.support.sop import point_inventory, run_through
 
 pytestmark = [pytest.mark.lab, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
@@ -46,7 +47,7 @@ def test_plan_renders_per_device_diff_and_changes_nothing(sop_env, lab, tmp_path
         ],
     )
     shutil.copy(tmp_path / "pr/host_vars/srv1.yml", inventory / "host_vars/srv1.yml")
-    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
+    point_inventory(str(inventory))
     sha = lab.ssh("srv1", f"{NGINX_SHA}").stdout
     running = _running(lab)
     out_file = tmp_path / "plan.md"
@@ -63,7 +64,7 @@ def test_plan_renders_per_device_diff_and_changes_nothing(sop_env, lab, tmp_path
     assert _running(lab) == running, "plan changed rtr1"
     # A render error (an undefined variable in the desired config) fails the plan.
     broken = desired(tmp_path, "broken", "srv1", web_config_root="{{ no_such_variable }}")
-    monkeypatch.setenv("SOP_INVENTORY", str(broken))
+    point_inventory(str(broken))
     failed = sop_env.sop("plan", "--target", "srv1", "--lang", "en")
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "FAILED to render" in failed.stdout and "no_such_variable" in failed.stdout
@@ -73,10 +74,10 @@ def test_server_change_passes_is_logged_and_second_run_changes_nothing(
     sop_env, lab, tmp_path, monkeypatch
 ):
     inventory = desired(tmp_path, "pr", "srv1", web_config_keepalive_timeout=30)
-    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
+    point_inventory(str(inventory))
     first = _request(sop_env, "srv1", "pr-11")
     _approve(sop_env, first)
-    _ok(sop_env.sop("run", str(first), *CONFIRM, operator="budi"))
+    _ok(run_through(sop_env.sop, str(first), *CONFIRM))
     conf = lab.ssh("srv1", "cat /etc/nginx/nginx.conf").stdout
     assert "keepalive_timeout 30;" in conf and "listen 8090;" in conf
     assert lab.ssh("srv1", "pgrep -x nginx", check=False).returncode == 0
@@ -98,7 +99,7 @@ def test_server_change_passes_is_logged_and_second_run_changes_nothing(
     # The same desired configuration again: nothing changes, nothing is logged.
     second = _request(sop_env, "srv1", "pr-11")
     _approve(sop_env, second)
-    _ok(sop_env.sop("run", str(second), *CONFIRM, operator="budi"))
+    _ok(run_through(sop_env.sop, str(second), *CONFIRM))
     assert lab.ssh("srv1", "cat /etc/nginx/nginx.conf").stdout == conf
     assert len(_log(sop_env)) == 1
 
@@ -107,7 +108,7 @@ def test_an_edit_of_the_desired_configuration_after_approval_is_refused(
     sop_env, lab, tmp_path, monkeypatch
 ):
     inventory = desired(tmp_path, "pr", "srv1", web_config_keepalive_timeout=31)
-    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
+    point_inventory(str(inventory))
     sha = lab.ssh("srv1", NGINX_SHA).stdout
     request_id = _request(sop_env, "srv1", "pr-61")
     _approve(sop_env, request_id)
@@ -116,7 +117,7 @@ def test_an_edit_of_the_desired_configuration_after_approval_is_refused(
     edited = values.read_text().replace("keepalive_timeout: 31", "keepalive_timeout: 5")
     assert edited != values.read_text()
     values.write_text(edited)
-    refused = sop_env.sop("run", str(request_id), *CONFIRM, operator="budi")
+    refused = run_through(sop_env.sop, str(request_id), *CONFIRM)
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert lab.ssh("srv1", NGINX_SHA).stdout == sha, "nginx.conf changed under a stale approval"
     assert _log(sop_env) == []
@@ -127,19 +128,19 @@ def test_an_edit_of_the_desired_configuration_after_approval_is_refused(
 
 def test_server_change_that_breaks_the_service_is_rolled_back(sop_env, lab, tmp_path, monkeypatch):
     good = desired(tmp_path, "good", "srv1", web_config_keepalive_timeout=30)
-    monkeypatch.setenv("SOP_INVENTORY", str(good))
+    point_inventory(str(good))
     setup = _request(sop_env, "srv1", "pr-11")
     _approve(sop_env, setup)
-    _ok(sop_env.sop("run", str(setup), *CONFIRM, operator="budi"))
+    _ok(run_through(sop_env.sop, str(setup), *CONFIRM))
     sha = lab.ssh("srv1", NGINX_SHA).stdout
     pid = lab.ssh("srv1", "cat /run/nginx.pid").stdout
     logged = len(_log(sop_env))
     # Passes nginx -t, but the site no longer answers 200: the test must fail.
     broken = desired(tmp_path, "broken", "srv1", web_config_root="/srv/no-such-site")
-    monkeypatch.setenv("SOP_INVENTORY", str(broken))
+    point_inventory(str(broken))
     request_id = _request(sop_env, "srv1", "pr-12")
     _approve(sop_env, request_id)
-    failed = sop_env.sop("run", str(request_id), *CONFIRM, operator="budi")
+    failed = run_through(sop_env.sop, str(request_id), *CONFIRM)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert lab.ssh("srv1", NGINX_SHA).stdout == sha, "nginx.conf not restored"
     assert lab.ssh("srv1", "cat /run/nginx.pid").stdout == pid, "nginx not the same master"
@@ -210,7 +211,7 @@ def test_sysctl_change_is_planned_passes_is_logged_and_second_run_changes_nothin
     inventory = desired(
         tmp_path, "pr", "srv1", sysctl_config_values={"net.ipv4.tcp_fin_timeout": 30}
     )
-    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
+    point_inventory(str(inventory))
     # The plan (check mode) predicts the file and runtime change, and changes nothing.
     plan = _ok(sop_env.sop("plan", "--target", "srv1", "--lang", "en")).stdout
     assert "| `srv1` | server | **will change**" in plan
@@ -220,7 +221,7 @@ def test_sysctl_change_is_planned_passes_is_logged_and_second_run_changes_nothin
     logged = len(_sysctl_entries(sop_env))
     first = _request(sop_env, "srv1", "pr-61")
     _approve(sop_env, first)
-    _ok(sop_env.sop("run", str(first), *CONFIRM, operator="budi"))
+    _ok(run_through(sop_env.sop, str(first), *CONFIRM))
     after = _sysctl(lab)
     assert after["net.ipv4.tcp_fin_timeout"] == "30", "the runtime value did not change"
     assert after["net.ipv4.icmp_echo_ignore_all"] == "0" and after["sha"] != before["sha"]
@@ -241,14 +242,14 @@ def test_sysctl_change_is_planned_passes_is_logged_and_second_run_changes_nothin
     # The same desired configuration again: nothing changes, nothing is logged.
     second = _request(sop_env, "srv1", "pr-61")
     _approve(sop_env, second)
-    _ok(sop_env.sop("run", str(second), *CONFIRM, operator="budi"))
+    _ok(run_through(sop_env.sop, str(second), *CONFIRM))
     assert _sysctl(lab) == after
     assert len(_sysctl_entries(sop_env)) == logged + 1
     # A value changed by hand on the host (the file as desired): set again, and logged.
     lab.ssh("srv1", "sysctl -qw net.ipv4.tcp_fin_timeout=45")
     third = _request(sop_env, "srv1", "pr-61")
     _approve(sop_env, third)
-    _ok(sop_env.sop("run", str(third), *CONFIRM, operator="budi"))
+    _ok(run_through(sop_env.sop, str(third), *CONFIRM))
     assert _sysctl(lab) == after
     entries = _sysctl_entries(sop_env)
     assert len(entries) == logged + 2
@@ -271,10 +272,10 @@ def test_sysctl_change_that_breaks_ping_is_rolled_back(
             "net.ipv4.icmp_echo_ignore_all": 1,  # srv1 stops answering ping
         },
     )
-    monkeypatch.setenv("SOP_INVENTORY", str(breaking))
+    point_inventory(str(breaking))
     request_id = _request(sop_env, "srv1", "pr-62")
     _approve(sop_env, request_id)
-    failed = sop_env.sop("run", str(request_id), *CONFIRM, operator="budi")
+    failed = run_through(sop_env.sop, str(request_id), *CONFIRM)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert _sysctl(lab) == before, "file or runtime values not restored"
     assert _answers_ping(lab), "srv1 does not answer ping after the rollback"

@@ -33,6 +33,7 @@ from sop_runner.procedures.config.models import ConfigDocument
 from sop_runner.store.models import AuditEntry, Run
 from tests.support.config_lab import CONFIRM, config_log, desired, ok, request_change, running
 from tests.support.processes import alive, descendants
+from tests.support.sop import point_inventory, run_through
 
 pytestmark = [pytest.mark.lab, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
@@ -151,9 +152,9 @@ def test_frr_change_commits_confirms_and_breaking_change_rolls_back(
             {"name": "eth1", "description": "transit to gw (SOP 3.1)"},
         ],
     )
-    monkeypatch.setenv("SOP_INVENTORY", str(changed))
+    point_inventory(str(changed))
     first = request_change(sop_env, "rtr1", "pr-21")
-    ok(sop_env.sop("run", str(first), *CONFIRM, operator="budi"))  # no services: no gate
+    ok(run_through(sop_env.sop, str(first), *CONFIRM))  # no services: no gate
     after = running(lab)
     assert "ip route 10.77.200.0/24 Null0" in after and "transit to gw (SOP 3.1)" in after
     routes = lab.ssh("rtr1", "vtysh -c 'show ip route 10.77.200.0/24'").stdout
@@ -171,9 +172,9 @@ def test_frr_change_commits_confirms_and_breaking_change_rolls_back(
         "rtr1",
         frr_config_static_routes=[{"prefix": "10.77.100.0/24", "nexthop": "Null0"}],
     )
-    monkeypatch.setenv("SOP_INVENTORY", str(breaking))
+    point_inventory(str(breaking))
     second = request_change(sop_env, "rtr1", "pr-22")
-    failed = sop_env.sop("run", str(second), *CONFIRM, operator="budi")
+    failed = run_through(sop_env.sop, str(second), *CONFIRM)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert running(lab) == after, "running config differs from the one before the change"
     assert len(config_log(sop_env)) == 1
@@ -184,8 +185,8 @@ def test_frr_change_commits_confirms_and_breaking_change_rolls_back(
     history = lab.ssh("rtr1", "cat /var/lib/sop-netconfig/history").stdout
     assert history.strip().splitlines()[-1].endswith("rolled back")
     # Back to the lab's configuration through the same flow.
-    monkeypatch.setenv("SOP_INVENTORY", str(REPO_ROOT / "inventory" / "lab"))
-    ok(sop_env.sop("run", str(request_change(sop_env, "rtr1", "main")), *CONFIRM, operator="budi"))
+    point_inventory(str(REPO_ROOT / "inventory" / "lab"))
+    ok(run_through(sop_env.sop, str(request_change(sop_env, "rtr1", "main")), *CONFIRM))
     assert running(lab) == before
 
 
@@ -206,8 +207,8 @@ def test_frr_through_netmiko_merges_confirms_and_rolls_back(
             {"name": "eth1", "description": "transit to gw (netmiko)"},
         ],
     )
-    monkeypatch.setenv("SOP_INVENTORY", str(changed))
-    ok(sop_env.sop("run", str(request_change(sop_env, "rtr1", "pr-41")), *CONFIRM, operator="budi"))
+    point_inventory(str(changed))
+    ok(run_through(sop_env.sop, str(request_change(sop_env, "rtr1", "pr-41")), *CONFIRM))
     after = running(lab)
     assert "ip route 10.77.201.0/24 Null0" in after and "transit to gw (netmiko)" in after
     assert "transit to gw\n" not in after  # the description was replaced, not doubled
@@ -221,11 +222,7 @@ def test_frr_through_netmiko_merges_confirms_and_rolls_back(
         steps = session.scalars(select(ConfigDocument)).one().steps
     assert any("runs outside the run (cgroup /sop-netwatch/" in s for s in steps), steps
     # Second run of the same desired state: nothing to send, nothing logged.
-    ok(
-        sop_env.sop(
-            "run", str(request_change(sop_env, "rtr1", "pr-41b")), *CONFIRM, operator="budi"
-        )
-    )
+    ok(run_through(sop_env.sop, str(request_change(sop_env, "rtr1", "pr-41b")), *CONFIRM))
     assert running(lab) == after
     assert len(config_log(sop_env)) == 1 and watch_history().count("confirmed") == 1
     # Shut the transit interface down: the health check fails, netmiko rolls back.
@@ -234,9 +231,9 @@ def test_frr_through_netmiko_merges_confirms_and_rolls_back(
         "nm-breaking",
         frr_config_interfaces=[{"name": "eth1", "shutdown": True}],
     )
-    monkeypatch.setenv("SOP_INVENTORY", str(breaking))
+    point_inventory(str(breaking))
     second = request_change(sop_env, "rtr1", "pr-42")
-    failed = sop_env.sop("run", str(second), *CONFIRM, operator="budi")
+    failed = run_through(sop_env.sop, str(second), *CONFIRM)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert running(lab) == after, "running config differs from the one before the change"
     assert "is up" in lab.ssh("rtr1", "vtysh -c 'show interface eth1'").stdout
@@ -247,8 +244,8 @@ def test_frr_through_netmiko_merges_confirms_and_rolls_back(
         assert "rolled back" in (run.error or "")
     assert watch_history().strip().endswith("rolled back")
     # Back to the lab's configuration, whole, through the replacing frr driver.
-    monkeypatch.setenv("SOP_INVENTORY", str(REPO_ROOT / "inventory" / "lab"))
-    ok(sop_env.sop("run", str(request_change(sop_env, "rtr1", "main")), *CONFIRM, operator="budi"))
+    point_inventory(str(REPO_ROOT / "inventory" / "lab"))
+    ok(run_through(sop_env.sop, str(request_change(sop_env, "rtr1", "main")), *CONFIRM))
     assert running(lab) == before
 
 
@@ -337,7 +334,7 @@ def test_run_killed_between_commit_and_confirm_leaves_router_rolled_back(
         frr_config_revert_in=REVERT_IN,
         frr_config_driver="netmiko" if driver == "netmiko" else "frr",
     )
-    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
+    point_inventory(str(inventory))
     play = start_play(inventory, request_change(sop_env, "rtr1", "pr-31"), "pr-31", job_cgroup)
     wait_for_commit(lab, play, marker)
     killed_at = kill_run(play, job_cgroup, how)
@@ -377,7 +374,7 @@ def test_change_left_by_a_dead_watchdog_is_rolled_back_by_recovery(
         frr_config_health_wait=HEALTH_WAIT,
         frr_config_revert_in=REVERT_IN,
     )
-    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
+    point_inventory(str(inventory))
     play = start_play(inventory, request_change(sop_env, "rtr1", "pr-71"), "pr-71", job_cgroup)
     wait_for_commit(lab, play, marker)
     # The watchdog dies first (the controller's OOM killer, an admin's kill), then the

@@ -38,6 +38,7 @@ from tests.support.grant_net import (
     timestamp,
 )
 from tests.support.routeros_sim import RouterOsSim
+from tests.support.sop import current_inventory, current_store, point_inventory
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network namespaces)")
 
@@ -523,8 +524,8 @@ def test_a_firewall_that_fails_leaves_records_and_ruleset_as_they_were(
     shutil.copytree(env.net.inventory.parent, broken)
     hosts = broken / "hosts.yml"
     hosts.write_text(hosts.read_text().replace("nft_grant_set: grants", "nft_grant_set: nosuch"))
-    good = os.environ["SOP_INVENTORY"]
-    monkeypatch.setenv("SOP_INVENTORY", str(broken))
+    good = current_inventory()
+    point_inventory(str(broken))
     before = env.net.ruleset()
     cp = env.sop(
         "grant", "open", "--user", "andi", "--source", env.net.ext_addr, "--target", "srv1",
@@ -534,7 +535,7 @@ def test_a_firewall_that_fails_leaves_records_and_ruleset_as_they_were(
     assert env.net.ruleset() == before
     assert env.grant_row(1)["status"] == "failed"
     # An open grant whose extension and revocation the firewall refuses stays as it was.
-    monkeypatch.setenv("SOP_INVENTORY", good)
+    point_inventory(good)
     gid = env.open(duration="10m")
     opened = env.grant_row(gid)
 
@@ -542,7 +543,7 @@ def test_a_firewall_that_fails_leaves_records_and_ruleset_as_they_were(
         return [(e["val"], e["timeout"]) for e in env.net.elements()]
 
     holding = held()
-    monkeypatch.setenv("SOP_INVENTORY", str(broken))
+    point_inventory(str(broken))
     extend = env.sop("grant", "extend", str(gid), "--by", "10m")
     assert extend.returncode != 0 and "did not take the extension" in extend.stderr
     revoke = env.sop("grant", "revoke", str(gid), "--reason", "uji")
@@ -556,12 +557,12 @@ def test_a_firewall_that_fails_leaves_records_and_ruleset_as_they_were(
     assert held() == holding and env.net.connect()
     from sqlalchemy import create_engine, text
 
-    with create_engine(os.environ["SOP_DB_URL"]).connect() as conn:
+    with create_engine(current_store()).connect() as conn:
         failures = conn.execute(
             text("SELECT detail FROM firewall_grant_events WHERE event = 'failed' ORDER BY id")
         ).scalars()
         actions = [json.loads(d)["action"] for d in failures]
     assert actions == ["open", "extend", "revoke"]
-    monkeypatch.setenv("SOP_INVENTORY", good)
+    point_inventory(good)
     assert env.sop("grant", "revoke", str(gid), "--reason", "selesai").returncode == 0
     assert env.net.elements() == []

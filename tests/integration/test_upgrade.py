@@ -22,6 +22,7 @@ from sop_runner.lab.hosts import SRV2_RESTART
 from sop_runner.procedures.register import spec_history
 from sop_runner.procedures.upgrade.models import UpgradePackageChange, UpgradeRecord
 from sop_runner.store.models import Run
+from tests.support.sop import run_through
 
 pytestmark = [pytest.mark.lab, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
@@ -91,10 +92,9 @@ def _request(lab_env, extra_requirements="[]", extra_checks="[]", approve=True) 
 
 
 def _run(lab_env, request_id):
-    args = ["run", request_id]
-    for step in HUMAN_42:
-        args += ["--confirm", f"{step}=selesai"]
-    return lab_env.sop(*args, operator="budi")
+    # The penanggung jawab's and the Pimpinan's steps are theirs: the run is handed over.
+    args = [a for step in HUMAN_42 for a in ("--confirm", f"{step}=selesai")]
+    return run_through(lab_env.sop, request_id, *args)
 
 
 def _run_failing(lab_env, **params) -> tuple[str, str]:
@@ -154,8 +154,8 @@ def _hw_request(lab_env, expected_spec: str) -> str:
 
 
 def _run_41(lab_env, rid):
-    args = ["run", rid] + [a for s in HUMAN_41 for a in ("--confirm", f"{s}=selesai")]
-    return lab_env.sop(*args, operator="budi")
+    args = [a for s in HUMAN_41 for a in ("--confirm", f"{s}=selesai")]
+    return run_through(lab_env.sop, rid, *args)
 
 
 def _records(lab_env, kind):

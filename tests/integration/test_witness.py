@@ -234,3 +234,16 @@ def test_witness_account_cannot_rewrite_its_log(lab, anchored):
     assert shell.returncode != 0 and "Operation not permitted" in shell.stderr
     assert lab.ssh("backup", f"truncate -s 0 {log}", check=False).returncode != 0
     assert lab.ssh("backup", f"cat {log}").stdout == before
+
+
+def test_a_signed_command_publishes_its_checkpoint_by_itself(anchored):
+    made = anchored.sop(
+        "request", "6.1", "--target", "srv1", "--reason", "disk penuh", "--as", "budi",
+        "--param", "cleanup_path=/var/tmp/sop-witness", "--param", "max_age_days=30",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "checkpoint not published" not in made.stderr
+    checkpoints = [c for c in fetch(anchored.trust) if c.log == log_id(anchored.trust.store)]
+    assert [(c.size, c.signer) for c in checkpoints] == [(1, "budi")]
+    result = anchored.sop("audit", "verify")
+    assert result.returncode == 0 and "witnessed up to entry 1" in result.stdout, result.stdout

@@ -282,8 +282,8 @@ class GrantEnv:
 
 def grant_env(net: Net, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GrantEnv:
     """Given a network, return an isolated sop installation (SQLite) pointed at it."""
-    sop_env = isolated_sop(tmp_path, f"sqlite:///{tmp_path / 'sop.db'}", monkeypatch)
-    monkeypatch.setenv("SOP_INVENTORY", str(net.inventory.parent))
+    url = f"sqlite:///{tmp_path / 'sop.db'}"
+    sop_env = isolated_sop(tmp_path, url, monkeypatch, inventory=net.inventory.parent)
     monkeypatch.delenv("SOP_GRANT_MAX_DURATION", raising=False)
     return GrantEnv(net, sop_env)
 

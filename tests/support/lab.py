@@ -126,7 +126,7 @@ class LabEnv(SopEnv):
 
 def lab_environment(sop: SopEnv, lab: Lab, monkeypatch: pytest.MonkeyPatch) -> LabEnv:
     """Given an isolated sop installation and the lab, return it pointed at the lab."""
-    monkeypatch.setenv("SOP_INVENTORY", str(LAB_INVENTORY_DIR))
+    sop.use_inventory(LAB_INVENTORY_DIR)
     password = "uji-" + uuid.uuid4().hex
     secret = sop.root / "restic.pass"
     secret.touch(mode=0o600)
@@ -134,4 +134,4 @@ def lab_environment(sop: SopEnv, lab: Lab, monkeypatch: pytest.MonkeyPatch) -> L
     monkeypatch.setenv("SOP_RESTIC_PASSWORD_FILE", str(secret))
     monkeypatch.delenv("RESTIC_PASSWORD", raising=False)
     repo = f"sftp:root@backup:/srv/restic/test-{uuid.uuid4().hex[:8]}"
-    return LabEnv(sop.root, sop.db_url, lab, password, repo)
+    return LabEnv(sop.root, sop.db_url, sop.trust, lab, password, repo)

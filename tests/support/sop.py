@@ -4,17 +4,19 @@ keys, an inventory of two local hosts, and the real `sop` command run in a subpr
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from sop_runner import keys
-from sop_runner.config import REPO_ROOT
+from sop_runner.config import REPO_ROOT, load_settings
 from sop_runner.context import Context
+from tests.support.trust import TrustSetup, make_trust_root
 
 OPERATORS = {
     "budi": ["petugas"],
@@ -56,28 +58,28 @@ def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[
     return result
 
 
-def write_operators(path: Path, key_dir: Path) -> None:
-    """Given a file and a key folder, write OPERATORS there, each with a new key pair."""
-    lines = ["operators:"]
-    for name, roles in OPERATORS.items():
-        public = keys.init_key(key_dir, name, force=True)
-        lines += [
-            f"  - name: {name}",
-            f"    roles: [{', '.join(roles)}]",
-            f"    public_key: {public}",
-        ]
-    path.write_text("\n".join(lines) + "\n")
-
-
 @dataclass
 class SopEnv:
-    """An isolated sop installation: its own store, keys, operators and inventory."""
+    """An isolated sop installation: its own trust root (store, registry, inventory) and keys."""
 
     root: Path
     db_url: str
+    trust: TrustSetup
 
     def ctx(self) -> Context:
-        return Context()
+        """Return a Context of this installation, as `sop` would build it.
+
+        As root it reads the trust file like the product (it may have been
+        re-pointed by ``point_inventory``); without root (unit tests) the trust
+        root made in memory is handed in.
+        """
+        if os.geteuid() == 0:
+            return Context()
+        return Context(settings=replace(load_settings(), preset_trust=self.trust.trust))
+
+    def use_inventory(self, inventory: Path) -> None:
+        """Given another inventory, point this installation's trust root at it (as root)."""
+        self.trust.trust = point_inventory(inventory)
 
     def sop(self, *args: str, operator: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run the real `sop` command in a subprocess; return its result."""
@@ -87,24 +89,130 @@ class SopEnv:
         return run_sop(*args, env=env)
 
 
-def isolated_sop(root: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> SopEnv:
-    """Given a folder and a store URL, return a sop installation living in that folder.
-
-    The settings reach `sop` through the environment (monkeypatch undoes them), so both
-    the test's own Context() and the `sop` subprocesses it starts use this installation.
-    """
-    inventory = root / "inventory"
-    inventory.mkdir()
-    (inventory / "hosts.yml").write_text(
+def write_inventory(folder: Path) -> Path:
+    """Given a folder, write the two local hosts and their services there; return it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "hosts.yml").write_text(
         f"all:\n  children:\n    servers:\n      hosts:\n{LOCAL_HOSTS}\n"
     )
-    (inventory / "services.yml").write_text(LOCAL_SERVICES)
+    (folder / "services.yml").write_text(LOCAL_SERVICES)
+    return folder
+
+
+def isolated_sop(
+    root: Path,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    inventory: Path | None = None,
+) -> SopEnv:
+    """Given a folder and a store URL, return a sop installation living in that folder.
+
+    Its trust root (a root-owned trust file naming the store, the inventory and a
+    registry signed by ahmad's root key, with every operator of OPERATORS) is made
+    as root; without root (unit tests) the trust file is the test user's own and
+    only ``SopEnv.ctx()`` uses it.  The caller's own settings reach `sop` through the
+    environment (monkeypatch undoes them); the trust root lives in the test's folder.
+    """
+    inventory = inventory or write_inventory(root / "inventory")
+    as_root = os.geteuid() == 0
+    setup = make_trust_root(
+        OPERATORS,
+        root / "keys",
+        store=db_url,
+        inventory=inventory,
+        base=root,
+        owner_uid=0 if as_root else os.getuid(),
+    )
+    monkeypatch.setenv("SOP_TRUST_FILE", str(setup.trust_file))
     monkeypatch.setenv("SOP_DATA_DIR", str(root / "data"))
     monkeypatch.setenv("SOP_KEY_DIR", str(root / "keys"))
-    monkeypatch.setenv("SOP_OPERATORS_FILE", str(root / "operators.yml"))
-    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
-    monkeypatch.setenv("SOP_DB_URL", db_url)
-    monkeypatch.delenv("SOP_OPERATOR", raising=False)
-    monkeypatch.delenv("SOP_CONFIG", raising=False)
-    write_operators(root / "operators.yml", root / "keys")
-    return SopEnv(root, db_url)
+    for name in ("SOP_OPERATOR", "SOP_CONFIG", "SOP_DB_URL", "SOP_INVENTORY", "SOP_OPERATORS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    return SopEnv(root, db_url, setup)
+
+
+def inventory_context(folder: Path, inventory: Path) -> Context:
+    """Given a scratch folder and an inventory, return a Context reading that inventory.
+
+    Its trust root is made in memory (no root needed): for unit tests of what reads
+    the inventory and the catalog; its store is a SQLite file in the folder.
+    """
+    from sop_runner.trust.trustfile import TrustRoot
+
+    trust = TrustRoot(
+        path=folder / "trust.yml",
+        threshold=1,
+        root_keys=(),
+        store=f"sqlite:///{folder / 'sop.db'}",
+        inventory=inventory,
+        registry=folder / "registry",
+    )
+    return Context(settings=replace(load_settings(), preset_trust=trust))
+
+
+def _trust_in_force() -> Any:
+    from sop_runner.trust.trustfile import load_trust
+
+    return load_trust(Path(os.environ["SOP_TRUST_FILE"]))
+
+
+def point_inventory(inventory: Path | str) -> Any:
+    """Given an inventory, make the test's trust root (named by $SOP_TRUST_FILE) name it.
+
+    Root rewrites the trust file, as an administrator would; nothing else may move it.
+    Return the trust root now in force.
+    """
+    from sop_runner.trust.init import trust_document, write_trust_file
+
+    trust = _trust_in_force()
+    text = trust_document(
+        {key.id: key.public_key for key in trust.root_keys},
+        trust.threshold,
+        trust.store,
+        Path(inventory),
+        trust.registry,
+    )
+    return write_trust_file(trust.path, text, force=True)
+
+
+def current_inventory() -> str:
+    """Return the inventory the test's trust root names."""
+    return str(_trust_in_force().inventory)
+
+
+def current_store() -> str:
+    """Return the store URL the test's trust root names."""
+    return str(_trust_in_force().store)
+
+
+# Who takes over when a run reaches a step of another role (never the requester).
+HANDOVER = {
+    "penanggung_jawab": ("sari", "rudi"),
+    "pimpinan": ("ahmad",),
+    "petugas": ("budi", "dewi"),
+}
+_WAITS_FOR = re.compile(r"is for the (\w+);")
+
+
+def run_through(
+    sop: Callable[..., subprocess.CompletedProcess[str]],
+    request_id: int | str,
+    *args: str,
+    operator: str = "budi",
+    requester: str = "budi",
+) -> subprocess.CompletedProcess[str]:
+    """Given `sop` of an installation and a request, carry out its run as the document
+    has it: each person confirms or runs the steps of their role, handing over to the
+    next (a penanggung jawab's or the pimpinan's step waits for them).
+
+    Return the last `sop run`; it stops on anything but a hand-over.
+    """
+    result = sop("run", str(request_id), *args, operator=operator)
+    for _ in range(8):
+        waiting = _WAITS_FOR.search(result.stderr)
+        if result.returncode == 0 or waiting is None:
+            return result
+        role = waiting.group(1)
+        operator = next(o for o in HANDOVER[role] if o != requester)
+        result = sop("run", str(request_id), *args, operator=operator)
+    return result

@@ -20,6 +20,7 @@ from typing import Any
 
 from sop_runner import keys
 from sop_runner.config import REPO_ROOT
+from sop_runner.operators import Acting
 from sop_runner.trust import registry
 from sop_runner.trust.init import trust_document, write_trust_file
 from sop_runner.trust.trustfile import TrustRoot, load_trust
@@ -170,3 +171,38 @@ def with_witness(setup: TrustSetup, witness: dict[str, object], path: Path | Non
         witness=witness,
     )
     return write_trust_file(path or setup.trust_file, text, force=True)
+
+
+def acting(
+    reg: registry.Registry, key_dir: Path, name: str, trust: TrustRoot | None = None
+) -> Acting:
+    """Given a registry version, the key folder and a name, return that person acting."""
+    return Acting(reg.operator(name), reg.version, key_dir, trust)
+
+
+def throwaway_acting(
+    key_dir: Path, name: str = "budi", roles: Sequence[str] = ("petugas",)
+) -> tuple[Acting, registry.Registry]:
+    """Given a key folder, return someone acting under a one-person registry made in memory
+    (and that registry).
+
+    For tests of the store itself (no trust root), which still write signed requests.
+    """
+    public = keys.init_key(key_dir, name, force=True)
+    entry = {
+        "name": name,
+        "unix_user": name,
+        "roles": list(roles),
+        "public_key": public,
+        "full_name": name.title(),
+        "nip": None,
+        "jabatan": JABATAN[roles[0]],
+    }
+    reg = registry.Registry(
+        version=1,
+        digest="0" * 64,
+        previous=None,
+        issued_at=datetime.now(UTC).isoformat(),
+        operators=(registry.RegistryOperator(**{**entry, "roles": tuple(roles)}),),
+    )
+    return acting(reg, key_dir, name), reg

@@ -19,6 +19,7 @@ from sop_runner.errors import SopError
 from sop_runner.procedures.grants import policy
 from sop_runner.procedures.grants.models import FirewallGrant
 from tests.support.grant_net import UNREACHABLE_FIREWALL, grant_wish
+from tests.support.sop import inventory_context
 
 
 @pytest.mark.parametrize("port", [21, 53, 80, 443, 3306])
@@ -140,8 +141,7 @@ LAB_LIKE = """all:
 def test_targets_resolve_to_address_and_firewall(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SOP_INVENTORY", str(_inventory(tmp_path, LAB_LIKE)))
-    ctx = Context()
+    ctx = inventory_context(tmp_path, _inventory(tmp_path, LAB_LIKE))
     target = policy.resolve_target(ctx, "srv1")
     assert target == policy.Target("srv1", "10.77.1.11", "gw", "nftables")
     with pytest.raises(SopError, match="--target: 'nope' is not a host of the inventory"):
@@ -154,8 +154,7 @@ def test_targets_resolve_to_address_and_firewall(
 
 def test_host_vars_inherit_group_vars(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The target and its firewall are read with the inventory's own reader (Ansible's)."""
-    monkeypatch.setenv("SOP_INVENTORY", str(_inventory(tmp_path, LAB_LIKE)))
-    inventory = Context().inventory
+    inventory = inventory_context(tmp_path, _inventory(tmp_path, LAB_LIKE)).inventory
     assert inventory.host_vars("srv1")["ansible_user"] == "root"
     assert inventory.host_vars("gw")["firewall_backend"] == "nftables"
     assert "gw" in inventory.groups["firewalls"]
@@ -171,8 +170,7 @@ def test_the_firewall_comes_from_group_vars_and_host_vars_folders(
     (inventory / "group_vars" / "servers.yml").write_text("grant_firewall: gw2\n")
     (inventory / "host_vars").mkdir()
     (inventory / "host_vars" / "gw2.yml").write_text("firewall_backend: routeros\n")
-    monkeypatch.setenv("SOP_INVENTORY", str(inventory))
-    target = policy.resolve_target(Context(), "srv1")
+    target = policy.resolve_target(inventory_context(tmp_path, inventory), "srv1")
     assert target == policy.Target("srv1", "10.77.1.11", "gw2", "routeros")
 
 
@@ -252,9 +250,8 @@ def test_module_documentation_parses() -> None:
 @pytest.fixture
 def grant_ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Context:
     """Given nothing, return a context whose inventory has srv1 behind the firewall gw."""
-    monkeypatch.setenv("SOP_INVENTORY", str(_inventory(tmp_path, UNREACHABLE_FIREWALL)))
     monkeypatch.delenv(policy.MAX_DURATION_ENV, raising=False)
-    return Context()
+    return inventory_context(tmp_path, _inventory(tmp_path, UNREACHABLE_FIREWALL))
 
 
 def test_plan_does_not_put_a_grant_on_the_firewall_once_its_end_has_come() -> None:

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from sop_runner import audit, keys
 from sop_runner.context import Context
 from sop_runner.errors import SopError
-from sop_runner.operators import get_operator
 from sop_runner.procedures import register
 from sop_runner.procedures.dismantle.models import CertificateSignature, DiskWipe
 from sop_runner.procedures.dismantle.policy import (
@@ -132,7 +131,7 @@ def sign_certificates(ctx: Context, request_id: int, operator_name: str | None) 
     SopError, signing nothing, when the run has not succeeded, a wipe failed its
     verification or the operator may not sign.
     """
-    operator = get_operator(ctx.operators, operator_name)
+    operator = ctx.actor(operator_name)
     with ctx.session() as session:
         request = dismantle_request(session, request_id)
         run = latest_run(session, request_id)

@@ -20,7 +20,6 @@ from sop_runner import execution
 from sop_runner.context import Context
 from sop_runner.durations import compact
 from sop_runner.errors import SopError, StepFailed
-from sop_runner.operators import get_operator
 from sop_runner.procedures.grants import ledger
 from sop_runner.procedures.grants.models import LIVE, FirewallGrant
 from sop_runner.procedures.grants.policy import (
@@ -48,7 +47,7 @@ class GrantFailed(SopError):
 
 def petugas(ctx: Context, name: str | None) -> str:
     """Given an operator name, return it; raise SopError unless the operator is a petugas."""
-    operator = get_operator(ctx.operators, name)
+    operator = ctx.actor(name)
     if "petugas" not in operator.roles:
         raise SopError(
             f"operator: {operator.name!r} is not a petugas; SOP 2.4 has the petugas open, "

@@ -9,7 +9,6 @@ from rich.table import Table
 
 from sop_runner.cli.options import As, operator_name, out
 from sop_runner.context import Context
-from sop_runner.operators import get_operator
 from sop_runner.procedures.register import HELP, service
 
 cli = typer.Typer(help=HELP)
@@ -26,7 +25,7 @@ def add_command(
 ) -> None:
     """Register a device."""
     ctx = Context()
-    actor = get_operator(ctx.operators, operator_name(as_)).name
+    actor = ctx.actor(operator_name(as_)).name
     with ctx.session() as session:
         service.add_device(session, name, actor, asset, owner, function, status)
     out.print(f"registered {name} ({status})")
