@@ -25,8 +25,11 @@ done
 pub() { .venv/bin/python -c "import sys; from sop_runner import keys; print(keys.public_key_b64(keys.load_key(__import__('pathlib').Path(sys.argv[1]), sys.argv[2])))" "$SOP_KEY_DIR" "$1"; }
 
 say "Root makes the trust root: the Pimpinan's root key, the store, the inventory, the registry"
+witness() { .venv/bin/python -c "import json,sys; print(json.load(open('/var/lib/sop-lab/state.json'))['witness'][sys.argv[1]])" "$1"; }
 .venv/bin/python -m sop_runner.trust.init --trust-file "$SOP_TRUST_FILE" --root-key "ahmad=$(pub ahmad)" \
-  --store "sqlite:///$DEMO/data/sop.db" --inventory "$PWD/inventory/lab" --registry "$DEMO/registry"
+  --store "sqlite:///$DEMO/data/sop.db" --inventory "$PWD/inventory/lab" --registry "$DEMO/registry" \
+  --witness-ssh "$(witness user)@$(witness address):$(witness port)" \
+  --witness-key "$(witness identity_file)" --witness-known-hosts "$(witness known_hosts)"
 
 say "The Pimpinan signs the operators registry (version 1)"
 {

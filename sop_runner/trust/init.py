@@ -104,6 +104,28 @@ def _root_key(text: str) -> tuple[str, str]:
     return key_id, public
 
 
+def _witness(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Given the command line, return the trust file's witness part (None without one)."""
+    if not args.witness_ssh:
+        return None
+    user, at, rest = args.witness_ssh.partition("@")
+    host, _, port = rest.partition(":")
+    if not at or not user or not host or not port.isdigit() or args.witness_key is None:
+        raise SopError(
+            f"--witness-ssh: {args.witness_ssh!r} is not allowed; expected USER@HOST:PORT "
+            "together with --witness-key"
+        )
+    ssh: dict[str, Any] = {
+        "host": host,
+        "port": int(port),
+        "user": user,
+        "identity_file": str(args.witness_key.absolute()),
+    }
+    if args.witness_known_hosts is not None:
+        ssh["known_hosts"] = str(args.witness_known_hosts.absolute())
+    return {"ssh": ssh}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Given the command line, create the trust root; return the exit code."""
     parser = argparse.ArgumentParser(
@@ -122,12 +144,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inventory", type=Path, required=True)
     parser.add_argument("--registry", type=Path, default=Path("/var/lib/sop-pusatdata/registry"))
     parser.add_argument("--registry-group", help="group of the pimpinan, who may publish versions")
+    parser.add_argument(
+        "--witness-ssh",
+        metavar="USER@HOST:PORT",
+        help="the audit trail's SSH witness (forced command sop-witness); with --witness-key",
+    )
+    parser.add_argument("--witness-key", type=Path, help="identity file for the witness account")
+    parser.add_argument("--witness-known-hosts", type=Path, help="the witness host's pinned key")
     parser.add_argument("--force", action="store_true", help="replace an existing trust file")
     args = parser.parse_args(argv)
     try:
         keys = dict(_root_key(k) for k in args.root_key)
         text = trust_document(
-            keys, args.threshold, args.store, args.inventory.absolute(), args.registry.absolute()
+            keys,
+            args.threshold,
+            args.store,
+            args.inventory.absolute(),
+            args.registry.absolute(),
+            witness=_witness(args),
         )
         trust = write_trust_file(
             args.trust_file, text, registry_group=args.registry_group, force=args.force
