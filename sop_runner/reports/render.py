@@ -15,11 +15,13 @@ from jinja2 import (
     PackageLoader,
     StrictUndefined,
 )
+from markupsafe import Markup
 from sqlalchemy import select
 
 from sop_runner import durations, gates, impact, yamlio
 from sop_runner.catalog import Procedure
 from sop_runner.context import Context
+from sop_runner.escaping import md, visible
 from sop_runner.requests import get_request, request_hash
 from sop_runner.store.models import Run, StepRecord
 from sop_runner.store.queries import rows_of_run
@@ -59,10 +61,24 @@ def template_environment(extra_dirs: tuple[Path, ...] = ()) -> Environment:
         undefined=StrictUndefined,
         autoescape=lambda name: bool(name and name.endswith(".html.j2")),
         trim_blocks=False,
+        finalize=_shown,
     )
     env.filters["filesize"] = _filesize
     env.filters["dt"] = _dt
+    # The one filter of every Markdown template: a value from a person or a host
+    # stays in its cell (tests/unit/test_escaping.py holds every template to it).
+    env.filters["md"] = md
     return env
+
+
+def _shown(value: Any) -> Any:
+    """Given a template value, return it with hidden characters written visibly.
+
+    Markup a template marked safe (our own SVG chart) is left as it is.
+    """
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value)
+    return value
 
 
 def duration_text(seconds: float | None, lang: str) -> str:
