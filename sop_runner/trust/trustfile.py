@@ -16,6 +16,7 @@ import os
 import pwd
 import stat
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,8 @@ class TrustRoot:
     store: str
     inventory: Path
     registry: Path
+    # The longest an approval may be valid, for every procedure (lowers the catalog's).
+    approval_max: timedelta | None = None
     witness_ssh: SshWitness | None = None
     witness_syslog: SyslogWitness | None = None
 
@@ -92,6 +95,15 @@ class TrustRoot:
         except ValueError:
             return None
         return next((k for k in self.root_keys if raw_public_key(k.public_key) == raw), None)
+
+
+def _approval_max(text: str | None, path: Path) -> timedelta | None:
+    """Given the trust file's approval_max (schema-checked), return it read as a duration."""
+    if text is None:
+        return None
+    from sop_runner.durations import parse
+
+    return parse(text, f"trust file {path}: approval_max", maximum=timedelta(days=30))
 
 
 def _owner(uid: int) -> str:
@@ -209,6 +221,7 @@ def parse_trust(text: str, path: Path) -> TrustRoot:
         store=data["store"],
         inventory=Path(data["inventory"]),
         registry=Path(data["registry"]),
+        approval_max=_approval_max(data.get("approval_max"), path),
         witness_ssh=SshWitness(
             host=ssh["host"],
             user=ssh["user"],
