@@ -21,6 +21,7 @@ import yaml
 
 from sop_runner import yamlio
 from sop_runner.errors import SopError
+from sop_runner.folders import private_folder
 
 if TYPE_CHECKING:
     from sop_runner.trust.trustfile import TrustRoot
@@ -72,11 +73,18 @@ class Settings:
 
     @property
     def artifacts_dir(self) -> Path:
-        return self.data_dir / "artifacts"
+        return private_folder(self.data_dir) / "artifacts"
+
+    @property
+    def runner_dir(self) -> Path:
+        """ansible-runner's private data dir (its artifacts), inside the data dir (0700)."""
+        return private_folder(self.data_dir) / "runner"
 
     @property
     def reports_dir(self) -> Path:
-        return self.data_dir / "reports"
+        """The reports' folder, inside the data dir (made 0700: documents name hosts,
+        people and reasons that are nobody else's to read)."""
+        return private_folder(self.data_dir) / "reports"
 
 
 def _refuse_other(key: str, value: str, trust: TrustRoot) -> None:

@@ -48,9 +48,17 @@ def init_key(key_dir: Path, operator: str, force: bool = False) -> str:
 def load_key(key_dir: Path, operator: str) -> Ed25519PrivateKey:
     """Given a key directory and operator, return the private key.
 
-    Raise SopError if it is missing, unreadable or readable by others.
+    Raise SopError if it is missing, unreadable or readable by others, or if the key
+    folder is open to others (it must be 0700, the key 0600).
     """
     path = key_path(key_dir, operator)
+    if key_dir.is_dir() and key_dir.stat().st_mode & 0o077:
+        # A folder others may enter shows whose keys it holds, and one they may write
+        # lets them put another key in its place: refused, as a readable key is.
+        mode = key_dir.stat().st_mode & 0o777
+        raise SopError(
+            f"key folder {key_dir}: open to others (mode {mode:04o}); run `chmod 700 {key_dir}`"
+        )
     if not path.exists():
         raise SopError(f"key of {operator!r}: not found at {path}; create it with `sop keys init`")
     if path.stat().st_mode & 0o077:

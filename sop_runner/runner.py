@@ -16,6 +16,7 @@ from typing import Any
 
 import ansible_runner
 
+from sop_runner.artifacts import sealed
 from sop_runner.config import Settings
 
 EventHandler = Callable[[dict[str, Any]], None]
@@ -85,7 +86,7 @@ def run_playbook(
     check: bool = False,
 ) -> PlaybookResult:
     """Given a playbook under playbooks/ and its targets, run it and return the result."""
-    private_dir = settings.data_dir / "runner"
+    private_dir = settings.runner_dir  # in the data dir, made 0700
     private_dir.mkdir(parents=True, exist_ok=True)
     # ansible-runner reads back what it once wrote to private_dir/env (cmdline,
     # extravars, envvars) in every later run: a `sop plan`'s "--check --diff" made the
@@ -121,7 +122,7 @@ def run_playbook(
     for event in runner.events:
         if event.get("event") == "playbook_on_stats":
             artifact = event.get("event_data", {}).get("artifact_data", {}) or {}
-    return PlaybookResult(
+    result = PlaybookResult(
         rc=runner.rc,
         status=runner.status,
         stats=stats,
@@ -129,3 +130,5 @@ def run_playbook(
         failed_hosts=failed,
         error=_stopping_error(runner) if runner.rc else "",
     )
+    # No environment dump and no secret stays in the artifacts or goes on to the store.
+    return sealed(settings.data_dir, private_dir, ident, settings.db_url, result)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.prompt import Prompt
 
 from sop_runner.catalog import Procedure, Step
 from sop_runner.execution import RunUI
 from sop_runner.store.models import StepRecord
+from sop_runner.terminal import SafeConsole
 
 PROMPT = {
     "id": "Konfirmasi langkah {n} — {activity}\nCatatan (kosong = berhenti di sini)",
@@ -25,7 +25,7 @@ class TerminalUI(RunUI):
     def __init__(self, procedure: Procedure, lang: str, interactive: bool) -> None:
         self.lang = lang
         self.interactive = interactive
-        self.console = Console(stderr=True, soft_wrap=True)
+        self.console = SafeConsole(stderr=True, soft_wrap=True)
         self.progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),

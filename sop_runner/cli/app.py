@@ -6,7 +6,6 @@ import sys
 
 import click
 import typer
-from rich.console import Console
 from typer._click.exceptions import ClickException as TyperClickException
 
 from sop_runner.cli import (
@@ -18,6 +17,7 @@ from sop_runner.cli import (
 )
 from sop_runner.errors import SopError, StepFailed
 from sop_runner.features import Registry, installed
+from sop_runner.terminal import SafeConsole
 
 app = typer.Typer(
     help="SOP Pusat Data Kabupaten Tegal — prosedur yang dapat dijalankan.",
@@ -56,7 +56,7 @@ def _publish_checkpoint() -> None:
     from sop_runner.trust import trail
 
     def warn(line: str) -> None:
-        Console(stderr=True, soft_wrap=True).print(f"sop: {line}", markup=False)
+        SafeConsole(stderr=True, soft_wrap=True).print(f"sop: {line}", markup=False)
 
     trail.publish_pending(engine_for, warn)
 
@@ -74,12 +74,12 @@ def main() -> None:
         finally:
             _publish_checkpoint()
     except SopError as error:
-        Console(stderr=True, soft_wrap=True).print(
+        SafeConsole(stderr=True, soft_wrap=True).print(
             f"sop: error: {error}", markup=False, highlight=False
         )
         sys.exit(error.exit_code)
     except StepFailed as failure:
-        Console(stderr=True, soft_wrap=True).print(
+        SafeConsole(stderr=True, soft_wrap=True).print(
             f"sop: step failed: {failure}; fix it and run `sop run` again to resume",
             markup=False,
             highlight=False,

@@ -11,15 +11,16 @@ from datetime import timedelta
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from sop_runner import durations
 from sop_runner.config import Settings
 from sop_runner.errors import SopError
+from sop_runner.terminal import SafeConsole
 
 LANGUAGES = ("id", "en")
 
-out = Console(soft_wrap=True)
+# Hidden characters of what people and hosts typed are shown (<U+202E>), never obeyed.
+out = SafeConsole(soft_wrap=True)
 
 Lang = Annotated[str | None, typer.Option("--lang", help="id (Indonesian, default) or en")]
 As = Annotated[
