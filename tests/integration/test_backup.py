@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from sop_runner.config import REPO_ROOT
 from sop_runner.procedures.backup.models import BackupRecord, RestoreRecord, RetentionRecord
+from tests.support.remote_restic import restic_on
 from tests.support.sop import ok
 
 pytestmark = [pytest.mark.lab, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
@@ -25,13 +26,9 @@ DATA = "/srv/sopdata"
 
 
 def _restic(env, args, check=True):
-    """Run restic on srv1 (it reaches the backup host with the key the playbooks set up)."""
-    return env.lab.ssh(
-        "srv1",
-        f"RESTIC_PASSWORD='{env.restic_password}' restic -r {env.repo} {args}",
-        check=check,
-        timeout=120,
-    )
+    """Run restic on srv1 (it reaches the backup host with the key the playbooks set up);
+    its password reaches srv1 as a file, never on a command line."""
+    return restic_on(env.lab, "srv1", env.repo, env.restic_password, args, check=check)
 
 
 def _snapshots(env):

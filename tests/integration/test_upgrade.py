@@ -22,6 +22,7 @@ from sop_runner.lab.hosts import SRV2_RESTART
 from sop_runner.procedures.register import spec_history
 from sop_runner.procedures.upgrade.models import UpgradePackageChange, UpgradeRecord
 from sop_runner.store.models import Run
+from tests.support.remote_restic import restic_on
 from tests.support.sop import run_through
 
 pytestmark = [pytest.mark.lab, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
@@ -266,12 +267,7 @@ def test_compatible_upgrade_backs_up_upgrades_and_tests(lab_env, lab, srv2_behin
     (backup,) = _records(lab_env, "upgrade_backups")
     assert backup[1] is True and backup[2]["checked"] is True
     snaps = json.loads(
-        lab.ssh(
-            "srv2",
-            f"RESTIC_PASSWORD='{lab_env.restic_password}' /usr/bin/restic "
-            f"-r {lab_env.repo} snapshots --json",
-            timeout=60,
-        ).stdout
+        restic_on(lab, "srv2", lab_env.repo, lab_env.restic_password, "snapshots --json").stdout
     )
     assert [s["short_id"] for s in snaps] == [backup[2]["snapshot_id"][:8]]
     assert f"sop-request={rid}" in snaps[0]["tags"]
