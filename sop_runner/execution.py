@@ -364,7 +364,14 @@ def _run_automated(
     extravars = {**request.params, "sop_request": str(request.id)}
     try:
         result = run_playbook(
-            ctx.settings, playbook, request.targets, extravars, ident, on_event=sink
+            ctx.settings,
+            playbook,
+            request.targets,
+            extravars,
+            ident,
+            on_event=sink,
+            operator=operator,
+            run_id=run.id,
         )
     finally:
         sink.flush()

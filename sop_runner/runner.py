@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,24 @@ def sop_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
+@contextmanager
+def play_credentials(operator: str | None, run_id: int | None) -> Iterator[dict[str, str]]:
+    """Given who runs the play and in which run, yield the environment of its credentials.
+
+    A fresh ssh-agent (and SSH control folder) for this play alone; the gate task
+    loads the step's certificate into it (sop_runner/issuer/gatekeys.py) as this
+    operator, and it is gone when the play ends.
+    """
+    from sop_runner.issuer.agent import run_agent
+
+    with run_agent() as env:
+        if operator:
+            env["SOP_OPERATOR"] = operator
+        if run_id is not None:
+            env["SOP_RUN_ID"] = str(run_id)
+        yield env
+
+
 def inventory_file(path: Path) -> Path:
     """Given an inventory directory or file, return the hosts file Ansible reads."""
     return path / "hosts.yml" if path.is_dir() else path
@@ -84,8 +103,14 @@ def run_playbook(
     ident: str,
     on_event: EventHandler | None = None,
     check: bool = False,
+    operator: str | None = None,
+    run_id: int | None = None,
 ) -> PlaybookResult:
-    """Given a playbook under playbooks/ and its targets, run it and return the result."""
+    """Given a playbook under playbooks/ and its targets, run it and return the result.
+
+    The play gets an ssh-agent of its own (play_credentials): the gate loads the
+    step's certificate into it, as ``operator`` in run ``run_id``.
+    """
     private_dir = settings.runner_dir  # in the data dir, made 0700
     private_dir.mkdir(parents=True, exist_ok=True)
     # ansible-runner reads back what it once wrote to private_dir/env (cmdline,
@@ -101,21 +126,22 @@ def run_playbook(
         return True
 
     cmdline = "--check --diff" if check else None
-    runner = ansible_runner.run(
-        private_data_dir=str(private_dir),
-        project_dir=str(settings.repo_root),
-        playbook=str(settings.repo_root / "playbooks" / playbook),
-        inventory=str(inventory_file(settings.inventory)),
-        limit=",".join(targets),
-        extravars=extravars,
-        envvars=sop_environment(settings),
-        ident=ident,
-        cmdline=cmdline,
-        suppress_env_files=True,
-        quiet=True,
-        event_handler=handler,
-        json_mode=False,
-    )
+    with play_credentials(operator, run_id) as credentials:
+        runner = ansible_runner.run(
+            private_data_dir=str(private_dir),
+            project_dir=str(settings.repo_root),
+            playbook=str(settings.repo_root / "playbooks" / playbook),
+            inventory=str(inventory_file(settings.inventory)),
+            limit=",".join(targets),
+            extravars=extravars,
+            envvars={**sop_environment(settings), **credentials},
+            ident=ident,
+            cmdline=cmdline,
+            suppress_env_files=True,
+            quiet=True,
+            event_handler=handler,
+            json_mode=False,
+        )
     stats = runner.stats or {}
     failed = sorted(set(stats.get("failures", {})) | set(stats.get("dark", {})))
     artifact = {}

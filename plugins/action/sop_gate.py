@@ -28,9 +28,13 @@ class ActionModule(ActionBase):
         args = self._task.args
         request_id = args.get("request") or task_vars.get("sop_request")
         playbook = task_vars.get("ansible_play_name") or self._task.get_path() or "?"
+        hosts = list(task_vars.get("ansible_play_hosts_all", []))
         if self._task.check_mode and not request_id:
             result["msg"] = "check mode without a request: nothing will change, gate not needed"
-            return result
+            params = task_vars.get("sop_params") or {}
+            repository = params.get("repository") if isinstance(params, dict) else None
+            repository = repository or task_vars.get("repository")
+            return _with_certificate(result, None, None, hosts, repository)
         if not request_id:
             result["failed"] = True
             result["msg"] = "sop_gate: no request given (-e sop_request=ID); " + HOW_TO
@@ -46,11 +50,11 @@ class ActionModule(ActionBase):
         try:
             step = int(args["step"])
             summary = check_play(
-                Context(),
+                ctx := Context(),
                 request_id,
                 str(args["procedure"]),
                 step,
-                list(task_vars.get("ansible_play_hosts_all", [])),
+                hosts,
                 dict(args.get("params") or {}),
                 str(playbook),
             )
@@ -60,4 +64,32 @@ class ActionModule(ActionBase):
             return result
         result["sop_gate"] = summary
         result["msg"] = f"request {summary['request']} approved for this play"
+        return _with_certificate(result, int(summary["request"]), step, hosts, ctx=ctx)
+
+
+def _with_certificate(
+    result: dict[str, Any],
+    request: int | None,
+    step: int | None,
+    hosts: list[str],
+    repository: Any = None,
+    ctx: Any = None,
+) -> dict[str, Any]:
+    """Given the gate's result, return it once the play's certificate is in its ssh-agent
+    (sop_runner/issuer/gatekeys.py), or failed with the one line saying why not."""
+    try:
+        from sop_runner.context import Context
+        from sop_runner.errors import SopError
+        from sop_runner.issuer.gatekeys import certificate_for_play
+    except ImportError as exc:
+        result["failed"] = True
+        result["msg"] = f"sop_gate: the sop_runner package is not importable here ({exc})"
         return result
+    try:
+        result["sop_certificate"] = certificate_for_play(
+            ctx or Context(), request, step, hosts, repository
+        )
+    except SopError as refusal:
+        result["failed"] = True
+        result["msg"] = f"sop_gate: no certificate for this play: {refusal}"
+    return result

@@ -37,6 +37,7 @@ def trust_document(
     inventory: Path,
     registry: Path,
     witness: Mapping[str, Any] | None = None,
+    issuer: Mapping[str, Any] | None = None,
 ) -> str:
     """Given the root keys {id: base64 public key} and the places, return the trust file's text.
 
@@ -54,6 +55,8 @@ def trust_document(
     }
     if witness:
         data["witness"] = dict(witness)
+    if issuer:
+        data["issuer"] = dict(issuer)
     text = HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     parse_trust(text, Path("(new trust file)"))
     return text

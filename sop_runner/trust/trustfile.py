@@ -70,6 +70,36 @@ class SyslogWitness:
 
 
 @dataclass(frozen=True)
+class IssuerSettings:
+    """Where the SSH certificate issuer listens, whose key it holds, and its limits."""
+
+    socket: Path
+    ca_key: Path
+    source_addresses: tuple[str, ...]
+    margin: str = "10m"
+    group: str | None = None
+    log: Path = Path("/var/log/sop-pusatdata/issuer.log")
+
+    @property
+    def ca_public_key(self) -> Path:
+        """The CA's public key file (what the hosts trust): the key's path + .pub."""
+        return self.ca_key.with_name(self.ca_key.name + ".pub")
+
+    def as_document(self) -> dict[str, Any]:
+        """Return this part as it is written in the trust file."""
+        doc: dict[str, Any] = {
+            "socket": str(self.socket),
+            "ca_key": str(self.ca_key),
+            "source_addresses": list(self.source_addresses),
+            "margin": self.margin,
+            "log": str(self.log),
+        }
+        if self.group:
+            doc["group"] = self.group
+        return doc
+
+
+@dataclass(frozen=True)
 class TrustRoot:
     """The trust file, read and checked: root keys, threshold, and where everything is."""
 
@@ -83,6 +113,7 @@ class TrustRoot:
     approval_max: timedelta | None = None
     witness_ssh: SshWitness | None = None
     witness_syslog: SyslogWitness | None = None
+    issuer: IssuerSettings | None = None
 
     def root_key(self, key_id: str) -> RootKey | None:
         """Given a key id, return that root key, or None."""
@@ -238,6 +269,25 @@ def parse_trust(text: str, path: Path) -> TrustRoot:
         )
         if syslog
         else None,
+        issuer=_issuer(data.get("issuer"), path),
+    )
+
+
+def _issuer(part: dict[str, Any] | None, path: Path) -> IssuerSettings | None:
+    """Given the trust file's issuer part (schema-checked), return its settings."""
+    if not part:
+        return None
+    from sop_runner.durations import parse
+
+    margin = part.get("margin", "10m")
+    parse(margin, f"trust file {path}: issuer.margin")
+    return IssuerSettings(
+        socket=Path(part["socket"]),
+        ca_key=Path(part["ca_key"]),
+        source_addresses=tuple(part["source_addresses"]),
+        margin=margin,
+        group=part.get("group"),
+        log=Path(part.get("log", "/var/log/sop-pusatdata/issuer.log")),
     )
 
 
