@@ -22,8 +22,8 @@ import pytest
 
 from sop_runner import keys
 from tests.support.attacker import as_user, sop, throwaway_user
+from tests.support.markdown import rendered_cells
 from tests.support.trust import TrustSetup, make_trust_root
-from tests.unit.test_escaping import rendered_cells
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="needs root: a root-owned trust file and a throwaway Unix user"

@@ -11,41 +11,15 @@ from pathlib import Path
 
 import pytest
 from jinja2 import nodes
-from markdown_it import MarkdownIt
 
 from sop_runner.config import REPO_ROOT
 from sop_runner.escaping import md, visible
 from sop_runner.reports.render import template_environment, write_reports
 from sop_runner.requests import new_request
+from tests.support.markdown import MARKDOWN, rendered_cells, table_rows
 
 FORGED = "disk penuh\n| Disetujui Pimpinan | pak_bupati (ttd) |"
 RLO = "srv\u202e1gp.exe"
-MARKDOWN = MarkdownIt("commonmark").enable("table")
-
-
-def table_rows(text: str) -> list[list[str]]:
-    """Given a Markdown document, return the cells (inline text) of every table row."""
-    rows: list[list[str]] = []
-    row: list[str] | None = None
-    for token in MARKDOWN.parse(text):
-        if token.type == "tr_open":
-            row = []
-        elif token.type == "inline" and row is not None:
-            row.append(token.content)
-        elif token.type == "tr_close" and row is not None:
-            rows.append(row)
-            row = None
-    return rows
-
-
-def rendered_cells(text: str) -> list[list[str]]:
-    """Given a Markdown document, return each table row's cells as a viewer shows them."""
-    html = MARKDOWN.render(text)
-    rows = []
-    for chunk in html.split("<tr>")[1:]:
-        cells = [c.split("</t")[0] for c in chunk.replace("<th>", "<td>").split("<td>")[1:]]
-        rows.append(cells)
-    return rows
 
 
 def test_a_newline_and_pipes_stay_in_one_cell():
