@@ -83,11 +83,19 @@ def secret_values(environ: Mapping[str, str], store_url: str = "") -> frozenset[
     return frozenset(v for v in found if len(v) >= 4)
 
 
-def _forms(secret: str) -> list[str]:
-    """Given a secret, return how it may be written in a text or a JSON file."""
-    quoted = json.dumps(secret)[1:-1]
-    ascii_quoted = json.dumps(secret, ensure_ascii=True)[1:-1]
-    return sorted({secret, quoted, ascii_quoted}, key=len, reverse=True)
+def _pattern(secrets: frozenset[str]) -> re.Pattern[str]:
+    """Given secrets, return one pattern of every way they may be written (as they are,
+    or escaped in a JSON file), standing alone: a weak password "postgres" is written
+    over where it stands, never inside "postgresql" of a backup record."""
+    forms = {
+        form
+        for secret in secrets
+        for form in (secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1])
+    }
+    ordered = sorted(forms, key=len, reverse=True)
+    return re.compile(
+        r"(?<![A-Za-z0-9])(?:" + "|".join(map(re.escape, ordered)) + r")(?![A-Za-z0-9])"
+    )
 
 
 def redact(value: Any, secrets: frozenset[str]) -> Any:
@@ -95,15 +103,16 @@ def redact(value: Any, secrets: frozenset[str]) -> Any:
     written over as ********."""
     if not secrets:
         return value
+    return _redact(value, _pattern(secrets))
+
+
+def _redact(value: Any, pattern: re.Pattern[str]) -> Any:
     if isinstance(value, str):
-        for secret in secrets:
-            for form in _forms(secret):
-                value = value.replace(form, REDACTED)
-        return value
+        return pattern.sub(REDACTED, value)
     if isinstance(value, Mapping):
-        return {redact(k, secrets): redact(v, secrets) for k, v in value.items()}
+        return {_redact(k, pattern): _redact(v, pattern) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [redact(v, secrets) for v in value]
+        return [_redact(v, pattern) for v in value]
     return value
 
 
@@ -135,6 +144,7 @@ def seal_folder(folder: Path, secrets: frozenset[str]) -> None:
     or a secret, folders are 0700 and files 0600."""
     if not folder.is_dir():
         return
+    pattern = _pattern(secrets) if secrets else None
     command = folder / "command"
     if command.exists():
         _rewrite_command(command)
@@ -145,9 +155,9 @@ def seal_folder(folder: Path, secrets: frozenset[str]) -> None:
             path = Path(where) / name
             if path.is_symlink() or not path.is_file():
                 continue
-            if secrets:
+            if pattern is not None:
                 text = path.read_bytes().decode("utf-8", "surrogateescape")
-                cleaned = redact(text, secrets)
+                cleaned = _redact(text, pattern)
                 if cleaned != text:
                     _write_private(path, cleaned)
             os.chmod(path, 0o600)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from sop_runner import keys
-from sop_runner.artifacts import REDACTED, seal_folder, sealed, secret_values
+from sop_runner.artifacts import REDACTED, redact, seal_folder, sealed, secret_values
 from sop_runner.errors import SopError
 from sop_runner.folders import private_folder
 
@@ -107,6 +107,15 @@ def test_the_artifacts_keep_no_environment_and_no_secret(tmp_path, monkeypatch):
         else:
             assert path.stat().st_mode & 0o777 == 0o700, path
     assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_weak_secret_is_written_over_where_it_stands_not_inside_words():
+    secrets = frozenset({"postgres"})
+    record = {"engine": "postgresql", "msg": "auth failed for password postgres"}
+    assert redact(record, secrets) == {
+        "engine": "postgresql",
+        "msg": f"auth failed for password {REDACTED}",
+    }
 
 
 def test_sealing_a_folder_that_is_not_there_does_nothing(tmp_path):
