@@ -7,10 +7,15 @@ refuses is one line naming the parameter and what is allowed.
 
 Types: ``text`` (one line of free text), ``string`` (pattern, enum, lengths),
 ``integer`` (minimum, maximum, exclude), ``boolean``, ``path`` (absolute,
-normalised, no wildcards; prefix, exclude), ``host`` (an inventory host name),
+normalised, no wildcards; roots, prefix, exclude), ``host`` (an inventory host name),
 ``repository`` (a restic repository), ``ipv4_network`` (min_prefix),
 ``time_window`` (START/END, ISO 8601 to the minute with offset), ``list`` (items,
 min_items, max_items, unique) and ``object`` (fields).
+
+Parameters are data, never code: no value of any type may hold a template marker
+(``{{``, ``{%``, ``{#``), and a path lies under one of its procedure's ``roots``
+(an allow-list); the system's own areas (``PROTECTED``: ``/``, ``/etc``, ``/usr``,
+``/boot``, ``/var/lib``, ...) only when a root names that area itself.
 
 A text value that YAML reads as a number (``config_ref=42``, ``target_release=12``)
 is kept as that number: the gate reads a play's values the same way
@@ -37,7 +42,7 @@ TYPE_RULES: dict[str, frozenset[str]] = {
     "string": frozenset({"pattern", "enum", "min_length", "max_length", "allowed"}),
     "integer": frozenset({"minimum", "maximum", "exclude"}),
     "boolean": frozenset(),
-    "path": frozenset({"prefix", "exclude"}),
+    "path": frozenset({"roots", "prefix", "exclude"}),
     "host": frozenset(),
     "repository": frozenset(),
     "ipv4_network": frozenset({"min_prefix"}),
@@ -48,6 +53,13 @@ TYPE_RULES: dict[str, frozenset[str]] = {
 TYPES = tuple(TYPE_RULES)
 
 _WILDCARDS = set("*?[]{}")
+_TEMPLATE = re.compile(r"\{\{|\{%|\{#")
+# The system's own areas: a path parameter reaches into one only when a root of its
+# procedure names that area (or a folder inside it) itself; "/" only as the root "/".
+PROTECTED = (
+    "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/root",
+    "/run", "/sbin", "/sys", "/usr", "/var/lib",
+)  # fmt: skip
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 # restic's repository forms; no space, quote, brace or shell character anywhere.
@@ -132,9 +144,23 @@ def check(spec: Param, value: Any, *, hosts: Collection[str] | None = None) -> A
     Raise SopError "--param NAME: what is wrong; allowed: …" if the spec refuses it.
     """
     try:
+        _no_template(value)
         return _check(spec, value, hosts)
     except _Refused as refused:
         raise SopError(f"--param {spec.name}: {refused}; allowed: {allowed_text(spec)}") from None
+
+
+def _no_template(value: Any) -> None:
+    """Given a value, refuse any text in it that Jinja would read as a template."""
+    if isinstance(value, str) and _TEMPLATE.search(value):
+        raise _Refused(f"{value!r} holds a template marker ({{{{, {{% or {{#}}); values are data")
+    if isinstance(value, list | tuple):
+        for item in value:
+            _no_template(item)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _no_template(key)
+            _no_template(item)
 
 
 def thaw(value: Any) -> Any:
@@ -230,7 +256,35 @@ def _check_path(spec: Param, value: Any, _hosts: Any) -> str:
         raise _Refused(f"{value!r} is not normalised (no '.', '//' or trailing '/')")
     if value in spec.rule("exclude", ()):
         raise _Refused(f"{value!r} is never allowed")
+    _within_roots(value, spec.rule("roots", ()))
     return value
+
+
+def inside(path: str, area: str) -> bool:
+    """Given two normalised absolute paths, return whether path is area or lies under it."""
+    return path == area or (area != "/" and path.startswith(area + "/"))
+
+
+def _within_roots(value: str, roots: tuple[str, ...]) -> None:
+    """Given a normalised path and its allow-list, refuse it unless a root admits it.
+
+    The root "/" admits "/" alone (back in place); a root admits itself and what lies
+    under it, and a protected area only when the root lies inside that area.
+    """
+    if not roots:
+        return
+    admitting = [r for r in roots if (value == "/" if r == "/" else inside(value, r))]
+    if not admitting:
+        raise _Refused(f"{value!r} is not under {_roots_text(roots)}")
+    area = next((a for a in PROTECTED if inside(value, a)), "/" if value == "/" else None)
+    if area is not None and not any(inside(r, area) for r in admitting):
+        raise _Refused(
+            f"{value!r} is in the system area {area}, which this procedure never touches"
+        )
+
+
+def _roots_text(roots: tuple[str, ...]) -> str:
+    return ", ".join("/ itself" if root == "/" else root for root in roots)
 
 
 def _check_host(spec: Param, value: Any, hosts: Collection[str] | None) -> str:
@@ -349,6 +403,8 @@ def allowed_text(spec: Param) -> str:
         text = "an absolute, normalised path without wildcards or '..'"
         if spec.rule("prefix"):
             text += f" under {spec.rule('prefix')}"
+        elif spec.rule("roots"):
+            text += " at or under " + _roots_text(spec.rule("roots"))
         excluded = spec.rule("exclude", ())
         return text + (f", not {', '.join(excluded)}" if excluded else "")
     if kind == "string" and spec.rule("enum") is not None:

@@ -19,6 +19,7 @@ import ansible_runner
 
 from sop_runner.artifacts import sealed
 from sop_runner.config import Settings
+from sop_runner.extravars import private_file
 
 EventHandler = Callable[[dict[str, Any]], None]
 
@@ -126,14 +127,19 @@ def run_playbook(
         return True
 
     cmdline = "--check --diff" if check else None
-    with play_credentials(operator, run_id) as credentials:
+    # The extra vars (sop_request, sop_params tagged unsafe, sop_run) go in a 0600 file
+    # named by its path: nothing of a request's parameters is on the command line.
+    with (
+        play_credentials(operator, run_id) as credentials,
+        private_file(private_dir / "extravars", ident, extravars) as extravars_file,
+    ):
         runner = ansible_runner.run(
             private_data_dir=str(private_dir),
             project_dir=str(settings.repo_root),
             playbook=str(settings.repo_root / "playbooks" / playbook),
             inventory=str(inventory_file(settings.inventory)),
             limit=",".join(targets),
-            extravars=extravars,
+            extravars=extravars_file,
             envvars={**sop_environment(settings), **credentials},
             ident=ident,
             cmdline=cmdline,

@@ -2,6 +2,9 @@
 
 It runs on the controller (no file transfer) because it needs the store,
 the operators' public keys and the catalog, none of which are on targets.
+It reads the play's extra vars as Ansible loaded them, untemplated, through the
+task's variable manager: sop_runner/gate_check.py refuses any but sop_request,
+sop_params and sop_run, and compares sop_params with the request.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ HOW_TO = (
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("procedure", "step", "params", "request"))
+    _VALID_ARGS = frozenset(("procedure", "step", "read_only", "derived", "request"))
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         task_vars = task_vars or {}
@@ -30,6 +33,11 @@ class ActionModule(ActionBase):
         playbook = task_vars.get("ansible_play_name") or self._task.get_path() or "?"
         hosts = list(task_vars.get("ansible_play_hosts_all", []))
         if self._task.check_mode and not request_id:
+            refusal = _dry_run_refusal(args, _extra_vars(self._task))
+            if refusal:
+                result["failed"] = True
+                result["msg"] = f"sop_gate refused: {refusal}"
+                return result
             result["msg"] = "check mode without a request: nothing will change, gate not needed"
             params = task_vars.get("sop_params") or {}
             repository = params.get("repository") if isinstance(params, dict) else None
@@ -55,8 +63,11 @@ class ActionModule(ActionBase):
                 str(args["procedure"]),
                 step,
                 hosts,
-                dict(args.get("params") or {}),
+                _extra_vars(self._task),
                 str(playbook),
+                read_only=bool(args.get("read_only")),
+                derived=dict(args.get("derived") or {}),
+                check_mode=bool(self._task.check_mode),
             )
         except (SopError, KeyError, ValueError) as refusal:
             result["failed"] = True
@@ -93,3 +104,23 @@ def _with_certificate(
         result["failed"] = True
         result["msg"] = f"sop_gate: no certificate for this play: {refusal}"
     return result
+
+
+def _extra_vars(task: Any) -> dict[str, Any]:
+    """Given the gate task, return the play's extra vars as loaded (never templated)."""
+    manager = task.get_variable_manager()
+    return dict(manager.extra_vars) if manager is not None else {}
+
+
+def _dry_run_refusal(args: dict[str, Any], extra_vars: dict[str, Any]) -> str | None:
+    """Given a check run without a request, return why its extra vars are refused (or None)."""
+    try:
+        from sop_runner.errors import SopError
+        from sop_runner.gate_check import check_dry_run
+    except ImportError as exc:
+        return f"the sop_runner package is not importable here ({exc})"
+    try:
+        check_dry_run(str(args.get("procedure")), extra_vars)
+    except SopError as refusal:
+        return str(refusal)
+    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from sop_runner import yamlio
+from sop_runner import durations, yamlio
 from sop_runner.catalog.durations import StandardTime
 from sop_runner.catalog.model import ROLES, SUBJECTS, Catalog, Param, Procedure, Step, Text
 from sop_runner.errors import SopError
@@ -21,6 +22,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROCEDURES_DIR = PACKAGE_DIR / "procedures"
 SCHEMA_FILE = PACKAGE_DIR / "schema.yaml"
 GATE_ROLES = tuple(r for r in ROLES if r != "petugas")
+# No approval outlives a month, whatever a procedure file says (issue 15).
+APPROVAL_CEILING = timedelta(days=30)
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
@@ -181,7 +184,27 @@ def _build(file: Path, data: dict[str, Any]) -> Procedure:
         errata=tuple(_text(e) for e in data.get("errata", [])),
         steps=steps,
         params=_build_params(data.get("params") or {}),
+        approval_max=_approval_max(data, steps),
     )
+
+
+def _approval_max(data: dict[str, Any], steps: tuple[Step, ...]) -> timedelta:
+    """Given a procedure mapping and its steps, return the longest an approval may last.
+
+    Raise _FieldError when a procedure with a gate lacks it or it is not a
+    duration of at most 30 days.
+    """
+    text = data.get("approval_max")
+    if text is None:
+        if any(s.gate_role is not None for s in steps):
+            raise _FieldError(
+                "approval_max", "missing; a procedure with a gate bounds its approvals (e.g. 2d)"
+            )
+        return timedelta(days=1)
+    try:
+        return durations.parse(text, "approval_max", maximum=APPROVAL_CEILING)
+    except SopError as exc:
+        raise _FieldError("approval_max", str(exc).removeprefix("approval_max: ")) from None
 
 
 _RULE_KEYS = frozenset().union(*TYPE_RULES.values())
@@ -235,6 +258,10 @@ def _build_param(at: str, name: str, spec: dict[str, Any]) -> Param:
             )
     if spec.get("required") and "default" in spec:
         raise _FieldError(f"{at}/default", "a required parameter has no default")
+    if kind == "path" and "roots" not in rules:
+        raise _FieldError(
+            f"{at}/roots", "missing; a path parameter names the folders it may lie under"
+        )
     param = Param(
         name=name,
         type=kind,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sop_runner.catalog.durations import StandardTime
@@ -115,6 +116,8 @@ class Procedure:
     errata: tuple[Text, ...]
     steps: tuple[Step, ...]
     params: tuple[Param, ...] = ()
+    # The longest an approval of it may be valid (catalog ``approval_max``, at most 30 days).
+    approval_max: timedelta = timedelta(days=1)
 
     def param(self, name: str) -> Param | None:
         """Given a parameter name, return its spec (None when the procedure has none)."""
