@@ -8,12 +8,12 @@ adapter.  A failed step stops the run; the next `sop run` resumes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
-from sop_runner import audit, gates, impact, records
+from sop_runner import audit, claims, gates, impact, records
 from sop_runner.catalog import Procedure, Step
 from sop_runner.context import Context
 from sop_runner.errors import SopError, StepFailed
@@ -79,33 +79,42 @@ class EventSink:
             self.buffer = []
 
 
-def _current_run(ctx: Context, request: Request, acting: Acting) -> Run:
+def _current_run(ctx: Context, request: Request, acting: Acting) -> tuple[Run, str]:
+    """Given a request, claim its run for this process (sop_runner/claims.py); return the
+    run and the token its plays show the gate.  The claim is signed with the start."""
     with ctx.session() as session:
-        last = session.scalars(
-            select(Run).where(Run.request_id == request.id).order_by(Run.id.desc())
-        ).first()
-        if last is not None and last.status == "succeeded":
-            raise SopError(f"request {request.id}: already carried out in run {last.id}")
-        if last is not None:
-            last.status = "running"
-            last.error = None
-            acting.sign(session, "run.resumed", f"run/{last.id}", {"request": request.id})
-            return last
-        run = Run(
-            request_id=request.id,
-            operator=acting.name,
-            status="running",
-            started_at=datetime.now(UTC),
-        )
-        session.add(run)
-        session.flush()
-        acting.sign(
-            session,
-            "run.started",
-            f"run/{run.id}",
-            {"request": request.id, "procedure": request.procedure_id},
-        )
-        return run
+        run, token, how = claims.claim_run(session, request.id, acting.name)
+        if how == "started":
+            acting.sign(
+                session,
+                "run.started",
+                f"run/{run.id}",
+                {"request": request.id, "procedure": request.procedure_id},
+            )
+        else:
+            action = "run.resumed" if how == "resumed" else "run.taken_over"
+            acting.sign(session, action, f"run/{run.id}", {"request": request.id})
+        return run, token
+
+
+def _checked_request(ctx: Context, request: Request, procedure: Procedure) -> impact.Impact:
+    """Given a request about to run, return its impact, the one it fixed when it was made.
+
+    Raise GateRefused if the request is closed, unsigned or its impact moved.
+    """
+    claims.assert_not_closed(request)
+    gates.assert_request_signed(request, ctx.trusted)
+    the_impact = impact.analyse(procedure, ctx.inventory, request.targets)
+    gates.assert_impact_fixed(request, procedure, the_impact)
+    return the_impact
+
+
+def _release(ctx: Context, run: Run, operator: str, error: BaseException) -> None:
+    """Given a run its process leaves on an unexpected error, let go of its claim."""
+    why = f"interrupted: {error.__class__.__name__}: {str(error)[:300]}"
+    with ctx.session() as session:
+        if claims.release(session, run.id, why):
+            audit.append(session, operator, "run.failed", f"run/{run.id}", {"why": why})
 
 
 def step_role(step: Step) -> str:
@@ -206,7 +215,7 @@ def run_request(
     """
     ui = ui or RunUI()
     confirmations = confirmations or {}
-    acting, trusted = ctx.actor(operator_name), ctx.trusted
+    acting = ctx.actor(operator_name)
     operator = acting.name
     with ctx.session() as session:
         request = get_request(session, request_id)
@@ -217,9 +226,31 @@ def run_request(
             f"--confirm: step {unknown[0]} is not a step of {procedure.id} "
             f"(steps 1–{len(procedure.steps)})"
         )
-    gates.assert_request_signed(request, trusted)
-    the_impact = impact.analyse(procedure, ctx.inventory, request.targets)
-    run = _current_run(ctx, request, acting)
+    the_impact = _checked_request(ctx, request, procedure)
+    longest = gates.longest_approval(procedure, ctx.settings.trust.approval_max)
+    run, token = _current_run(ctx, request, acting)
+    try:
+        return _run_steps(
+            ctx, request_id, procedure, the_impact, longest, run, token, acting, ui, confirmations
+        )
+    except BaseException as error:
+        _release(ctx, run, operator, error)
+        raise
+
+
+def _run_steps(
+    ctx: Context,
+    request_id: int,
+    procedure: Procedure,
+    the_impact: impact.Impact,
+    longest: timedelta,
+    run: Run,
+    token: str,
+    acting: Acting,
+    ui: RunUI,
+    confirmations: dict[int, str],
+) -> RunOutcome:
+    operator, trusted = acting.name, ctx.trusted
     with ctx.session() as session:
         done = set(
             session.scalars(
@@ -237,7 +268,10 @@ def run_request(
         try:
             with ctx.session() as session:
                 request = get_request(session, request_id)
-                states = gates.gate_states(session, request, procedure, the_impact, trusted)
+                claims.assert_not_closed(request)  # cancelled while it waited or ran
+                states = gates.gate_states(
+                    session, request, procedure, the_impact, trusted, longest=longest
+                )
             gates.assert_open(states, request, step.number)
         except SopError as refusal:
             _fail_run(ctx, run, operator, "waiting", str(refusal))
@@ -280,7 +314,7 @@ def run_request(
                 raise SopError(why)
             record = _finish_step(ctx, run, step, started, "done", acting, note)
         else:
-            record = _run_automated(ctx, run, step, request, acting, ui, started)
+            record = _run_automated(ctx, run, step, request, acting, ui, started, token)
         ui.step_ended(step, record)
         steps_done += 1
     with ctx.session() as session:
@@ -316,14 +350,13 @@ def run_step(
     with ctx.session() as session:
         request = get_request(session, request_id)
         session.expunge(request)
-    gates.assert_request_signed(request, trusted)
     procedure: Procedure = ctx.catalog.get(request.procedure_id)
     step = next((s for s in procedure.steps if s.number == step_number), None)
     if step is None or step.kind != "automated":
         raise SopError(f"step: {step_number} is not an automated step of {procedure.id}")
-    the_impact = impact.analyse(procedure, ctx.inventory, request.targets)
+    the_impact = _checked_request(ctx, request, procedure)
     require_role(acting.operator, step_role(step), f"step {step.number} of {procedure.id}")
-    run = _current_run(ctx, request, acting)
+    run, token = _current_run(ctx, request, acting)
     started = datetime.now(UTC)
     try:
         with ctx.session() as session:
@@ -332,7 +365,11 @@ def run_step(
     except SopError as refusal:
         _fail_run(ctx, run, operator, "waiting", str(refusal))
         raise
-    record = _run_automated(ctx, run, step, request, acting, RunUI(), started)
+    try:
+        record = _run_automated(ctx, run, step, request, acting, RunUI(), started, token)
+    except BaseException as error:
+        _release(ctx, run, operator, error)
+        raise
     with ctx.session() as session:
         row = session.get(Run, run.id)
         assert row is not None
@@ -355,13 +392,20 @@ def _run_automated(
     acting: Acting,
     ui: RunUI,
     started: datetime,
+    token: str,
 ) -> StepRecord:
     operator = acting.name
     playbook = step.playbook_for(request.params)
     assert playbook is not None
     ident = f"r{run.id}-s{step.number}-a{_attempt(ctx, run, step) + 1}"
     sink = EventSink(ctx, run.id, step.number, ui)
-    extravars = {**request.params, "sop_request": str(request.id)}
+    # The play's only extra vars: the parameters as data (written to a private file,
+    # tagged unsafe: sop_runner/extravars.py), the request, and this run's claim.
+    extravars = {
+        "sop_request": str(request.id),
+        "sop_params": request.params,
+        "sop_run": {"id": run.id, "token": token},
+    }
     try:
         result = run_playbook(
             ctx.settings,

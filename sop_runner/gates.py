@@ -3,9 +3,14 @@
 An approval is valid only when its ed25519 signature verifies with the key
 the signed operators registry held for the signer when they signed, the
 signer still holds the gate's role in the registry in force (revocation), is
-not the requester (by name or key), it has not expired, and the request still
-hashes to what was signed.  Every field of the row is inside the signed
+not the requester (by name or key), it has not expired, it lasts no longer
+than its procedure allows and is not dated in the future, and the request
+still hashes to what was signed.  Every field of the row is inside the signed
 payload, so a row edited or copied in the database does not verify.
+
+The gates a request needs are fixed when it is made (``fixed_impact``, inside
+the request's hash): the gate recomputes them from the trusted inventory and
+refuses a difference, so a service catalog moved afterwards removes no gate.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sop_runner import audit, keys
+from sop_runner import audit, durations, keys
 from sop_runner.catalog import Procedure
 from sop_runner.errors import GateRefused, SopError
 from sop_runner.impact import Impact
@@ -25,6 +30,9 @@ from sop_runner.operators import Acting
 from sop_runner.requests import request_hash, request_problems
 from sop_runner.store.models import Approval, Request
 from sop_runner.trust.registry import Registry
+
+# A signer's clock may run a little fast; an approval dated further ahead is refused.
+CLOCK_SKEW = timedelta(minutes=5)
 
 ROLE_NAMES = {
     "id": {"pimpinan": "Pimpinan", "penanggung_jawab": "Penanggung jawab", "petugas": "Petugas"},
@@ -113,6 +121,65 @@ def requirements(
     return result
 
 
+def fixed_impact(
+    procedure: Procedure, impact: Impact, params: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Given a procedure, the impact on a request's targets and its parameters, return
+    what the request fixes: the services hit, the critical ones, and the gates needed."""
+    return {
+        "services": [
+            {"name": s.name, "opd": s.opd, "criticality": s.criticality}
+            for s in sorted(impact.services, key=lambda s: s.name)
+        ],
+        "critical": sorted(s.name for s in impact.critical),
+        "gates": [
+            {"step": g.step_number, "role": g.role, "when": g.when, "required": g.required}
+            for g in requirements(procedure, impact, params)
+        ],
+    }
+
+
+def _impact_text(fixed: dict[str, Any]) -> str:
+    services = ", ".join(
+        f"{s['name']}" + (" (critical)" if s["criticality"] == "critical" else "")
+        for s in fixed.get("services", [])
+    )
+    needed = ", ".join(
+        f"step {g['step']} {g['role']}" for g in fixed.get("gates", []) if g["required"]
+    )
+    return f"services {services or 'none'}; gates {needed or 'none'}"
+
+
+def assert_impact_fixed(request: Request, procedure: Procedure, impact: Impact) -> None:
+    """Given a request and the impact computed now from the trusted inventory, raise
+    GateRefused unless it is the impact the request fixed when it was made."""
+    if request.impact is None:
+        raise GateRefused(
+            f"request {request.id}: it fixes no impact (made before issue 15); make a new request"
+        )
+    now = fixed_impact(procedure, impact, request.params)
+    if audit.canonical(now) != audit.canonical(request.impact):
+        raise GateRefused(
+            f"request {request.id}: its impact changed since it was signed (fixed: "
+            f"{_impact_text(request.impact)}; now: {_impact_text(now)}); the inventory or "
+            "its service catalog moved: make a new request"
+        )
+
+
+def longest_approval(procedure: Procedure, cap: timedelta | None) -> timedelta:
+    """Given a procedure and the trust file's approval_max (or None), return the longest
+    an approval of it may last: the catalog's bound, lowered by the cap."""
+    return min(procedure.approval_max, cap) if cap is not None else procedure.approval_max
+
+
+def lifetime(text: str, procedure: Procedure, cap: timedelta | None) -> timedelta:
+    """Given an --expires text, return the approval's lifetime.
+
+    Raise SopError (one line) if it is not a duration or is longer than the procedure allows.
+    """
+    return durations.parse(text, "--expires", maximum=longest_approval(procedure, cap))
+
+
 def payload(approval: Approval, procedure_id: str) -> str:
     """Given an approval row, return the exact text its signature covers."""
     return audit.canonical(
@@ -145,13 +212,20 @@ class Trusted:
         return next((r for r in self.history if r.version == version), None)
 
 
-def problems_of(approval: Approval, request: Request, trusted: Trusted, now: datetime) -> list[str]:
+def problems_of(
+    approval: Approval,
+    request: Request,
+    trusted: Trusted,
+    now: datetime,
+    longest: timedelta | None = None,
+) -> list[str]:
     """Given an approval and its request, return why it is not valid (empty when valid).
 
     The signature is checked with the key the registry held for the signer
     when they signed; the role with the registry in force now, so a revoked
     role or operator stops their approvals.  Separation of duties compares
-    keys and registry identities, never bare names.
+    keys and registry identities, never bare names.  ``longest`` is the longest
+    it may last (default: its procedure's approval_max of the catalog).
     """
     then = trusted.at(approval.registry_version)
     signed_by = then.get(approval.signer) if then else None
@@ -181,8 +255,24 @@ def problems_of(approval: Approval, request: Request, trusted: Trusted, now: dat
         problems.append("signed by the requester, who cannot approve their own request")
     if approval.request_hash != request_hash(request):
         problems.append("the request changed after it was signed")
-    if datetime.fromisoformat(approval.expires_at) <= now:
+    signed_at = datetime.fromisoformat(approval.signed_at)
+    expires_at = datetime.fromisoformat(approval.expires_at)
+    if expires_at <= now:
         problems.append(f"expired at {approval.expires_at}")
+    if signed_at > now + CLOCK_SKEW:
+        problems.append(
+            f"signed at {approval.signed_at}, in the future (a clock set ahead, or forged)"
+        )
+    if longest is None:
+        from sop_runner.catalog import load_catalog
+
+        longest = load_catalog().get(request.procedure_id).approval_max
+    if expires_at - signed_at > longest:
+        problems.append(
+            f"valid for {durations.compact(expires_at - signed_at)}, longer than the "
+            f"{durations.compact(longest)} an approval of procedure {request.procedure_id} "
+            "may last"
+        )
     return problems
 
 
@@ -193,9 +283,14 @@ def gate_states(
     impact: Impact,
     trusted: Trusted,
     now: datetime | None = None,
+    longest: timedelta | None = None,
 ) -> list[GateState]:
-    """Given a request, return each of its gates with its approvals and their problems."""
+    """Given a request, return each of its gates with its approvals and their problems.
+
+    ``longest`` is the longest an approval may last (default: the procedure's bound).
+    """
     now = now or datetime.now(UTC)
+    longest = longest or procedure.approval_max
     rows = session.scalars(
         select(Approval).where(Approval.request_id == request.id).order_by(Approval.id)
     ).all()
@@ -204,7 +299,7 @@ def gate_states(
         state = GateState(requirement)
         for row in rows:
             if row.step_number == requirement.step_number and row.role == requirement.role:
-                state.approvals.append((row, problems_of(row, request, trusted, now)))
+                state.approvals.append((row, problems_of(row, request, trusted, now, longest)))
         states.append(state)
     return states
 
@@ -285,8 +380,13 @@ def decide(
     """Given an operator's decision on a request, sign it and store it.
 
     Raise SopError (nothing written) when the operator is the requester (by
-    name or by key), holds no role the gate needs, or there is no pending gate.
+    name or by key), holds no role the gate needs, there is no pending gate, the
+    request is closed, or its impact is no longer the one it fixed.
     """
+    from sop_runner.claims import assert_not_closed
+
+    assert_not_closed(request)
+    assert_impact_fixed(request, procedure, impact)
     requester_key = (request.signed or {}).get("fingerprint")
     if acting.name == request.requested_by or acting.operator.fingerprint == requester_key:
         raise SopError(

@@ -1,4 +1,4 @@
-"""Requests (work orders): procedure, targets and parameters, fixed by a hash."""
+"""Requests (work orders): procedure, targets, parameters and impact, fixed by a hash."""
 
 from __future__ import annotations
 
@@ -73,6 +73,7 @@ def request_hash(request: Request) -> str:
                 "procedure": request.procedure_id,
                 "targets": sorted(request.targets),
                 "params": request.params,
+                "impact": request.impact,
                 "reason": request.reason,
                 "requested_by": request.requested_by,
                 "created_at": request.created_at,
@@ -87,6 +88,7 @@ def request_data(request: Request) -> dict[str, Any]:
         "procedure": request.procedure_id,
         "targets": request.targets,
         "params": request.params,
+        "impact": request.impact,
         "hash": request_hash(request),
     }
 
@@ -98,11 +100,14 @@ def create_request(
     targets: list[str],
     params: dict[str, Any],
     reason: str,
+    impact: dict[str, Any] | None = None,
 ) -> Request:
     """Given who asks and validated procedure, targets and parameters, store a signed request.
 
-    The requester's signature (their own key) covers the request's content
-    and the audit head it follows; the block is kept on the row.
+    The requester's signature (their own key) covers the request's content,
+    its impact (``gates.fixed_impact``: the services hit and the gates needed;
+    a request without one is refused by every gate) and the audit head it
+    follows; the block is kept on the row.
     """
     if not reason.strip():
         raise SopError("--reason: required, say why the work is needed")
@@ -115,6 +120,7 @@ def create_request(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         status="open",
         registry_version=acting.registry_version,
+        impact=impact,
     )
     session.add(request)
     session.flush()
@@ -163,6 +169,8 @@ def new_request(
     parameters computed, every parameter a gated playbook fixes present.
     Raise SopError (nothing written) naming the first thing that is wrong.
     """
+    from sop_runner.gates import fixed_impact
+    from sop_runner.impact import analyse
     from sop_runner.params import validate
     from sop_runner.playbooks import gated_params
 
@@ -189,8 +197,52 @@ def new_request(
             f"--param: procedure {procedure.id} needs {', '.join(missing)} "
             f"(its playbooks are gated on them)"
         )
+    # What the request hits and the gates it needs, from the trusted inventory, now:
+    # signed with it, and held against the inventory again at every gate.
+    impact = fixed_impact(procedure, analyse(procedure, ctx.inventory, hosts), checked)
     with ctx.session() as session:
-        request = create_request(session, person, procedure.id, hosts, checked, reason)
+        request = create_request(session, person, procedure.id, hosts, checked, reason, impact)
         session.flush()  # the signature block set after the insert goes with it
+        session.expunge(request)
+    return request
+
+
+def cancel_request(ctx: Context, request_id: int, reason: str, operator: str | None) -> Request:
+    """Given a request, cancel it with a signed reason: no gate lets it run again.
+
+    The requester may cancel their own request, a penanggung jawab or the pimpinan
+    any.  A run of it that is under way stops at its next step.  Raise SopError
+    (nothing written) when the reason is empty, the request is closed already, or
+    the operator may not cancel it.
+    """
+    from sop_runner.claims import assert_not_closed
+
+    if not reason.strip():
+        raise SopError("--reason: required, say why the request is cancelled")
+    person = ctx.actor(operator)
+    with ctx.session() as session:
+        request = get_request(session, request_id)
+        assert_not_closed(request)
+        if person.name != request.requested_by and not {"penanggung_jawab", "pimpinan"} & set(
+            person.roles
+        ):
+            raise SopError(
+                f"cancel: {person.name!r} (roles {', '.join(person.roles)}) did not make request "
+                f"{request.id}; its requester, a penanggung_jawab or the pimpinan cancels it"
+            )
+        signed = person.sign(
+            session,
+            "request.cancelled",
+            f"request/{request.id}",
+            {"reason": reason, "hash": request_hash(request)},
+        )
+        request.status = "cancelled"
+        request.closed = {
+            "status": "cancelled",
+            "by": person.name,
+            "at": signed.get("time") or datetime.now(UTC).isoformat(timespec="seconds"),
+            "reason": reason,
+        }
+        session.flush()
         session.expunge(request)
     return request

@@ -31,6 +31,11 @@ class Request(Base):
     # and the registry version it was made under.
     registry_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     signed: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # What the request hits, fixed when it was made (services, critical ones, the gates
+    # it needs; gates.fixed_impact): inside the hash the requester and approvers sign.
+    impact: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # How a request was closed early (cancelled): who, when, why, and their signature.
+    closed: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Approval(Base):
@@ -60,10 +65,15 @@ class Run(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
     operator: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))  # running | waiting | failed | succeeded
+    # running | waiting | failed | succeeded | outside (a gated step run by a plain
+    # ansible-playbook, claimed by the gate: sop_runner/claims.py)
+    status: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Who holds the run while it runs (process, host, since, the digest of the token
+    # its plays show the gate): one run of a request at a time.
+    claim: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class StepRecord(Base):

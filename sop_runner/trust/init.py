@@ -129,6 +129,26 @@ def _witness(args: argparse.Namespace) -> dict[str, Any] | None:
     return {"ssh": ssh}
 
 
+def _issuer(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Given the command line, return the trust file's issuer part (None without one)."""
+    if not args.issuer_socket:
+        return None
+    if args.ca_key is None or not args.controller_address:
+        raise SopError(
+            "--issuer-socket: needs --ca-key and at least one --controller-address "
+            "(the certificates' source-address)"
+        )
+    part: dict[str, Any] = {
+        "socket": str(args.issuer_socket.absolute()),
+        "ca_key": str(args.ca_key.absolute()),
+        "source_addresses": list(args.controller_address),
+        "margin": args.issuer_margin,
+    }
+    if args.issuer_group:
+        part["group"] = args.issuer_group
+    return part
+
+
 def main(argv: list[str] | None = None) -> int:
     """Given the command line, create the trust root; return the exit code."""
     parser = argparse.ArgumentParser(
@@ -154,6 +174,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--witness-key", type=Path, help="identity file for the witness account")
     parser.add_argument("--witness-known-hosts", type=Path, help="the witness host's pinned key")
+    parser.add_argument("--issuer-socket", type=Path, help="the SSH certificate issuer's socket")
+    parser.add_argument("--ca-key", type=Path, help="the issuer's CA private key (root, 0600)")
+    parser.add_argument(
+        "--controller-address",
+        action="append",
+        default=[],
+        help="the controller's address, the certificates' source-address; repeatable",
+    )
+    parser.add_argument("--issuer-margin", default="10m", help="added to a step's Mutu Baku")
+    parser.add_argument("--issuer-group", help="the Unix group that may reach the issuer")
     parser.add_argument("--force", action="store_true", help="replace an existing trust file")
     args = parser.parse_args(argv)
     try:
@@ -165,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             args.inventory.absolute(),
             args.registry.absolute(),
             witness=_witness(args),
+            issuer=_issuer(args),
         )
         trust = write_trust_file(
             args.trust_file, text, registry_group=args.registry_group, force=args.force

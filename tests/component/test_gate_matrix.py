@@ -19,6 +19,7 @@ from sop_runner import gates, impact
 from sop_runner.config import REPO_ROOT
 from sop_runner.errors import GateRefused
 from sop_runner.execution import run_request
+from sop_runner.extravars import write
 from sop_runner.requests import create_request
 from sop_runner.store.models import Approval, Request
 
@@ -39,15 +40,13 @@ def old_file(tmp_path: Path) -> Path:
 def _request(env, old_file: Path, requester: str = "budi", targets=("ctl1",)) -> int:
     ctx = env.ctx()
     who = ctx.actor(requester)
+    params = {"cleanup_path": str(old_file.parent), "max_age_days": 30}
+    procedure = ctx.catalog.get("6.1")
+    fixed = gates.fixed_impact(
+        procedure, impact.analyse(procedure, ctx.inventory, list(targets)), params
+    )
     with ctx.session() as session:
-        req = create_request(
-            session,
-            who,
-            "6.1",
-            list(targets),
-            {"cleanup_path": str(old_file.parent), "max_age_days": 30},
-            "disk penuh",
-        )
+        req = create_request(session, who, "6.1", list(targets), params, "disk penuh", fixed)
         return req.id
 
 
@@ -153,6 +152,14 @@ def test_status_names_each_gate_and_its_problem(sop_env, old_file):
     assert "pending" in result.stdout and "does not hold the role" in result.stdout
 
 
+def _params_file(env, old_file: Path, **changed: object) -> str:
+    path = old_file.parent.parent / "params.yml"
+    path.unlink(missing_ok=True)
+    params = {"cleanup_path": str(old_file.parent), "max_age_days": 30, **changed}
+    write(path, {"sop_params": params})
+    return f"@{path}"
+
+
 def _playbook(env, *extra: str) -> subprocess.CompletedProcess[str]:
     bin_dir = Path(sys.executable).parent
     env_vars = {
@@ -177,9 +184,7 @@ def _playbook(env, *extra: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_plain_ansible_playbook_without_request_fails_before_any_change(sop_env, old_file):
-    result = _playbook(
-        sop_env, "-l", "ctl1", "-e", f"cleanup_path={old_file.parent}", "-e", "max_age_days=30"
-    )
+    result = _playbook(sop_env, "-l", "ctl1", "-e", _params_file(sop_env, old_file))
     assert result.returncode != 0
     assert "sop_request" in result.stdout and "sop approve" in result.stdout
     assert old_file.exists()
@@ -188,14 +193,7 @@ def test_plain_ansible_playbook_without_request_fails_before_any_change(sop_env,
 def test_plain_ansible_playbook_with_approved_request_but_other_targets(sop_env, old_file):
     request_id = _request(sop_env, old_file)
     _sign(sop_env, request_id, "sari")
-    args = [
-        "-e",
-        f"sop_request={request_id}",
-        "-e",
-        f"cleanup_path={old_file.parent}",
-        "-e",
-        "max_age_days=30",
-    ]
+    args = ["-e", f"sop_request={request_id}", "-e", _params_file(sop_env, old_file)]
     result = _playbook(sop_env, *args)  # all hosts: ctl1 and ctl2
     assert result.returncode != 0 and "this play targets ctl1, ctl2" in result.stdout
     assert old_file.exists()
@@ -206,29 +204,26 @@ def test_plain_ansible_playbook_with_approved_request_but_other_targets(sop_env,
         "-e",
         f"sop_request={request_id}",
         "-e",
-        f"cleanup_path={old_file.parent}",
-        "-e",
-        "max_age_days=1",
+        _params_file(sop_env, old_file, max_age_days=1),
     )
-    assert changed.returncode != 0 and "max_age_days" in changed.stdout
+    assert changed.returncode != 0 and "sop_params.max_age_days" in changed.stdout
     assert old_file.exists()
     # The same request, exactly as approved, goes through: the refusals above were the gate.
+    args = ["-e", f"sop_request={request_id}", "-e", _params_file(sop_env, old_file)]
     exact = _playbook(sop_env, "-l", "ctl1", *args)
     assert exact.returncode == 0, exact.stdout
     assert not old_file.exists()
+    # ... once: the step is claimed, a second plain run of it is refused.
+    old_file.write_text("again\n")
+    past = time.time() - 40 * 86400
+    os.utime(old_file, (past, past))
+    again = _playbook(sop_env, "-l", "ctl1", *args)
+    assert again.returncode != 0 and "already ran through ansible-playbook" in again.stdout
+    assert old_file.exists()
 
 
 def test_check_mode_changes_nothing_and_needs_no_request(sop_env, old_file):
-    result = _playbook(
-        sop_env,
-        "-l",
-        "ctl1",
-        "--check",
-        "-e",
-        f"cleanup_path={old_file.parent}",
-        "-e",
-        "max_age_days=30",
-    )
+    result = _playbook(sop_env, "-l", "ctl1", "--check", "-e", _params_file(sop_env, old_file))
     assert result.returncode == 0, result.stdout
     assert old_file.exists()
 

@@ -1,22 +1,12 @@
-"""Issue 14's attacks, played by a petugas with an ordinary Unix account.
-
-Root (the test) sets up a trust root: a root-owned trust file naming the store,
-an inventory of the controller and a registry signed by the pimpinan's root
-key, with budi (petugas; his Unix user is the throwaway account), sari
-(penanggung jawab) and ahmad (pimpinan).  Every `sop` below runs as that
-account.  budi's key folder holds his own key only; sari's and ahmad's actions
-are run with their own key folders (what they hold on their own accounts).
-"""
+"""Issue 14's attacks, played by a petugas with an ordinary Unix account
+(tests/support/office.py: the trust root root made, the petugas' account, the key
+folders of budi, sari and ahmad)."""
 
 from __future__ import annotations
 
 import os
-import pwd
-import shutil
 import sqlite3
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,8 +15,9 @@ import pytest
 from sop_runner import keys
 from sop_runner.audit import canonical
 from sop_runner.trust import registry
-from tests.support.attacker import as_user, sop, throwaway_user
-from tests.support.trust import TrustSetup, make_trust_root, operator_entries, publish_version
+from tests.support.attacker import as_user
+from tests.support.office import Office, office_for
+from tests.support.trust import operator_entries, publish_version
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="needs root: a root-owned trust file and a throwaway Unix user"
@@ -39,76 +30,10 @@ REQUEST = (
 CONFIRM = ("--confirm", "2=analisis", "--confirm", "3=laporan", "--confirm", "4=rekomendasi")
 
 
-@dataclass
-class Office:
-    """The control node of the test: its trust root, the petugas' account, the key folders."""
-
-    setup: TrustSetup
-    user: str
-    home: Path
-    store: Path
-
-    def keys_of(self, name: str) -> Path:
-        return self.home / f"keys-{name}"
-
-    def env(self, name: str | None = "budi", **extra: str) -> dict[str, str]:
-        env = {
-            "SOP_TRUST_FILE": str(self.setup.trust_file),
-            "SOP_KEY_DIR": str(self.keys_of(name or "budi")),
-            "SOP_DATA_DIR": str(self.home / "data"),
-            **extra,
-        }
-        return env
-
-    def sop(self, *args: str, name: str | None = "budi", **extra: str):  # type: ignore[no-untyped-def]
-        """Run `sop` on the petugas' account with the key folder of `name`, acting as `name`
-        unless --as says otherwise (None: no operator named, the Unix user decides)."""
-        env = self.env(name, **extra)
-        if name:
-            env["SOP_OPERATOR"] = name
-        return sop(*args, env=env, user=self.user)
-
-    def count(self, table: str) -> int:
-        with sqlite3.connect(self.store) as conn:
-            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-
-
 @pytest.fixture
 def office(tmp_path: Path) -> Iterator[Office]:
-    with throwaway_user() as user:
-        info = pwd.getpwnam(user)
-        home = Path(info.pw_dir)
-        inventory = home / "inventory"
-        as_user(user, "mkdir -p inventory data")
-        (inventory / "hosts.yml").write_text(
-            "all:\n  children:\n    servers:\n      hosts:\n        ctl1: "
-            f"{{ansible_connection: local, ansible_python_interpreter: {sys.executable}}}\n"
-        )
-        (inventory / "services.yml").write_text(
-            "services:\n  - {name: portal, title: Portal, opd: Diskominfo, criticality: normal,"
-            " hosts: [ctl1]}\n"
-        )
-        store = home / "data" / "sop.db"
-        roster = {"ahmad": ["pimpinan"], "sari": ["penanggung_jawab"], "budi": ["petugas"]}
-        setup = make_trust_root(
-            roster,
-            tmp_path / "root-keys",
-            store=f"sqlite:///{store}",
-            inventory=inventory,
-            unix_users={"budi": user, "sari": "sari-account", "ahmad": "ahmad-account"},
-        )
-        office = Office(setup, user, home, store)
-        for name in roster:  # each person's own key, in a folder of their own
-            folder = office.keys_of(name)
-            folder.mkdir(mode=0o700)
-            shutil.copy(keys.key_path(setup.key_dir, name), folder)
-            for path in (folder, *folder.iterdir()):
-                os.chown(path, info.pw_uid, info.pw_gid)
-            os.chmod(keys.key_path(folder, name), 0o600)
-        for path in (inventory, *inventory.iterdir()):
-            os.chown(path, info.pw_uid, info.pw_gid)
-        yield office
-        setup.remove()
+    with office_for(tmp_path) as made:
+        yield made
 
 
 def _request(office: Office) -> str:

@@ -137,7 +137,7 @@ def _without(data: dict, *path: str) -> dict:
     ("change", "words"),
     [
         (lambda d: _without(d, "root", "threshold"), "root.threshold: missing"),
-        (lambda d: d.update(stores="x"), "stores: unknown key; allowed: inventory"),
+        (lambda d: d.update(stores="x"), "stores: unknown key; allowed: approval_max, inventory"),
         (lambda d: d.update(version=2), "version: 2 is not allowed; expected 1"),
         (lambda d: d["root"].update(threshold=0), "root.threshold: 0 is not allowed"),
         (lambda d: d["root"].update(threshold=2), "root.threshold: 2 but only 1 root key"),
