@@ -66,18 +66,14 @@ def test_full_run_wipes_certifies_and_keeps_register_history(
     assert waiting.returncode == 2
     assert "needs a valid approval by pimpinan" in waiting.stderr
     # ... and the playbook run by hand is refused by its own gate.
-    by_hand = _playbook(
-        inventory,
-        "dismantle_wipe.yml",
-        {"sop_request": request_id, "devices": [disk], "wipe_method": "clear"},
-    )
+    by_hand = _playbook(inventory, "dismantle_wipe.yml", env.extravars(request_id))
     assert by_hand.returncode != 0, by_hand.stdout
     assert "sop_gate refused" in by_hand.stdout, by_hand.stdout[-1500:]
     # Check mode says what would be wiped and changes nothing.
     check = _playbook(
         inventory,
         "dismantle_wipe.yml",
-        {"devices": [disk], "wipe_method": "clear"},
+        {"sop_params": {"devices": [disk], "wipe_method": "clear"}},
         "--check",
         "-v",
     )
@@ -88,12 +84,8 @@ def test_full_run_wipes_certifies_and_keeps_register_history(
     approved = env.sop("approve", request_id, operator="ahmad")  # type: ignore[attr-defined]
     assert approved.returncode == 0, approved.stderr
     # Approved for one disk: the playbook aimed at another is refused, that disk keeps its data.
-    other = _playbook(
-        inventory,
-        "dismantle_wipe.yml",
-        {"sop_request": request_id, "devices": [spare], "wipe_method": "clear"},
-    )
-    assert other.returncode != 0 and "parameter 'devices'" in other.stdout
+    other = _playbook(inventory, "dismantle_wipe.yml", env.extravars(request_id, devices=[spare]))
+    assert other.returncode != 0 and "sop_params.devices" in other.stdout
     assert pattern_left(spare)[1] == SIZE // len(PATTERN)
 
     run = env.sop(  # type: ignore[attr-defined]

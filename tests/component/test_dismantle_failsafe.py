@@ -96,16 +96,11 @@ def test_one_refused_disk_means_nothing_is_written_to_any(
     inventory = sop_env.root / "inventory"  # type: ignore[attr-defined]
     logs = tmp_path / "wipe-logs"
     for devices in ([free, busy], [busy, free]):
-        request_id = _approved(sop_env, devices)
+        request_id = _approved(sop_env, devices, "--param", f"wipe_log_dir={logs}")
         run = playbook(
             inventory,
             "dismantle_wipe.yml",
-            {
-                "sop_request": request_id,
-                "devices": devices,
-                "wipe_method": "clear",
-                "wipe_log_dir": str(logs),
-            },
+            sop_env.extravars(request_id),  # type: ignore[attr-defined]
         )
         assert run.returncode != 0, run.stdout[-2000:]
         assert pattern_left(free)[1] == FULL, devices  # not one byte of the free disk

@@ -11,9 +11,11 @@ rest of the environment.  The lab variant is tests/integration/test_secrets.py.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,16 +68,25 @@ def test_a_planted_secret_is_found_nowhere_a_backup_run_leaves_anything(sop_env,
     assert ran.returncode == 0, ran.stdout + ran.stderr
     ok(sop_env.sop("report", request_id))
 
-    assert sampler.playbooks, f"the sampler saw no ansible-playbook ({sampler.samples} samples)"
+    playbooks = sampler.seen_with("ansible-playbook")
+    assert playbooks, f"the sampler saw no ansible-playbook ({sampler.samples} samples)"
     assert sampler.hits == []
-    for command_line in sampler.playbooks:  # parameters reach Ansible through a 0600 file
+    for command_line in playbooks:  # parameters reach Ansible through a 0600 file
         assert repository not in command_line, command_line
     secrets = [restic_password, db_password, f"typed-{token}"]
     assert files_holding(sop_env.root, secrets) == []
     assert tables_holding(sop_env.db_url, secrets) == []
     assert restic_password not in ran.stdout + ran.stderr
 
-    # The secret was really used: the run made a snapshot with it.
+    # The secret was really used: the run made its snapshot with it.
+    listed = subprocess.run(
+        ["restic", "-r", repository, "snapshots", "--json"],
+        env=dict(os.environ, RESTIC_PASSWORD=restic_password),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert len(json.loads(listed.stdout)) == 1
     data = sop_env.root / "data"
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     store = sop_env.db_url.removeprefix("sqlite:///")

@@ -29,14 +29,17 @@ def forms(secret: str) -> set[bytes]:
 class CmdlineSampler(threading.Thread):
     """Every few milliseconds, read /proc/*/cmdline of every process (the lab's hosts
     included: their PID namespaces are children of ours); keep the command lines that
-    hold a secret, and those of ansible-playbook."""
+    hold a secret, and those that hold a word of ``watch`` (to show what was seen)."""
 
-    def __init__(self, secrets: Iterable[str], interval: float = 0.01) -> None:
+    def __init__(
+        self, secrets: Iterable[str], watch: Iterable[str] = (), interval: float = 0.01
+    ) -> None:
         super().__init__(daemon=True)
         self.needles = {f for s in secrets for f in forms(s)}
+        self.watch = [w.encode() for w in ("ansible-playbook", *watch)]
         self.interval = interval
         self.hits: list[str] = []
-        self.playbooks: set[str] = set()
+        self.seen: set[str] = set()
         self.samples = 0
         self._done = threading.Event()
 
@@ -53,14 +56,18 @@ class CmdlineSampler(threading.Thread):
                     continue
                 if any(needle in raw for needle in self.needles):
                     self.hits.append(raw.replace(b"\0", b" ").decode("utf-8", "replace"))
-                if b"ansible-playbook" in raw:
-                    self.playbooks.add(raw.replace(b"\0", b" ").decode("utf-8", "replace"))
+                if any(word in raw for word in self.watch):
+                    self.seen.add(raw.replace(b"\0", b" ").decode("utf-8", "replace"))
             self.samples += 1
             time.sleep(self.interval)
 
     def __enter__(self) -> CmdlineSampler:
         self.start()
         return self
+
+    def seen_with(self, word: str) -> list[str]:
+        """Given a word, return the command lines seen that hold it."""
+        return sorted(line for line in self.seen if word in line)
 
     def __exit__(self, *exc: object) -> None:
         self._done.set()

@@ -81,6 +81,17 @@ class SopEnv:
         """Given another inventory, point this installation's trust root at it (as root)."""
         self.trust.trust = point_inventory(inventory)
 
+    def extravars(self, request_id: int | str, **changed: Any) -> dict[str, Any]:
+        """Given a request, return the extra vars a plain ansible-playbook gives its play
+        (`sop params ID`): sop_request and sop_params, with ``changed`` parameters."""
+        from sop_runner.store.models import Request
+
+        with self.ctx().session() as session:
+            request = session.get(Request, int(request_id))
+            assert request is not None
+            params = dict(request.params)
+        return {"sop_request": int(request_id), "sop_params": {**params, **changed}}
+
     def sop(self, *args: str, operator: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run the real `sop` command in a subprocess; return its result."""
         env = dict(os.environ)
@@ -171,6 +182,7 @@ def point_inventory(inventory: Path | str) -> Any:
         trust.store,
         Path(inventory),
         trust.registry,
+        issuer=trust.issuer.as_document() if trust.issuer else None,
     )
     return write_trust_file(trust.path, text, force=True)
 

@@ -169,6 +169,7 @@ def with_witness(setup: TrustSetup, witness: dict[str, object], path: Path | Non
         setup.trust.inventory,
         setup.trust.registry,
         witness=witness,
+        issuer=setup.trust.issuer.as_document() if setup.trust.issuer else None,
     )
     return write_trust_file(path or setup.trust_file, text, force=True)
 
