@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 DOCUMENTATION = r"""
 ---
 module: netconfig
@@ -62,7 +64,8 @@ options:
   key_file:
     description:
       - Private key for the SSH login.
-      - For O(platform=frr) O(key_file) or O(password) is required.
+      - For O(platform=frr) O(key_file), O(password) or an ssh-agent (E(SSH_AUTH_SOCK),
+        holding the step's certificate from the sop issuer) is required.
     type: path
   password:
     description: Password for the login, where keys are not used.
@@ -233,11 +236,17 @@ def main() -> None:
                 },
             },
         },
-        # FRR's own driver logs in over SSH with a key or a password, never with neither.
-        required_if=[("platform", "frr", ("key_file", "password"), True)],
         supports_check_mode=True,
     )
     params = module.params
+    # FRR's own driver logs in over SSH with a key, a password or the run's ssh-agent (the
+    # certificate the gate loaded), never with none of them.
+    agent = bool(os.environ.get("SSH_AUTH_SOCK"))
+    if params["platform"] == "frr" and not (params["key_file"] or params["password"] or agent):
+        module.fail_json(
+            msg="platform is frr but none of key_file, password or an ssh-agent "
+            "(SSH_AUTH_SOCK) is there to log in with"
+        )
     if params["revert_in"] <= params["health_wait"]:
         module.fail_json(msg="revert_in must be longer than health_wait")
     missing = missing_library(params["platform"])

@@ -24,12 +24,20 @@ for who in budi:petugas sari:penanggung_jawab ahmad:pimpinan; do
 done
 pub() { .venv/bin/python -c "import sys; from sop_runner import keys; print(keys.public_key_b64(keys.load_key(__import__('pathlib').Path(sys.argv[1]), sys.argv[2])))" "$SOP_KEY_DIR" "$1"; }
 
-say "Root makes the trust root: the Pimpinan's root key, the store, the inventory, the registry"
+say "Root makes the trust root: the Pimpinan's root key, the store, the inventory, the registry, the issuer"
 witness() { .venv/bin/python -c "import json,sys; print(json.load(open('/var/lib/sop-lab/state.json'))['witness'][sys.argv[1]])" "$1"; }
 .venv/bin/python -m sop_runner.trust.init --trust-file "$SOP_TRUST_FILE" --root-key "ahmad=$(pub ahmad)" \
   --store "sqlite:///$DEMO/data/sop.db" --inventory "$PWD/inventory/lab" --registry "$DEMO/registry" \
   --witness-ssh "$(witness user)@$(witness address):$(witness port)" \
-  --witness-key "$(witness identity_file)" --witness-known-hosts "$(witness known_hosts)"
+  --witness-key "$(witness identity_file)" --witness-known-hosts "$(witness known_hosts)" \
+  --issuer-socket /run/sop-pusatdata-demo/issuer.sock --ca-key /var/lib/sop-lab/ca/user_ca \
+  --controller-address 10.77.1.1
+
+say "The issuer (root) holds the lab's CA key; only it signs the certificates the hosts accept"
+.venv/bin/python -m sop_runner.issuer serve --trust-file "$SOP_TRUST_FILE" >"$DEMO/issuer.out" 2>&1 &
+ISSUER=$!
+trap 'kill $ISSUER 2>/dev/null; [ -n "${SOP_DEMO_KEEP_LAB:-}" ] || .venv/bin/python -m sop_runner.lab down >/dev/null' EXIT
+for _ in $(seq 100); do [ -S /run/sop-pusatdata-demo/issuer.sock ] && break; sleep 0.05; done
 
 say "The Pimpinan signs the operators registry (version 1)"
 {

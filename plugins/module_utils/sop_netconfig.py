@@ -164,7 +164,8 @@ class FrrDriver:
             banner_timeout=self.timeout,
             auth_timeout=self.timeout,
             look_for_keys=False,
-            allow_agent=False,
+            # Neither key nor password: the run's ssh-agent holds the step's certificate.
+            allow_agent=self.key_file is None and self.password is None,
         )
         return client
 

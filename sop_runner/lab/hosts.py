@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from sop_runner.lab import databases, plan, router
+from sop_runner.lab import access, databases, plan, router
 from sop_runner.lab.files import ROOT, copy_from_lower, ensure_dir, make_opaque, write
 from sop_runner.lab.proc import run
 
@@ -39,6 +39,8 @@ setsid -f python3 -m http.server 8081 --bind 0.0.0.0 </dev/null >>/var/log/sop-l
 SSHD_TEXT = f"""\
 # sop-lab sshd
 Port 22
+# A second port: tests reach sshd through a grant of another port than the one they test.
+Port 2222
 ListenAddress 0.0.0.0
 HostKey {HOST_KEY}
 PermitRootLogin prohibit-password
@@ -51,7 +53,8 @@ UseDNS no
 PidFile /run/sshd-sop-lab.pid
 AcceptEnv LANG LC_*
 Subsystem sftp internal-sftp
-"""
+{access.SSHD_LINES}"""
+SSHD_LOG = "/var/log/sop-lab-sshd.log"
 
 
 def _keypair(path: Path, comment: str) -> None:
@@ -64,7 +67,9 @@ def ensure_keys() -> str:
     """Given the lab's ssh dir, return the lab public key (key pairs created if missing)."""
     plan.SSH_DIR.mkdir(parents=True, exist_ok=True)
     plan.SSH_DIR.chmod(0o700)
-    _keypair(plan.LAB_KEY, "sop-lab")
+    _keypair(plan.LAB_KEY, "sop-lab admin")
+    _keypair(plan.NETADMIN_KEY, "sop-lab netadmin")
+    access.ensure_ca()
     for h in plan.HOSTS:
         _keypair(plan.SSH_DIR / f"host_{h.name}_ed25519", f"root@{h.name}")
     write_ssh_config()
@@ -72,14 +77,21 @@ def ensure_keys() -> str:
 
 
 def write_ssh_config() -> None:
-    """Given the plan, return once an ssh_config for `ssh -F ... HOST` is written."""
+    """Given the plan, return once an ssh_config for `ssh -F ... HOST` is written.
+
+    It is the admin path (the lab's set-up and the tests): the admin account and key.
+    """
     blocks = []
     for h in plan.HOSTS:
         blocks.append(
-            f"Host {h.name}\n  HostName {h.address}\n  User root\n"
+            f"Host {h.name}\n  HostName {h.address}\n  User {plan.ADMIN_USER}\n"
             f"  IdentityFile {plan.LAB_KEY}\n  IdentitiesOnly yes\n"
             "  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n"
         )
+    # rtr1's vtysh login takes its device key (the admin key opens only the admin account).
+    blocks.append(
+        f"Match originalhost rtr1 user {plan.NETADMIN_USER}\n  IdentityFile {plan.NETADMIN_KEY}\n"
+    )
     plan.SSH_CONFIG.write_text("\n".join(blocks))
 
 
@@ -112,7 +124,10 @@ def start_script(name: str) -> str:
 exec >>/var/log/sop-lab-init.log 2>&1
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mkdir -p /run/sshd /run/lock && chmod 0755 /run/sshd && chmod 1777 /run/lock
-{extra}/usr/sbin/sshd -f {SSHD_CONFIG} -E /var/log/sop-lab-sshd.log
+{extra}# sshd's log with a time on every line, as auth.log has it (SOP 2.4 reads sessions there).
+/usr/sbin/sshd -D -e -f {SSHD_CONFIG} </dev/null 2>&1 | while IFS= read -r line; do
+  printf '%(%Y-%m-%dT%H:%M:%S%z)T {name} sshd: %s\\n' -1 "$line"
+done >>{SSHD_LOG} &
 touch /{READY_MARK}
 while true; do sleep 86400 & wait $!; done
 """
@@ -166,7 +181,7 @@ exec chroot "$R" /bin/bash /sop-lab/start.sh
 
 
 def prepare(name: str, pubkey: str, disks: list[dict[str, object]]) -> Path:
-    """Given a host name, the lab key and the disks, return its outer init script path.
+    """Given a host name, the lab's admin key and the disks, return its outer init script path.
 
     An overlay host's own files go into its upper layer; srv2's into its unpacked root.
     """
@@ -191,7 +206,8 @@ def prepare(name: str, pubkey: str, disks: list[dict[str, object]]) -> Path:
     rootdir = ensure_dir(top, "/root", lower, mode=0o700)
     if upper is not None:
         make_opaque(rootdir)
-    write(top, "/root/.ssh/authorized_keys", pubkey, mode=0o600, lower=lower)
+    # No key of the controller for root: the automation account takes certificates only.
+    write(top, "/root/.ssh/authorized_keys", "", mode=0o600, lower=lower)
     (top / "root/.ssh").chmod(0o700)
     write(top, "/root/.bashrc", "# sop-lab\n", lower=lower)
     write(top, "/sop-lab/start.sh", start_script(name), mode=0o755, lower=lower)
@@ -220,7 +236,8 @@ def prepare(name: str, pubkey: str, disks: list[dict[str, object]]) -> Path:
         ensure_dir(top, "/srv/restic", lower, mode=0o700)
     elif name == "rtr1":
         assert upper is not None
-        router.install(upper, pubkey)
+        router.install(upper, plan.NETADMIN_KEY.with_suffix(".pub").read_text())
+    access.install(name, top, pubkey, lower)
     script = h.dir / "init.sh"
     host_disks = disks if name == "srv2" else []
     script.write_text(init_script(name, root, upper, host_disks))

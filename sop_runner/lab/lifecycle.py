@@ -31,8 +31,12 @@ class LabState:
     ext: dict[str, str] = field(default_factory=dict)
     controller: str = plan.CONTROLLER_ADDR
     bridge: str = plan.BRIDGE
+    # The admin path (the lab's set-up and tests): this key, as admin_user, via ssh_config.
     ssh_key: str = str(plan.LAB_KEY)
     ssh_config: str = str(plan.SSH_CONFIG)
+    admin_user: str = plan.ADMIN_USER
+    # The automation path: certificates of the issuer, signed with this CA (root's alone).
+    ca_key: str = str(plan.CA_KEY)
     db_password_file: str = str(plan.DB_PASSWORD_FILE)
     nft: dict[str, str] = field(default_factory=dict)
     # The audit trail's witness account on backup (sop_runner/lab/witness.py).

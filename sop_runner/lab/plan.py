@@ -12,8 +12,17 @@ DISK_DIR = RUN_DIR / "disks"
 SSH_DIR = STATE_DIR / "ssh"
 SECRETS_DIR = STATE_DIR / "secrets"
 STATE_FILE = STATE_DIR / "state.json"
+# The lab's admin key: the lab's own set-up and the tests' `lab.ssh` log in with it as
+# ADMIN_USER (a second uid-0 account); the automation path never names it.
 LAB_KEY = SSH_DIR / "id_ed25519"
 SSH_CONFIG = SSH_DIR / "config"
+# The network devices' login (rtr1's netadmin, a vtysh shell): the 3.1 drivers log in
+# with it from the controller (docs/security.md: network devices keep a device key).
+NETADMIN_KEY = SSH_DIR / "netadmin_ed25519"
+# The SSH certificate authority the hosts trust (TrustedUserCAKeys): its private key is
+# root's alone, read only by the issuer (sop_runner/issuer).
+CA_DIR = STATE_DIR / "ca"
+CA_KEY = CA_DIR / "user_ca"
 DB_PASSWORD_FILE = SECRETS_DIR / "db-password"
 
 CACHE_DIR = Path("/var/cache/sop-lab")
@@ -49,6 +58,11 @@ DISK_SIZE = 32 * 1024 * 1024
 DISK_PATTERN_BLOCK = 512
 
 NETADMIN_USER = "netadmin"
+ADMIN_USER = "sopadmin"
+# SOP 2.4's remote users log in to srv1 as this account with a certificate of their grant.
+VENDOR_USER = "vendor"
+VENDOR_UID = 1950
+VENDOR_HOST = "srv1"
 
 
 @dataclass(frozen=True)

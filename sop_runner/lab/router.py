@@ -8,7 +8,8 @@ import pwd
 from pathlib import Path
 
 from sop_runner.lab import plan
-from sop_runner.lab.files import ROOT, copy_from_lower, ensure_dir, write
+from sop_runner.lab.access import add_account
+from sop_runner.lab.files import ROOT, ensure_dir, write
 
 NETADMIN_UID = 1900
 
@@ -35,7 +36,8 @@ line vty
 
 
 def install(upper: Path, authorized_keys: str) -> None:
-    """Given rtr1's upper layer and the lab key, return once FRR's config and login exist."""
+    """Given rtr1's upper layer and the netadmin device key, return once FRR's config and
+    login exist."""
     frr = pwd.getpwnam("frr")
     write(upper, "/etc/frr/frr.conf", FRR_CONF, mode=0o640, owner=(frr.pw_uid, frr.pw_gid))
     write(
@@ -47,15 +49,9 @@ def install(upper: Path, authorized_keys: str) -> None:
     )
     # A login whose shell is vtysh, for netmiko/napalm (`ssh netadmin@rtr1 'show ...'`).
     user = plan.NETADMIN_USER
-    for rel in ("/etc/passwd", "/etc/group", "/etc/shadow"):
-        copy_from_lower(upper, rel)
     home = f"/home/{user}"
-    with (upper / "etc/passwd").open("a") as f:
-        f.write(
-            f"{user}:x:{NETADMIN_UID}:{NETADMIN_UID}:sop-lab network admin:{home}:/usr/bin/vtysh\n"
-        )
-    with (upper / "etc/shadow").open("a") as f:
-        f.write(f"{user}:*:20000:0:99999:7:::\n")
+    passwd = f"{user}:x:{NETADMIN_UID}:{NETADMIN_UID}:sop-lab network admin:{home}:/usr/bin/vtysh"
+    add_account(upper, ROOT, passwd, group=False)
     groups = (upper / "etc/group").read_text().splitlines()
     extra = {g.gr_name for g in grp.getgrall() if g.gr_name in ("frr", "frrvty")}
     out = []

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from sop_runner.config import REPO_ROOT
 from sop_runner.lab import plan
-from sop_runner.lab.files import ROOT, copy_from_lower, ensure_dir, write
+from sop_runner.lab.access import add_account
+from sop_runner.lab.files import ROOT, ensure_dir, write
 from sop_runner.lab.proc import run
 
 HOST = "backup"
@@ -60,14 +61,8 @@ def install(upper: Path) -> bool:
         uid = pwd.getpwnam(USER).pw_uid
     except KeyError:
         uid = _free_uid()
-        for rel in ("/etc/passwd", "/etc/group", "/etc/shadow"):
-            copy_from_lower(upper, rel)
-        with (upper / "etc/passwd").open("a") as f:
-            f.write(f"{USER}:x:{uid}:{uid}:sop-pusatdata audit witness:{home}:/bin/sh\n")
-        with (upper / "etc/shadow").open("a") as f:
-            f.write(f"{USER}:*:20000:0:99999:7:::\n")
-        with (upper / "etc/group").open("a") as f:
-            f.write(f"{USER}:x:{uid}:\n")
+        # Appended to the host's own passwd (made earlier with the admin account), not a copy.
+        add_account(upper, ROOT, f"{USER}:x:{uid}:{uid}:sop-pusatdata audit witness:{home}:/bin/sh")
     ensure_dir(upper, "/home", ROOT)
     forced = f'command="{COMMAND} --log {LOG}",restrict {public}\n'
     # Root's file in root's directory: the account cannot give itself another command.

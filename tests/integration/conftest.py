@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.lab import Lab, LabEnv, lab_environment
+from tests.support.issuer import RunningIssuer
+from tests.support.lab import Lab, LabEnv, lab_environment, lab_serving
 from tests.support.sop import SopEnv
 
 
@@ -29,6 +30,23 @@ def lab() -> Iterator[Lab]:
             yield Lab(state=state)
         finally:
             down()
+
+
+@pytest.fixture(autouse=True)
+def lab_issuer(request: pytest.FixtureRequest) -> Iterator[RunningIssuer | None]:
+    """Given a test that drives the lab through its own sop installation (sop_env, lab_env),
+    yield the SSH certificate issuer serving that installation's trust root.
+
+    The lab's hosts trust the lab's CA and nothing else for their automation account:
+    without the issuer no play reaches them.
+    """
+    if "lab" not in request.fixturenames or "sop_env" not in request.fixturenames:
+        yield None
+        return
+    lab: Lab = request.getfixturevalue("lab")
+    env: SopEnv = request.getfixturevalue("sop_env")
+    with lab_serving(env.trust, lab) as running:
+        yield running
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from tests.support.grant_net import (
     own_network,
     timestamp,
 )
+from tests.support.lab import lab_serving
 from tests.support.routeros_sim import RouterOsSim
 from tests.support.sop import current_inventory, current_store, point_inventory
 
@@ -71,9 +72,17 @@ def net(request: pytest.FixtureRequest) -> Net:
 
 
 @pytest.fixture
-def env(net: Net, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GrantEnv:
-    """Given a network, return an isolated sop installation (SQLite) pointed at it."""
-    return grant_env(net, tmp_path, monkeypatch)
+def env(
+    net: Net, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[GrantEnv]:
+    """Given a network, yield an isolated sop installation (SQLite) pointed at it (and, on
+    the lab, the issuer whose certificates the lab's hosts take)."""
+    made = grant_env(net, tmp_path, monkeypatch)
+    if net.name != "lab":
+        yield made
+        return
+    with lab_serving(made.sop_env.trust, request.getfixturevalue("lab")):
+        yield made
 
 
 # ------------------------------------------------------------------ done when

@@ -27,7 +27,7 @@ def old_and_new_files(lab):
 
 
 @pytest.mark.usefixtures("old_and_new_files")
-def test_run_on_lab_host_records_events_times_and_reports(lab_env, lab, tmp_path):
+def test_run_on_lab_host_records_events_times_and_reports(lab_env, lab, lab_issuer, tmp_path):
     env = lab_env
     ok(
         env.sop(
@@ -66,6 +66,16 @@ def test_run_on_lab_host_records_events_times_and_reports(lab_env, lab, tmp_path
 
     assert lab.ssh("srv1", f"test -e {CLEANUP}/old.log", check=False).returncode == 1
     assert lab.ssh("srv1", f"test -e {CLEANUP}/new.log", check=False).returncode == 0
+    # The host's own sshd log names the request, run, step and operator behind each login
+    # (the serials are this test's: the issuer's log says which it signed).
+    sshd_log = lab.ssh("srv1", "cat /var/log/sop-lab-sshd.log").stdout
+    issued = [e for e in lab_issuer.log_entries() if e["decision"] == "issued"]
+    assert [e["key_id"] for e in issued] == [
+        f"sop request 1 run 1 step {step} operator budi" for step in (1, 5)
+    ]
+    for entry in issued:
+        assert entry["principals"] == ["srv1"]
+        assert f"ID {entry['key_id']} (serial {entry['serial']})" in sshd_log
     with env.ctx().session() as session:
         run = session.scalars(select(Run)).one()
         assert run.status == "succeeded"

@@ -3,12 +3,14 @@ and a sop installation that drives it (`LabEnv`, behind the `lab_env` fixture)."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,9 @@ from typing import Any
 import pytest
 
 from sop_runner.config import REPO_ROOT
+from tests.support.issuer import RunningIssuer, serving
 from tests.support.sop import SopEnv
+from tests.support.trust import TrustSetup
 
 LAB_INVENTORY_DIR = REPO_ROOT / "inventory" / "lab"
 LAB_INVENTORY = LAB_INVENTORY_DIR / "hosts.yml"
@@ -45,13 +49,18 @@ class Lab:
         host: str,
         command: str,
         *,
-        user: str = "root",
+        user: str | None = None,
         check: bool = True,
         timeout: float = 30,
     ) -> subprocess.CompletedProcess[str]:
-        """Given a host and a remote command, return the finished `ssh` run."""
+        """Given a host and a remote command, return the finished `ssh` run.
+
+        The admin path: the lab's admin key, as the admin account (uid 0) unless `user`
+        names another; never the automation path (that takes certificates only).
+        """
+        login = f"{user or self.state.admin_user}@{host}"
         return subprocess.run(
-            ["ssh", "-F", self.ssh_config, "-o", "BatchMode=yes", f"{user}@{host}", command],
+            ["ssh", "-F", self.ssh_config, "-o", "BatchMode=yes", login, command],
             capture_output=True,
             text=True,
             check=check,
@@ -77,7 +86,13 @@ class Lab:
 
         Results come from ansible-core's own `tree` callback (one JSON file per host).
         """
-        cmd = [str(self.bin_dir / "ansible"), "-i", str(self.inventory), pattern, "-m", module]
+        # The admin path: the inventory names no key (its hosts take certificates only).
+        admin = [
+            "-e", f"ansible_user={self.state.admin_user}",
+            "-e", f"ansible_ssh_private_key_file={self.state.ssh_key}",
+        ]  # fmt: skip
+        cmd = [str(self.bin_dir / "ansible"), "-i", str(self.inventory), *admin, pattern]
+        cmd += ["-m", module]
         if args:
             cmd += ["-a", args]
         with tempfile.TemporaryDirectory(prefix="sop-lab-ansible-") as tree:
@@ -135,3 +150,12 @@ def lab_environment(sop: SopEnv, lab: Lab, monkeypatch: pytest.MonkeyPatch) -> L
     monkeypatch.delenv("RESTIC_PASSWORD", raising=False)
     repo = f"sftp:root@backup:/srv/restic/test-{uuid.uuid4().hex[:8]}"
     return LabEnv(sop.root, sop.db_url, sop.trust, lab, password, repo)
+
+
+@contextlib.contextmanager
+def lab_serving(setup: TrustSetup, lab: Lab) -> Iterator[RunningIssuer]:
+    """Given a test's trust root and the lab, yield the issuer serving it with the lab's CA
+    (the one the lab's hosts trust) for the controller's address."""
+    with serving(setup.trust_file, Path(lab.state.ca_key), [str(lab.state.controller)]) as running:
+        setup.trust = running.trust
+        yield running

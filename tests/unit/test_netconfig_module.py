@@ -38,9 +38,13 @@ def test_a_driver_library_that_is_not_installed_is_named(
     assert f"Failed to import the required Python library ({library})" in result["msg"], result
 
 
-def test_frr_needs_a_key_file_or_a_password(capsys: pytest.CaptureFixture[str]) -> None:
+def test_frr_needs_a_key_file_a_password_or_an_agent(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
     result = _run(capsys, platform="frr", **CLOSED)
     assert result["failed"] is True
-    assert (
-        result["msg"] == "platform is frr but any of the following are missing: key_file, password"
+    assert result["msg"] == (
+        "platform is frr but none of key_file, password or an ssh-agent (SSH_AUTH_SOCK) "
+        "is there to log in with"
     )

@@ -12,7 +12,8 @@ the procedure; every change is in the audit trail and in the remote account log.
 
 Modules: ``models`` (tables), ``policy`` (rules, durations, the target),
 ``ledger`` (the one writer of the records), ``recorders`` (the firewall's answer
-applied), ``service`` and ``reconcile`` (the actions), ``documents`` and
+applied), ``service`` and ``reconcile`` (the actions), ``accounts`` (a remote user's
+certificate, its revocation and its sessions on the target), ``documents`` and
 ``words`` (the remote account log), ``cli`` (`sop grant`), ``api`` (for other
 features).
 """
@@ -24,8 +25,11 @@ from importlib import import_module
 from sop_runner.features import Command, Feature
 from sop_runner.procedures.grants.models import (
     FirewallGrant,
+    GrantCertificate,
     GrantChange,
     GrantEvent,
+    GrantSession,
+    GrantVendorKey,
     RemoteAccessLogEntry,
 )
 from sop_runner.procedures.grants.policy import PROCEDURE
@@ -34,7 +38,15 @@ from sop_runner.procedures.grants.recorders import RECORDERS
 FEATURE = Feature(
     name="grants",
     procedures=(PROCEDURE,),
-    tables=(FirewallGrant, GrantEvent, GrantChange, RemoteAccessLogEntry),
+    tables=(
+        FirewallGrant,
+        GrantEvent,
+        GrantChange,
+        RemoteAccessLogEntry,
+        GrantVendorKey,
+        GrantCertificate,
+        GrantSession,
+    ),
     recorders=RECORDERS,
     commands={
         "grant": Command(

@@ -49,11 +49,42 @@ def open_command(
     duration: Annotated[
         str, typer.Option("--duration", help="e.g. 60m, 1h30m, 45s (max: $SOP_GRANT_MAX_DURATION)")
     ] = DEFAULT_DURATION,
+    vendor_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--vendor-key",
+            help="the remote user's own SSH public key: certified for this grant's time "
+            "(the certificate is written beside it, NAME-cert.pub)",
+        ),
+    ] = None,
+    account: Annotated[
+        str, typer.Option("--account", help="the account on the target it logs in to")
+    ] = "vendor",
     as_: As = None,
 ) -> None:
     """Open a port for a remote user for the agreed time (SOP 2.4 step 2)."""
-    wish = GrantWish(user, source, target, port, protocol, start, duration, reason)
-    _say(_line(service.open_grant(Context(), wish, operator_name(as_))))
+    wish = GrantWish(
+        user, source, target, port, protocol, start, duration, reason, vendor_key, account
+    )
+    ctx = Context()
+    grant = service.open_grant(ctx, wish, operator_name(as_))
+    _say(_line(grant))
+    _say_certificates(ctx, grant.id)
+
+
+def _say_certificates(ctx: Context, grant_id: int) -> None:
+    """Given a grant, say where its newest certificate is and what it allows."""
+    from sop_runner.procedures.grants import accounts
+
+    rows = accounts.certificates(ctx, grant_id)
+    if rows:
+        newest = rows[-1]
+        with ctx.session() as session:
+            path = accounts.certificate_path_of(session, grant_id)
+        _say(
+            f"certificate {path}: {newest.principal} until "
+            f"{newest.valid_before.isoformat(timespec='seconds')} (key id '{newest.key_id}')"
+        )
 
 
 @cli.command("extend")
@@ -65,7 +96,9 @@ def extend_command(
     as_: As = None,
 ) -> None:
     """Move the end of a grant later (SOP 2.4 step 4: 'dapat memperpanjang durasi')."""
-    _say(_line(service.extend_grant(Context(), grant_id, by, operator_name(as_))))
+    ctx = Context()
+    _say(_line(service.extend_grant(ctx, grant_id, by, operator_name(as_))))
+    _say_certificates(ctx, grant_id)
 
 
 @cli.command("revoke")
@@ -77,6 +110,24 @@ def revoke_command(
     """Close a grant now (SOP 2.4 step 4)."""
     grant = service.revoke_grant(Context(), grant_id, reason, operator_name(as_))
     _say(f"grant {grant.id} closed (revoke)")
+
+
+@cli.command("sessions")
+def sessions_command(
+    grant_id: Annotated[int, typer.Argument(help="grant id")],
+    as_: As = None,
+) -> None:
+    """Read the sessions a grant's certificates opened from the target's sshd log (SOP 2.4
+    step 5: the remote account log)."""
+    rows = service.read_sessions(Context(), grant_id, operator_name(as_))
+    if not rows:
+        _say(f"grant {grant_id}: no session in the target's sshd log")
+    for row in rows:
+        closed = row.closed_at.isoformat(timespec="seconds") if row.closed_at else "still open"
+        _say(
+            f"{row.account}@{row.host} from {row.source}:{row.port} "
+            f"{row.opened_at.isoformat(timespec='seconds')} -> {closed} ({row.key_id})"
+        )
 
 
 @cli.command("list")

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from sop_runner import durations
 from sop_runner.context import Context
 from sop_runner.procedures.grants import ledger
-from sop_runner.procedures.grants.models import FirewallGrant, GrantEvent
+from sop_runner.procedures.grants.models import FirewallGrant, GrantEvent, GrantSession
 from sop_runner.procedures.grants.words import WORDS
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -43,6 +44,28 @@ def _row(grant: FirewallGrant, lang: str) -> dict[str, Any]:
     }
 
 
+def _sessions(
+    session: Session, since: datetime | None, until: datetime | None, words: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Given the store and a period, return the sessions the grants' certificates opened
+    (read from the targets' sshd logs: `sop grant sessions`, `revoke`)."""
+    rows = session.scalars(select(GrantSession).order_by(GrantSession.opened_at)).all()
+    return [
+        {
+            "grant": row.grant_id,
+            "account": f"{row.account}@{row.host}",
+            "source": f"{row.source}:{row.port}",
+            "opened": row.opened_at.astimezone(UTC).strftime(_STAMP),
+            "closed": row.closed_at.astimezone(UTC).strftime(_STAMP)
+            if row.closed_at
+            else words["still_open"],
+            "key_id": row.key_id,
+        }
+        for row in rows
+        if _within(row.opened_at, since, until)
+    ]
+
+
 def report_data(
     ctx: Context, lang: str, since: datetime | None, until: datetime | None
 ) -> dict[str, Any]:
@@ -64,6 +87,7 @@ def report_data(
             for grant in session.scalars(query).all()
             if grant.opened_at is not None and _within(grant.opened_at, since, until)
         ]
+        sessions = _sessions(session, since, until, words)
         anomalies = []
         for event in session.scalars(
             select(GrantEvent).where(GrantEvent.event == "anomaly").order_by(GrantEvent.id)
@@ -90,6 +114,7 @@ def report_data(
         "lang": lang,
         "rows": rows,
         "anomalies": anomalies,
+        "sessions": sessions,
         "period": period,
         "generated": ledger.now().strftime(f"{_STAMP} UTC"),
     }

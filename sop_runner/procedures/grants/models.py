@@ -95,3 +95,46 @@ class GrantChange(Base):
     action: Mapped[str] = mapped_column(String(16))
     # What the event of the change says beside the firewall's answer (e.g. by, reason).
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class GrantVendorKey(Base):
+    """A remote user's own SSH public key certified for a grant (`sop grant open --vendor-key`)."""
+
+    __tablename__ = "grant_vendor_keys"
+    grant_id: Mapped[int] = mapped_column(ForeignKey("firewall_grants.id"), primary_key=True)
+    public_key: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # The account on the target (principal ACCOUNT@TARGET) and where its certificate goes.
+    account: Mapped[str] = mapped_column(String(32))
+    certificate_path: Mapped[str] = mapped_column(Text)
+
+
+class GrantCertificate(Base):
+    """One certificate the issuer signed for a grant's vendor key (a new one per extension)."""
+
+    __tablename__ = "grant_certificates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("firewall_grants.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
+    # Up to 63 bits (sop_runner/issuer/certs.py); as text, the same on SQLite and PostgreSQL.
+    serial: Mapped[str] = mapped_column(String(24))
+    key_id: Mapped[str] = mapped_column(String(400))
+    principal: Mapped[str] = mapped_column(String(200))
+    valid_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class GrantSession(Base):
+    """A session a grant's certificate opened on the target, as the target's sshd logged it."""
+
+    __tablename__ = "grant_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("firewall_grants.id"), index=True)
+    key_id: Mapped[str] = mapped_column(String(400))
+    host: Mapped[str] = mapped_column(String(128))
+    account: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(64))
+    port: Mapped[int] = mapped_column(Integer)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -19,6 +19,7 @@ import math
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sop_runner import durations
@@ -271,6 +272,10 @@ class GrantWish:
     start: str
     duration: str
     reason: str
+    # The remote user's own public key to certify for the grant, and the account on the
+    # target it logs in to (sop_runner/procedures/grants/accounts.py).
+    vendor_key: Path | None = None
+    account: str = "vendor"
 
 
 def validate(ctx: Context, wish: GrantWish, now: datetime) -> tuple[Target, datetime, datetime]:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sop_runner import audit
-from sop_runner.procedures.grants import ledger
+from sop_runner.procedures.grants import accounts, ledger
 from sop_runner.procedures.grants.models import ACTIVE, FirewallGrant, GrantChange, GrantEvent
 from sop_runner.procedures.grants.policy import PROCEDURE
 from sop_runner.store.models import Request, Run
@@ -122,7 +122,7 @@ def _from_request(
     return 1
 
 
-RECORDERS = {"firewall_grant": record_from_run}
+RECORDERS = {"firewall_grant": record_from_run, "remote_sessions": accounts.record_sessions}
 
 
 # --------------------------------------------------------------------------- reconcile

@@ -11,6 +11,7 @@ module asks and reads the outcome; the records are written by ledger.py.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -20,8 +21,8 @@ from sop_runner import execution
 from sop_runner.context import Context
 from sop_runner.durations import compact
 from sop_runner.errors import SopError, StepFailed
-from sop_runner.procedures.grants import ledger
-from sop_runner.procedures.grants.models import LIVE, FirewallGrant
+from sop_runner.procedures.grants import accounts, ledger
+from sop_runner.procedures.grants.models import LIVE, FirewallGrant, GrantSession
 from sop_runner.procedures.grants.policy import (
     GRANT_STEP,
     PROCEDURE,
@@ -81,7 +82,8 @@ def list_grants(ctx: Context, every: bool) -> list[FirewallGrant]:
 
 
 def open_grant(ctx: Context, wish: GrantWish, operator: str | None) -> FirewallGrant:
-    """Given what a petugas asks, record the grant and open it now (or schedule it).
+    """Given what a petugas asks, record the grant and open it now (or schedule it); with
+    a vendor key, have it certified for the grant (accounts.py).
 
     Raise SopError (nothing written) when the wish is refused, GrantFailed
     (recorded) when the firewall does not take it or its end comes first.
@@ -90,6 +92,7 @@ def open_grant(ctx: Context, wish: GrantWish, operator: str | None) -> FirewallG
     who = petugas(ctx, operator)
     target, start, end = validate(ctx, wish, now)
     scheduled = start > now + timedelta(seconds=1)
+    vendor = _vendor_key(ctx, wish, scheduled)
     with ctx.session() as session:
         grant = ledger.new_grant(
             session,
@@ -110,13 +113,42 @@ def open_grant(ctx: Context, wish: GrantWish, operator: str | None) -> FirewallG
         )
         ledger.event(session, grant, "requested", who, ledger.summary(grant))
         grant_id = grant.id
+        if vendor is not None:
+            accounts.remember_key(session, grant, *vendor)
     if not scheduled:
-        _activate(ctx, grant_id, who)
+        request_id = _activate(ctx, grant_id, who)
+        if vendor is not None:
+            _certify(ctx, grant_id, request_id, who)
     return get_grant(ctx, grant_id)
 
 
-def _activate(ctx: Context, grant_id: int, actor: str) -> None:
-    """Given a recorded grant, put it on the firewall.
+def _vendor_key(ctx: Context, wish: GrantWish, scheduled: bool) -> tuple[str, str, Path] | None:
+    """Given the wish, return the vendor's key, account and certificate file (None without a
+    key); raise SopError (nothing written) when they cannot be certified."""
+    if wish.vendor_key is None:
+        return None
+    if scheduled:
+        raise SopError(
+            "--vendor-key: a certificate is issued when the port opens; give --start now "
+            "(or open the scheduled grant's certificate later with a new grant)"
+        )
+    if ctx.settings.trust.issuer is None:
+        raise SopError("--vendor-key: the trust file names no issuer; it alone signs certificates")
+    key, _ = accounts.read_vendor_key(wish.vendor_key, wish.account)
+    return key, wish.account, accounts.certificate_path(wish.vendor_key)
+
+
+def _certify(ctx: Context, grant_id: int, request_id: int, who: str) -> None:
+    """Given an open grant with a vendor key, have its certificate issued; raise GrantFailed
+    (the port stays as the firewall has it) when the issuer refuses."""
+    try:
+        accounts.certify(ctx, grant_id, request_id, who)
+    except SopError as refused:
+        raise GrantFailed(f"grant {grant_id} is open but has no certificate: {refused}") from None
+
+
+def _activate(ctx: Context, grant_id: int, actor: str) -> int:
+    """Given a recorded grant, put it on the firewall; return the request that did.
 
     Raise GrantFailed (recorded) when its end comes before it can reach the firewall.
     """
@@ -133,11 +165,14 @@ def _activate(ctx: Context, grant_id: int, actor: str) -> None:
             grant,
             "open",
             {},
-            grant_params(grant, "present", grant.ends_at),
+            {
+                **grant_params(grant, "present", grant.ends_at),
+                **accounts.vendor_params(session, grant),
+            },
             f"grant {grant.id}: {grant.reason}",
             "the firewall did not take it",
         )
-    _carry(ctx, change, actor)
+    return _carry(ctx, change, actor)
 
 
 def extend_grant(ctx: Context, grant_id: int, by: str, operator: str | None) -> FirewallGrant:
@@ -164,7 +199,7 @@ def extend_grant(ctx: Context, grant_id: int, by: str, operator: str | None) -> 
             grant,
             "extend",
             {"by": by_text},
-            grant_params(grant, "present", new_end),
+            {**grant_params(grant, "present", new_end), **accounts.vendor_params(session, grant)},
             f"grant {grant_id}: extend by {by_text}",
             "the firewall did not take the extension",
         )
@@ -172,7 +207,9 @@ def extend_grant(ctx: Context, grant_id: int, by: str, operator: str | None) -> 
             moved = {"from": old_end.isoformat(), "to": new_end.isoformat()}
             ledger.extended(session, grant, new_end, who, moved)
     if change.on_firewall:
-        _carry(ctx, change, who)
+        request_id = _carry(ctx, change, who)
+        if change.params.get("grant_vendor_key"):
+            _certify(ctx, grant_id, request_id, who)  # a certificate for the new end
     return get_grant(ctx, grant_id)
 
 
@@ -201,7 +238,34 @@ def revoke_grant(ctx: Context, grant_id: int, reason: str, operator: str | None)
             ledger.close(session, grant, ledger.now(), "revoke", who, {"reason": reason})
     if change.on_firewall:
         _carry(ctx, change, who)
+    if accounts.certificates(ctx, grant_id):
+        # Closed before its end: the certificates still valid are revoked on the target.
+        try:
+            accounts.account_step(ctx, grant_id, who, revoke=True)
+        except SopError as failure:
+            raise GrantFailed(
+                f"grant {grant_id} is closed on the firewall, but its certificates were not "
+                f"revoked on {change_target(ctx, grant_id)}: {_cause(failure)}"
+            ) from None
     return get_grant(ctx, grant_id)
+
+
+def read_sessions(ctx: Context, grant_id: int, operator: str | None) -> list[GrantSession]:
+    """Given a grant with certificates, read their sessions from the target's sshd log into
+    the records; return the grant's sessions (detached)."""
+    check_grant_id(grant_id)
+    who = petugas(ctx, operator)
+    get_grant(ctx, grant_id)
+    accounts.account_step(ctx, grant_id, who, revoke=False)
+    with ctx.session() as session:
+        rows = accounts.sessions_of(session, grant_id)
+        session.expunge_all()
+        return rows
+
+
+def change_target(ctx: Context, grant_id: int) -> str:
+    """Given a grant, return its target host."""
+    return get_grant(ctx, grant_id).target
 
 
 # --------------------------------------------------------------------------- helpers
@@ -241,8 +305,9 @@ def _live(session: Session, grant_id: int, verb: str, allowed: str) -> FirewallG
     return grant
 
 
-def _carry(ctx: Context, change: _Change, actor: str) -> None:
-    """Given a change of a grant, make its 2.4 request and run the grant step for it.
+def _carry(ctx: Context, change: _Change, actor: str) -> int:
+    """Given a change of a grant, make its 2.4 request and run the grant step for it;
+    return the request.
 
     The recorder applies the firewall's answer.  Raise GrantFailed (recorded)
     when the step fails: the firewall did not take the change.
@@ -259,6 +324,7 @@ def _carry(ctx: Context, change: _Change, actor: str) -> None:
             grant = _grant(session, change.grant_id)
             ledger.refused(session, grant, change.action, error, actor, request.id)
         raise GrantFailed(f"grant {change.grant_id}: {change.refused}: {error}") from None
+    return request.id
 
 
 def _cause(failure: Exception) -> str:

@@ -32,6 +32,11 @@ WORDS: dict[str, dict[str, str]] = {
         "generated": "Dibuat",
         "extended": "Diperpanjang",
         "times": "kali",
+        "sessions": "Sesi akun remot (dari log sshd server tujuan)",
+        "grant": "Izin",
+        "account": "Akun",
+        "certificate": "Sertifikat (key id)",
+        "session_end": "Selesai",
     },
     "en": {
         "title": "Data Center Remote Account Log",
@@ -62,5 +67,10 @@ WORDS: dict[str, dict[str, str]] = {
         "generated": "Generated",
         "extended": "Extended",
         "times": "times",
+        "sessions": "Remote account sessions (from the target's sshd log)",
+        "grant": "Grant",
+        "account": "Account",
+        "certificate": "Certificate (key id)",
+        "session_end": "Ended",
     },
 }
