@@ -89,7 +89,7 @@ def _decide(
             lifetime = gates.lifetime(expires, procedure, ctx.settings.trust.approval_max)
         else:
             lifetime = min(timedelta(hours=24), longest) if decision == "approve" else longest
-        the_impact = impact.analyse(procedure, ctx.inventory, req.targets)
+        the_impact = impact.analyse(procedure, ctx.inventory, req.targets, req.params)
         gates.assert_request_signed(req, trusted)
         row = gates.decide(
             session, req, procedure, the_impact, trusted, acting, decision, step, reason, lifetime
@@ -169,7 +169,7 @@ def status(request_id: int, lang: Lang = None) -> None:
     with ctx.session() as session:
         req = get_request(session, request_id)
         procedure = ctx.catalog.get(req.procedure_id)
-        the_impact = impact.analyse(procedure, ctx.inventory, req.targets)
+        the_impact = impact.analyse(procedure, ctx.inventory, req.targets, req.params)
         longest = gates.longest_approval(procedure, ctx.settings.trust.approval_max)
         states = gates.gate_states(session, req, procedure, the_impact, trusted, longest=longest)
         out.print(

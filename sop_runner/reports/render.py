@@ -86,6 +86,36 @@ def duration_text(seconds: float | None, lang: str) -> str:
     return durations.words(seconds, lang)
 
 
+def _actual(record: StepRecord | None, lang: str) -> str:
+    """Given a step's record, return its real time; "—" when it is not known (never 0)."""
+    if record is None:
+        return ""
+    if record.duration_seconds is None:
+        return labels(lang)["unknown_time"]
+    if record.duration_seconds < 1:
+        return "< " + duration_text(1, lang)
+    return duration_text(record.duration_seconds, lang)
+
+
+def _record_note(record: StepRecord | None, lang: str) -> str:
+    if record is None:
+        return ""
+    words = labels(lang)
+    data = record.data or {}
+    parts = [f"{words['choice']}: {data['choice']}"] if "choice" in data else []
+    if "person" in data:
+        parts.append(f"{words['person']}: {data['person']}")
+    if record.note:
+        parts.append(record.note)
+    who = record.confirmed_by or ""
+    return f"{who}: {'; '.join(parts)}" if parts else who
+
+
+def status_word(status: str, lang: str) -> str:
+    """Given a step's or a run's status, return it in the report's words."""
+    return labels(lang).get(f"status_{status}", status)
+
+
 def step_rows(procedure: Procedure, records: list[StepRecord], lang: str) -> list[dict[str, Any]]:
     last: dict[int, StepRecord] = {}
     for record in records:
@@ -99,20 +129,27 @@ def step_rows(procedure: Procedure, records: list[StepRecord], lang: str) -> lis
                 "doc_number": step.doc_number,
                 "activity": step.activity.get(lang),
                 "actor": gates.ROLE_NAMES[lang].get(step.actor, step.actor),
+                "prerequisite": step.prerequisite.get(lang) if step.prerequisite else "",
+                "remarks": step.notes.get(lang) if step.notes else "",
                 "standard": step.standard_time.text(lang) if step.standard_time else "",
-                "actual": duration_text(record.duration_seconds, lang) if record else "",
+                "actual": _actual(record, lang),
                 "over": bool(record and record.over_standard),
-                "status": record.status if record else labels(lang)["not_run"],
-                "note": (
-                    f"{record.confirmed_by}: {record.note}"
-                    if record and record.note
-                    else (record.confirmed_by or "")
-                    if record
-                    else ""
-                ),
+                "status": status_word(record.status, lang) if record else labels(lang)["not_run"],
+                "note": _record_note(record, lang),
             }
         )
     return rows
+
+
+def outage_text(the_impact: impact.Impact, lang: str) -> str:
+    """Given an impact, return its outage: the interrupting steps' standard times only."""
+    if not the_impact.interrupting_steps:
+        return labels(lang)["no_interruption"]
+    low = duration_text(the_impact.outage_min_seconds, lang)
+    high = duration_text(the_impact.outage_max_seconds, lang)
+    steps = ", ".join(str(n) for n in the_impact.interrupting_steps)
+    span = low if low == high else f"{low} – {high}"
+    return f"{span} ({labels(lang)['interrupting_steps'].lower()}: {steps})"
 
 
 def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
@@ -121,7 +158,7 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
     with ctx.session() as session:
         request = get_request(session, request_id)
         procedure = ctx.catalog.get(request.procedure_id)
-        the_impact = impact.analyse(procedure, ctx.inventory, request.targets)
+        the_impact = impact.analyse(procedure, ctx.inventory, request.targets, request.params)
         states = gates.gate_states(session, request, procedure, the_impact, trusted)
         run = session.scalars(
             select(Run).where(Run.request_id == request.id).order_by(Run.id.desc())
@@ -129,10 +166,8 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
         records = rows_of_run(session, StepRecord, run, StepRecord.id)
         words = labels(lang)
         report_name = procedure.report.get(lang) if procedure.report else procedure.title.get(lang)
-        outage = (
-            f"{duration_text(the_impact.outage_min_seconds, lang)} – "
-            f"{duration_text(the_impact.outage_max_seconds, lang)}"
-        )
+        outage = outage_text(the_impact, lang)
+        window = request.params.get(procedure.window_param) if procedure.window_param else None
         return {
             "lang": lang,
             "L": words,
@@ -145,6 +180,13 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
             "steps": step_rows(procedure, records, lang),
             "impact": the_impact,
             "outage": outage,
+            "window": window,
+            "run_status": status_word(run.status, lang) if run else "",
+            "interrupting": [
+                r
+                for r in step_rows(procedure, [], lang)
+                if r["number"] in the_impact.interrupting_steps
+            ],
             "contacts": sorted({s.contact for s in the_impact.services if s.contact}),
             # What features add for this procedure (e.g. 6.1's load records and chart).
             "sections": [
@@ -203,6 +245,11 @@ def write_reports(
         circular = out / f"surat-edaran-{slug}.md"
         circular.write_text(env.get_template("circular.md.j2").render(**data))
         written.append(circular)
+    if data["run"] is not None and data["run"].status in ("postponed", "cancelled"):
+        # The document's report to the penanggung jawab when the work is postponed.
+        stopped = out / f"laporan-penundaan-{slug}.md"
+        stopped.write_text(env.get_template("postponement.md.j2").render(**data))
+        written.append(stopped)
     for write_documents in ctx.features.documents(data["procedure"].id):
         written += write_documents(ctx, request_id, lang, out)
     return written

@@ -159,6 +159,8 @@ EXPECTED_REPORTS: dict[str, str | None] = {
 # name, type, and R (required), D (a default) or X (derived: computed by `sop request`).
 # Every parameter the procedure's playbooks use; none for the guided procedures.
 EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
+    "1.4": [("services", "list", "D"), ("maintenance_window", "time_window", "")],
+    "2.1": [("coordinated", "boolean", "D")],
     "2.4": [
         ("grant_state", "string", "R"),
         ("grant_user", "text", "R"),
@@ -174,7 +176,11 @@ EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
         ("grant_revoke_serials", "list", ""),
     ],
     "3.1": [("config_ref", "string", "R"), ("config_digest", "string", "RX")],
-    "4.1": [("change", "text", "R"), ("expected_spec", "list", "R")],
+    "4.1": [
+        ("change", "text", "R"),
+        ("expected_spec", "list", "R"),
+        ("maintenance_window", "time_window", ""),
+    ],
     "4.2": [
         ("target_release", "string", "D"),
         ("extra_requirements", "list", "D"),
