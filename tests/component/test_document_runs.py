@@ -134,7 +134,8 @@ def test_a_vendor_step_is_confirmed_by_the_petugas_naming_the_person(sop_env):
 def test_human_step_times_are_measured_given_or_unknown_never_zero(sop_env, tmp_path: Path):
     request_id = _approved(sop_env, "1.2", ["ctl1"])
     start = datetime.now(UTC) - timedelta(hours=2)
-    window = f"{start.isoformat(timespec='minutes')}/{(start + timedelta(minutes=50)).isoformat(timespec='minutes')}"
+    end = start + timedelta(minutes=50)
+    window = f"{start.isoformat(timespec='minutes')}/{end.isoformat(timespec='minutes')}"
     notes = {n: f"catatan {n}" for n in (2, 4, 5, 6, 7)}
     answers = Answers(notes=notes, choices={2: "tersedia"}, times={2: window, 5: "45m", 6: "20m"})
     run_request(sop_env.ctx(), request_id, "budi", answers=answers)
@@ -172,3 +173,55 @@ def test_time_given_badly_is_one_line_exit_2(sop_env):
     assert result.returncode == 2
     assert "--time 2: 'kemarin' is not a duration" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _impact_out(env, request_id: int, tmp_path: Path) -> list[Path]:
+    ok(env.sop("report", str(request_id), "--out", str(tmp_path)))
+    return sorted(tmp_path.glob("surat-edaran-*"))
+
+
+@pytest.mark.parametrize(
+    ("procedure", "targets", "params"),
+    [
+        ("7.1", ["ctl2"], {"paths": ["/srv"], "repository": "/var/backups/restic"}),
+        ("6.4", ["server-farm"], {}),
+        ("2.1", ["server-farm"], {}),
+        ("2.3", ["server-farm"], {}),
+    ],
+)
+def test_no_circular_for_a_backup_a_temperature_reading_or_a_visit(
+    sop_env, tmp_path: Path, procedure, targets, params
+):
+    request = new_request(sop_env.ctx(), procedure, targets, params, "rutin", "budi")
+    assert (request.impact or {}).get("circular") is False
+    assert "pimpinan" not in {g["role"] for g in request.impact["gates"] if g["required"]}
+    assert _impact_out(sop_env, request.id, tmp_path) == []
+
+
+def test_a_visit_on_an_inventory_host_is_refused(sop_env):
+    with pytest.raises(SopError, match=r"'ctl2' is not a place of the site; .*server-farm"):
+        new_request(sop_env.ctx(), "2.1", ["ctl2"], {}, "servis", "budi")
+
+
+def test_4_2_on_a_critical_host_drafts_a_circular_with_the_window(sop_env, tmp_path: Path):
+    # 4.1 takes the window only when its circular is drafted: then it is required.
+    spec = {"change": "RAM", "expected_spec": ["memory_mb >= 1"]}
+    with pytest.raises(
+        SopError, match="--param maintenance_window: required: the work hits simpeg"
+    ):
+        new_request(sop_env.ctx(), "4.1", ["ctl2"], spec, "RAM", "budi")
+    assert (
+        new_request(sop_env.ctx(), "4.1", ["ctl1"], spec, "RAM", "budi").impact["circular"] is False
+    )
+    params = {"repository": "/var/backups/restic"}
+    window = "2026-12-05T22:00+07:00/2026-12-06T02:00+07:00"
+    request = new_request(
+        sop_env.ctx(), "4.2", ["ctl2"], {**params, "maintenance_window": window}, "x", "budi"
+    )
+    assert request.impact["circular"] is True
+    (circular,) = _impact_out(sop_env, request.id, tmp_path)
+    text = circular.read_text()
+    assert window in text and "SIMPEG" in text
+    # The outage is step 8 alone (the upgrade, 3 hours), not the sum of all steps.
+    assert "3 jam" in text and "Melakukan peningkatan sistem operasi" in text
+    assert "hari" not in text.split("Perkiraan gangguan")[1]

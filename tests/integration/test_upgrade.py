@@ -156,6 +156,8 @@ def _hw_request(lab_env, expected_spec: str) -> str:
 
 def _run_41(lab_env, rid):
     args = [a for s in HUMAN_41 for a in ("--confirm", f"{s}=selesai")]
+    # Step 7 is the document's branch: the upgrade was not cancelled (issue 16).
+    args += ["--choose", "7=berhasil"]
     return run_through(lab_env.sop, rid, *args)
 
 
