@@ -189,8 +189,9 @@ def _finish_step(
             **{k: v for k, v in (data or {}).items() if k in ("choice", "person")},
         }
         subject = f"run/{run.id}/step/{step.number}"
-        if (step.kind == "human" and status != "not_applicable") or "choice" in (data or {}):
-            # The confirmation is the person's paraf: signed with their own key.
+        if step.kind == "human":
+            # The confirmation is the person's paraf: signed with their own key (also
+            # "tidak berlaku": the person attests the branch left the step out).
             record.signed = acting.sign(session, f"step.{status}", subject, entry)
         else:
             audit.append(session, operator, f"step.{status}", subject, entry)

@@ -95,6 +95,7 @@ def _request(lab_env, extra_requirements="[]", extra_checks="[]", approve=True) 
 def _run(lab_env, request_id):
     # The penanggung jawab's and the Pimpinan's steps are theirs: the run is handed over.
     args = [a for step in HUMAN_42 for a in ("--confirm", f"{step}=selesai")]
+    args += ["--choose", "3=sesuai"]  # step 3 is the document's branch (issue 16)
     return run_through(lab_env.sop, request_id, *args)
 
 
