@@ -249,6 +249,7 @@ def run_request(
             f"--confirm: step {unknown[0]} is not a step of {procedure.id} "
             f"(steps 1–{len(procedure.steps)})"
         )
+    _check_answers(procedure, answers)
     the_impact = _checked_request(ctx, request, procedure)
     longest = gates.longest_approval(procedure, ctx.settings.trust.approval_max)
     run, token = _current_run(ctx, request, acting)
@@ -259,6 +260,19 @@ def run_request(
     except BaseException as error:
         _release(ctx, run, operator, error)
         raise
+
+
+def _check_answers(procedure: Procedure, answers: Answers) -> None:
+    """Given a run's answers, raise SopError (before anything is claimed or written) for a
+    branch a step does not have, or a time that is not one."""
+    for number, key in sorted(answers.choices.items()):
+        step = procedure.step(number)
+        if step.choice(key) is None:
+            allowed = ", ".join(c.key for c in step.choices) or "none (it is not a branch)"
+            raise SopError(f"--choose {number}: {key!r} is not allowed; allowed: {allowed}")
+    now = datetime.now(UTC)
+    for number, text in sorted(answers.times.items()):
+        given_timing(text, number, now)
 
 
 def _waiting(ctx: Context, run: Run, acting: Acting, why: str) -> SopError:

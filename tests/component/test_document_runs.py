@@ -176,6 +176,14 @@ def test_time_given_badly_is_one_line_exit_2(sop_env):
     assert result.returncode == 2
     assert "--time 2: 'kemarin' is not a duration" in result.stderr
     assert "Traceback" not in result.stderr
+    # Refused before anything is written: no run was started.
+    with sop_env.ctx().session() as session:
+        assert session.scalars(select(Run)).all() == []
+    branchless = sop_env.sop("run", str(request_id), "--choose", "5=ya", operator="budi")
+    assert branchless.returncode == 2
+    assert (
+        "--choose 5: 'ya' is not allowed; allowed: none (it is not a branch)" in branchless.stderr
+    )
 
 
 def _impact_out(env, request_id: int, tmp_path: Path) -> list[Path]:
