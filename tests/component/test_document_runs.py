@@ -5,6 +5,7 @@ step named by the escorting petugas, and human-step times measured or given."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from sop_runner.errors import SopError
 from sop_runner.execution import run_request
 from sop_runner.requests import new_request
 from sop_runner.store.models import AuditEntry, Request, Run, StepRecord
-from tests.support.sop import ok
+from tests.support.sop import ok, run_sop
 
 
 def _approved(env, procedure: str, targets: list[str], params: dict | None = None) -> int:
@@ -236,3 +237,18 @@ def test_4_2_on_a_critical_host_drafts_a_circular_with_the_window(sop_env, tmp_p
     # The outage is step 8 alone (the upgrade, 3 hours), not the sum of all steps.
     assert "3 jam" in text and "Melakukan peningkatan sistem operasi" in text
     assert "hari" not in text.split("Perkiraan gangguan")[1]
+
+
+def test_show_errata_and_work_order_carry_prasyarat_and_keterangan(sop_env, tmp_path: Path):
+    env = {**os.environ, "COLUMNS": "250"}
+    shown = ok(run_sop("show", "2.1", env=env)).stdout
+    assert "Prasyarat" in shown and "Keterangan" in shown
+    assert "Surat tugas" in shown and "Dapat diperpanjang" in shown
+    errata = ok(run_sop("errata", env=env)).stdout
+    assert "tabel 7.5 tidak ada" in errata and "bergeser satu kolom" in errata
+    assert "tabel 7.4" not in errata.replace("dengan tabel 7.4", "")
+    request = new_request(sop_env.ctx(), "2.1", ["server-farm"], {}, "servis UPS", "budi")
+    ok(sop_env.sop("report", str(request.id), "--out", str(tmp_path)))
+    order = (tmp_path / f"surat-perintah-tugas-2.1-{request.id}-id.md").read_text()
+    assert "Prasyarat/kelengkapan" in order and "Keterangan" in order
+    assert "Surat tugas" in order and "Dapat diperpanjang jika diperlukan" in order
