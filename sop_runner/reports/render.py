@@ -19,7 +19,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from sop_runner import durations, gates, impact, yamlio
-from sop_runner.catalog import Procedure
+from sop_runner.catalog import Procedure, Step
 from sop_runner.context import Context
 from sop_runner.escaping import md, visible
 from sop_runner.requests import get_request, request_hash
@@ -97,12 +97,16 @@ def _actual(record: StepRecord | None, lang: str) -> str:
     return duration_text(record.duration_seconds, lang)
 
 
-def _record_note(record: StepRecord | None, lang: str) -> str:
+def _record_note(step: Step, record: StepRecord | None, lang: str) -> str:
     if record is None:
         return ""
     words = labels(lang)
     data = record.data or {}
-    parts = [f"{words['choice']}: {data['choice']}"] if "choice" in data else []
+    parts = []
+    if "choice" in data:
+        choice = step.choice(str(data["choice"]))
+        said = f" ({choice.text.get(lang)})" if choice else ""
+        parts.append(f"{words['choice']}: {data['choice']}{said}")
     if "person" in data:
         parts.append(f"{words['person']}: {data['person']}")
     if record.note:
@@ -135,7 +139,7 @@ def step_rows(procedure: Procedure, records: list[StepRecord], lang: str) -> lis
                 "actual": _actual(record, lang),
                 "over": bool(record and record.over_standard),
                 "status": status_word(record.status, lang) if record else labels(lang)["not_run"],
-                "note": _record_note(record, lang),
+                "note": _record_note(step, record, lang),
             }
         )
     return rows
