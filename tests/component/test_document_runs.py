@@ -6,6 +6,7 @@ step named by the escorting petugas, and human-step times measured or given."""
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from sop_runner.answers import Answers
 from sop_runner.errors import SopError
-from sop_runner.execution import run_request
+from sop_runner.execution import RunUI, run_request
 from sop_runner.requests import new_request
 from sop_runner.store.models import AuditEntry, Request, Run, StepRecord
 from tests.support.sop import ok, run_sop
@@ -252,3 +253,25 @@ def test_show_errata_and_work_order_carry_prasyarat_and_keterangan(sop_env, tmp_
     order = (tmp_path / f"surat-perintah-tugas-2.1-{request.id}-id.md").read_text()
     assert "Prasyarat/kelengkapan" in order and "Keterangan" in order
     assert "Surat tugas" in order and "Dapat diperpanjang jika diperlukan" in order
+
+
+class _PersonAtTheTerminal(RunUI):
+    """Answers every prompt after a pause, as a person at the terminal would."""
+
+    def ask_confirmation(self, step):
+        time.sleep(1.2)
+        return f"dikonfirmasi {step.number}"
+
+    def ask_choice(self, step):
+        return "tersedia"
+
+
+def test_an_answered_prompt_is_the_steps_measured_time(sop_env):
+    request_id = _approved(sop_env, "1.2", ["ctl1"])
+    outcome = run_request(sop_env.ctx(), request_id, "budi", ui=_PersonAtTheTerminal())
+    assert outcome.status == "succeeded"
+    records = _records(sop_env, request_id)
+    for number in (2, 4, 5, 6, 7):
+        assert records[number].data["timing"] == "measured"
+        assert 1.2 <= records[number].duration_seconds < 60
+        assert not records[number].over_standard
