@@ -218,6 +218,8 @@ def impact_command(request_id: int, lang: Lang = None) -> None:
     for service in the_impact.services:
         out.print(f"{service.name} ({service.title}) · {service.opd} · {service.criticality}")
     out.print(f"{data['L']['outage']}: {data['outage']}")
+    if data["window"]:
+        out.print(f"{data['L']['window']}: {data['window']}")
     if the_impact.circular_required:
         from sop_runner.reports.render import write_reports
 

@@ -238,6 +238,8 @@ def test_4_2_on_a_critical_host_drafts_a_circular_with_the_window(sop_env, tmp_p
     # The outage is step 8 alone (the upgrade, 3 hours), not the sum of all steps.
     assert "3 jam" in text and "Melakukan peningkatan sistem operasi" in text
     assert "hari" not in text.split("Perkiraan gangguan")[1]
+    shown = ok(sop_env.sop("impact", str(request.id))).stdout
+    assert window in shown and "3 jam" in shown and "surat-edaran-4.2" in shown
 
 
 def test_show_errata_and_work_order_carry_prasyarat_and_keterangan(sop_env, tmp_path: Path):
