@@ -161,9 +161,10 @@ def _run_and_check(office: Office, issuer: RunningIssuer) -> None:
         "sop request 1 run 1 step 1 operator budi",
         "sop request 1 run 1 step 5 operator budi",
     ]
-    # The run's agent is gone with the run: no socket of it is left.
+    # The run's agent is gone with the run: no folder of it is left (other runs on this
+    # machine, root's among them, may have folders of their own there meanwhile).
     leftovers = subprocess.run(
-        [RUNUSER, "-u", office.user, "--", "sh", "-c", "ls -d /tmp/sop-run-* 2>/dev/null"],
+        ["find", "/tmp", "-maxdepth", "1", "-name", "sop-run-*", "-user", office.user],
         capture_output=True,
         text=True,
     )
