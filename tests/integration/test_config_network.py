@@ -12,6 +12,7 @@ run goes into it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -306,7 +307,9 @@ def kill_run(play: subprocess.Popen[bytes], cgroup: Path, how: str) -> float:
         for _ in range(3):  # again, for anything forked while the first kills went out
             for pid in descendants(play.pid):
                 doomed.add(pid)
-                os.kill(pid, signal.SIGKILL)
+                # A process listed a moment ago may have ended since (a short-lived ssh).
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
     play.wait()
     deadline = time.monotonic() + 3
     while [p for p in doomed if alive(p)] and time.monotonic() < deadline:
