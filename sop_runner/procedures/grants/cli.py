@@ -14,7 +14,12 @@ from sop_runner.context import Context
 from sop_runner.durations import compact
 from sop_runner.procedures.grants import documents, reconcile, service
 from sop_runner.procedures.grants.models import FirewallGrant
-from sop_runner.procedures.grants.policy import DEFAULT_DURATION, GrantWish, parse_day
+from sop_runner.procedures.grants.policy import (
+    DEFAULT_DURATION,
+    GrantWish,
+    parse_day,
+    parse_duration,
+)
 
 HELP = "SOP 2.4 remote access: time-limited port grants on the firewall."
 cli = typer.Typer(help=HELP, no_args_is_help=True)
@@ -63,6 +68,7 @@ def open_command(
     as_: As = None,
 ) -> None:
     """Open a port for a remote user for the agreed time (SOP 2.4 step 2)."""
+    parse_duration(duration, "--duration")  # its form first, before who asks is looked up
     wish = GrantWish(
         user, source, target, port, protocol, start, duration, reason, vendor_key, account
     )
@@ -96,6 +102,7 @@ def extend_command(
     as_: As = None,
 ) -> None:
     """Move the end of a grant later (SOP 2.4 step 4: 'dapat memperpanjang durasi')."""
+    parse_duration(by, "--by")  # its form first, before who asks is looked up
     ctx = Context()
     _say(_line(service.extend_grant(ctx, grant_id, by, operator_name(as_))))
     _say_certificates(ctx, grant_id)
