@@ -32,7 +32,11 @@ def msgids(path: Path) -> set[str]:
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
             continue
-        if node.func.id in ("_", "tr", "N_") and node.args and isinstance(node.args[0], ast.Constant):
+        if (
+            node.func.id in ("_", "tr", "N_")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
             found.add(node.args[0].value)
         if node.func.id == "command" and len(node.args) >= 2:
             function = node.args[1]
