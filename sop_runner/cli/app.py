@@ -108,8 +108,9 @@ def _publish_checkpoint() -> None:
 
 
 def _say_error(line: str) -> None:
+    # "sop: error:" in every language: the tag scripts and log searches look for.
     SafeConsole(stderr=True, soft_wrap=True).print(
-        f"sop: {_('error')}: {line}", markup=False, highlight=False
+        f"sop: error: {line}", markup=False, highlight=False
     )
 
 
