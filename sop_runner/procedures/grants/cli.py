@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sop_runner.cli.options import As, Lang, choose_language, operator_name, out
+from sop_runner.cli.options import As, Json, Lang, choose_language, operator_name, out
 from sop_runner.context import Context
 from sop_runner.durations import compact
 from sop_runner.procedures.grants import documents, reconcile, service
@@ -140,13 +141,38 @@ def sessions_command(
 @cli.command("list")
 def list_command(
     all_: Annotated[bool, typer.Option("--all", help="also closed and failed grants")] = False,
+    as_json: Json = False,
 ) -> None:
     """Show the active grants with their time left."""
     rows = service.list_grants(Context(), all_)
+    now = datetime.now(UTC)
+    live = ("opening", "open", "scheduled")
+    if as_json:
+        grants = [
+            {
+                "id": g.id,
+                "status": g.status,
+                "user": g.user,
+                "source": g.source,
+                "target": g.target,
+                "destination": g.destination,
+                "protocol": g.protocol,
+                "port": g.port,
+                "firewall": g.firewall,
+                "starts_at": g.starts_at.isoformat(timespec="seconds"),
+                "ends_at": g.ends_at.isoformat(timespec="seconds"),
+                "seconds_left": (
+                    max(0, int((g.ends_at - now).total_seconds())) if g.status in live else None
+                ),
+                "closed_by": g.closed_by,
+            }
+            for g in rows
+        ]
+        _say(json.dumps({"schema": "sop.grants/1", "grants": grants}, indent=2))
+        return
     if not rows:
         out.print("no active grants" if not all_ else "no grants", markup=False)
         return
-    now = datetime.now(UTC)
     columns = ("id", "status", "user", "source", "target", "port", "firewall", "ends (UTC)")
     table = Table(*columns, "left", "closed by")
     for g in rows:
@@ -159,7 +185,7 @@ def list_command(
             f"{g.protocol}/{g.port}",
             g.firewall,
             g.ends_at.strftime("%Y-%m-%d %H:%M:%S"),
-            _left(g, now) if g.status in ("opening", "open", "scheduled") else "",
+            _left(g, now) if g.status in live else "",
             g.closed_by or "",
         )
     out.print(table)
