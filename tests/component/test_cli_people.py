@@ -88,3 +88,23 @@ def test_exit_codes_say_waiting_refused_and_done(sop_env):
     refused = sop_env.sop("run", request_id, operator="budi")
     assert refused.returncode == 4, refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_sop_lang_chooses_the_language_of_status_and_the_feature_reports(
+    sop_env, monkeypatch, tmp_path
+):
+    ok(sop_env.sop(*REQUEST, operator="budi"))
+    assert "menunggu: persetujuan" in ok(sop_env.sop("status", "1")).stdout
+    dismantle = ("request", "5.1", "--target", "ctl1", "--reason", "x", "--param",
+                 "devices=[/dev/loop7]", "--param", "wipe_method=clear", "--param",
+                 "destination=gudang")  # fmt: skip
+    upgrade = ("request", "4.1", "--target", "ctl1", "--reason", "x", "--param",
+               "change=RAM 16 GB", "--param", "expected_spec=[memory_mb >= 1]")  # fmt: skip
+    assert ok(sop_env.sop(*dismantle, "-q", operator="budi")).stdout == "2\n"
+    assert ok(sop_env.sop(*upgrade, "-q", operator="budi")).stdout == "3\n"
+    monkeypatch.setenv("SOP_LANG", "en")
+    shown = ok(sop_env.sop("status", "1")).stdout
+    assert "waiting for: an approval by a Person in charge" in shown, shown
+    for args in (("dismantle", "report", "2"), ("upgrade", "report", "3")):
+        paths = ok(sop_env.sop(*args, "--out", str(tmp_path))).stdout.split()
+        assert paths and all(p.rsplit(".", 1)[0].endswith("-en") for p in paths), paths
