@@ -108,3 +108,12 @@ def test_sop_lang_chooses_the_language_of_status_and_the_feature_reports(
     for args in (("dismantle", "report", "2"), ("upgrade", "report", "3")):
         paths = ok(sop_env.sop(*args, "--out", str(tmp_path))).stdout.split()
         assert paths and all(p.rsplit(".", 1)[0].endswith("-en") for p in paths), paths
+
+
+def test_shell_completion_is_on(sop_env, monkeypatch):
+    monkeypatch.setenv("_SOP_COMPLETE", "complete_bash")
+    monkeypatch.setenv("COMP_WORDS", "sop requ")
+    monkeypatch.setenv("COMP_CWORD", "1")
+    completed = sop_env.sop()
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["request", "requests"]
