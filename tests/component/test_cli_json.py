@@ -106,6 +106,8 @@ def test_audit_grants_register_and_backup_views_validate(sop_env):
     )  # fmt: skip
     data = _valid("backup-schedule", ok(schedule).stdout)
     assert "--quiet" in data["entries"]["file"] and "sop-backup-file.timer" in data["files"]
+    operators = _valid("operators", ok(sop_env.sop("operators", "show", "--json")).stdout)
+    assert {o["name"] for o in operators["operators"]} >= {"budi", "sari", "ahmad"}
     overdue = sop_env.sop("backup", "overdue", "--json")
     assert overdue.returncode in (0, 1), overdue.stderr
     _valid("backup-overdue", overdue.stdout)
