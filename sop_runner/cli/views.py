@@ -132,8 +132,10 @@ def _waiting_for(
         for g in gate_rows
         if g["required"] and g["verdict"] == "pending"
     ]
-    if waiting or any(g["verdict"] == "rejected" for g in gate_rows):
-        return waiting[:1]
+    if any(g["verdict"] == "rejected" for g in gate_rows):
+        return []
+    if waiting:  # every gate still pending: each may be approved in any order
+        return waiting
     last = runs[-1] if runs else None
     if last is None or last["status"] == "waiting":
         return [{"what": "run", "step": None, "role": "petugas", "not": None}]
