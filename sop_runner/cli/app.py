@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -21,7 +22,7 @@ from sop_runner.cli import (
 from sop_runner.cli.usage import one_line
 from sop_runner.errors import SopError, StepFailed
 from sop_runner.features import Registry, installed
-from sop_runner.i18n import _, set_language
+from sop_runner.i18n import LANGUAGES, _, set_language
 from sop_runner.terminal import SafeConsole
 
 
@@ -67,6 +68,12 @@ def _options(
 ) -> None:
     """SOP of the Pusat Data of Kabupaten Tegal: procedures that can be run."""
     if lang is not None:
+        if lang not in LANGUAGES:
+            raise SopError(
+                _("--lang: {chosen!r} is not allowed; use 'id' or 'en'").format(chosen=lang)
+            )
+        # As SOP_LANG: the command's settings, and the playbooks it runs, speak it too.
+        os.environ["SOP_LANG"] = lang
         set_language(lang)
 
 

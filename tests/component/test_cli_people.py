@@ -46,6 +46,7 @@ def _one_line(result, *words: str) -> str:
         (["grant", "extend", "1", "--by", "99999999d"], ("--by", "longer than allowed")),
         (["approve", "1", "--expires", "1.5h"], ("--expires", "1h30m")),
         (["status", "1", "--lang", "fr"], ("--lang", "'id'", "'en'")),
+        (["--lang", "fr", "list"], ("--lang", "'id'", "'en'")),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(sop_env, args, words):
@@ -102,6 +103,7 @@ def test_sop_lang_chooses_the_language_of_status_and_the_feature_reports(
                "change=RAM 16 GB", "--param", "expected_spec=[memory_mb >= 1]")  # fmt: skip
     assert ok(sop_env.sop(*dismantle, "-q", operator="budi")).stdout == "2\n"
     assert ok(sop_env.sop(*upgrade, "-q", operator="budi")).stdout == "3\n"
+    assert "waiting for: an approval" in ok(sop_env.sop("--lang", "en", "status", "1")).stdout
     monkeypatch.setenv("SOP_LANG", "en")
     shown = ok(sop_env.sop("status", "1")).stdout
     assert "waiting for: an approval by a Person in charge" in shown, shown
