@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from sop_runner import audit, claims, gates, impact, records
 from sop_runner.catalog import Procedure, Step
 from sop_runner.context import Context
-from sop_runner.errors import SopError, StepFailed
+from sop_runner.errors import SopError, StepFailed, Waiting
+from sop_runner.i18n import _, language
 from sop_runner.operators import ROLES, Acting, require_role
 from sop_runner.requests import get_request
 from sop_runner.runner import run_playbook
@@ -277,13 +278,19 @@ def _run_steps(
             _fail_run(ctx, run, operator, "waiting", str(refusal))
             raise
         if step.kind != "gate" and step_role(step) not in acting.roles:
-            why = (
-                f"step {step.number} ({step.activity.get(ctx.settings.lang)}) is for the "
-                f"{step_role(step)}; {operator} (roles {', '.join(acting.roles)}) cannot "
-                f"confirm or run it: one who holds that role runs `sop run {request_id}`"
+            why = _(
+                "step {n} ({activity}) is for the {role}; {operator} (roles {roles}) cannot "
+                "confirm or run it: one who holds that role runs `sop run {id}`"
+            ).format(
+                n=step.number,
+                activity=step.activity.get(language()),
+                role=step_role(step),
+                operator=operator,
+                roles=", ".join(acting.roles),
+                id=request_id,
             )
             _fail_run(ctx, run, operator, "waiting", why)
-            raise SopError(why)
+            raise Waiting(why)
         if step.kind == "gate":
             mine = [s for s in states if s.requirement.step_number == step.number]
             note = "; ".join(
@@ -306,12 +313,12 @@ def _run_steps(
             if note is None:
                 note = ui.ask_confirmation(step)
             if note is None:
-                why = (
-                    f"step {step.number} ({step.activity.get(ctx.settings.lang)}) needs a "
-                    f"confirmation: give --confirm {step.number}=NOTE or run interactively"
-                )
+                why = _(
+                    "step {n} ({activity}) needs a confirmation: give --confirm {n}=NOTE or "
+                    "run interactively"
+                ).format(n=step.number, activity=step.activity.get(language()))
                 _fail_run(ctx, run, operator, "waiting", why)
-                raise SopError(why)
+                raise Waiting(why)
             record = _finish_step(ctx, run, step, started, "done", acting, note)
         else:
             record = _run_automated(ctx, run, step, request, acting, ui, started, token)

@@ -2,63 +2,75 @@
 
 from __future__ import annotations
 
-import typer
-from rich.table import Table
+from typing import Annotated
 
-from sop_runner import gates
-from sop_runner.cli.options import Lang, choose_language, out
+import typer
+
+from sop_runner.cli import views
+from sop_runner.cli.options import Json, Lang, choose_language, command, out
 from sop_runner.context import Context
+from sop_runner.i18n import _
 
 
 def register(app: typer.Typer) -> None:
     """Given the app, add the catalog commands to it."""
-    app.command("list")(list_procedures)
-    app.command()(show)
+    command(app, list_procedures, "list")
+    command(app, show)
 
 
-def list_procedures(lang: Lang = None) -> None:
+def list_procedures(lang: Lang = None, as_json: Json = False) -> None:
     """List the procedures of the catalog."""
+    from rich.table import Table
+
     ctx = Context()
-    language = choose_language(ctx.settings, lang)
-    table = Table("ID", "SOP", "Langkah" if language == "id" else "Steps")
-    for procedure in ctx.catalog.procedures:
-        table.add_row(procedure.id, procedure.title.get(language), str(len(procedure.steps)))
+    view = views.catalog_list(ctx.catalog, choose_language(ctx.settings, lang))
+    if as_json:
+        out.print(views.dumps(view), markup=False, highlight=False)
+        return
+    table = Table("ID", "SOP", _("Steps"))
+    for procedure in view["procedures"]:
+        table.add_row(procedure["id"], procedure["title"], str(procedure["steps"]))
     out.print(table)
 
 
-def show(procedure_id: str, lang: Lang = None) -> None:
+def show(
+    procedure_id: Annotated[str, typer.Argument(help=_("procedure id, e.g. 3.1"))],
+    lang: Lang = None,
+    as_json: Json = False,
+) -> None:
     """Show one procedure: scope, goals, actors, documents and steps."""
+    from rich.table import Table
+
+    from sop_runner import gates
+
     ctx = Context()
     language = choose_language(ctx.settings, lang)
     procedure = ctx.catalog.get(procedure_id)
-    out.print(f"[bold]{procedure.id} {procedure.title.get(language)}[/bold]")
-    out.print(procedure.scope.get(language))
-    for goal in procedure.goals:
-        out.print(f"  • {goal.get(language)}")
+    view = views.procedure_view(procedure, language)
+    if as_json:
+        out.print(views.dumps(view), markup=False, highlight=False)
+        return
+    out.print(f"[bold]{view['id']} {view['title']}[/bold]")
+    out.print(view["scope"], markup=False)
+    for goal in view["goals"]:
+        out.print(f"  • {goal}", markup=False)
+    out.print(", ".join(view["actors"]), markup=False)
+    for document in view["documents"]:
+        out.print(f"  📄 {document}", markup=False)
+    table = Table("No", _("Activity"), _("Actor"), _("Kind"), _("Standard time"), "Output")
     names = gates.ROLE_NAMES[language]
-    out.print(", ".join(names.get(a, a) for a in procedure.actors))
-    for document in procedure.companion_documents:
-        out.print(f"  📄 {document.get(language)}")
-    table = Table(
-        "No",
-        "Uraian" if language == "id" else "Activity",
-        "Pelaksana" if language == "id" else "Actor",
-        "Jenis" if language == "id" else "Kind",
-        "Mutu baku" if language == "id" else "Standard time",
-        "Output",
-    )
-    for step in procedure.steps:
-        kind = step.kind + (f" ({step.playbook})" if step.playbook else "")
-        if step.gate_role:
-            kind += f" ⛨ {names[step.gate_role]}"
+    for step in view["steps"]:
+        kind = step["kind"] + (f" ({step['playbook']})" if step["playbook"] else "")
+        if step["gate_role"]:
+            kind += f" ⛨ {names[step['gate_role']]}"
         table.add_row(
-            step.doc_number,
-            step.activity.get(language),
-            names.get(step.actor, step.actor),
+            step["doc_number"],
+            step["activity"],
+            step["actor"],
             kind,
-            step.standard_time.text(language) if step.standard_time else "",
-            step.output.get(language) if step.output else "",
+            step["standard_time"] or "",
+            step["output"] or "",
         )
     out.print(table)
-    for erratum in procedure.errata:
-        out.print(f"[yellow]ralat/erratum:[/yellow] {erratum.get(language)}")
+    for erratum in view["errata"]:
+        out.print(f"[yellow]{_('erratum')}:[/yellow] {erratum}")

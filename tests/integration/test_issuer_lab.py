@@ -119,7 +119,7 @@ def test_a_forged_approval_in_the_store_gets_no_certificate(lab_env, lab, old_fi
         )
     refused = ask_as(None, lab_issuer.socket, env.trust.key_dir, kind="step", operator="budi",
                      request=1, step=5)  # fmt: skip
-    assert "needs a valid approval by penanggung_jawab" in refused["error"], refused
+    assert "memerlukan persetujuan sah dari penanggung_jawab" in refused["error"], refused
     extra = json.dumps({"sop_request": "1", "sop_params": PARAMS})
     play_env = {**os.environ, **env.trust.env(), "SOP_OPERATOR": "budi"}
     through_gate = _play(

@@ -47,7 +47,7 @@ def test_run_on_lab_host_records_events_times_and_reports(lab_env, lab, lab_issu
     # srv1 carries critical services: the penanggung jawab and Pimpinan both sign.
     ok(env.sop("approve", "1", operator="sari"))
     waiting = env.sop("run", "1", operator="budi")  # no confirmations: stops at step 2
-    assert waiting.returncode == 2 and "--confirm 2=" in waiting.stderr
+    assert waiting.returncode == 3 and "--confirm 2=" in waiting.stderr
     refused = env.sop(
         "run",
         "1",
@@ -59,7 +59,7 @@ def test_run_on_lab_host_records_events_times_and_reports(lab_env, lab, lab_issu
         "4=tidak ada masalah",
         operator="budi",
     )
-    assert refused.returncode == 2 and "pimpinan" in refused.stderr
+    assert refused.returncode == 3 and "pimpinan" in refused.stderr
     assert lab.ssh("srv1", f"test -e {CLEANUP}/old.log", check=False).returncode == 0
     ok(env.sop("approve", "1", operator="ahmad"))
     ok(env.sop("run", "1", "--confirm", "6=laporan ke penanggung jawab", operator="budi"))
