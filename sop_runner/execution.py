@@ -18,7 +18,8 @@ from sop_runner.answers import Answers, Timing, given_timing
 from sop_runner.catalog import Procedure, Step
 from sop_runner.catalog.branches import applies
 from sop_runner.context import Context
-from sop_runner.errors import SopError, StepFailed
+from sop_runner.errors import SopError, StepFailed, Waiting
+from sop_runner.i18n import _, language
 from sop_runner.operators import ROLES, Acting, require_role
 from sop_runner.requests import get_request
 from sop_runner.runner import run_playbook
@@ -268,17 +269,21 @@ def _check_answers(procedure: Procedure, answers: Answers) -> None:
     for number, key in sorted(answers.choices.items()):
         step = procedure.step(number)
         if step.choice(key) is None:
-            allowed = ", ".join(c.key for c in step.choices) or "none (it is not a branch)"
-            raise SopError(f"--choose {number}: {key!r} is not allowed; allowed: {allowed}")
+            allowed = ", ".join(c.key for c in step.choices) or _("none (it is not a branch)")
+            raise SopError(
+                _("--choose {n}: {key!r} is not allowed; allowed: {allowed}").format(
+                    n=number, key=key, allowed=allowed
+                )
+            )
     now = datetime.now(UTC)
     for number, text in sorted(answers.times.items()):
         given_timing(text, number, now)
 
 
-def _waiting(ctx: Context, run: Run, acting: Acting, why: str) -> SopError:
+def _waiting(ctx: Context, run: Run, acting: Acting, why: str) -> Waiting:
     """Given why a run cannot go on, mark it waiting and return the error to raise."""
     _fail_run(ctx, run, acting.name, "waiting", why)
-    return SopError(why)
+    return Waiting(why)
 
 
 def _human(
@@ -289,8 +294,7 @@ def _human(
 
     Raise SopError (the run left waiting) when any of them is missing or wrong.
     """
-    lang = ctx.settings.lang
-    what = f"step {step.number} ({step.activity.get(lang)})"
+    lang = language()
     data: dict[str, Any] = {}
     choice = None
     if step.choices:
@@ -301,13 +305,19 @@ def _human(
                 ctx,
                 run,
                 acting,
-                f"{what} is a branch of the document: choose one with "
-                f"--choose {step.number}=KEY (allowed: {allowed}) and give the reason with "
-                f"--confirm {step.number}=NOTE",
+                _(
+                    "step {n} ({activity}) is a branch of the document: choose one with "
+                    "--choose {n}=KEY (allowed: {allowed}) and give the reason with "
+                    "--confirm {n}=NOTE"
+                ).format(n=step.number, activity=step.activity.get(lang), allowed=allowed),
             )
         choice = step.choice(key)
         if choice is None:
-            raise SopError(f"--choose {step.number}: {key!r} is not allowed; allowed: {allowed}")
+            raise SopError(
+                _("--choose {n}: {key!r} is not allowed; allowed: {allowed}").format(
+                    n=step.number, key=key, allowed=allowed
+                )
+            )
         data["choice"] = key
     if step.actor not in ROLES:
         person = answers.persons.get(step.number) or answers.person or ui.ask_person(step)
@@ -316,8 +326,10 @@ def _human(
                 ctx,
                 run,
                 acting,
-                f"{what} is done by the {step.actor}: the escorting "
-                f"petugas names the person with --person {step.number}=NAME (or --person NAME)",
+                _(
+                    "step {n} ({activity}) is done by the {actor}: the escorting petugas names "
+                    "the person with --person {n}=NAME (or --person NAME)"
+                ).format(n=step.number, activity=step.activity.get(lang), actor=step.actor),
             )
         data["person"] = person
     asked = step.number not in answers.notes
@@ -327,7 +339,10 @@ def _human(
             ctx,
             run,
             acting,
-            f"{what} needs a confirmation: give --confirm {step.number}=NOTE or run interactively",
+            _(
+                "step {n} ({activity}) needs a confirmation: give --confirm {n}=NOTE or run "
+                "interactively"
+            ).format(n=step.number, activity=step.activity.get(lang)),
         )
     now = datetime.now(UTC)
     if step.number in answers.times:
@@ -428,14 +443,19 @@ def _run_steps(
             ui.step_ended(step, _not_applicable(ctx, run, step, acting, why))
             continue
         if step.kind != "gate" and step_role(step) not in acting.roles:
-            raise _waiting(
-                ctx,
-                run,
-                acting,
-                f"step {step.number} ({step.activity.get(ctx.settings.lang)}) "
-                f"is for the {step_role(step)}; {operator} (roles {', '.join(acting.roles)}) "
-                f"cannot confirm or run it: one who holds that role runs `sop run {request_id}`",
+            why = _(
+                "step {n} ({activity}) is for the {role}; {operator} (roles {roles}) cannot "
+                "confirm or run it: one who holds that role runs `sop run {id}`"
+            ).format(
+                n=step.number,
+                activity=step.activity.get(language()),
+                role=step_role(step),
+                operator=operator,
+                roles=", ".join(acting.roles),
+                id=request_id,
             )
+            _fail_run(ctx, run, operator, "waiting", why)
+            raise Waiting(why)
         if step.kind == "gate":
             mine = [s for s in states if s.requirement.step_number == step.number]
             note = "; ".join(

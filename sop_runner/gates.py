@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from sop_runner import audit, durations, keys
 from sop_runner.catalog import Procedure
-from sop_runner.errors import GateRefused, SopError
+from sop_runner.errors import AwaitingApproval, GateRefused, SopError
+from sop_runner.i18n import _
 from sop_runner.impact import Impact
 from sop_runner.operators import Acting
 from sop_runner.requests import request_hash, request_problems
@@ -171,14 +172,17 @@ def assert_impact_fixed(request: Request, procedure: Procedure, impact: Impact) 
     GateRefused unless it is the impact the request fixed when it was made."""
     if request.impact is None:
         raise GateRefused(
-            f"request {request.id}: it fixes no impact (made before issue 15); make a new request"
+            _("request {id}: it fixes no impact (made before issue 15); make a new request").format(
+                id=request.id
+            )
         )
     now = fixed_impact(procedure, impact, request.params)
     if audit.canonical(now) != audit.canonical(request.impact):
         raise GateRefused(
-            f"request {request.id}: its impact changed since it was signed (fixed: "
-            f"{_impact_text(request.impact)}; now: {_impact_text(now)}); the inventory or "
-            "its service catalog moved: make a new request"
+            _(
+                "request {id}: its impact changed since it was signed (fixed: {fixed}; now: "
+                "{now}); the inventory or its service catalog moved: make a new request"
+            ).format(id=request.id, fixed=_impact_text(request.impact), now=_impact_text(now))
         )
 
 
@@ -325,8 +329,10 @@ def assert_request_signed(request: Request, trusted: Trusted) -> None:
     problems = request_problems(request, trusted.history)
     if problems:
         raise GateRefused(
-            f"request {request.id}: its requester's signature does not hold "
-            f"({'; '.join(problems)}); a request must be made by its requester with their key"
+            _(
+                "request {id}: its requester's signature does not hold ({problems}); a request "
+                "must be made by its requester with their key"
+            ).format(id=request.id, problems="; ".join(problems))
         )
 
 
@@ -338,16 +344,21 @@ def assert_open(states: list[GateState], request: Request, up_to_step: int) -> N
             continue
         if state.rejected:
             raise GateRefused(
-                f"gate at step {req.step_number} ({req.role}): request {request.id} was rejected"
+                _("gate at step {step} ({role}): request {id} was rejected").format(
+                    step=req.step_number, role=req.role, id=request.id
+                )
             )
         found = "; ".join(
             f"approval {a.id} by {a.signer}: {', '.join(p)}" for a, p in state.approvals if p
         )
-        raise GateRefused(
-            f"gate at step {req.step_number}: request {request.id} needs a valid approval by "
-            f"{req.role} ({req.why})"
+        raise AwaitingApproval(
+            _("gate at step {step}: request {id} needs a valid approval by {role} ({why})").format(
+                step=req.step_number, id=request.id, role=req.role, why=req.why
+            )
             + (f" — {found}" if found else "")
-            + f"; ask a {req.role} other than the requester to run `sop approve {request.id}`"
+            + _("; ask a {role} other than the requester to run `sop approve {id}`").format(
+                role=req.role, id=request.id
+            )
         )
 
 
@@ -405,12 +416,14 @@ def decide(
     assert_impact_fixed(request, procedure, impact)
     requester_key = (request.signed or {}).get("fingerprint")
     if acting.name == request.requested_by or acting.operator.fingerprint == requester_key:
-        raise SopError(
-            f"approve: {acting.name!r} made request {request.id} and cannot decide on it; "
-            "another operator with the gate's role must"
+        raise GateRefused(
+            _(
+                "approve: {name!r} made request {id} and cannot decide on it; another operator "
+                "with the gate's role must"
+            ).format(name=acting.name, id=request.id)
         )
     if decision == "reject" and not reason.strip():
-        raise SopError("--reason: required when rejecting")
+        raise SopError(_("--reason: required when rejecting"))
     states = gate_states(session, request, procedure, impact, trusted)
     candidates = [
         s
@@ -422,7 +435,9 @@ def decide(
     if step is not None and not any(s.requirement.step_number == step for s in states):
         gate_steps = ", ".join(str(s.requirement.step_number) for s in states) or "none"
         raise SopError(
-            f"--step: {step} is not a gate of {procedure.id}; gates at steps: {gate_steps}"
+            _("--step: {step} is not a gate of {id}; gates at steps: {steps}").format(
+                step=step, id=procedure.id, steps=gate_steps
+            )
         )
     pending = [s for s in candidates if not s.satisfied] or candidates
     if not pending:
@@ -434,9 +449,11 @@ def decide(
             )
             or "no gate is required"
         )
-        raise SopError(
-            f"approve: {acting.name!r} (roles {', '.join(acting.roles)}) holds no role "
-            f"a gate of request {request.id} needs ({needed})"
+        raise GateRefused(
+            _(
+                "approve: {name!r} (roles {roles}) holds no role a gate of request {id} needs "
+                "({needed})"
+            ).format(name=acting.name, roles=", ".join(acting.roles), id=request.id, needed=needed)
         )
     requirement = pending[0].requirement
     row = sign_approval(

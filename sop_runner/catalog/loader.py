@@ -6,11 +6,9 @@ import re
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
 
 from sop_runner import durations, yamlio
 from sop_runner.catalog import branches
@@ -18,6 +16,10 @@ from sop_runner.catalog.durations import StandardTime
 from sop_runner.catalog.model import ROLES, SUBJECTS, Catalog, Param, Procedure, Step, Text
 from sop_runner.errors import SopError
 from sop_runner.params import TYPE_RULES, check, thaw
+
+if TYPE_CHECKING:  # jsonschema is imported only when the catalog is validated (not cached)
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROCEDURES_DIR = PACKAGE_DIR / "procedures"
@@ -35,12 +37,24 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     the field (as a JSON pointer such as ``steps/3/actor``) and what is allowed
     if any file is malformed.
     """
-    directory = Path(path) if path is not None else PROCEDURES_DIR
-    return _load_dir(directory.resolve())
+    directory = (Path(path) if path is not None else PROCEDURES_DIR).resolve()
+    if directory == PROCEDURES_DIR.resolve():
+        return _packaged()
+    return _load_dir(directory)
+
+
+@cache
+def _packaged() -> Catalog:
+    """Return the packaged catalog, validated once per content (sop_runner/catalog/cache.py)."""
+    from sop_runner.catalog import cache as catalog_cache
+
+    return catalog_cache.cached(PROCEDURES_DIR.resolve(), SCHEMA_FILE, _load_dir)
 
 
 @cache
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     schema = yamlio.load(SCHEMA_FILE.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
@@ -80,6 +94,8 @@ def _load_file(file: Path) -> tuple[Procedure, tuple[Text, ...]]:
         raise SopError(f"{file}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise SopError(f"{file}: must be a mapping of procedure fields (id, title, steps, ...)")
+    from jsonschema.exceptions import best_match
+
     error = best_match(_validator().iter_errors(data))
     if error is not None:
         pointer, message = _describe(error)

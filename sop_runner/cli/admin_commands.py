@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from sop_runner import keys
-from sop_runner.cli.options import As, operator_name, out
+from sop_runner.cli import views
+from sop_runner.cli.options import As, Json, command, operator_name, out
 from sop_runner.context import Context
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
-if TYPE_CHECKING:
-    pass
-
-keys_app = typer.Typer(help="Operator keys (ed25519), kept in the operator's home.")
-audit_app = typer.Typer(help="The append-only audit trail.")
-store_app = typer.Typer(help="The store: its guards and privileges.")
+keys_app = typer.Typer(help=_("Operator keys (ed25519), kept in the operator's home."))
+audit_app = typer.Typer(help=_("The append-only audit trail."))
+store_app = typer.Typer(help=_("The store: its guards and privileges."))
 
 
 def register(app: typer.Typer) -> None:
@@ -26,10 +24,14 @@ def register(app: typer.Typer) -> None:
     app.add_typer(keys_app, name="keys")
     app.add_typer(audit_app, name="audit")
     app.add_typer(store_app, name="store")
-    app.command()(lab)
+    command(keys_app, keys_init, "init")
+    command(audit_app, audit_verify, "verify")
+    command(audit_app, audit_checkpoint, "checkpoint")
+    command(audit_app, audit_show, "show")
+    command(store_app, store_harden, "harden")
+    command(app, lab)
 
 
-@keys_app.command("init")
 def keys_init(
     as_: As = None,
     force: Annotated[bool, typer.Option(help="replace an existing key")] = False,
@@ -55,7 +57,6 @@ def keys_init(
     )
 
 
-@audit_app.command("verify")
 def audit_verify() -> None:
     """Check the audit chain, its signatures, its rows and (with a trust file) its witness.
 
@@ -71,7 +72,6 @@ def audit_verify() -> None:
         raise typer.Exit(1 if verdict.findings else 3)
 
 
-@audit_app.command("checkpoint")
 def audit_checkpoint(as_: As = None) -> None:
     """Sign a checkpoint of the chain as it is now and hand it to the witness."""
     from sop_runner.store import engine_for
@@ -91,7 +91,6 @@ def audit_checkpoint(as_: As = None) -> None:
     )
 
 
-@store_app.command("harden")
 def store_harden(
     admin_url: Annotated[
         str, typer.Option(help="postgresql://OWNER@HOST/DB, no password (use ~/.pgpass)")
@@ -121,22 +120,25 @@ def store_harden(
         out.print("audit_entries: UPDATE, DELETE and TRUNCATE refused by trigger", markup=False)
 
 
-@audit_app.command("show")
-def audit_show(last: Annotated[int, typer.Option(help="how many of the newest")] = 20) -> None:
+def audit_show(
+    last: Annotated[int, typer.Option(help=_("how many of the newest"))] = 20,
+    as_json: Json = False,
+) -> None:
     """Show the newest audit entries."""
-    from sqlalchemy import select
-
-    from sop_runner.store.models import AuditEntry
-
-    ctx = Context()
-    with ctx.session() as session:
-        rows = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(last))
-        for row in reversed(list(rows)):
-            entry = json.loads(row.content)
-            out.print(
-                f"{row.seq:>6} {entry['time'][:19]} {entry['actor']:<12} "
-                f"{entry['action']:<18} {entry['subject']}"
-            )
+    if last < 1:
+        raise SopError(
+            _("--last: {last} is not allowed; allowed: a whole number from 1").format(last=last)
+        )
+    view = views.audit_entries(Context(), last)
+    if as_json:
+        out.print(views.dumps(view), markup=False, highlight=False)
+        return
+    for entry in view["entries"]:
+        out.print(
+            f"{entry['seq']:>6} {entry['time'][:19]} {entry['actor']:<12} "
+            f"{entry['action']:<18} {entry['subject']}",
+            markup=False,
+        )
 
 
 def lab(action: Annotated[str, typer.Argument(help="up | down | status")]) -> None:

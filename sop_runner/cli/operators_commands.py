@@ -12,14 +12,15 @@ import typer
 import yaml
 
 from sop_runner import keys, yamlio
-from sop_runner.cli.options import As, Lang, operator_name, out
+from sop_runner.cli.options import As, Json, Lang, command, operator_name, out
 from sop_runner.config import load_settings
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.trust import registry
 from sop_runner.trust.trustfile import TrustRoot, load_trust
 
 operators_app = typer.Typer(
-    help="The operators registry, signed by the pimpinan: who holds which role and key."
+    help=_("The operators registry, signed by the pimpinan: who holds which role and key.")
 )
 
 WORDS = {
@@ -53,6 +54,10 @@ WORDS = {
 def register(app: typer.Typer) -> None:
     """Given the app, add the operators command group to it."""
     app.add_typer(operators_app, name="operators")
+    command(operators_app, propose, "propose")
+    command(operators_app, sign, "sign")
+    command(operators_app, show, "show")
+    command(operators_app, verify, "verify")
 
 
 def _say(text: str) -> None:
@@ -66,12 +71,11 @@ def _words(lang: str | None) -> dict[str, Any]:
     return WORDS[chosen]
 
 
-@operators_app.command("propose")
 def propose(
-    file: Annotated[Path, typer.Argument(help="YAML of every operator of the next version")],
+    file: Annotated[Path, typer.Argument(help=_("YAML of every operator of the next version"))],
     out_file: Annotated[
         Path | None,
-        typer.Option("--out", help="the draft to write (default ./operators-v<N>.draft.json)"),
+        typer.Option("--out", help=_("the draft to write (default ./operators-v<N>.draft.json)")),
     ] = None,
     lang: Lang = None,
 ) -> None:
@@ -97,9 +101,8 @@ def propose(
     _say(words["next_sign"].format(path=path))
 
 
-@operators_app.command("sign")
 def sign(
-    draft: Annotated[Path, typer.Argument(help="the draft written by `sop operators propose`")],
+    draft: Annotated[Path, typer.Argument(help=_("the draft written by `sop operators propose`"))],
     as_: As = None,
     lang: Lang = None,
 ) -> None:
@@ -166,12 +169,11 @@ def _as_json(trust: TrustRoot, chosen: registry.Registry, rows: list[dict[str, A
     )
 
 
-@operators_app.command("show")
 def show(
     version: Annotated[
-        int | None, typer.Option("--version", help="a past version (default: current)")
+        int | None, typer.Option("--version", help=_("a past version (default: current)"))
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_json: Json = False,
     lang: Lang = None,
 ) -> None:
     """Show the operators (roles, Unix users, key fingerprints) and the version history."""
@@ -221,7 +223,6 @@ def show(
             _say(f"      - {line}")
 
 
-@operators_app.command("verify")
 def verify() -> None:
     """Check every registry version: root signatures, the chain, the identity rules."""
     trust = load_trust()

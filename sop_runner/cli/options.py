@@ -6,15 +6,18 @@ environment or a duration in their own way.
 
 from __future__ import annotations
 
+import inspect
 import os
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from sop_runner import durations
 from sop_runner.config import Settings
 from sop_runner.errors import SopError
+from sop_runner.i18n import _, set_language
 from sop_runner.terminal import SafeConsole
 
 LANGUAGES = ("id", "en")
@@ -22,11 +25,20 @@ LANGUAGES = ("id", "en")
 # Hidden characters of what people and hosts typed are shown (<U+202E>), never obeyed.
 out = SafeConsole(soft_wrap=True)
 
-Lang = Annotated[str | None, typer.Option("--lang", help="id (Indonesian, default) or en")]
+Lang = Annotated[str | None, typer.Option("--lang", help=_("id (Indonesian, default) or en"))]
 As = Annotated[
     str | None,
-    typer.Option("--as", help="operator name (default: $SOP_OPERATOR)", show_default=False),
+    typer.Option("--as", help=_("operator name (default: $SOP_OPERATOR)"), show_default=False),
 ]
+Json = Annotated[bool, typer.Option("--json", help=_("print JSON (schema: docs/json.md)"))]
+
+
+def command(app: typer.Typer, function: Callable[..., Any], name: str | None = None) -> None:
+    """Given an app and a command function, add it with its docstring as help, translated.
+
+    The docstring is the English text (the msgid); the catalog gives the Indonesian.
+    """
+    app.command(name, help=_(inspect.getdoc(function) or ""))(function)
 
 
 def choose_language(settings: Settings, lang: str | None) -> str:
@@ -36,7 +48,10 @@ def choose_language(settings: Settings, lang: str | None) -> str:
     """
     chosen = lang or settings.lang
     if chosen not in LANGUAGES:
-        raise SopError(f"--lang: {chosen!r} is not allowed; use 'id' or 'en'")
+        raise SopError(
+            _("--lang: {chosen!r} is not allowed; use 'id' or 'en'").format(chosen=chosen)
+        )
+    set_language(chosen)
     return chosen
 
 

@@ -10,9 +10,11 @@ from typing import Annotated, Any
 import typer
 
 from sop_runner import durations, extravars, gates, impact
-from sop_runner.cli.options import As, Lang, choose_language, operator_name, out
+from sop_runner.cli import views
+from sop_runner.cli.options import As, Json, Lang, choose_language, command, operator_name, out
 from sop_runner.context import Context
-from sop_runner.errors import GateRefused, SopError
+from sop_runner.errors import SopError
+from sop_runner.i18n import _, language
 from sop_runner.requests import (
     cancel_request,
     get_request,
@@ -25,28 +27,39 @@ from sop_runner.store.models import Request
 
 def register(app: typer.Typer) -> None:
     """Given the app, add the request and approval commands to it."""
-    app.command()(request)
-    app.command()(approve)
-    app.command()(reject)
-    app.command()(cancel)
-    app.command("params")(params_command)
-    app.command()(status)
-    app.command("impact")(impact_command)
+    command(app, request)
+    command(app, approve)
+    command(app, reject)
+    command(app, cancel)
+    command(app, status)
+    command(app, params_command, "params")
+    command(app, impact_command, "impact")
 
 
 def request(
-    procedure_id: str,
-    target: Annotated[list[str], typer.Option("--target", help="host or group (repeatable)")],
-    reason: Annotated[str, typer.Option("--reason", help="why the work is needed")],
+    procedure_id: Annotated[str, typer.Argument(help=_("procedure id, e.g. 3.1"))],
+    target: Annotated[list[str], typer.Option("--target", help=_("host or group (repeatable)"))],
+    reason: Annotated[str, typer.Option("--reason", help=_("why the work is needed"))],
     param: Annotated[list[str] | None, typer.Option("--param", help="KEY=VALUE")] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help=_("print only the request id (for scripts)"))
+    ] = False,
     as_: As = None,
+    lang: Lang = None,
 ) -> None:
     """Make a request (work order) for a procedure on targets, with parameters."""
+    ctx = Context()
+    choose_language(ctx.settings, lang)
     req = new_request(
-        Context(), procedure_id, target, parse_params(param or []), reason, operator_name(as_)
+        ctx, procedure_id, target, parse_params(param or []), reason, operator_name(as_)
     )
-    out.print(f"request {req.id} · {req.procedure_id} · {', '.join(req.targets)}")
-    out.print(f"hash {request_hash(req)}")
+    if quiet:
+        out.print(str(req.id), markup=False, highlight=False)
+        return
+    out.print(
+        f"{_('request')} {req.id} · {req.procedure_id} · {', '.join(req.targets)}", markup=False
+    )
+    out.print(f"hash {request_hash(req)}", markup=False)
     _show_content(req)
 
 
@@ -56,15 +69,26 @@ def _shown(value: Any) -> str:
 
 def _show_content(req: Request) -> None:
     """Print what a request fixes and its hash covers: parameters and impact."""
-    out.print("params:" + ("" if req.params else " none"), markup=False)
-    for name, value in sorted(req.params.items()):
+    _print_content(views.request_content(req))
+
+
+def _print_content(content: dict[str, Any]) -> None:
+    params = content["params"]
+    out.print(_("parameters:") + ("" if params else " " + _("none")), markup=False)
+    for name, value in sorted(params.items()):
         out.print(f"  {name} = {_shown(value)}", markup=False, highlight=False)
-    fixed = req.impact or {}
-    services = ", ".join(f"{s['name']} ({s['criticality']})" for s in fixed.get("services", []))
+    services = ", ".join(f"{s['name']} ({s['criticality']})" for s in content["services"])
     needed = ", ".join(
-        f"step {g['step']} {g['role']}" for g in fixed.get("gates", []) if g["required"]
+        _("step {step} {role}").format(step=g["step"], role=g["role"])
+        for g in content["gates"]
+        if g["required"]
     )
-    out.print(f"impact: services {services or 'none'}; gates {needed or 'none'}", markup=False)
+    out.print(
+        _("impact: services {services}; gates {gates}").format(
+            services=services or _("none"), gates=needed or _("none")
+        ),
+        markup=False,
+    )
 
 
 def _decide(
@@ -74,10 +98,12 @@ def _decide(
     expires: str | None,
     reason: str,
     as_: str | None,
+    lang: str | None,
 ) -> None:
     if expires is not None:
         durations.parse(expires, "--expires")  # its form first, before anything is looked up
     ctx = Context()
+    choose_language(ctx.settings, lang)
     acting, trusted = ctx.actor(operator_name(as_)), ctx.trusted
     with ctx.session() as session:
         req = get_request(session, request_id)
@@ -94,56 +120,81 @@ def _decide(
         row = gates.decide(
             session, req, procedure, the_impact, trusted, acting, decision, step, reason, lifetime
         )
-        verb = "approved" if decision == "approve" else "rejected"
-        out.print(
-            f"request {request_id} step {row.step_number} ({row.role}) {verb} by {row.signer}"
-            f", valid until {row.expires_at}"
+        said = (
+            _("request {id} step {step} ({role}) approved by {signer}, valid until {until}")
+            if decision == "approve"
+            else _("request {id} step {step} ({role}) rejected by {signer}, valid until {until}")
         )
-        out.print(f"signed hash {row.request_hash}, which covers:", markup=False)
+        out.print(
+            said.format(
+                id=request_id,
+                step=row.step_number,
+                role=row.role,
+                signer=row.signer,
+                until=row.expires_at,
+            ),
+            markup=False,
+        )
+        out.print(
+            _("signed hash {hash}, which covers:").format(hash=row.request_hash), markup=False
+        )
         _show_content(req)
 
 
 def approve(
     request_id: int,
-    step: Annotated[int | None, typer.Option(help="the gate step (default: first pending)")] = None,
+    step: Annotated[
+        int | None, typer.Option(help=_("the gate step (default: first pending)"))
+    ] = None,
     expires: Annotated[
         str | None,
-        typer.Option(help="validity, e.g. 8h, 2d (default 24h; at most the procedure's bound)"),
+        typer.Option(
+            help=_("validity, e.g. 8h, 1h30m, 2d (default 24h; at most the procedure's bound)")
+        ),
     ] = None,
-    reason: Annotated[str, typer.Option(help="a note")] = "",
+    reason: Annotated[str, typer.Option(help=_("a note"))] = "",
     as_: As = None,
+    lang: Lang = None,
 ) -> None:
     """Sign an approval of a request's gate with your key."""
-    _decide(request_id, "approve", step, expires, reason, as_)
+    _decide(request_id, "approve", step, expires, reason, as_, lang)
 
 
 def reject(
     request_id: int,
-    reason: Annotated[str, typer.Option(help="why (required)")],
-    step: Annotated[int | None, typer.Option(help="the gate step")] = None,
+    reason: Annotated[str, typer.Option(help=_("why (required)"))],
+    step: Annotated[int | None, typer.Option(help=_("the gate step"))] = None,
     as_: As = None,
+    lang: Lang = None,
 ) -> None:
     """Sign a rejection of a request's gate."""
-    _decide(request_id, "reject", step, None, reason, as_)
+    _decide(request_id, "reject", step, None, reason, as_, lang)
 
 
 def cancel(
     request_id: int,
-    reason: Annotated[str, typer.Option(help="why (required)")],
+    reason: Annotated[str, typer.Option(help=_("why (required)"))],
     as_: As = None,
+    lang: Lang = None,
 ) -> None:
     """Cancel a request with your signature: no gate lets it run again."""
-    req = cancel_request(Context(), request_id, reason, operator_name(as_))
+    ctx = Context()
+    choose_language(ctx.settings, lang)
+    req = cancel_request(ctx, request_id, reason, operator_name(as_))
     closed = req.closed or {}
     out.print(
-        f"request {req.id} cancelled by {closed.get('by')} at {closed.get('at')}", markup=False
+        _("request {id} cancelled by {by} at {at}").format(
+            id=req.id, by=closed.get("by"), at=closed.get("at")
+        ),
+        markup=False,
     )
 
 
 def params_command(
     request_id: int,
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="write a new file (mode 0600) instead of stdout")
+        Path | None,
+        typer.Option("--out", help=_("write a new file (mode 0600) instead of stdout")),
     ] = None,
 ) -> None:
     """Print (or write) a request's extra vars for a plain ansible-playbook -e @FILE."""
@@ -161,48 +212,102 @@ def params_command(
     out.print(f"{out_file}: ansible-playbook playbooks/PLAYBOOK -l HOSTS -e @{out_file}")
 
 
-def status(request_id: int, lang: Lang = None) -> None:
-    """Show a request: each gate, who signed, what is pending, and its runs."""
+def status(request_id: int, lang: Lang = None, as_json: Json = False) -> None:
+    """Show a request: its parameters, each gate, who signed, what is pending, and its runs."""
     ctx = Context()
     language = choose_language(ctx.settings, lang)
-    trusted = ctx.trusted
-    with ctx.session() as session:
-        req = get_request(session, request_id)
-        procedure = ctx.catalog.get(req.procedure_id)
-        the_impact = impact.analyse(procedure, ctx.inventory, req.targets, req.params)
-        longest = gates.longest_approval(procedure, ctx.settings.trust.approval_max)
-        states = gates.gate_states(session, req, procedure, the_impact, trusted, longest=longest)
+    view = views.status_view(ctx, request_id, language)
+    if as_json:
+        out.print(views.dumps(view), markup=False, highlight=False)
+        return
+    show_status(view)
+
+
+def show_status(view: dict[str, Any]) -> None:
+    """Given the `sop status` view, print it for a person."""
+    req = view["request"]
+    out.print(
+        f"{_('request')} {req['id']} · {req['procedure']} {req['title']} · "
+        f"{', '.join(req['targets'])} · {_(req['status'])}",
+        markup=False,
+    )
+    out.print(
+        _("requested by {by} at {at}: {reason}").format(
+            by=req["requested_by"], at=req["created_at"], reason=req["reason"]
+        ),
+        markup=False,
+    )
+    out.print(f"hash {req['hash']}", markup=False)
+    _print_content(req)
+    if req["closed"]:
+        closed = req["closed"]
         out.print(
-            f"request {req.id} · {procedure.id} {procedure.title.get(language)} · "
-            f"{', '.join(req.targets)} · {req.status}"
+            _("{status} by {by} at {at}: {reason}").format(
+                status=_(str(closed.get("status"))),
+                by=closed.get("by"),
+                at=closed.get("at"),
+                reason=closed.get("reason"),
+            ),
+            markup=False,
         )
-        out.print(f"hash {request_hash(req)}")
-        _show_content(req)
-        if req.closed:
-            closed = req.closed
+    if view["impact_changed"]:
+        out.print(
+            _("IMPACT CHANGED — the gates refuse it: {why}").format(why=view["impact_changed"]),
+            markup=False,
+        )
+    for gate in view["gates"]:
+        required = (
+            _("required") if gate["required"] else _("not required ({why})").format(why=gate["why"])
+        )
+        out.print(
+            _("gate step {step} · {role} · {required} · {verdict}").format(
+                step=gate["step"], role=gate["role"], required=required, verdict=_(gate["verdict"])
+            ),
+            markup=False,
+        )
+        for a in gate["approvals"]:
+            validity = _("valid") if a["valid"] else _("INVALID: ") + "; ".join(a["problems"])
             out.print(
-                f"{closed.get('status')} by {closed.get('by')} at {closed.get('at')}: "
-                f"{closed.get('reason')}",
+                "  "
+                + _("approval {id} by {signer}: {decision}, until {until} — {validity}").format(
+                    id=a["id"],
+                    signer=a["signer"],
+                    decision=_(a["decision"]),
+                    until=a["expires_at"],
+                    validity=validity,
+                ),
                 markup=False,
             )
-        try:
-            gates.assert_impact_fixed(req, procedure, the_impact)
-        except GateRefused as changed:
-            out.print(f"IMPACT CHANGED — the gates refuse it: {changed}", markup=False)
-        for state in states:
-            info = gates.describe(state, language)
-            verdict = "rejected" if info["rejected"] else "ok" if info["satisfied"] else "pending"
-            required = "required" if info["required"] else f"not required ({info['why']})"
-            out.print(
-                f"gate step {info['step']} · {info['role']} · {required} · {verdict}", markup=False
+    for run in view["runs"]:
+        done = sum(1 for s in run["steps"] if s["status"] in ("done", "skipped"))
+        out.print(
+            _("run {id} by {operator}: {status}, {done} steps recorded, from {start}").format(
+                id=run["id"],
+                operator=run["operator"],
+                status=_(run["status"]),
+                done=done,
+                start=run["started_at"],
             )
-            for a in info["approvals"]:
-                validity = "valid" if a["valid"] else "INVALID: " + "; ".join(a["problems"])
-                out.print(
-                    f"  approval {a['id']} by {a['signer']}: {a['decision']}, "
-                    f"until {a['expires_at']} — {validity}",
-                    markup=False,
-                )
+            + (f" — {run['error']}" if run["error"] else ""),
+            markup=False,
+        )
+    for wait in view["waiting_for"]:
+        out.print(waiting_line(wait, req["id"]), markup=False)
+
+
+def waiting_line(wait: dict[str, Any], request_id: int) -> str:
+    """Given one entry of `waiting_for`, return the line saying who must act."""
+    if wait["what"] == "approval":
+        return _(
+            "waiting for: an approval by a {role} other than {requester} (step {step}): "
+            "`sop approve {id}`"
+        ).format(
+            role=gates.ROLE_NAMES[language()][wait["role"]],
+            requester=wait["not"],
+            step=wait["step"],
+            id=request_id,
+        )
+    return _("waiting for: a petugas to run it: `sop run {id}`").format(id=request_id)
 
 
 def impact_command(request_id: int, lang: Lang = None) -> None:

@@ -7,16 +7,17 @@ from typing import Annotated
 
 import typer
 
-from sop_runner.cli.options import As, Lang, choose_language, operator_name, out
+from sop_runner.cli.options import As, Lang, choose_language, command, operator_name, out
 from sop_runner.context import Context
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.requests import get_request
 
 
 def register(app: typer.Typer) -> None:
     """Given the app, add the run and report commands to it."""
-    app.command()(run)
-    app.command()(report)
+    command(app, run)
+    command(app, report)
 
 
 def _confirmations(pairs: list[str], path: Path | None) -> dict[int, str]:
@@ -24,30 +25,35 @@ def _confirmations(pairs: list[str], path: Path | None) -> dict[int, str]:
     entries = list(pairs)
     if path is not None:
         if not path.exists():
-            raise SopError(f"--confirm-file: {path} not found")
+            raise SopError(_("--confirm-file: {path} not found").format(path=path))
         entries += [line for line in path.read_text().splitlines() if line.strip()]
     for entry in entries:
         number, sep, note = entry.partition("=")
         if not sep or not number.strip().isdigit() or not note.strip():
-            raise SopError(f"--confirm: {entry!r} is not STEP=NOTE (a step number and a note)")
+            raise SopError(
+                _("--confirm: {entry!r} is not STEP=NOTE (a step number and a note)").format(
+                    entry=entry
+                )
+            )
         result[int(number)] = note.strip()
     return result
 
 
 def run(
     request_id: int,
-    confirm: Annotated[list[str] | None, typer.Option(help="STEP=NOTE, repeatable")] = None,
-    confirm_file: Annotated[Path | None, typer.Option(help="file of STEP=NOTE lines")] = None,
+    confirm: Annotated[list[str] | None, typer.Option(help=_("STEP=NOTE, repeatable"))] = None,
+    confirm_file: Annotated[Path | None, typer.Option(help=_("file of STEP=NOTE lines"))] = None,
     choose: Annotated[
-        list[str] | None, typer.Option(help="STEP=KEY: the branch a step takes (repeatable)")
+        list[str] | None,
+        typer.Option(help=_("STEP=KEY: the branch of the document a step takes (repeatable)")),
     ] = None,
     time: Annotated[
         list[str] | None,
-        typer.Option(help="STEP=START/END (ISO 8601 with offset) or STEP=DURATION (e.g. 40m)"),
+        typer.Option(help=_("STEP=START/END (ISO 8601 with offset) or STEP=DURATION (e.g. 40m)")),
     ] = None,
     person: Annotated[
         list[str] | None,
-        typer.Option(help="[STEP=]NAME: the vendor or guest who did the step (repeatable)"),
+        typer.Option(help=_("[STEP=]NAME: the vendor or guest who did the step (repeatable)")),
     ] = None,
     lang: Lang = None,
     as_: As = None,
@@ -71,13 +77,18 @@ def run(
         procedure = ctx.catalog.get(get_request(session, request_id).procedure_id)
     with TerminalUI(procedure, language, interactive=True) as ui:
         outcome = run_request(ctx, request_id, operator_name(as_), ui=ui, answers=answers)
-    out.print(f"run {outcome.run_id}: {outcome.status} ({outcome.steps_done} steps)")
+    out.print(
+        _("run {id}: {status} ({steps} steps)").format(
+            id=outcome.run_id, status=_(outcome.status), steps=outcome.steps_done
+        ),
+        markup=False,
+    )
 
 
 def report(
     request_id: int,
     lang: Lang = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="directory")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help=_("directory"))] = None,
 ) -> None:
     """Write a request's report, work order and circular (Markdown, HTML, PDF if possible)."""
     from sop_runner.reports import write_reports

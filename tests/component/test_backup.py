@@ -28,17 +28,18 @@ CRON = (
     "PATH=/usr/local/bin:/usr/bin:/bin\n"
     "30 1 * * 0 root id=$(sop request 7.2 --target ctl1 "
     "--param 'databases=[mariadb/appdb, postgresql/appdb]' "
-    f"--param 'repository={REPO}' --reason 'jadwal 7.2' --as budi "
-    '| sed -n \'s/^request \\([0-9]*\\) .*/\\1/p\') && [ -n "$id" ] && sop run "$id" '
+    f"--param 'repository={REPO}' --reason 'jadwal 7.2' --as budi --quiet) "
+    '&& [ -n "$id" ] && sop run "$id" '
     "--confirm 1=terjadwal --confirm 2=terjadwal --confirm 3=terjadwal --confirm 5=terjadwal "
     "--as budi\n"
     "30 2 1 * * root id=$(sop request 7.1 --target ctl1 --param 'paths=[/srv/data, /etc]' "
-    f"--param 'repository={REPO}' --reason 'jadwal 7.1' --as budi "
-    '| sed -n \'s/^request \\([0-9]*\\) .*/\\1/p\') && [ -n "$id" ] && sop run "$id" '
+    f"--param 'repository={REPO}' --reason 'jadwal 7.1' --as budi --quiet) "
+    '&& [ -n "$id" ] && sop run "$id" '
     "--confirm 1=terjadwal --confirm 2=terjadwal --confirm 4=terjadwal --as budi\n"
     "30 3 2 1 * root id=$(sop request 7.5 --target ctl1 "
-    f"--param 'repository={REPO}' --param 'max_age_days=365' --reason 'jadwal 7.5' --as budi "
-    '| sed -n \'s/^request \\([0-9]*\\) .*/\\1/p\') && [ -n "$id" ] && sop run "$id" '
+    f"--param 'repository={REPO}' --param 'max_age_days=365' --reason 'jadwal 7.5' "
+    "--as budi --quiet) "
+    '&& [ -n "$id" ] && sop run "$id" '
     "--confirm 1=terjadwal --confirm 3=terjadwal --as budi\n"
 )
 
@@ -50,8 +51,8 @@ SYSTEMD = (
     "[Service]\n"
     "Type=oneshot\n"
     "ExecStart=/bin/sh -c \"id=\\$(sop request 7.1 --target ctl1 --param 'paths=[/srv/data]' "
-    "--param 'repository=/mnt/backup/restic' --reason 'jadwal 7.1' "
-    "| sed -n 's/^request \\\\([0-9]*\\\\) .*/\\\\1/p') && [ -n \\\"\\$id\\\" ] "
+    "--param 'repository=/mnt/backup/restic' --reason 'jadwal 7.1' --quiet) "
+    '&& [ -n \\"\\$id\\" ] '
     '&& sop run \\"\\$id\\" --confirm 1=terjadwal --confirm 2=terjadwal '
     '--confirm 4=terjadwal"\n'
     "\n"
@@ -74,7 +75,7 @@ SYSTEMD = (
     "Type=oneshot\n"
     'ExecStart=/bin/sh -c "id=\\$(sop request 7.5 --target ctl1 '
     "--param 'repository=/mnt/backup/restic' --param 'max_age_days=365' "
-    "--reason 'jadwal 7.5' | sed -n 's/^request \\\\([0-9]*\\\\) .*/\\\\1/p') "
+    "--reason 'jadwal 7.5' --quiet) "
     '&& [ -n \\"\\$id\\" ] && sop run \\"\\$id\\" --confirm 1=terjadwal '
     '--confirm 3=terjadwal"\n'
     "\n"
@@ -109,7 +110,7 @@ def test_schedule_prints_the_cron_entries_to_the_letter(sop_env) -> None:  # typ
         "--repository", REPO,
         "--database", "mariadb/appdb", "--database", "postgresql/appdb",
         "--path", "/srv/data", "--path", "/etc",
-        "--operator", "budi",
+        "--as", "budi",
     )  # fmt: skip
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == CRON
@@ -131,7 +132,7 @@ def test_schedule_install_writes_what_it_prints_and_an_audit_entry(sop_env, tmp_
     args += ("--database", "mariadb/appdb", "--database", "postgresql/appdb")
     result = _schedule(sop_env, *args, "--install", "--dest", str(dest), operator="dewi")
     assert (result.returncode, result.stdout) == (0, f"{dest}\n"), result.stderr
-    printed = _schedule(sop_env, *args, "--operator", "budi").stdout
+    printed = _schedule(sop_env, *args, "--as", "budi").stdout
     assert dest.read_text() == printed.replace(" --as budi", "")
     assert stat.S_IMODE(dest.stat().st_mode) == 0o644
     (entry,) = _audit(sop_env, "backup.schedule_installed")

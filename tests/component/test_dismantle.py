@@ -63,8 +63,8 @@ def test_full_run_wipes_certifies_and_keeps_register_history(
         "--confirm",
         "2=hasil analisis dilaporkan",  # type: ignore[attr-defined]
     )
-    assert waiting.returncode == 2
-    assert "needs a valid approval by pimpinan" in waiting.stderr
+    assert waiting.returncode == 3  # waiting for an approval
+    assert "memerlukan persetujuan sah dari pimpinan" in waiting.stderr
     # ... and the playbook run by hand is refused by its own gate.
     by_hand = _playbook(inventory, "dismantle_wipe.yml", env.extravars(request_id))
     assert by_hand.returncode != 0, by_hand.stdout

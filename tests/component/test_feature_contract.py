@@ -138,7 +138,7 @@ def test_a_feature_added_by_entry_point_alone_runs(sop_env, dummy_path: Path) ->
     assert (out / "dummy-1.txt").read_text() == "dummy document of request 1\n"
     # Without the entry point the same command does not exist.
     gone = _sop(dict(os.environ), "dummy", "note", "x")
-    assert gone.returncode == 2 and "No such command 'dummy'" in gone.stderr
+    assert gone.returncode == 2 and "'dummy' bukan perintah" in gone.stderr
 
 
 def test_two_features_claiming_one_recorder_or_command_is_an_error() -> None:

@@ -82,7 +82,7 @@ def test_valid_approval_lets_the_run_through(sop_env, old_file):
 
 
 def test_no_approval(sop_env, old_file):
-    _run_refused(sop_env, _request(sop_env, old_file), old_file, "needs a valid approval")
+    _run_refused(sop_env, _request(sop_env, old_file), old_file, "memerlukan persetujuan sah")
 
 
 def test_approval_by_the_requester(sop_env, old_file):
@@ -149,7 +149,7 @@ def test_status_names_each_gate_and_its_problem(sop_env, old_file):
     _sign(sop_env, request_id, "ahmad")
     result = sop_env.sop("status", str(request_id))
     assert result.returncode == 0
-    assert "pending" in result.stdout and "does not hold the role" in result.stdout
+    assert "tertunda" in result.stdout and "does not hold the role" in result.stdout
 
 
 def _params_file(env, old_file: Path, **changed: object) -> str:

@@ -173,7 +173,7 @@ def test_a_cancelled_request_is_refused_by_the_gate_and_by_sop_run(office, workd
     assert cancelled.returncode == 0, cancelled.stderr
     _refused(_repair(office, request_id, workdir), f"request {request_id} is cancelled")
     run = office.sop("run", request_id, *CONFIRM, "--confirm", "6=laporan akhir")
-    assert run.returncode == 2 and "cancelled" in run.stderr, run.stderr
+    assert run.returncode == 4 and "cancelled" in run.stderr, run.stderr
     assert (workdir / "old.log").exists()
     assert office.sop("audit", "verify", name=None).returncode == 0
 
@@ -186,8 +186,8 @@ def test_removing_services_yml_no_longer_removes_a_gate(office, workdir):
     assert "simpeg (critical)" in status.stdout
     (office.inventory / "services.yml").unlink()  # the petugas owns the inventory folder
     run = office.sop("run", request_id, *CONFIRM, "--confirm", "6=laporan akhir")
-    assert run.returncode == 2, run.stdout + run.stderr
-    assert "impact" in run.stderr and "simpeg" in run.stderr, run.stderr
+    assert run.returncode == 4, run.stdout + run.stderr
+    assert "dampak" in run.stderr and "simpeg" in run.stderr, run.stderr
     assert (workdir / "old.log").exists(), "a gate vanished with services.yml"
 
 

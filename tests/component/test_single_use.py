@@ -93,8 +93,8 @@ def test_a_request_cancelled_while_waiting_stops_its_run(sop_env, old_file):
     request_id = _approved_request(sop_env, old_file)
     ok(sop_env.sop("cancel", request_id, "--reason", "salah sasaran", operator="budi"))
     run = sop_env.sop("run", request_id, *CONFIRM, operator="dewi")
-    assert run.returncode == 2 and f"request {request_id} is cancelled" in run.stderr
+    assert run.returncode == 4 and f"request {request_id} is cancelled" in run.stderr
     assert _gated_step_runs(sop_env) == (0, 0)
     assert old_file.exists()
     status = ok(sop_env.sop("status", request_id))
-    assert "cancelled" in status.stdout and "salah sasaran" in status.stdout
+    assert "dibatalkan" in status.stdout and "salah sasaran" in status.stdout

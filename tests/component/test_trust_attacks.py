@@ -72,7 +72,7 @@ def test_a_confirmation_in_another_persons_name_without_their_key_is_refused(off
 def test_confirmations_are_signed_by_who_confirms(office):
     request_id = _request(office)
     waiting = office.sop("run", request_id, *CONFIRM)  # stops at the approval gate (step 5)
-    assert waiting.returncode == 2 and "needs a valid approval" in waiting.stderr
+    assert waiting.returncode == 3 and "memerlukan persetujuan sah" in waiting.stderr
     with sqlite3.connect(office.store) as conn:
         rows = conn.execute(
             "SELECT confirmed_by, signed FROM step_records WHERE kind = 'human'"
@@ -84,7 +84,7 @@ def test_confirmations_are_signed_by_who_confirms(office):
 def test_a_petugas_cannot_approve_and_a_penanggung_jawab_cannot_file_as_budi(office):
     request_id = _request(office)
     mine = office.sop("approve", request_id)
-    assert mine.returncode == 2 and "cannot decide on it" in mine.stderr
+    assert mine.returncode == 4 and "tidak dapat memutuskannya" in mine.stderr
     # sari holds sari's key only: she cannot make a request in budi's name.
     as_her = office.sop(*REQUEST, "--as", "budi", name="sari")
     assert as_her.returncode == 2 and "key of 'budi': not found" in as_her.stderr
@@ -133,7 +133,7 @@ def test_an_approval_stops_holding_when_its_signer_loses_the_role(office):
     status = office.sop("status", request_id, name=None)
     assert "does not hold the role penanggung_jawab in registry version 2" in status.stdout
     run = office.sop("run", request_id, *CONFIRM)
-    assert run.returncode == 2 and "needs a valid approval" in run.stderr
+    assert run.returncode == 3 and "memerlukan persetujuan sah" in run.stderr
 
 
 @pytest.mark.parametrize(

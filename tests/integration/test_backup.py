@@ -311,6 +311,7 @@ def test_retention_deletes_exactly_the_old_one_never_a_last(lab_env, lab):
     # Check mode (plain ansible-playbook, no request needed): lists, deletes nothing.
     cp = subprocess.run(
         [
+            "ssh-agent",  # the gate loads the preview's certificate into the play's own agent
             str(lab.bin_dir / "ansible-playbook"),
             "-i",
             str(lab.inventory),
@@ -319,9 +320,7 @@ def test_retention_deletes_exactly_the_old_one_never_a_last(lab_env, lab):
             "--check",
             "playbooks/retention.yml",
             "-e",
-            f"repository={env.repo}",
-            "-e",
-            "max_age_days=365",
+            json.dumps({"sop_params": {"repository": env.repo, "max_age_days": 365}}),
         ],
         cwd=REPO_ROOT,
         capture_output=True,
@@ -366,12 +365,15 @@ def test_check_run_without_request_grants_no_access(lab_env, lab):
     lab.ssh("srv1", "rm -f /root/.ssh/sop_restic_ed25519 /root/.ssh/sop_restic_ed25519.pub")
     before = lab.ssh("backup", "cat /root/.ssh/authorized_keys", check=False).stdout
     result = subprocess.run(
-        [str(lab.bin_dir / "ansible-playbook"), "-i", str(lab.inventory),
-         "playbooks/backup_files.yml", "--check", "-l", "srv1", "-e", f"paths=[{DATA}]",
-         "-e", f"repository={lab_env.repo}"],
+        ["ssh-agent", str(lab.bin_dir / "ansible-playbook"), "-i", str(lab.inventory),
+         "playbooks/backup_files.yml", "--check", "-l", "srv1",
+         "-e", json.dumps({"sop_params": {"paths": [DATA], "repository": lab_env.repo}})],
         cwd=REPO_ROOT, capture_output=True, text=True, env=lab.ansible_env(), timeout=300,
     )  # fmt: skip
     assert "sop_gate refused" not in result.stdout, result.stdout
+    # It reached srv1 (with a preview's certificate) and only pretended to make the key.
+    assert "no certificate" not in result.stdout, result.stdout[-2000:]
+    assert "Command would have run if not in check mode" in result.stdout, result.stdout[-2000:]
     assert lab.ssh("srv1", "test -e /root/.ssh/sop_restic_ed25519", check=False).returncode == 1
     after = lab.ssh("backup", "cat /root/.ssh/authorized_keys", check=False).stdout
     assert after == before

@@ -12,6 +12,7 @@ run goes into it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -252,8 +253,9 @@ def test_frr_through_netmiko_merges_confirms_and_rolls_back(
 # -- a run killed between commit and confirm ------------------------------------------
 
 
-def start_play(inventory: Path, request_id: int, ref: str, cgroup: Path) -> subprocess.Popen[bytes]:
-    """Given a desired inventory and a request, start config_apply.yml for rtr1 in cgroup."""
+def start_play(inventory: Path, extravars: dict[str, Any], cgroup: Path) -> subprocess.Popen[bytes]:
+    """Given a desired inventory and a request's extra vars, start config_apply.yml for rtr1
+    in cgroup, inside an ssh-agent of its own (where the gate loads the step's certificate)."""
     procs = str(cgroup / "cgroup.procs")
 
     def enter_cgroup() -> None:  # in the child, before exec: only the run goes in
@@ -262,22 +264,21 @@ def start_play(inventory: Path, request_id: int, ref: str, cgroup: Path) -> subp
 
     return subprocess.Popen(
         [
+            "ssh-agent",
             str(Path(sys.executable).parent / "ansible-playbook"),
             "-i",
             str(inventory / "hosts.yml"),
             "--limit",
             "rtr1",
             "-e",
-            f"sop_request={request_id}",
-            "-e",
-            f"config_ref={ref}",
+            json.dumps(extravars),
             "playbooks/config_apply.yml",
         ],
         cwd=REPO_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
-        env=dict(os.environ),
+        env=dict(os.environ, SOP_OPERATOR="budi"),  # the petugas whose certificate it asks
         preexec_fn=enter_cgroup,  # the test is single-threaded here; moves the child only
     )
 
@@ -306,7 +307,9 @@ def kill_run(play: subprocess.Popen[bytes], cgroup: Path, how: str) -> float:
         for _ in range(3):  # again, for anything forked while the first kills went out
             for pid in descendants(play.pid):
                 doomed.add(pid)
-                os.kill(pid, signal.SIGKILL)
+                # A process listed a moment ago may have ended since (a short-lived ssh).
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
     play.wait()
     deadline = time.monotonic() + 3
     while [p for p in doomed if alive(p)] and time.monotonic() < deadline:
@@ -335,7 +338,9 @@ def test_run_killed_between_commit_and_confirm_leaves_router_rolled_back(
         frr_config_driver="netmiko" if driver == "netmiko" else "frr",
     )
     point_inventory(str(inventory))
-    play = start_play(inventory, request_change(sop_env, "rtr1", "pr-31"), "pr-31", job_cgroup)
+    play = start_play(
+        inventory, sop_env.extravars(request_change(sop_env, "rtr1", "pr-31")), job_cgroup
+    )
     wait_for_commit(lab, play, marker)
     killed_at = kill_run(play, job_cgroup, how)
     if driver == "frr":
@@ -375,7 +380,9 @@ def test_change_left_by_a_dead_watchdog_is_rolled_back_by_recovery(
         frr_config_revert_in=REVERT_IN,
     )
     point_inventory(str(inventory))
-    play = start_play(inventory, request_change(sop_env, "rtr1", "pr-71"), "pr-71", job_cgroup)
+    play = start_play(
+        inventory, sop_env.extravars(request_change(sop_env, "rtr1", "pr-71")), job_cgroup
+    )
     wait_for_commit(lab, play, marker)
     # The watchdog dies first (the controller's OOM killer, an admin's kill), then the
     # run: nobody is left to confirm or to roll back.

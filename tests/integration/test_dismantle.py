@@ -23,11 +23,16 @@ def test_lab_disk_wiped_over_ssh(lab: object) -> None:
         pytest.skip("the lab exposes no wipe_disks on srv2")
     disk = disks[0]
     args = json.dumps({"device": disk, "allowed_devices": [disk], "log_dir": "/var/tmp/sop-wipe"})
+    # The module over SSH, by the lab's admin path (no gate here: the gated runs of 5.1
+    # are in tests/component/test_dismantle.py; the automation account takes certificates).
+    state = lab.state  # type: ignore[attr-defined]
+    admin = ["-e", f"ansible_user={state.admin_user}",
+             "-e", f"ansible_ssh_private_key_file={state.ssh_key}"]  # fmt: skip
     try:
         for mode in (["--check"], []):
             cp = subprocess.run(
                 [str(BIN / "ansible"), "-i", str(lab.inventory), "srv2", "-m", "disk_wipe",  # type: ignore[attr-defined]
-                 "-a", args, *mode],
+                 "-a", args, *mode, *admin],
                 capture_output=True, text=True, cwd=REPO_ROOT, env=lab.ansible_env(),  # type: ignore[attr-defined]
                 timeout=300,
             )  # fmt: skip

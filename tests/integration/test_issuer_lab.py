@@ -20,6 +20,8 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from sop_runner.config import REPO_ROOT
+from sop_runner.requests import request_hash
+from sop_runner.store.models import Request
 from tests.support.attacker import RUNUSER, throwaway_user
 from tests.support.issuer import ask_as
 from tests.support.sop import ok
@@ -100,9 +102,12 @@ def test_a_forged_approval_in_the_store_gets_no_certificate(lab_env, lab, old_fi
                "--param", f"cleanup_path={CLEANUP}", "--param", "max_age_days=30",
                operator="budi"))  # fmt: skip
     # Whoever can write the store adds an approval row in sari's name (no key of hers).
+    with env.ctx().session() as session:
+        request = session.get(Request, 1)
+        assert request is not None
+        the_hash = request_hash(request)  # what a real approval of it would carry
     engine = create_engine(env.db_url)
     with engine.begin() as conn:
-        request_hash = conn.execute(text("SELECT request_hash FROM requests")).scalar_one()
         conn.execute(
             text(
                 "INSERT INTO approvals (request_id, request_hash, step_number, role, signer, "
@@ -110,11 +115,11 @@ def test_a_forged_approval_in_the_store_gets_no_certificate(lab_env, lab, old_fi
                 "signature) VALUES (1, :h, 5, 'penanggung_jawab', 'sari', 'SHA256:forged', 1, "
                 "'approve', '', '2025-01-01T00:00:00+00:00', '2999-01-01T00:00:00+00:00', :s)"
             ),
-            {"h": request_hash, "s": "00" * 64},
+            {"h": the_hash, "s": "00" * 64},
         )
     refused = ask_as(None, lab_issuer.socket, env.trust.key_dir, kind="step", operator="budi",
                      request=1, step=5)  # fmt: skip
-    assert "needs a valid approval by penanggung_jawab" in refused["error"], refused
+    assert "memerlukan persetujuan sah dari penanggung_jawab" in refused["error"], refused
     extra = json.dumps({"sop_request": "1", "sop_params": PARAMS})
     play_env = {**os.environ, **env.trust.env(), "SOP_OPERATOR": "budi"}
     through_gate = _play(

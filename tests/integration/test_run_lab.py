@@ -48,7 +48,7 @@ def test_run_on_lab_host_records_events_times_and_reports(lab_env, lab, lab_issu
     # penanggung jawab alone approves the repair.
     ok(env.sop("approve", "1", operator="sari"))
     waiting = env.sop("run", "1", operator="budi")  # no confirmations: stops at step 2
-    assert waiting.returncode == 2 and "--confirm 2=" in waiting.stderr
+    assert waiting.returncode == 3 and "--confirm 2=" in waiting.stderr
     ok(
         env.sop(
             "run",

@@ -182,16 +182,7 @@ def test_unapproved_upgrade_is_refused_by_plain_ansible(lab_env, lab, srv2_behin
             "-l",
             "srv2",
             "-e",
-            json.dumps(
-                {
-                    "sop_request": rid,
-                    "target_release": "latest",
-                    "extra_requirements": [],
-                    "extra_checks": [],
-                    "repository": lab_env.repo,
-                    "maintenance_window": _window(),
-                }
-            ),
+            json.dumps(lab_env.extravars(rid)),
         ],
         cwd=REPO_ROOT,
         capture_output=True,

@@ -203,7 +203,8 @@ HANDOVER = {
     "pimpinan": ("ahmad",),
     "petugas": ("budi", "dewi"),
 }
-_WAITS_FOR = re.compile(r"is for the (\w+);")
+# The hand-over line in either language (sop_runner/locale/id: "adalah tugas").
+_WAITS_FOR = re.compile(r"(?:is for the|adalah tugas) (\w+);")
 
 
 def run_through(

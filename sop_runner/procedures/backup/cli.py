@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from sop_runner.cli.options import Lang, choose_language, operator_name
+from sop_runner.cli.options import As, Json, Lang, choose_language, operator_name
 from sop_runner.context import Context
 from sop_runner.procedures.backup import FEATURE, compliance, schedules
 from sop_runner.procedures.backup.documents import write_report
@@ -65,17 +66,33 @@ def schedule_command(
     dest: Annotated[
         Path | None, typer.Option("--dest", help="cron file or systemd unit directory")
     ] = None,
-    operator: Annotated[str | None, typer.Option("--operator", help="sop operator")] = None,
+    as_: As = None,
+    operator: Annotated[
+        str | None, typer.Option("--operator", hidden=True, help="old name of --as")
+    ] = None,
+    as_json: Json = False,
 ) -> None:
     """Print (or --install) cron entries or systemd timers meeting the document's minimums."""
     ctx = Context()
+    as_ = as_ or operator
     schedules.check_schedule(ctx.inventory, target, paths or [], databases or [], fmt)
     entries = schedules.schedule_entries(
-        target, repository, paths or [], databases or [], "sop", operator
+        target, repository, paths or [], databases or [], "sop", as_
     )
+    if as_json and not install:
+        files = schedules.systemd_units(entries) if fmt == "systemd" else {}
+        payload = {
+            "schema": "sop.backup-schedule/1",
+            "format": fmt,
+            "target": target,
+            "entries": entries,
+            "files": files,
+        }
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
     if not install:
         typer.echo(schedules.preview(entries, fmt), nl=False)
         return
-    who = operator_name(operator) or "sop"
+    who = operator_name(as_) or "sop"
     for path in schedules.install(ctx, target, repository, fmt, entries, dest, who):
         typer.echo(path)

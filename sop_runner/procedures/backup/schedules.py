@@ -45,7 +45,8 @@ def schedule_entries(
 
     Each entry makes a request and runs it through sop (gates and records as
     for a person at the terminal); the human steps are confirmed as
-    "terjadwal" (scheduled).
+    "terjadwal" (scheduled).  `sop request --quiet` prints the request id alone,
+    so the entry reads no text meant for people (which is in their language).
     """
 
     def line(kind: str, params: list[str], confirm: list[int]) -> str:
@@ -55,7 +56,7 @@ def schedule_entries(
         who = f" --as {operator}" if operator else ""
         return (
             f"{cron} root id=$({sop} request {proc} --target {target} {args} "
-            f"--reason 'jadwal {proc}'{who} | sed -n 's/^request \\([0-9]*\\) .*/\\1/p') "
+            f"--reason 'jadwal {proc}'{who} --quiet) "
             f'&& [ -n "$id" ] && {sop} run "$id" {confirms}{who}'
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -9,12 +10,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sop_runner.cli.options import As, Lang, choose_language, operator_name, out
+from sop_runner.cli.options import As, Json, Lang, choose_language, operator_name, out
 from sop_runner.context import Context
 from sop_runner.durations import compact
 from sop_runner.procedures.grants import documents, reconcile, service
 from sop_runner.procedures.grants.models import FirewallGrant
-from sop_runner.procedures.grants.policy import DEFAULT_DURATION, GrantWish, parse_day
+from sop_runner.procedures.grants.policy import (
+    DEFAULT_DURATION,
+    GrantWish,
+    parse_day,
+    parse_duration,
+)
 
 HELP = "SOP 2.4 remote access: time-limited port grants on the firewall."
 cli = typer.Typer(help=HELP, no_args_is_help=True)
@@ -63,6 +69,7 @@ def open_command(
     as_: As = None,
 ) -> None:
     """Open a port for a remote user for the agreed time (SOP 2.4 step 2)."""
+    parse_duration(duration, "--duration")  # its form first, before who asks is looked up
     wish = GrantWish(
         user, source, target, port, protocol, start, duration, reason, vendor_key, account
     )
@@ -96,6 +103,7 @@ def extend_command(
     as_: As = None,
 ) -> None:
     """Move the end of a grant later (SOP 2.4 step 4: 'dapat memperpanjang durasi')."""
+    parse_duration(by, "--by")  # its form first, before who asks is looked up
     ctx = Context()
     _say(_line(service.extend_grant(ctx, grant_id, by, operator_name(as_))))
     _say_certificates(ctx, grant_id)
@@ -133,13 +141,38 @@ def sessions_command(
 @cli.command("list")
 def list_command(
     all_: Annotated[bool, typer.Option("--all", help="also closed and failed grants")] = False,
+    as_json: Json = False,
 ) -> None:
     """Show the active grants with their time left."""
     rows = service.list_grants(Context(), all_)
+    now = datetime.now(UTC)
+    live = ("opening", "open", "scheduled")
+    if as_json:
+        grants = [
+            {
+                "id": g.id,
+                "status": g.status,
+                "user": g.user,
+                "source": g.source,
+                "target": g.target,
+                "destination": g.destination,
+                "protocol": g.protocol,
+                "port": g.port,
+                "firewall": g.firewall,
+                "starts_at": g.starts_at.isoformat(timespec="seconds"),
+                "ends_at": g.ends_at.isoformat(timespec="seconds"),
+                "seconds_left": (
+                    max(0, int((g.ends_at - now).total_seconds())) if g.status in live else None
+                ),
+                "closed_by": g.closed_by,
+            }
+            for g in rows
+        ]
+        _say(json.dumps({"schema": "sop.grants/1", "grants": grants}, indent=2))
+        return
     if not rows:
         out.print("no active grants" if not all_ else "no grants", markup=False)
         return
-    now = datetime.now(UTC)
     columns = ("id", "status", "user", "source", "target", "port", "firewall", "ends (UTC)")
     table = Table(*columns, "left", "closed by")
     for g in rows:
@@ -152,7 +185,7 @@ def list_command(
             f"{g.protocol}/{g.port}",
             g.firewall,
             g.ends_at.strftime("%Y-%m-%d %H:%M:%S"),
-            _left(g, now) if g.status in ("opening", "open", "scheduled") else "",
+            _left(g, now) if g.status in live else "",
             g.closed_by or "",
         )
     out.print(table)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from sop_runner.cli.options import As, operator_name, out
+from sop_runner.cli.options import As, Json, operator_name, out
 from sop_runner.context import Context
 from sop_runner.procedures.register import HELP, service
 
@@ -32,14 +33,26 @@ def add_command(
 
 
 @cli.command("list")
-def list_command() -> None:
+def list_command(as_json: Json = False) -> None:
     """List the register, every status included (nothing is ever deleted)."""
-    table = Table("name", "asset", "owner", "function", "status")
     with Context().session() as session:
-        for device in service.devices(session):
-            table.add_row(
-                device.name, device.asset_number, device.owner, device.function, device.status
-            )
+        devices = [
+            {
+                "name": d.name,
+                "asset": d.asset_number,
+                "owner": d.owner,
+                "function": d.function,
+                "status": d.status,
+            }
+            for d in service.devices(session)
+        ]
+    if as_json:
+        payload = {"schema": "sop.register/1", "devices": devices}
+        out.print(json.dumps(payload, indent=2, ensure_ascii=False), markup=False, highlight=False)
+        return
+    table = Table("name", "asset", "owner", "function", "status")
+    for d in devices:
+        table.add_row(d["name"], d["asset"], d["owner"], d["function"], d["status"])
     out.print(table)
 
 

@@ -1,0 +1,145 @@
+"""Start-up time of `sop list`, `sop show 3.1`, `sop status 1` against `ansible-playbook --version`
+(issue 17: the goal is well under half of it).
+
+Each command runs as a fresh process, as a petugas types it, alternating with
+`ansible-playbook --version` in the same loop of this process so that both meet the
+same load on the machine; the median of ROUNDS runs of each is compared.  The
+installation is a throwaway trust root (SQLite store, two local hosts, one signed
+request for `sop status`), made as root like the product's.
+
+Needs root (the trust file is root's). Prints the figures and writes them to
+bench/RESULTS.md (section "startup").
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# Run as a script: its folder is first on sys.path, so results imports.
+from results import machine, write_section
+
+from sop_runner.config import REPO_ROOT
+
+ROUNDS = int(os.environ.get("SOP_BENCH_ROUNDS", "9"))
+BIN = Path(sys.executable).parent
+COMMANDS = {
+    "sop list": ["list"],
+    "sop show 3.1": ["show", "3.1"],
+    "sop status 1": ["status", "1"],
+}
+GOAL = 0.5
+
+
+def _installation(root: Path) -> dict[str, str]:
+    """Given a folder, make a sop installation there; return the environment that uses it."""
+    sys.path.insert(0, str(REPO_ROOT))
+    from tests.support.sop import write_inventory
+    from tests.support.trust import make_trust_root
+
+    setup = make_trust_root(
+        {"budi": ["petugas"], "sari": ["penanggung_jawab"], "ahmad": ["pimpinan"]},
+        root / "keys",
+        store=f"sqlite:///{root / 'sop.db'}",
+        inventory=write_inventory(root / "inventory"),
+        base=root,
+    )
+    env = {
+        **os.environ,
+        "SOP_DATA_DIR": str(root / "data"),
+        "SOP_KEY_DIR": str(root / "keys"),
+        "SOP_TRUST_FILE": str(setup.trust_file),
+        "SOP_OPERATOR": "budi",
+    }
+    for name in ("SOP_CONFIG", "SOP_DB_URL", "SOP_INVENTORY", "SOP_LANG"):
+        env.pop(name, None)
+    made = subprocess.run(
+        [str(BIN / "sop"), "request", "6.1", "--target", "ctl1", "--reason", "bench",
+         "--param", "cleanup_path=/var/tmp/sop-bench", "--param", "max_age_days=30", "--quiet"],
+        capture_output=True, text=True, env=env, cwd=REPO_ROOT, check=True,
+    )  # fmt: skip
+    assert made.stdout.strip() == "1", made.stdout + made.stderr
+    return env
+
+
+def _timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, cwd=REPO_ROOT, env=env)
+    return time.perf_counter() - start
+
+
+def measure(env: dict[str, str]) -> dict[str, float]:
+    """Given the installation's environment, return the median seconds of each command."""
+    times: dict[str, list[float]] = {name: [] for name in [*COMMANDS, "ansible-playbook"]}
+    baseline = [str(BIN / "ansible-playbook"), "--version"]
+    for args in COMMANDS.values():  # warm: the catalog cache, the page cache
+        _timed([str(BIN / "sop"), *args], env)
+    for _ in range(ROUNDS):
+        times["ansible-playbook"].append(_timed(baseline, env))
+        for name, args in COMMANDS.items():
+            times[name].append(_timed([str(BIN / "sop"), *args], env))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def main() -> None:
+    if os.geteuid() != 0:
+        sys.exit("bench/startup.py: run as root (the trust file is root's)")
+    with tempfile.TemporaryDirectory(prefix="sop-bench-startup-", dir="/var/tmp") as folder:
+        os.chmod(folder, 0o755)
+        medians = measure(_installation(Path(folder)))
+    base = medians["ansible-playbook"]
+    rows = [f"| `ansible-playbook --version` | {base:.3f} | 1.00 |"]
+    worst = 0.0
+    for name in COMMANDS:
+        ratio = medians[name] / base
+        worst = max(worst, ratio)
+        rows.append(f"| `{name}` | {medians[name]:.3f} | {ratio:.2f} |")
+        print(f"{name}: {medians[name]:.3f} s, ratio {ratio:.2f} to ansible-playbook --version")
+    print(f"ansible-playbook --version: {base:.3f} s")
+    verdict = "goal met" if worst < GOAL else f"goal (< {GOAL}) NOT met"
+    print(f"worst ratio {worst:.2f}: {verdict}")
+    body = "\n".join(
+        [
+            "## Start-up: `sop list`, `show`, `status` (`bench/startup.py`)",
+            "",
+            machine(),
+            f"- What: each command as a fresh process, alternating with `ansible-playbook "
+            f"--version` in the same loop; median of {ROUNDS} runs each; SQLite store, one "
+            "request; catalog cache warm.",
+            f"- Goal: ratio < {GOAL}",
+            "",
+            "| command | median (s) | ratio |",
+            "|---|---|---|",
+            *rows,
+            "",
+            f"Worst ratio **{worst:.2f}** — {verdict}.",
+            "",
+            "Where the time goes (`python -X importtime -m sop_runner.cli list`, issue 17): "
+            "nearly all of it is imports, about 900 modules. Every start loads the feature "
+            "registry (entry points), and each feature package imports its tables, so "
+            "SQLAlchemy's ORM and every model (~0.35 s of self time on a quiet machine) come "
+            "in even for `sop list`; typer with pydantic and rich add ~0.1 s. The catalog is "
+            "no longer validated at each start (cached by content hash: 0.12 s → 0.03 s for "
+            "loading the catalog alone; `sop list` as a whole gained only ~0.05 s, measured "
+            "against main in the same loop). "
+            "`sop status` also reads the inventory through Ansible's InventoryManager (about "
+            "190 more modules, ~0.1 s) to compare the impact with the one the request fixed. "
+            "The machine was shared with other test runs: the figures move by ±30 %. "
+            "Reaching the goal needs features that register without importing their "
+            "models (a manifest of command names and start-up hooks), a change to every "
+            "feature package and the Feature contract, left for the refactor issue. What "
+            "`sop list` cannot do without (Python, typer, rich, the cached catalog) takes "
+            "0.10–0.11 s against 0.50–0.65 s for `ansible-playbook --version` in the same "
+            "loop (5 rounds, loaded machine): the goal is within reach of that change.",
+        ]
+    )
+    write_section("startup", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,318 @@
+"""What the listing and status commands show, as plain data: printed for people, JSON for scripts.
+
+Each builder returns one JSON-able dict whose shape is fixed by a schema in
+``sop_runner/schemas/<name>.schema.json`` (``"schema": "sop.<name>/1"`` names it;
+a change that breaks a reader gets a new number).  The human display is made from
+the same dict, so what a script reads is what a person sees.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from sop_runner import gates, impact
+from sop_runner.errors import GateRefused
+from sop_runner.requests import get_request, request_hash
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from sop_runner.catalog import Catalog, Procedure
+    from sop_runner.context import Context
+    from sop_runner.store.models import Request
+
+SCHEMA_VERSION = 1
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """Given a view, return it as the JSON text `--json` prints."""
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
+
+
+def catalog_list(catalog: Catalog, lang: str) -> dict[str, Any]:
+    """Given the catalog and a language, return the `sop list` view."""
+    return {
+        "schema": f"sop.list/{SCHEMA_VERSION}",
+        "lang": lang,
+        "procedures": [
+            {"id": p.id, "title": p.title.get(lang), "steps": len(p.steps)}
+            for p in catalog.procedures
+        ],
+    }
+
+
+def procedure_view(procedure: Procedure, lang: str) -> dict[str, Any]:
+    """Given a procedure and a language, return the `sop show` view."""
+    names = gates.ROLE_NAMES[lang]
+    return {
+        "schema": f"sop.show/{SCHEMA_VERSION}",
+        "lang": lang,
+        "id": procedure.id,
+        "title": procedure.title.get(lang),
+        "scope": procedure.scope.get(lang),
+        "goals": [g.get(lang) for g in procedure.goals],
+        "actors": [names.get(a, a) for a in procedure.actors],
+        "documents": [d.get(lang) for d in procedure.companion_documents],
+        "steps": [
+            {
+                "number": s.number,
+                "doc_number": s.doc_number,
+                "activity": s.activity.get(lang),
+                "actor": names.get(s.actor, s.actor),
+                "kind": s.kind,
+                "playbook": s.playbook,
+                "gate_role": s.gate_role,
+                "standard_time": s.standard_time.text(lang) if s.standard_time else None,
+                "output": s.output.get(lang) if s.output else None,
+                # The table's Prasyarat and Keterangan cells, and the document's branches
+                # (issue 16): what a step needs, its remarks, the choices it decides,
+                # when it applies, how it ends the run, whether it interrupts service.
+                "prerequisite": s.prerequisite.get(lang) if s.prerequisite else None,
+                "remarks": s.notes.get(lang) if s.notes else None,
+                "gate_rule": s.gate_rule if s.gate_role else None,
+                "interrupts_service": s.interrupts_service,
+                "circular": s.circular,
+                "choices": [
+                    {"key": c.key, "text": c.text.get(lang), "ends_run": c.ends_run}
+                    for c in s.choices
+                ],
+                "applies_when": s.applies_when.describe(lang) if s.applies_when else None,
+                "ends_run": s.ends_run,
+            }
+            for s in procedure.steps
+        ],
+        "target": procedure.target,
+        "errata": [e.get(lang) for e in procedure.errata],
+    }
+
+
+def errata_view(catalog: Catalog, lang: str) -> dict[str, Any]:
+    """Given the catalog and a language, return the `sop errata` view: the document-wide
+    errata, then each procedure's own."""
+    return {
+        "lang": lang,
+        "document": [e.get(lang) for e in catalog.errata],
+        "procedures": [
+            {
+                "id": p.id,
+                "title": p.title.get(lang),
+                "errata": [e.get(lang) for e in p.errata if e not in catalog.errata],
+            }
+            for p in catalog.procedures
+            if any(e not in catalog.errata for e in p.errata)
+        ],
+    }
+
+
+def request_content(req: Request) -> dict[str, Any]:
+    fixed = req.impact or {}
+    return {
+        "params": dict(req.params),
+        "services": [
+            {"name": s["name"], "criticality": s["criticality"]} for s in fixed.get("services", [])
+        ],
+        "gates": [
+            {"step": g["step"], "role": g["role"], "required": g["required"]}
+            for g in fixed.get("gates", [])
+        ],
+    }
+
+
+def _runs(session: Session, request_id: int) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from sop_runner.store.models import Run, StepRecord
+
+    runs = session.scalars(select(Run).where(Run.request_id == request_id).order_by(Run.id))
+    shown = []
+    for run in runs:
+        steps = session.scalars(
+            select(StepRecord).where(StepRecord.run_id == run.id).order_by(StepRecord.id)
+        )
+        shown.append(
+            {
+                "id": run.id,
+                "status": run.status,
+                "operator": run.operator,
+                "started_at": run.started_at.isoformat(timespec="seconds"),
+                "ended_at": run.ended_at.isoformat(timespec="seconds") if run.ended_at else None,
+                "error": run.error,
+                "steps": [
+                    {
+                        "number": s.step_number,
+                        "kind": s.kind,
+                        "status": s.status,
+                        "by": s.confirmed_by,
+                        "seconds": s.duration_seconds,
+                        "over_standard": bool(s.over_standard),
+                    }
+                    for s in steps
+                ],
+            }
+        )
+    return shown
+
+
+def _waiting_for(
+    req: Request, gate_rows: list[dict[str, Any]], runs: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Given a request, its gates and runs, return who must act next, and for what."""
+    if req.status != "open":
+        return []
+    waiting = [
+        {"what": "approval", "step": g["step"], "role": g["role_id"], "not": req.requested_by}
+        for g in gate_rows
+        if g["required"] and g["verdict"] == "pending"
+    ]
+    if any(g["verdict"] == "rejected" for g in gate_rows):
+        return []
+    if waiting:  # every gate still pending: each may be approved in any order
+        return waiting
+    last = runs[-1] if runs else None
+    if last is None or last["status"] == "waiting":
+        return [{"what": "run", "step": None, "role": "petugas", "not": None}]
+    return []
+
+
+def _gate_rows(
+    session: Session, ctx: Context, req: Request, procedure: Procedure, lang: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    the_impact = impact.analyse(procedure, ctx.inventory, req.targets, req.params)
+    longest = gates.longest_approval(procedure, ctx.settings.trust.approval_max)
+    states = gates.gate_states(session, req, procedure, the_impact, ctx.trusted, longest=longest)
+    changed = None
+    try:
+        gates.assert_impact_fixed(req, procedure, the_impact)
+    except GateRefused as refusal:
+        changed = str(refusal)
+    rows = []
+    for state in states:
+        info = gates.describe(state, lang)
+        verdict = "rejected" if info["rejected"] else "ok" if info["satisfied"] else "pending"
+        rows.append(
+            {
+                "step": info["step"],
+                "role": info["role"],
+                "role_id": state.requirement.role,
+                "required": info["required"],
+                "why": info["why"],
+                "verdict": verdict,
+                "approvals": [
+                    {k: a[k] for k in ("id", "signer", "decision", "expires_at", "valid")}
+                    | {"problems": list(a["problems"])}
+                    for a in info["approvals"]
+                ],
+            }
+        )
+    return rows, changed
+
+
+def status_view(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
+    """Given a request id and a language, return the `sop status` view.
+
+    Raise SopError if there is no such request.
+    """
+    with ctx.session() as session:
+        req = get_request(session, request_id)
+        procedure = ctx.catalog.get(req.procedure_id)
+        gate_rows, changed = _gate_rows(session, ctx, req, procedure, lang)
+        runs = _runs(session, req.id)
+        return {
+            "schema": f"sop.status/{SCHEMA_VERSION}",
+            "lang": lang,
+            "request": {
+                "id": req.id,
+                "procedure": procedure.id,
+                "title": procedure.title.get(lang),
+                "targets": list(req.targets),
+                "status": req.status,
+                "reason": req.reason,
+                "requested_by": req.requested_by,
+                "created_at": req.created_at,
+                "hash": request_hash(req),
+                "closed": dict(req.closed) if req.closed else None,
+                **request_content(req),
+            },
+            "impact_changed": changed,
+            "gates": gate_rows,
+            "runs": runs,
+            "waiting_for": _waiting_for(req, gate_rows, runs),
+        }
+
+
+def request_rows(
+    ctx: Context,
+    *,
+    mine: str | None = None,
+    pending_for: str | None = None,
+    state: str | None = None,
+    lang: str = "id",
+) -> dict[str, Any]:
+    """Given the filters of `sop requests`, return its view: each request and who it waits for.
+
+    ``mine`` keeps the requests that operator made; ``pending_for`` those waiting
+    for an approval that operator may give (a role they hold, not their own
+    request); ``state`` those in that state (open, done, rejected, cancelled, …).
+    """
+    from sqlalchemy import select
+
+    from sop_runner.store.models import Request
+
+    roles: tuple[str, ...] = ()
+    if pending_for is not None:
+        roles = tuple(ctx.registry.operator(pending_for).roles)
+    rows = []
+    with ctx.session() as session:
+        query = select(Request).order_by(Request.id)
+        if mine is not None:
+            query = query.where(Request.requested_by == mine)
+        if state is not None:
+            query = query.where(Request.status == state)
+        if pending_for is not None:
+            query = query.where(Request.status == "open")
+        for req in session.scalars(query):
+            procedure = ctx.catalog.get(req.procedure_id)
+            gate_rows, _changed = _gate_rows(session, ctx, req, procedure, lang)
+            waiting = _waiting_for(req, gate_rows, _runs(session, req.id))
+            if pending_for is not None and not any(
+                w["what"] == "approval" and w["role"] in roles and w["not"] != pending_for
+                for w in waiting
+            ):
+                continue
+            rows.append(
+                {
+                    "id": req.id,
+                    "procedure": req.procedure_id,
+                    "title": procedure.title.get(lang),
+                    "targets": list(req.targets),
+                    "status": req.status,
+                    "requested_by": req.requested_by,
+                    "created_at": req.created_at,
+                    "waiting_for": waiting,
+                }
+            )
+    return {"schema": f"sop.requests/{SCHEMA_VERSION}", "lang": lang, "requests": rows}
+
+
+def audit_entries(ctx: Context, last: int) -> dict[str, Any]:
+    """Given how many, return the `sop audit show` view of the newest audit entries."""
+    from sqlalchemy import select
+
+    from sop_runner.store.models import AuditEntry
+
+    with ctx.session() as session:
+        rows = list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(last)))
+    entries = []
+    for row in reversed(rows):
+        entry = json.loads(row.content)
+        entries.append(
+            {
+                "seq": row.seq,
+                "time": entry["time"],
+                "actor": entry["actor"],
+                "action": entry["action"],
+                "subject": entry["subject"],
+            }
+        )
+    return {"schema": f"sop.audit/{SCHEMA_VERSION}", "entries": entries}

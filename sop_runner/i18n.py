@@ -1,0 +1,169 @@
+"""The language `sop` speaks to people: Python's gettext, Indonesian by default.
+
+The messages are written in English in the code (the msgid) and translated in
+``sop_runner/locale/<lang>/LC_MESSAGES/sop.po``.  The ``.po`` file is compiled to
+the ``.mo`` form gettext reads when it is first needed (``compile_po``, in
+memory: nothing is written into the installed package), so a translation edited
+in the ``.po`` is what runs, and no build step can be forgotten.
+
+The language is, in order: ``--lang`` on the command line, ``$SOP_LANG``, ``lang``
+in the config file, Indonesian.  It is read once, before the command's help
+texts are built, because typer builds them when the commands are defined.
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import io
+import os
+import struct
+import sys
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+LANGUAGES = ("id", "en")
+DEFAULT = "id"
+DOMAIN = "sop"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+_chosen: str | None = None
+
+
+def po_file(lang: str) -> Path:
+    """Given a language, return the path of its catalog (.po)."""
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def read_po(text: str) -> dict[str, str]:
+    """Given the text of a .po file, return its translations (msgid -> msgstr).
+
+    Entries with an empty msgstr (not translated yet) and fuzzy entries are left
+    out, so gettext falls back to the English msgid.  Raise ValueError naming the
+    line if the file is malformed.
+    """
+    entries: dict[str, str] = {}
+    entry: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    fuzzy = pending_fuzzy = False
+
+    def flush() -> None:
+        if "msgid" in entry and "msgstr" in entry and not fuzzy:
+            value = "".join(entry["msgstr"])
+            if value:
+                entries["".join(entry["msgid"])] = value
+
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("#,"):
+            pending_fuzzy = "fuzzy" in line
+        elif not line or line.startswith("#"):
+            continue
+        elif line.startswith("msgid "):
+            flush()
+            entry, fuzzy, pending_fuzzy = {}, pending_fuzzy, False
+            current = entry["msgid"] = [_string(line[6:], number)]
+        elif line.startswith("msgstr "):
+            if "msgid" not in entry:
+                raise ValueError(f"line {number}: msgstr without msgid")
+            current = entry["msgstr"] = [_string(line[7:], number)]
+        elif line.startswith('"') and current is not None:
+            current.append(_string(line, number))
+        else:
+            raise ValueError(f"line {number}: not a .po line: {line[:40]!r}")
+    flush()
+    return entries
+
+
+def _string(token: str, number: int) -> str:
+    token = token.strip()
+    if not (token.startswith('"') and token.endswith('"')):
+        raise ValueError(f"line {number}: a quoted string was expected")
+    value = ast.literal_eval(token)
+    assert isinstance(value, str)
+    return value
+
+
+def compile_po(text: str) -> bytes:
+    """Given the text of a .po file, return the .mo file gettext reads (what msgfmt writes)."""
+    entries = read_po(text)
+    header = entries.pop("", "Content-Type: text/plain; charset=UTF-8\n")
+    pairs = [("", header), *sorted(entries.items())]
+    ids = [k.encode() for k, _ in pairs]
+    strs = [v.encode() for _, v in pairs]
+    count = len(pairs)
+    start = 7 * 4 + count * 16  # header, then the two tables of (length, offset)
+    id_table, str_table, blob = [], [], b""
+    for encoded in ids:
+        id_table.append((len(encoded), start + len(blob)))
+        blob += encoded + b"\0"
+    for encoded in strs:
+        str_table.append((len(encoded), start + len(blob)))
+        blob += encoded + b"\0"
+    out = struct.pack("<7I", 0x950412DE, 0, count, 28, 28 + count * 8, 0, 0)
+    for length, offset in id_table + str_table:
+        out += struct.pack("<2I", length, offset)
+    return out + blob
+
+
+@cache
+def translations(lang: str) -> gettext.NullTranslations:
+    """Given a language, return its gettext translations (English: the msgids themselves)."""
+    path = po_file(lang)
+    if lang == "en" or not path.exists():
+        return gettext.NullTranslations()
+    return gettext.GNUTranslations(io.BytesIO(compile_po(path.read_text(encoding="utf-8"))))
+
+
+def _from_argv(argv: Sequence[str]) -> str | None:
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def language() -> str:
+    """Return the language of this process: --lang, $SOP_LANG, the config file, or 'id'.
+
+    A value that is not a language is passed over here; the command that reads
+    ``--lang`` refuses it with one line.
+    """
+    global _chosen
+    if _chosen is None:
+        candidates = [_from_argv(sys.argv[1:]), os.environ.get("SOP_LANG")]
+        if not any(c in LANGUAGES for c in candidates):
+            candidates.append(_config_language())
+        _chosen = next((c for c in candidates if c in LANGUAGES), DEFAULT)
+    return _chosen
+
+
+def _config_language() -> str | None:
+    from sop_runner.config import load_settings
+    from sop_runner.errors import SopError
+
+    try:
+        return load_settings().lang
+    except SopError:
+        return None
+
+
+def set_language(lang: str) -> None:
+    """Given a language, speak it from now on (a command's own --lang, tests)."""
+    global _chosen
+    if lang in LANGUAGES:
+        _chosen = lang
+
+
+def _(message: str) -> str:
+    """Given an English message, return it in the language of this process."""
+    return translations(language()).gettext(message)
+
+
+def tr(message: str, lang: str) -> str:
+    """Given an English message and a language, return the message in that language."""
+    return translations(lang).gettext(message)

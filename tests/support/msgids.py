@@ -1,0 +1,50 @@
+"""The messages of the core CLI that must be in the Indonesian catalog (issue 17).
+
+Collected from the source, not from a list kept by hand: every ``_("literal")``
+call, and the docstring of every function added with ``options.command``.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+from sop_runner.config import REPO_ROOT
+
+# The modules whose words are moved to gettext (the rest: docs/i18n.md, "what is left").
+MODULES = (
+    *sorted((REPO_ROOT / "sop_runner" / "cli").glob("*.py")),
+    REPO_ROOT / "sop_runner" / "gates.py",
+    REPO_ROOT / "sop_runner" / "execution.py",
+)
+
+
+def msgids(path: Path) -> set[str]:
+    """Given a Python file, return the English messages it hands to gettext."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {
+        node.name: inspect.cleandoc(ast.get_docstring(node, clean=False) or "")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+            continue
+        if (
+            node.func.id in ("_", "tr", "N_")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            found.add(node.args[0].value)
+        if node.func.id == "command" and len(node.args) >= 2:
+            function = node.args[1]
+            if isinstance(function, ast.Name) and docs.get(function.id):
+                found.add(docs[function.id])
+    return found
+
+
+def all_msgids() -> dict[str, Path]:
+    """Return every message of MODULES, with the file it is in."""
+    return {message: path for path in MODULES for message in msgids(path)}
