@@ -50,7 +50,7 @@ def test_a_1_2_run_postponed_at_step_3_ends_ditunda_with_its_report(sop_env, tmp
         operator="budi",
     )
     ok(result)
-    assert "postponed" in result.stdout
+    assert "ditunda" in result.stdout  # the run ends "postponed", said in Indonesian
     records = _records(sop_env, request_id)
     assert records[2].status == "done" and records[2].data["choice"] == "tidak_tersedia"
     assert records[2].signed, "the branch's reason is signed"
@@ -92,9 +92,9 @@ def test_the_other_branch_runs_on_and_rules_out_the_postponement(sop_env):
 
 def test_a_branch_needs_its_choice(sop_env):
     request_id = _approved(sop_env, "1.2", ["ctl1"])
-    with pytest.raises(SopError, match=r"--choose 2=KEY \(allowed: tersedia, tidak_tersedia\)"):
+    with pytest.raises(SopError, match=r"--choose 2=KEY \(yang boleh: tersedia, tidak_tersedia\)"):
         run_request(sop_env.ctx(), request_id, "budi", {2: "sudah dicek"})
-    with pytest.raises(SopError, match="--choose 2: 'mungkin' is not allowed"):
+    with pytest.raises(SopError, match="--choose 2: 'mungkin' tidak diperbolehkan"):
         run_request(
             sop_env.ctx(),
             request_id,
@@ -108,11 +108,11 @@ def test_a_step_of_the_penanggung_jawab_confirmed_by_a_petugas_is_refused(sop_en
     ctx = sop_env.ctx()
     request = new_request(ctx, "1.4", ["server-farm"], {}, "UPS baru", "budi")
     notes = {1: "koordinasi", 2: "laporan", 3: "dilaporkan"}
-    with pytest.raises(SopError, match="is for the penanggung_jawab; budi"):
+    with pytest.raises(SopError, match="adalah tugas penanggung_jawab; budi"):
         run_request(sop_env.ctx(), request.id, "budi", notes)
     records = _records(sop_env, request.id)
     assert 3 not in records, "a petugas confirmed the penanggung jawab's step"
-    with pytest.raises(SopError, match="is for the pimpinan"):
+    with pytest.raises(SopError, match="adalah tugas pimpinan"):
         run_request(sop_env.ctx(), request.id, "sari", notes)
     assert _records(sop_env, request.id)[3].confirmed_by == "sari"
 
@@ -184,7 +184,8 @@ def test_time_given_badly_is_one_line_exit_2(sop_env):
     branchless = sop_env.sop("run", str(request_id), "--choose", "5=ya", operator="budi")
     assert branchless.returncode == 2
     assert (
-        "--choose 5: 'ya' is not allowed; allowed: none (it is not a branch)" in branchless.stderr
+        "--choose 5: 'ya' tidak diperbolehkan; yang boleh: tidak ada (langkah ini bukan cabang)"
+        in branchless.stderr
     )
 
 
