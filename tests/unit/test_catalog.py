@@ -204,7 +204,11 @@ EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
         ("database", "string", "R"),
         ("repository", "repository", "R"),
     ],
-    "7.5": [("repository", "repository", "R"), ("max_age_days", "integer", "D")],
+    "7.5": [
+        ("repository", "repository", "R"),
+        ("max_age_days", "integer", "D"),
+        ("database_max_age_days", "integer", ""),
+    ],
 }
 
 

@@ -150,10 +150,12 @@ def test_a_reconciliation_request_of_2_4_takes_the_grants_list_alone() -> None:
         ("7.5", [f"repository={REPO}", "max_age_days=364"], ["364 is below 365"]),
         ("7.5", [f"repository={REPO}", "max_age_days=true"], ["True is not a whole number"]),
         ("7.5", [f"repository={REPO}", "max_age_days=365.5"], ["365.5 is not a whole number"]),
+        # Issue 16: a policy for database dumps is no shorter than a year either.
+        ("7.5", [f"repository={REPO}", "database_max_age_days=364"], ["364 is below 365"]),
         # Unknown names: an extra variable would override the playbook's own.
         ("7.5", [f"repository={REPO}", "retention_today=2030-01-01"],
          ["--param retention_today: procedure 7.5 has no such parameter",
-          "allowed: max_age_days, repository"]),
+          "allowed: database_max_age_days, max_age_days, repository"]),
         ("1.1", ["x=1"], ["procedure 1.1 has no such parameter; allowed: none"]),
         ("3.1", ["config_ref=pr-1", "config_digest=sha256:00"],
          ["--param config_digest: computed by `sop request 3.1` itself"]),
