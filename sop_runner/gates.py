@@ -86,7 +86,10 @@ def requirements(
     for step in procedure.gates:
         assert step.gate_role is not None
         when = step.gate_when or "always"
-        if when == "always":
+        if not step.applies(params):
+            # A step that does not apply to this request is never run: nothing to approve.
+            required, why = False, "tidak berlaku (not applicable to this request)"
+        elif when == "always":
             required, why = True, "always"
         elif when == "overwrite":
             required = params.get("overwrite") is True

@@ -365,4 +365,7 @@ def _build_step(index: int, raw: dict[str, Any], actors: tuple[str, ...]) -> Ste
         output=_opt_text(raw.get("output")),
         notes=_opt_text(raw.get("notes")),
         playbook_when_param=tuple(sorted(alternatives.items())),
+        applies_when_param=(raw.get("applies") or {}).get("when_param"),
+        applies_unless_param=(raw.get("applies") or {}).get("unless_param"),
+        not_applicable=_opt_text((raw.get("applies") or {}).get("otherwise")),
     )

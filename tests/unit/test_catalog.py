@@ -188,7 +188,12 @@ EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
         ("destination", "text", "R"),
         ("wipe_log_dir", "path", "D"),
     ],
-    "6.1": [("cleanup_path", "path", "R"), ("max_age_days", "integer", "R")],
+    # Issue 16: none is required; a repair request (follows) fixes the repair's.
+    "6.1": [
+        ("follows", "integer", ""),
+        ("cleanup_path", "path", ""),
+        ("max_age_days", "integer", ""),
+    ],
     "7.1": [("paths", "list", "R"), ("repository", "repository", "R")],
     "7.2": [("databases", "list", "R"), ("repository", "repository", "R")],
     "7.3": [
@@ -313,6 +318,10 @@ def test_automated_steps_and_their_playbooks(catalog: Catalog) -> None:
     repair = catalog.get("6.1").step(5)
     assert (repair.gate_role, repair.gate_when) == ("penanggung_jawab", "always")
     assert "persetujuan penanggung jawab" in repair.notes.id
+    # The repair belongs to a repair request (follows), the monitoring to the other.
+    monitoring, repairing = {}, {"follows": 1, "cleanup_path": "/var/tmp", "max_age_days": 9}
+    assert [s.applies(monitoring) for s in catalog.get("6.1").steps] == [1, 1, 1, 1, 0, 1]
+    assert [s.applies(repairing) for s in catalog.get("6.1").steps] == [0, 0, 0, 0, 1, 1]
 
 
 @pytest.mark.parametrize("pid", IDS)

@@ -12,8 +12,13 @@ def test_critical_service_adds_pimpinan_gate_and_circular(sqlite_sop_env):
     hit = impact.analyse(procedure, ctx.inventory, ["ctl2"])
     assert [s.name for s in hit.services] == ["simpeg"]
     assert hit.circular_required
-    roles = {(g.step_number, g.role) for g in gates.requirements(procedure, hit) if g.required}
+    # A request that carries the repair (step 5): its gate, and the Pimpinan's beside it.
+    repair = {"follows": 1, "cleanup_path": "/var/tmp/app", "max_age_days": 30}
+    needed = gates.requirements(procedure, hit, repair)
+    roles = {(g.step_number, g.role) for g in needed if g.required}
     assert (5, "pimpinan") in roles and (5, "penanggung_jawab") in roles
+    # A monitoring request (issue 16): no repair in it, so no gate at all.
+    assert not [g for g in gates.requirements(procedure, hit, {}) if g.required]
 
 
 def test_normal_service_needs_no_circular(sqlite_sop_env):

@@ -34,7 +34,10 @@ def _refused(procedure: str, *pairs: str, **kwargs: Any) -> str:
 # --- what the guides, the tests and `sop grant` pass is accepted -------------------------
 
 GOOD = [
-    ("6.1", ["cleanup_path=/var/tmp/app", "max_age_days=30"]),
+    # Issue 16: a monitoring request needs no repair parameters; a repair request
+    # (after the analysis) follows the monitoring request and fixes them.
+    ("6.1", []),
+    ("6.1", ["follows=12", "cleanup_path=/var/tmp/app", "max_age_days=30"]),
     ("7.1", ["paths=[/srv/sopdata]", f"repository={REPO}"]),
     ("7.2", ["databases=[mariadb/appdb, postgresql/appdb]", f"repository={REPO}"]),
     ("7.3", ["snapshot=5f1c0a6b", "target=/", "overwrite=false", f"repository={REPO}"]),
@@ -183,7 +186,7 @@ def test_a_reconciliation_request_of_2_4_takes_the_grants_list_alone() -> None:
          ["False is not text"]),
         ("5.1", ["devices=[/dev/sdb]", "wipe_method=clear"],
          ["--param destination: procedure 5.1 needs it"]),
-        ("6.1", [], ["procedure 6.1 needs cleanup_path (an absolute", "max_age_days (a whole"]),
+        ("6.1", ["follows=0"], ["0 is below 1"]),
         ("6.1", ["cleanup_path=/", "max_age_days=30"], ["'/' is never allowed"]),
         ("6.1", ["cleanup_path=/var/tmp/", "max_age_days=30"], ["not normalised"]),
         ("6.1", ["cleanup_path=/var/./tmp", "max_age_days=30"], ["not normalised"]),
