@@ -133,7 +133,8 @@ REPOSITORY = "--param", "repository=/var/tmp/sop-restic"
           "--param", "destination=gudang"], ("--param devices", "'..'")),
         # A name the procedure does not take would override a playbook variable.
         (["7.5", *REPOSITORY, "--param", "retention_today=2030-01-01"],
-         ("--param retention_today", "no such parameter", "allowed: database_max_age_days, max_age_days, repository")),
+         ("--param retention_today", "no such parameter",
+          "allowed: database_max_age_days, max_age_days, repository")),
         (["6.1", "--param", "cleanup_path=/", "--param", "max_age_days=30"],
          ("--param cleanup_path", "'/' is never allowed")),
     ],
