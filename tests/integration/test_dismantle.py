@@ -106,6 +106,23 @@ def test_lab_full_dismantle_halts_srv2_and_leaves_it_unreachable(lab_env, lab, t
             ("offline", "disposed"),
         ]
         assert "shutdown -h now" in changes[2][2] and "no longer answers" in changes[2][2]
+        # The boot disk cannot be wiped from the running system: once step 5 halted srv2 it
+        # is erased offline by an external tool (nwipe, as from boot media) and recorded
+        # with the tool's log.  srv2's root is no disk in the lab: its other loop disk
+        # stands in for the boot disk.
+        boot = disks[0]
+        nwipe_log = tmp_path / "nwipe.log"
+        erased = subprocess.run(
+            ["nwipe", "--autonuke", "--nogui", "--nousb", "--method=zero", "--verify=last",
+             f"--logfile={nwipe_log}", boot],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert erased.returncode == 0, erased.stdout[-1000:] + erased.stderr[-1000:]
+        recorded = ok(env.sop(
+            "dismantle", "boot-disk", request_id, "--host", "srv2", "--device", boot,
+            "--log", str(nwipe_log), operator="budi",
+        ))  # fmt: skip
+        assert "verified" in recorded.stdout and "NOT" not in recorded.stdout
         # The certificate of sanitization: the performer signs, a second person validates.
         refused = env.sop("dismantle", "sign", request_id, operator="dewi")
         assert refused.returncode == 2 and "second person" in refused.stderr
@@ -118,7 +135,10 @@ def test_lab_full_dismantle_halts_srv2_and_leaves_it_unreachable(lab_env, lab, t
         report = (out / f"laporan-penghentian-5.1-{request_id}-en.md").read_text()
         assert "Sertifikat Sanitasi Media" in report_id and "LULUS" in report_id
         with env.ctx().session() as session:
-            log_sha = session.scalars(select(DiskWipe)).one().log_sha256
+            wipes = {w.device: w for w in session.scalars(select(DiskWipe))}
+            log_sha = wipes[disk].log_sha256
+            assert wipes[boot].log_text == nwipe_log.read_bytes().decode("utf-8", "replace")
+            boot_sha = wipes[boot].log_sha256
         for field in (
             "Media property number: ASET-LAB-0002",
             "Media type: loop (file-backed)",
@@ -131,7 +151,12 @@ def test_lab_full_dismantle_halts_srv2_and_leaves_it_unreachable(lab_env, lab, t
             "Validation (second person): sari",
         ):
             assert field in report, field
-        assert report.count("valid ed25519 signature") == 2
+        # Two certificates, each signed twice: the data disk's and the boot disk's, whose
+        # certificate carries the external tool and its log's hash.
+        assert report.count("valid ed25519 signature") == 4
+        assert "Tool used (including version): nwipe 0.33" in report
+        assert f"SHA-256 of the wipe log: `{boot_sha}` (stored log matches the hash)" in report
+        assert "boot disk (system disk), erased offline" in report
         assert "offline | disposed" in report and "PASSED" in report
         feasibility = (out / f"analisis-kelayakan-5.1-{request_id}-id.md").read_text()
         assert "ASET-LAB-0002" in feasibility and "arsip" in feasibility
@@ -141,4 +166,5 @@ def test_lab_full_dismantle_halts_srv2_and_leaves_it_unreachable(lab_env, lab, t
             restart_host("srv2")
             lab.refresh()
         refill(disk, 1)
+        refill(disks[0], 0)
     assert lab.ssh("srv2", "hostname").stdout.strip() == "srv2"
