@@ -173,7 +173,11 @@ EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
         ("grant_key_ids", "list", ""),
         ("grant_revoke_serials", "list", ""),
     ],
-    "3.1": [("config_ref", "string", "R"), ("config_digest", "string", "RX")],
+    "3.1": [
+        ("config_ref", "string", "R"),
+        ("stops_services", "boolean", "D"),
+        ("config_digest", "string", "RX"),
+    ],
     "4.1": [("change", "text", "R"), ("expected_spec", "list", "R")],
     "4.2": [
         ("target_release", "string", "D"),
