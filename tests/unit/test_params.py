@@ -244,7 +244,7 @@ def test_values_yaml_cannot_parse_are_checked_when_given_as_data() -> None:
 def test_derived_parameters_are_checked_when_the_whole_request_is() -> None:
     digest = "sha256:" + "0" * 64
     typed = _ok("3.1", "config_ref=pr-1", f"config_digest={digest}", with_derived=True)
-    assert typed == {"config_ref": "pr-1", "config_digest": digest}
+    assert typed == {"config_ref": "pr-1", "stops_services": True, "config_digest": digest}
     assert "config_digest" in _refused("3.1", "config_ref=pr-1", with_derived=True)
     assert "sha256:" in _refused("3.1", "config_ref=pr-1", "config_digest=x", with_derived=True)
 
