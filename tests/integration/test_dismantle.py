@@ -88,6 +88,15 @@ def test_lab_full_dismantle_halts_srv2_and_leaves_it_unreachable(lab_env, lab, t
         assert waiting.returncode == 2 and "pimpinan" in waiting.stderr, waiting.stderr
         ok(env.sop("approve", request_id, operator="ahmad"))
         assert _port_open(address)
+        # Check mode says what would be halted and halts nothing.
+        check = subprocess.run(
+            [str(BIN / "ansible-playbook"), "-i", str(lab.inventory), "-l", "srv2", "--check",
+             "playbooks/dismantle_shutdown.yml"],
+            capture_output=True, text=True, cwd=REPO_ROOT, env=lab.ansible_env(), timeout=300,
+        )  # fmt: skip
+        assert check.returncode == 0, check.stdout[-2000:] + check.stderr[-2000:]
+        assert "would halt srv2" in check.stdout, check.stdout[-2000:]
+        assert _port_open(address) and hosts.init_pid("srv2") is not None
         done = run_through(
             env.sop, request_id, "--confirm", "7=dokumentasi dibuat",
             "--confirm", "8=laporan diserahkan",
