@@ -737,3 +737,11 @@ def test_alternative_must_name_another_parameter(tmp_path: Path) -> None:
     assert "2.4.yaml: params/grant_state/alternative_to: 'grant' is not another parameter" in (
         _error(path)
     )
+
+
+def test_a_step_applies_only_by_a_parameter_of_its_procedure(tmp_path: Path) -> None:
+    path = _broken(
+        tmp_path, "6.1", lambda d: d["steps"][4]["applies"].update(when_param="cleanup_pth")
+    )
+    message = _error(path)
+    assert "6.1.yaml: steps/4/applies/when_param: 'cleanup_pth' is no parameter" in message
