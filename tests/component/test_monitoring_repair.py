@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -60,6 +61,8 @@ def test_monitoring_needs_no_repair_parameters_and_the_repair_follows_it(sop_env
     assert [steps[n][0] for n in range(1, 7)] == ["done"] * 4 + ["skipped", "done"]
     assert steps[5][1].startswith("tidak berlaku: tidak ada perbaikan")
     assert old.exists() and new.exists()
+    report = Path(ok(env.sop("report", monitoring)).stdout.split()[0]).read_text()
+    assert "tidak berlaku" in report
 
     # The repair, requested after the analysis with its parameters, waits for its approval.
     made = ok(env.sop(
