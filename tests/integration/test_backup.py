@@ -319,6 +319,8 @@ def test_retention_deletes_exactly_the_old_one_never_a_last(lab_env, lab):
     # Check mode (plain ansible-playbook, no request needed): lists, deletes nothing.
     cp = subprocess.run(
         [
+            # Its own (empty) ssh-agent; the parameters inside sop_params (issue 15).
+            "ssh-agent",
             str(lab.bin_dir / "ansible-playbook"),
             "-i",
             str(lab.inventory),
@@ -327,9 +329,7 @@ def test_retention_deletes_exactly_the_old_one_never_a_last(lab_env, lab):
             "--check",
             "playbooks/retention.yml",
             "-e",
-            f"repository={env.repo}",
-            "-e",
-            "max_age_days=365",
+            json.dumps({"sop_params": {"repository": env.repo, "max_age_days": 365}}),
         ],
         cwd=REPO_ROOT,
         capture_output=True,
