@@ -277,6 +277,13 @@ def _run_steps(
         except SopError as refusal:
             _fail_run(ctx, run, operator, "waiting", str(refusal))
             raise
+        if not step.applies(request.params):
+            # Catalog `applies`: this request is not the one that carries the step out.
+            why = step.not_applicable.get(ctx.settings.lang) if step.not_applicable else ""
+            note = f"tidak berlaku: {why}".rstrip(": ")
+            record = _finish_step(ctx, run, step, started, "skipped", acting, note)
+            ui.step_ended(step, record)
+            continue
         if step.kind != "gate" and step_role(step) not in acting.roles:
             why = _(
                 "step {n} ({activity}) is for the {role}; {operator} (roles {roles}) cannot "

@@ -188,6 +188,17 @@ def _build(file: Path, data: dict[str, Any]) -> Procedure:
         )
     actors = tuple(data["actors"])
     steps = tuple(_build_step(i, raw, actors) for i, raw in enumerate(data["steps"]))
+    # A step that applies by a parameter must name one of the procedure's parameters.
+    names = set(data.get("params") or {})
+    for index, step in enumerate(steps):
+        for key in ("when_param", "unless_param"):
+            name = getattr(step, f"applies_{key}")
+            if name is not None and name not in names:
+                raise _FieldError(
+                    f"steps/{index}/applies/{key}",
+                    f"{name!r} is no parameter of this procedure "
+                    f"({', '.join(sorted(names)) or 'none'})",
+                )
     return Procedure(
         id=data["id"],
         chapter=_text(data["chapter"]),
@@ -381,4 +392,7 @@ def _build_step(index: int, raw: dict[str, Any], actors: tuple[str, ...]) -> Ste
         output=_opt_text(raw.get("output")),
         notes=_opt_text(raw.get("notes")),
         playbook_when_param=tuple(sorted(alternatives.items())),
+        applies_when_param=(raw.get("applies") or {}).get("when_param"),
+        applies_unless_param=(raw.get("applies") or {}).get("unless_param"),
+        not_applicable=_opt_text((raw.get("applies") or {}).get("otherwise")),
     )
