@@ -11,6 +11,7 @@ from typer._click.exceptions import ClickException as TyperClickException
 from sop_runner.cli import (
     admin_commands,
     catalog_commands,
+    document_commands,
     operators_commands,
     request_commands,
     run_commands,
@@ -31,6 +32,7 @@ for module in (
     run_commands,
     admin_commands,
     operators_commands,
+    document_commands,
 ):
     module.register(app)
 

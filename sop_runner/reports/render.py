@@ -21,6 +21,8 @@ from sqlalchemy import select
 from sop_runner import durations, gates, impact, yamlio
 from sop_runner.catalog import Procedure
 from sop_runner.context import Context
+from sop_runner.documents import dates
+from sop_runner.documents.naskah import load_naskah
 from sop_runner.escaping import md, visible
 from sop_runner.requests import get_request, request_hash
 from sop_runner.store.models import Run, StepRecord
@@ -43,8 +45,30 @@ def _filesize(value: int) -> str:
     return f"{size:.1f} GiB"
 
 
-def _dt(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+def _dt(value: datetime | str | None, lang: str = "id") -> str:
+    """Given a moment (UTC), return it as documents write it: '30 November 2026 14.05 WIB'."""
+    naskah = load_naskah()
+    return dates.date_time(value or None, naskah.time_zone, naskah.zone_name, lang)
+
+
+def word(lang: str, group: str, value: str) -> str:
+    """Given a state, criticality or reason code, return it in the document's words."""
+    return labels(lang).get(f"{group}_{value}", value)
+
+
+def gate_reason(requirement: gates.GateRequirement, lang: str) -> str:
+    """Given a gate requirement, return why it applies, in the document's words."""
+    key = {
+        ("always", True): "always",
+        ("overwrite", True): "overwrite",
+        ("overwrite", False): "no_overwrite",
+        ("services_affected", True): "services",
+        ("services_affected", False): "no_services",
+    }.get((requirement.when, requirement.required))
+    if key is None:
+        key = "critical" if requirement.required else "no_critical"
+    names = requirement.why.split(": ", 1)[1] if ": " in requirement.why else ""
+    return word(lang, "why", key) + (f": {names}" if names else "")
 
 
 @cache
@@ -102,7 +126,9 @@ def step_rows(procedure: Procedure, records: list[StepRecord], lang: str) -> lis
                 "standard": step.standard_time.text(lang) if step.standard_time else "",
                 "actual": duration_text(record.duration_seconds, lang) if record else "",
                 "over": bool(record and record.over_standard),
-                "status": record.status if record else labels(lang)["not_run"],
+                "status": word(lang, "status", record.status)
+                if record
+                else labels(lang)["not_run"],
                 "note": (
                     f"{record.confirmed_by}: {record.note}"
                     if record and record.note
@@ -133,6 +159,14 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
             f"{duration_text(the_impact.outage_min_seconds, lang)} – "
             f"{duration_text(the_impact.outage_max_seconds, lang)}"
         )
+        gate_rows = []
+        for state in states:
+            row = gates.describe(state, lang)
+            row["why"] = gate_reason(state.requirement, lang)
+            for approval in row["approvals"]:
+                approval["signed_at"] = _dt(approval["signed_at"], lang)
+                approval["expires_at"] = _dt(approval["expires_at"], lang)
+            gate_rows.append(row)
         return {
             "lang": lang,
             "L": words,
@@ -141,7 +175,17 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
             "request": request,
             "request_hash": request_hash(request),
             "run": run,
-            "gates": [gates.describe(s, lang) for s in states],
+            "gates": gate_rows,
+            "created": _dt(request.created_at, lang),
+            "run_status": word(lang, "status", run.status) if run else "",
+            "services": [
+                {
+                    "title": svc.title,
+                    "opd": svc.opd,
+                    "criticality": word(lang, "criticality", svc.criticality),
+                }
+                for svc in the_impact.services
+            ],
             "steps": step_rows(procedure, records, lang),
             "impact": the_impact,
             "outage": outage,
@@ -155,17 +199,8 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
                 }
                 for section in ctx.features.report_sections(procedure.id)
             ],
-            "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "generated": _dt(datetime.now(UTC), lang),
         }
-
-
-def _pdf(html: str, path: Path) -> bool:
-    try:
-        from weasyprint import HTML  # type: ignore[import-not-found]
-    except ImportError:
-        return False
-    HTML(string=html).write_pdf(str(path))
-    return True
 
 
 def request_report_dir(ctx: Context, request_id: int, out_dir: Path | None = None) -> Path:
@@ -173,36 +208,3 @@ def request_report_dir(ctx: Context, request_id: int, out_dir: Path | None = Non
     out = out_dir or ctx.settings.reports_dir / f"request-{request_id}"
     out.mkdir(parents=True, exist_ok=True)
     return out
-
-
-def write_reports(
-    ctx: Context, request_id: int, lang: str, out_dir: Path | None = None
-) -> list[Path]:
-    """Given a request, write its report (and work order, circular) and return the paths.
-
-    PDF is written where weasyprint is installed; Markdown and HTML always.
-    """
-    data = build(ctx, request_id, lang)
-    out = request_report_dir(ctx, request_id, out_dir)
-    env = template_environment(tuple(ctx.features.template_dirs()))
-    slug = f"{data['procedure'].id}-{request_id}-{lang}"
-    written = []
-    md = out / f"laporan-{slug}.md"
-    md.write_text(env.get_template("report.md.j2").render(**data))
-    html_text = env.get_template("report.html.j2").render(**data)
-    html = out / f"laporan-{slug}.html"
-    html.write_text(html_text)
-    written += [md, html]
-    pdf = out / f"laporan-{slug}.pdf"
-    if _pdf(html_text, pdf):
-        written.append(pdf)
-    order = out / f"surat-perintah-tugas-{slug}.md"
-    order.write_text(env.get_template("work_order.md.j2").render(**data))
-    written.append(order)
-    if data["impact"].circular_required:
-        circular = out / f"surat-edaran-{slug}.md"
-        circular.write_text(env.get_template("circular.md.j2").render(**data))
-        written.append(circular)
-    for write_documents in ctx.features.documents(data["procedure"].id):
-        written += write_documents(ctx, request_id, lang, out)
-    return written

@@ -1,0 +1,190 @@
+"""The official documents (naskah dinas) as a person holds them: the PDF of each kind is
+A4 with the kop at the top, its number, an Indonesian date in WIB and the signature
+blocks at the end (read from the PDF's text and seen in its rendered pages), nothing
+past the margins; `sop verify` vouches for a produced file and refuses one edited byte."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sop_runner.requests import new_request
+from tests.support import pdf
+from tests.support.sop import OPERATORS, SopEnv, ok
+from tests.support.trust import operator_entries, publish_version
+
+NAMES = {
+    "sari": ("Sari Wulandari, S.Kom.", "198503122010012004", "Penanggung Jawab Pusat Data"),
+    "rudi": ("Rudi Hartono, S.T.", "197911052006041003", "Kepala Seksi Infrastruktur TIK"),
+    "ahmad": (
+        "Dr. Ahmad Fauzi, M.Si.",
+        "197002141995031002",
+        "Kepala Dinas Komunikasi dan Informatika",
+    ),
+    "budi": ("Budi Santoso", "199201012019031001", "Petugas Pusat Data"),
+}
+NUMBER = re.compile(r"500\.12/\d{3}/Diskominfo/20\d\d")
+DATE = re.compile(
+    r"Slawi, \d{1,2} (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober"
+    r"|November|Desember) 20\d\d"
+)
+ENGLISH = ("succeeded", "done", "critical", "always", "pending", "Generated", "UTC")
+
+
+def _issue(sop_env: SopEnv, tmp_path: Path) -> tuple[SopEnv, dict[str, Path]]:
+    """Given a sop installation, make a 4.1 request on the critical SIMPEG host, approved by
+    the penanggung jawab, write its documents by the real `sop report` (PDF, HTML,
+    Markdown) and return the PDF of each kind."""
+    entries = operator_entries(sop_env.trust, OPERATORS)
+    for entry in entries:
+        if entry["name"] in NAMES:
+            entry["full_name"], entry["nip"], entry["jabatan"] = NAMES[entry["name"]]
+    publish_version(sop_env.trust, entries)
+    ctx = sop_env.ctx()
+    params = {"change": "RAM 16 → 32 GB", "expected_spec": ["memory_mb >= 32000"]}
+    request = new_request(ctx, "4.1", ["ctl2"], params, "RAM server SIMPEG penuh", "sari")
+    ok(sop_env.sop("approve", str(request.id), operator="rudi"))
+    out = tmp_path / "out"
+    written = ok(sop_env.sop("report", str(request.id), "--out", str(out)))
+    paths = [Path(line) for line in written.stdout.split()]
+    by_name = {p.name: p for p in paths}
+    slug = f"4.1-{request.id}-id"
+    kinds = {
+        "laporan": f"laporan-{slug}",
+        "surat_perintah_tugas": f"surat-perintah-tugas-{slug}",
+        "surat_edaran": f"surat-edaran-{slug}",
+    }
+    for stem in kinds.values():
+        for suffix in ("pdf", "html", "md"):
+            assert f"{stem}.{suffix}" in by_name, (stem, sorted(by_name))
+    return sop_env, {kind: out / f"{stem}.pdf" for kind, stem in kinds.items()}
+
+
+@pytest.fixture
+def issued(sop_env: SopEnv, tmp_path: Path) -> tuple[SopEnv, dict[str, Path]]:
+    """The documents of a request, on each store (SQLite and PostgreSQL)."""
+    return _issue(sop_env, tmp_path)
+
+
+@pytest.fixture
+def issued_here(sqlite_sop_env: SopEnv, tmp_path: Path) -> tuple[SopEnv, dict[str, Path]]:
+    """The documents of a request, on SQLite alone (their layout does not depend on it)."""
+    return _issue(sqlite_sop_env, tmp_path)
+
+
+def _margins_mm() -> tuple[float, float]:
+    from sop_runner.documents.naskah import load_naskah
+
+    margin = load_naskah().data["margin_mm"]
+    return float(margin["kiri"]), float(margin["kanan"])
+
+
+def test_each_document_is_an_a4_naskah_with_kop_number_date_and_signatures(
+    issued_here: tuple[SopEnv, dict[str, Path]], tmp_path: Path
+):
+    pdf.need_poppler()
+    for kind, document in issued_here[1].items():
+        _looks_like_a_naskah(kind, document, tmp_path / kind)
+
+
+def _looks_like_a_naskah(kind: str, document: Path, tmp_path: Path) -> None:
+    text = pdf.text(document)
+    pages, words = pdf.words(document)
+    # A4 (210 x 297 mm), every page.
+    assert all(round(p.width) == 595 and round(p.height) == 842 for p in pages), pages
+    # The kop, the number, the date in Indonesian (WIB), the page numbers.
+    assert "PEMERINTAH KABUPATEN TEGAL" in text and "DINAS KOMUNIKASI DAN INFORMATIKA" in text
+    assert NUMBER.search(text), text[:800]
+    assert f"Halaman 1 dari {len(pages)}" in text
+    if kind == "surat_perintah_tugas":
+        assert re.search(r"Dikeluarkan di Slawi\s+pada tanggal \d{1,2} \w+ 20\d\d", text), text
+    else:
+        assert DATE.search(text), text
+    # The signature blocks: jabatan, full name, NIP, and the signature's fingerprint.
+    signer = {"surat_edaran": "ahmad", "surat_perintah_tugas": "sari", "laporan": "rudi"}[kind]
+    full_name, nip, _ = NAMES[signer]
+    assert full_name in text
+    if kind != "surat_edaran":  # the Pimpinan has not signed this request
+        assert f"NIP. {nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}" in text
+        assert re.search(r"sidik tanda tangan:\s+([0-9A-F]{4} ){3}[0-9A-F]{4}", text), text
+    else:
+        assert "Yth." in text and "Hal" in text and "Sifat" in text and "Tembusan" in text
+        assert "Belum ditandatangani secara elektronik" in text
+    assert re.search(r"SHA-256\):\s+[0-9a-f]{64}", text), text[-1500:]
+    # No English word of the records left in the Indonesian document.
+    # (The SOP document itself says "layanan critical" in two steps: quoted as it is.)
+    ours = re.sub(r"(layanan|kategori)\s+critical", "", text)
+    for english in ENGLISH:
+        assert not re.search(rf"\b{english}\b", ours), (english, text)
+    # Where the words stand: kop at the top of page 1, the signer's name at the end,
+    # nothing past the side margins.
+    kop = next(w for w in words if w.text == "PEMERINTAH")
+    assert kop.page == 1 and kop.y_min < pages[0].height * 0.12, kop
+    first_name = full_name.split()[0]
+    name = [w for w in words if w.text == first_name and w.page == len(pages)]
+    body_heads = [w for w in words if w.text in ("Dasar:", "Tahap", "Layanan") and w.page == 1]
+    assert name, f"{full_name} not on the last page"
+    if len(pages) == 1 and body_heads:
+        assert name[-1].y_min > body_heads[0].y_min
+    left_mm, right_mm = _margins_mm()
+    for w in words:
+        assert w.x_min >= left_mm / pdf.MM_PER_POINT - 2, w
+        assert w.x_max <= pages[0].width - right_mm / pdf.MM_PER_POINT + 2, w
+    # The same seen as pictures: ink starts in the top margin band (the kop) and never
+    # crosses the side margins.
+    for number, png in enumerate(pdf.pngs(document, tmp_path / "png"), 1):
+        width, first, last = pdf.ink_columns(png)
+        px_per_mm = width / 210
+        assert first >= left_mm * px_per_mm - 3, (png, first)
+        assert last <= width - right_mm * px_per_mm + 3, (png, last)
+        if number == 1:
+            height, top, _ = pdf.ink_rows(png)
+            assert top <= height * 0.12, (png, top)
+
+
+def test_sop_verify_vouches_for_a_produced_file_and_refuses_one_edited_byte(
+    issued: tuple[SopEnv, dict[str, Path]], tmp_path: Path
+):
+    env, files = issued
+    produced = [*files.values(), files["laporan"].with_suffix(".html")]
+    produced.append(files["surat_edaran"].with_suffix(".md"))
+    for path in produced:
+        checked = env.sop("verify", str(path))
+        assert checked.returncode == 0, (path.name, checked.stdout, checked.stderr)
+        assert checked.stdout.startswith(f"SAH: {path.name} adalah "), checked.stdout
+        assert NUMBER.search(checked.stdout), checked.stdout
+        if path == files["laporan"]:
+            assert "Rudi Hartono, S.T." in checked.stdout and "Sari Wulandari" in checked.stdout
+    for suffix in ("pdf", "md"):
+        original = files["surat_perintah_tugas"].with_suffix(f".{suffix}").read_bytes()
+        edited = tmp_path / f"edited.{suffix}"
+        middle = len(original) // 2
+        edited.write_bytes(
+            original[:middle] + bytes([original[middle] ^ 0x01]) + original[middle + 1 :]
+        )
+        refused = env.sop("verify", str(edited))
+        assert refused.returncode == 5, (refused.stdout, refused.stderr)
+        lines = refused.stderr.strip().splitlines()
+        assert len(lines) == 1 and "not a document of the records" in lines[0], refused.stderr
+        assert "Traceback" not in refused.stderr and refused.stdout == ""
+    missing = env.sop("verify", str(tmp_path / "tidak-ada.pdf"))
+    assert missing.returncode == 2 and "FILE: cannot read" in missing.stderr
+
+
+def test_the_number_is_kept_and_the_sequence_counts_per_kind(
+    issued_here: tuple[SopEnv, dict[str, Path]],
+):
+    env, files = issued_here
+    first = NUMBER.search(pdf.text(files["laporan"]))
+    assert first is not None
+    request_id = files["laporan"].stem.split("-")[-2]
+    again = ok(
+        env.sop(
+            "report", request_id, "--format", "md", "--out", str(files["laporan"].parent / "lagi")
+        )
+    )
+    markdown = Path(again.stdout.split()[0]).read_text()
+    assert first.group(0) in markdown  # a document keeps its number when written again
+    assert first.group(0).split("/")[1] == "001"
