@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -58,6 +59,8 @@ class Document:
     # "Dikeluarkan di … pada tanggal …" (a work order) instead of "Slawi, 30 November 2026".
     issued_at_words: bool = False
     tembusan: tuple[str, ...] | None = None  # None: the kind's copies from naskah.yaml
+    # An attachment (lampiran) after the signatures, on a page of its own.
+    appendix_markdown: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,14 @@ class Laid:
     content_sha256: str
     qr_payload: str
     parts: dict[str, Any] = field(default_factory=dict)
+
+
+_EMPTY_HEAD = re.compile(r"<thead>\s*<tr>\s*(?:<th></th>\s*)+</tr>\s*</thead>\s*")
+
+
+def html_of(markdown: str) -> Markup:
+    """Given a body in Markdown, return its HTML (a key/value table loses its empty head)."""
+    return Markup(_EMPTY_HEAD.sub("", MARKDOWN.render(markdown)))
 
 
 def _data_uri(data: bytes, mime: str) -> str:
@@ -140,7 +151,17 @@ def markdown_text(doc: Document, p: dict[str, Any]) -> str:
     if p["tembusan"]:
         lines += [f"{w['tembusan']}:", ""]
         lines += [f"{i}. {md(t)}" for i, t in enumerate(p["tembusan"], 1)] + [""]
+    if doc.appendix_markdown:
+        lines += ["---", "", f"**{md(appendix_heading(doc, p))}**", ""]
+        lines += [doc.appendix_markdown.strip(), ""]
     return "\n".join(lines)
+
+
+def appendix_heading(doc: Document, p: dict[str, Any]) -> str:
+    """Given a document and its parts, return its attachment's heading
+    ('Lampiran Surat Perintah Tugas Nomor … Tanggal …')."""
+    w = p["W"]
+    return f"{w['appendix']} {doc.title} {w['number']} {p['number']} {w['dated']} {p['date']}"
 
 
 def footer_markdown(w: dict[str, str], content_sha256: str, payload: str) -> str:
@@ -182,7 +203,9 @@ def lay_out(doc: Document, naskah: Naskah, number: str, when: datetime) -> Laid:
         .get_template("naskah.html.j2")
         .render(
             doc=doc,
-            body=doc.body_html or Markup(MARKDOWN.render(doc.body_markdown)),
+            body=doc.body_html or html_of(doc.body_markdown),
+            appendix=html_of(doc.appendix_markdown) if doc.appendix_markdown else None,
+            appendix_heading=appendix_heading(doc, p),
             logo=_logo(naskah),
             qr=qr_image(payload),
             content_sha256=content_sha256,

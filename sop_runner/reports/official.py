@@ -81,6 +81,7 @@ def documents(ctx: Context, request_id: int, lang: str) -> list[Document]:
             title=words["work_order"],
             file_stem=f"surat-perintah-tugas-{slug}",
             body_markdown=env.get_template("work_order.md.j2").render(**data),
+            appendix_markdown=env.get_template("work_order_appendix.md.j2").render(**data),
             signers=tuple(requester),
             issued_at_words=True,
             **common,

@@ -159,11 +159,17 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
             f"{duration_text(the_impact.outage_min_seconds, lang)} – "
             f"{duration_text(the_impact.outage_max_seconds, lang)}"
         )
+        def person(name: str | None) -> str:
+            # Documents name people as the registry does (full name), not by login.
+            operator = ctx.registry.get(name) if name else None
+            return operator.full_name if operator else (name or "")
+
         gate_rows = []
         for state in states:
             row = gates.describe(state, lang)
             row["why"] = gate_reason(state.requirement, lang)
             for approval in row["approvals"]:
+                approval["signer"] = person(approval["signer"])
                 approval["signed_at"] = _dt(approval["signed_at"], lang)
                 approval["expires_at"] = _dt(approval["expires_at"], lang)
             gate_rows.append(row)
@@ -177,6 +183,8 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
             "run": run,
             "gates": gate_rows,
             "created": _dt(request.created_at, lang),
+            "requester": person(request.requested_by),
+            "operator": person(run.operator) if run else "",
             "run_status": word(lang, "status", run.status) if run else "",
             "services": [
                 {

@@ -118,16 +118,26 @@ def _looks_like_a_naskah(kind: str, document: Path, tmp_path: Path) -> None:
     ours = re.sub(r"(layanan|kategori)\s+critical", "", text)
     for english in ENGLISH:
         assert not re.search(rf"\b{english}\b", ours), (english, text)
-    # Where the words stand: kop at the top of page 1, the signer's name at the end,
-    # nothing past the side margins.
+    # Where the words stand: the kop at the top of page 1; the signature blocks after
+    # the whole body (its last words), before the attachment (lampiran) and the
+    # verification footer; nothing past the side margins.
     kop = next(w for w in words if w.text == "PEMERINTAH")
     assert kop.page == 1 and kop.y_min < pages[0].height * 0.12, kop
-    first_name = full_name.split()[0]
-    name = [w for w in words if w.text == first_name and w.page == len(pages)]
-    body_heads = [w for w in words if w.text in ("Dasar:", "Tahap", "Layanan") and w.page == 1]
-    assert name, f"{full_name} not on the last page"
-    if len(pages) == 1 and body_heads:
-        assert name[-1].y_min > body_heads[0].y_min
+    at = [(w.page, w.y_min) for w in words]
+    last_of_body = {
+        "laporan": "Perkiraan",  # the impact analysis closes the report's body
+        "surat_perintah_tugas": "Melaporkan",  # "Untuk: … 2. Melaporkan hasil …"
+        "surat_edaran": "Demikian",
+    }[kind]
+    body_end = max(a for a, w in zip(at, words, strict=True) if w.text == last_of_body)
+    surname = full_name.split()[-1] if kind != "surat_edaran" else "Fauzi,"
+    name = [a for a, w in zip(at, words, strict=True) if w.text == surname]
+    footer = max(a for a, w in zip(at, words, strict=True) if w.text == "(SHA-256):")
+    appendix = [a for a, w in zip(at, words, strict=True) if w.text == "Lampiran"]
+    signature = min((a for a in name if a > body_end), default=None)
+    assert signature is not None and signature < footer, (body_end, name, footer)
+    if kind == "surat_perintah_tugas":  # the attachment starts on a page of its own
+        assert appendix and signature[0] < max(appendix)[0], (signature, appendix)
     left_mm, right_mm = _margins_mm()
     for w in words:
         assert w.x_min >= left_mm / pdf.MM_PER_POINT - 2, w
