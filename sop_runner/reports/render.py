@@ -159,6 +159,7 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
             f"{duration_text(the_impact.outage_min_seconds, lang)} – "
             f"{duration_text(the_impact.outage_max_seconds, lang)}"
         )
+
         def person(name: str | None) -> str:
             # Documents name people as the registry does (full name), not by login.
             operator = ctx.registry.get(name) if name else None
