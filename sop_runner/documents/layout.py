@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -80,6 +81,16 @@ _EMPTY_HEAD = re.compile(r"<thead>\s*<tr>\s*(?:<th></th>\s*)+</tr>\s*</thead>\s*
 def html_of(markdown: str) -> Markup:
     """Given a body in Markdown, return its HTML (a key/value table loses its empty head)."""
     return Markup(_EMPTY_HEAD.sub("", MARKDOWN.render(markdown)))
+
+
+def split_title(markdown: str) -> tuple[str, str]:
+    """Given a Markdown document whose first line is its title ('# …'), return the title as
+    text (Markdown escapes undone) and the rest. Raise ValueError if it has no title."""
+    first, _, rest = markdown.lstrip("\n").partition("\n")
+    if not first.startswith("# "):
+        raise ValueError(f"a document starts with its title ('# …'), not {first[:40]!r}")
+    shown = MARKDOWN.renderInline(first[2:].strip())
+    return html.unescape(re.sub(r"<[^>]+>", "", shown)), rest
 
 
 def _data_uri(data: bytes, mime: str) -> str:

@@ -16,11 +16,14 @@ from pathlib import Path
 from sop_runner import audit
 from sop_runner.context import Context
 from sop_runner.documents import dates, numbering
-from sop_runner.documents.layout import Document, lay_out
+from sop_runner.documents.layout import Document, lay_out, split_title
 from sop_runner.documents.models import IssuedDocument
 from sop_runner.documents.naskah import load_naskah
 from sop_runner.documents.pdf import render_pdf
+from sop_runner.documents.records import request_signers
+from sop_runner.documents.signatures import Signer
 from sop_runner.errors import SopError
+from sop_runner.requests import get_request
 from sop_runner.trust.registry import current_unix_user
 
 FORMATS = ("pdf", "html", "md")
@@ -33,6 +36,43 @@ def formats_from(text: str) -> tuple[str, ...]:
     if bad or not chosen:
         raise SopError(f"--format: {bad[0] if bad else text!r} is not allowed; use pdf, html, md")
     return chosen
+
+
+def issue_markdown(
+    ctx: Context,
+    markdown: str,
+    *,
+    subject: str,
+    file_stem: str,
+    lang: str,
+    out: Path,
+    kind: str = "dokumen",
+    request_id: int | None = None,
+    formats: Sequence[str] = FORMATS,
+) -> list[Path]:
+    """Given a feature's document rendered as Markdown (its first line '# Title'), issue it
+    with the kop, number, date and the signature blocks of its request; return the paths.
+
+    ``subject`` names what the document is of (one number per kind and subject, e.g.
+    ``request/12/laporan-backup``).  Raise SopError if PDF is asked and WeasyPrint is missing.
+    """
+    title, body = split_title(markdown)
+    signers: list[Signer] = []
+    if request_id is not None:
+        with ctx.session() as session:
+            request = get_request(session, request_id)
+            signers = request_signers(session, request, ctx.trusted)
+    document = Document(
+        kind=kind,
+        subject=subject,
+        title=title,
+        file_stem=file_stem,
+        lang=lang,
+        body_markdown=body,
+        signers=tuple(signers),
+        request_id=request_id,
+    )
+    return issue(ctx, document, out, formats)
 
 
 def _actor(ctx: Context) -> str:

@@ -183,6 +183,31 @@ def test_sop_verify_vouches_for_a_produced_file_and_refuses_one_edited_byte(
     assert missing.returncode == 2 and "FILE: cannot read" in missing.stderr
 
 
+def test_a_forged_document_row_without_its_audit_entry_is_refused(
+    issued_here: tuple[SopEnv, dict[str, Path]], tmp_path: Path
+):
+    """Someone with write access to the store records an edited file as issued: the
+    audit entry of the issue still names the original hash, so `sop verify` refuses."""
+    from sqlalchemy import update
+
+    from sop_runner.documents.models import IssuedDocument
+    from sop_runner.documents.verify import file_hash
+
+    env, files = issued_here
+    original = files["surat_edaran"].with_suffix(".md")
+    forged = tmp_path / original.name
+    forged.write_text(original.read_text().replace("Penting", "Biasa"))
+    with env.ctx().session() as session:
+        session.execute(
+            update(IssuedDocument)
+            .where(IssuedDocument.file_sha256 == file_hash(original))
+            .values(file_sha256=file_hash(forged))
+        )
+    refused = env.sop("verify", str(forged))
+    assert refused.returncode == 5, refused.stdout + refused.stderr
+    assert "audit trail holds no issue of this file" in refused.stderr
+
+
 def test_the_number_is_kept_and_the_sequence_counts_per_kind(
     issued_here: tuple[SopEnv, dict[str, Path]],
 ):

@@ -5,6 +5,7 @@ configuration, and the Markdown frame (kop first, signatures after the body)."""
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -177,3 +178,30 @@ def test_the_three_formats_carry_one_content_hash_and_the_qr_holds_it():
 def test_markdown_bodies_render_without_raw_html_or_an_empty_table_head():
     html = html_of("| | |\n|---|---|\n| a | <script>x</script> |\n")
     assert "<thead>" not in html and "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_the_documents_speak_the_language_asked(sqlite_sop_env, tmp_path: Path):
+    from sop_runner.reports import write_reports
+    from sop_runner.requests import new_request
+
+    ctx = sqlite_sop_env.ctx()
+    params = {"change": "RAM 16 → 32 GB", "expected_spec": ["memory_mb >= 32000"]}
+    request = new_request(ctx, "4.1", ["ctl2"], params, "RAM penuh", "sari")
+    texts = {}
+    for lang in ("id", "en"):
+        written = write_reports(ctx, request.id, lang, tmp_path / lang, ("md",))
+        texts[lang] = {p.name.split("-4.1-")[0]: p.read_text() for p in written}
+    assert {"laporan", "surat-perintah-tugas", "surat-edaran"} <= set(texts["id"])
+    order_id, order_en = texts["id"]["surat-perintah-tugas"], texts["en"]["surat-perintah-tugas"]
+    assert "Dikeluarkan di Slawi" in order_id and "Issued at Slawi" in order_en
+    assert "Kepada" in order_id and "MEMERINTAHKAN" in order_id and "ORDERS" in order_en
+    circular = texts["id"]["surat-edaran"]
+    assert "| kritis |" in circular and "critical" not in circular
+    for text in (texts["id"]["laporan"], order_id):
+        for english in ("succeeded", "always", "pending", "UTC", "Generated"):
+            assert english not in text, english
+    assert "menunggu" in texts["id"]["laporan"] and "selalu diperlukan" in order_id
+    # One number for a document, whichever language it is written in.
+    number = re.compile(r"\*\*(Nomor|Number):\*\* (\S+)")
+    found = {lang: number.search(texts[lang]["laporan"]) for lang in texts}
+    assert found["id"] and found["en"] and found["id"].group(2) == found["en"].group(2)
