@@ -223,3 +223,41 @@ def test_the_number_is_kept_and_the_sequence_counts_per_kind(
     markdown = Path(again.stdout.split()[0]).read_text()
     assert first.group(0) in markdown  # a document keeps its number when written again
     assert first.group(0).split("/")[1] == "001"
+
+
+def test_the_report_of_a_real_run_is_indonesian_and_signed_at_the_end(
+    sqlite_sop_env: SopEnv, tmp_path: Path
+):
+    """SOP 6.1 run for real on the controller (ansible_connection local): the report's
+    states, criticality and times are Indonesian words in WIB, never the records' codes."""
+    pdf.need_poppler()
+    env = sqlite_sop_env
+    folder = tmp_path / "var-tmp"
+    folder.mkdir()
+    made = ok(
+        env.sop(
+            "request", "6.1", "--target", "ctl1", "--reason", "disk penuh",
+            "--param", f"cleanup_path={folder}", "--param", "max_age_days=30",
+            operator="budi",
+        )
+    )  # fmt: skip
+    request_id = made.stdout.split()[1]
+    ok(env.sop("approve", request_id, operator="sari"))
+    confirm = [f"--confirm={n}=catatan {n}" for n in (2, 3, 4, 6)]
+    ok(env.sop("run", request_id, *confirm, operator="budi"))
+    out = tmp_path / "out"
+    ok(env.sop("report", request_id, "--out", str(out)))
+    report = out / f"laporan-6.1-{request_id}-id.pdf"
+    text = pdf.text(report)
+    assert "berhasil" in text and "selesai" in text, text
+    ours = re.sub(r"(layanan|kategori)\s+critical", "", text)
+    for english in ENGLISH:
+        assert not re.search(rf"\b{english}\b", ours), (english, text)
+    assert re.search(r"\d{1,2} \w+ 20\d\d \d\d\.\d\d WIB", text), text
+    pages, words = pdf.words(report)
+    last = max((w.page, w.y_min) for w in words if w.text == "(SHA-256):")
+    signature = max((w.page, w.y_min) for w in words if w.text == "Sari")
+    assert signature < last and signature[0] == len(pages), (signature, last)
+    for png in pdf.pngs(report, tmp_path / "png"):
+        width, first, final = pdf.ink_columns(png)
+        assert first >= 30 * width / 210 - 3 and final <= width - 20 * width / 210 + 3, png
