@@ -261,3 +261,30 @@ def test_the_report_of_a_real_run_is_indonesian_and_signed_at_the_end(
     for png in pdf.pngs(report, tmp_path / "png"):
         width, first, final = pdf.ink_columns(png)
         assert first >= 30 * width / 210 - 3 and final <= width - 20 * width / 210 + 3, png
+
+
+def test_a_features_documents_are_naskah_too(issued_here: tuple[SopEnv, dict[str, Path]]):
+    """`sop upgrade report` (a feature's documents) goes through the same layer: PDF with
+    the kop and the next number of its kind, the Markdown files first as before."""
+    pdf.need_poppler()
+    env, files = issued_here
+    request_id = files["laporan"].stem.split("-")[-2]
+    out = files["laporan"].parent / "fitur"
+    written = [
+        Path(p)
+        for p in ok(env.sop("upgrade", "report", request_id, "--out", str(out))).stdout.split()
+    ]
+    names = [p.name for p in written]
+    assert names[:2] == [
+        f"laporan-peningkatan-perangkat-keras-4.1-{request_id}-id.md",
+        f"dokumentasi-konfigurasi-4.1-{request_id}-id.md",
+    ], names
+    report = out / f"laporan-peningkatan-perangkat-keras-4.1-{request_id}-id.pdf"
+    text = pdf.text(report)
+    assert (
+        "PEMERINTAH KABUPATEN TEGAL" in text and "LAPORAN HASIL PENINGKATAN PERANGKAT KERAS" in text
+    )
+    # The core's report of this request is laporan 001; the feature's report is the next.
+    assert re.search(r"500\.12/002/Diskominfo/20\d\d", text), text[:600]
+    assert "Sari Wulandari, S.Kom." in text and DATE.search(text)
+    assert ok(env.sop("verify", str(report))).stdout.startswith("SAH: ")
