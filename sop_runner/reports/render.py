@@ -89,6 +89,8 @@ def template_environment(extra_dirs: tuple[Path, ...] = ()) -> Environment:
     )
     env.filters["filesize"] = _filesize
     env.filters["dt"] = _dt
+    # A run's or step's state in the document's words ("succeeded" → "berhasil").
+    env.filters["status"] = lambda value, lang="id": word(lang, "status", str(value))
     # The one filter of every Markdown template: a value from a person or a host
     # stays in its cell (tests/unit/test_escaping.py holds every template to it).
     env.filters["md"] = md
@@ -189,6 +191,7 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
             "run_status": word(lang, "status", run.status) if run else "",
             "services": [
                 {
+                    "name": svc.name,
                     "title": svc.title,
                     "opd": svc.opd,
                     "criticality": word(lang, "criticality", svc.criticality),
