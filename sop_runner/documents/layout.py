@@ -191,7 +191,15 @@ def _environment() -> Environment:
         autoescape=True,
         finalize=lambda v: visible(v) if isinstance(v, str) and not isinstance(v, Markup) else v,
     )
+    env.filters["css_string"] = css_string
     return env
+
+
+def css_string(value: str) -> Markup:
+    """Given a text, return it as the inside of a CSS string: quotes, backslashes and
+    anything that could close the style element written as CSS escapes."""
+    plain = " ./-_:,()"
+    return Markup("".join(c if c.isalnum() or c in plain else f"\\{ord(c):x} " for c in value))
 
 
 def _logo(naskah: Naskah) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -112,7 +113,14 @@ def duration_text(seconds: float | None, lang: str) -> str:
     return durations.words(seconds, lang)
 
 
-def step_rows(procedure: Procedure, records: list[StepRecord], lang: str) -> list[dict[str, Any]]:
+def step_rows(
+    procedure: Procedure,
+    records: list[StepRecord],
+    lang: str,
+    person: Callable[[str], str] = str,
+) -> list[dict[str, Any]]:
+    """Given a procedure and its run's step records, return one row per step of the
+    document; ``person`` turns who confirmed a step into the name documents show."""
     last: dict[int, StepRecord] = {}
     for record in records:
         last[record.step_number] = record
@@ -132,9 +140,9 @@ def step_rows(procedure: Procedure, records: list[StepRecord], lang: str) -> lis
                 if record
                 else labels(lang)["not_run"],
                 "note": (
-                    f"{record.confirmed_by}: {record.note}"
+                    f"{person(record.confirmed_by or '')}: {record.note}"
                     if record and record.note
-                    else (record.confirmed_by or "")
+                    else person(record.confirmed_by or "")
                     if record
                     else ""
                 ),
@@ -198,7 +206,7 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
                 }
                 for svc in the_impact.services
             ],
-            "steps": step_rows(procedure, records, lang),
+            "steps": step_rows(procedure, records, lang, person),
             "impact": the_impact,
             "outage": outage,
             "contacts": sorted({s.contact for s in the_impact.services if s.contact}),

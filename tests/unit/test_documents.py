@@ -205,3 +205,10 @@ def test_the_documents_speak_the_language_asked(sqlite_sop_env, tmp_path: Path):
     number = re.compile(r"\*\*(Nomor|Number):\*\* (\S+)")
     found = {lang: number.search(texts[lang]["laporan"]) for lang in texts}
     assert found["id"] and found["en"] and found["id"].group(2) == found["en"].group(2)
+
+
+def test_a_number_in_the_page_footer_cannot_leave_its_css_string():
+    from sop_runner.documents.layout import css_string
+
+    assert css_string('A/1"; } body { x: "') == "A/1\\22 \\3b  \\7d  body \\7b  x: \\22 "
+    assert "<" not in css_string("</style>")
