@@ -212,3 +212,12 @@ def test_a_number_in_the_page_footer_cannot_leave_its_css_string():
 
     assert css_string('A/1"; } body { x: "') == "A/1\\22 \\3b  \\7d  body \\7b  x: \\22 "
     assert "<" not in css_string("</style>")
+
+
+def test_f4_paper_is_a_setting():
+    from dataclasses import replace
+
+    naskah = load_naskah()
+    folio = replace(naskah, data={**naskah.data, "kertas": "F4"})
+    laid = lay_out(_document(), folio, "N/4", datetime(2026, 11, 30, 7, 5, tzinfo=UTC))
+    assert "size: 215mm 330mm" in laid.html
