@@ -291,3 +291,11 @@ def test_a_features_documents_are_naskah_too(issued_here: tuple[SopEnv, dict[str
     assert re.search(r"500\.12/002/Diskominfo/20\d\d", text), text[:600]
     assert "Sari Wulandari, S.Kom." in text and DATE.search(text)
     assert ok(env.sop("verify", str(report))).stdout.startswith("SAH: ")
+    # The remote account log (SOP 2.4) too: no request, so no signature, but kop and number.
+    log = ok(env.sop("grant", "report", "--out", str(out / "remote")))
+    files_of_log = [Path(p) for p in log.stdout.split()]
+    assert files_of_log[0].suffix == ".md", files_of_log
+    log_pdf = next(p for p in files_of_log if p.suffix == ".pdf")
+    text = pdf.text(log_pdf)
+    assert "PEMERINTAH KABUPATEN TEGAL" in text and "DAFTAR LOG AKUN REMOT" in text.upper()
+    assert NUMBER.search(text) and DATE.search(text), text[:600]
