@@ -221,3 +221,27 @@ def test_f4_paper_is_a_setting():
     folio = replace(naskah, data={**naskah.data, "kertas": "F4"})
     laid = lay_out(_document(), folio, "N/4", datetime(2026, 11, 30, 7, 5, tzinfo=UTC))
     assert "size: 215mm 330mm" in laid.html
+
+
+def test_without_weasyprint_pdf_is_one_clear_line_and_nothing_is_written(
+    sqlite_sop_env, tmp_path: Path, monkeypatch
+):
+    """Where WeasyPrint is not installed (simulated: its import fails), asking for PDF
+    says how to install it; no file is written and no number is used."""
+    import sys
+
+    from sqlalchemy import func, select
+
+    from sop_runner.documents.models import DocumentNumber
+    from sop_runner.reports import write_reports
+    from sop_runner.requests import new_request
+
+    ctx = sqlite_sop_env.ctx()
+    params = {"change": "RAM", "expected_spec": ["memory_mb >= 1"]}
+    request = new_request(ctx, "4.1", ["ctl1"], params, "RAM penuh", "sari")
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    with pytest.raises(SopError, match=r"WeasyPrint is not installed.*bootstrap\.sh"):
+        write_reports(ctx, request.id, "id", tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    with ctx.session() as session:
+        assert session.scalar(select(func.count()).select_from(DocumentNumber)) == 0
