@@ -72,7 +72,8 @@ def issue_markdown(
         signers=tuple(signers),
         request_id=request_id,
     )
-    return issue(ctx, document, out, formats)
+    # Markdown first: scripts and tests read a feature's first path as its Markdown.
+    return sorted(issue(ctx, document, out, formats), key=lambda path: path.suffix != ".md")
 
 
 def _actor(ctx: Context) -> str:

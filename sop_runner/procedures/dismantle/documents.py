@@ -109,4 +109,4 @@ def write_documents(
             kind=kind,
             request_id=request_id,
         )
-    return written
+    return sorted(written, key=lambda path: path.suffix != ".md")
