@@ -1,4 +1,5 @@
-"""Render a request's companion documents as Markdown, HTML and (if possible) PDF."""
+"""What a request's documents show (build), in the document's words and time zone, and the
+Jinja2 environment of the core's and the features' templates (official.py lays them out)."""
 
 from __future__ import annotations
 
