@@ -89,7 +89,7 @@ def test_server_change_passes_is_logged_and_second_run_changes_nothing(
         assert doc.purpose.startswith("perubahan konfigurasi srv1")
         assert any("nginx -t" in s for s in doc.steps) and doc.result["status"] == "passed"
     paths = _ok(sop_env.sop("config", "docs", str(first))).stdout.split()
-    documentation, report = (Path(p).read_text() for p in paths)
+    documentation, report = (Path(p).read_text() for p in paths if p.endswith(".md"))
     assert "## Tujuan konfigurasi" in documentation and "keepalive_timeout 30" in documentation
     assert "Kondisi eksisting" in documentation
     assert "# Laporan Hasil Konfigurasi" in report and "| srv1 |" in report
