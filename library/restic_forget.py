@@ -6,9 +6,13 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: restic_forget
-short_description: Forget one host's snapshots older than a year, never a source's last, then prune
+short_description: Forget one host's file backups older than a year (never a source's last), prune
 description:
-  - SOP 7.5 step 2 deletes backups kept longer than 1 year.  The snapshots to
+  - SOP 7.5 step 2 deletes backups kept longer than 1 year.  SOP 7.5 is about
+    file backups (SOP 7.1).  Database dumps (SOP 7.2, the snapshots tagged
+    C(kind=database)) are kept and listed as RV(out_of_scope) unless a policy of
+    their own is given in O(database_max_age_days).
+  - The snapshots to
     delete are computed here from today's date and forgotten by their explicit
     ids (C(restic forget ID...)); restic's C(--keep-within) is not used, since
     it counts from the newest snapshot and one future-dated snapshot would
@@ -34,10 +38,15 @@ options:
     type: str
   max_age_days:
     description:
-      - Snapshots older than this (counted back from O(today) as calendar years
-        and days, see above) go.  At least 365 (the SOP's one year).
+      - File snapshots older than this (counted back from O(today) as calendar
+        years and days, see above) go.  At least 365 (the SOP's one year).
     type: int
     default: 365
+  database_max_age_days:
+    description:
+      - The separate policy for database dumps (SOP 7.2 snapshots); at least 365.
+        Unset, no database dump is deleted.
+    type: int
   today:
     description: The date the age is counted from (YYYY-MM-DD); defaults to today.
     type: str
@@ -79,6 +88,16 @@ kept_last:
   returned: always
   type: list
   elements: dict
+out_of_scope:
+  description: Database dumps left alone, since no policy for them was given.
+  returned: always
+  type: list
+  elements: dict
+scope:
+  description: The kinds of backup this pass judged (C(file), and C(database) with a policy).
+  returned: always
+  type: list
+  elements: str
 future:
   description: Snapshots dated in the future (a clock error worth reporting).
   returned: always
@@ -102,6 +121,7 @@ from datetime import date  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible.module_utils.sop_restic import (  # noqa: E402
+    MIN_RETENTION_DAYS,
     ResticError,
     kind_of,
     now_utc,
@@ -110,7 +130,7 @@ from ansible.module_utils.sop_restic import (  # noqa: E402
     restic_from_params,
     restic_options,
     retention_cutoff,
-    select_expired,
+    select_retention,
     snapshots_of_host,
     source_of,
 )
@@ -137,6 +157,7 @@ def main() -> None:
         argument_spec={
             **restic_options(),
             "max_age_days": {"type": "int", "default": 365},
+            "database_max_age_days": {"type": "int"},
             "today": {"type": "str"},
             "prune": {"type": "bool", "default": True},
         },
@@ -155,6 +176,13 @@ def main() -> None:
         cutoff = retention_cutoff(today, p["max_age_days"])
     except ValueError as exc:
         module.fail_json(msg=str(exc))
+    database_days = p["database_max_age_days"]
+    if database_days is not None and database_days < MIN_RETENTION_DAYS:
+        # A policy for database dumps is a retention period too: never less than a year.
+        module.fail_json(
+            msg=f"database_max_age_days: {database_days} is less than a year; "
+            f"allowed: {MIN_RETENTION_DAYS} or more"
+        )
     try:
         restic = restic_from_params(p)
         listed = restic.snapshots("--host", p["host"])
@@ -163,7 +191,7 @@ def main() -> None:
     # restic filtered already; checked again since a deletion must never reach further.
     snapshots = snapshots_of_host(listed, p["host"])
     now = now_utc() if not p["today"] else None
-    chosen = select_expired(snapshots, today, p["max_age_days"], now=now)
+    chosen = select_retention(snapshots, today, p["max_age_days"], database_days, now=now)
     result = {
         "changed": bool(chosen["delete"]),
         "repository": p["repository"],
@@ -174,7 +202,9 @@ def main() -> None:
         "deleted": [_row(s, today) for s in chosen["delete"]],
         "kept_last": [_row(s, today) for s in chosen["keep_last"]],
         "future": [_row(s, today) for s in chosen["future"]],
-        "kept": len(chosen["keep"]) + len(chosen["keep_last"]),
+        "out_of_scope": [_row(s, today) for s in chosen["out_of_scope"]],
+        "scope": ["file"] + (["database"] if database_days is not None else []),
+        "kept": len(chosen["keep"]) + len(chosen["keep_last"]) + len(chosen["out_of_scope"]),
         "pruned": False,
         "diff": {
             "before": "".join(f"{s['short_id']} {s['time']}\n" for s in snapshots),

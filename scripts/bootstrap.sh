@@ -10,6 +10,11 @@ APT_PACKAGES=(
   restic mariadb-server mariadb-client postgresql postgresql-client
   netcat-openbsd util-linux procps attr sqlite3 frr debootstrap nwipe
   systemd-container nginx-light frr-pythontools
+  # The documents: WeasyPrint's system libraries (Pango, HarfBuzz) and fonts for its
+  # PDF; poppler-utils reads PDFs back (pdftotext, pdftoppm) in the document tests.
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-liberation2
+  fonts-dejavu-core
+  poppler-utils
 )
 
 missing=()

@@ -85,6 +85,9 @@ $SOP report 1
 $SOP report 1 --lang en
 sed -n '1,60p' "$SOP_DATA_DIR/reports/request-1/laporan-6.1-1-id.md"
 
+say "The PDF is the document the records produced (sop verify; one edited byte is refused)"
+$SOP verify "$SOP_DATA_DIR/reports/request-1/laporan-6.1-1-id.pdf"
+
 say "Audit trail"
 $SOP audit show --last 40
 $SOP audit verify

@@ -22,10 +22,9 @@ from sop_runner.errors import SopError, StepFailed, Waiting
 from sop_runner.i18n import _, language
 from sop_runner.operators import ROLES, Acting, require_role
 from sop_runner.requests import get_request
+from sop_runner.run_events import EventSink
 from sop_runner.runner import run_playbook
-from sop_runner.store.models import Request, Run, RunnerEvent, StepRecord
-
-_EVENT_FLUSH = 50
+from sop_runner.store.models import Request, Run, StepRecord
 
 
 class RunUI:
@@ -52,40 +51,6 @@ class RunOutcome:
     run_id: int
     status: str
     steps_done: int
-
-
-class EventSink:
-    """Given runner events, write them to the store in batches while the play runs."""
-
-    def __init__(self, ctx: Context, run_id: int, step_number: int, ui: RunUI) -> None:
-        self.ctx, self.run_id, self.step_number, self.ui = ctx, run_id, step_number, ui
-        self.buffer: list[RunnerEvent] = []
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        self.ui.event(event)
-        data = event.get("event_data", {}) or {}
-        res = data.get("res", {}) if isinstance(data.get("res"), dict) else {}
-        self.buffer.append(
-            RunnerEvent(
-                run_id=self.run_id,
-                step_number=self.step_number,
-                counter=int(event.get("counter", 0)),
-                event=str(event.get("event", "")),
-                host=data.get("host"),
-                task=data.get("task"),
-                changed=bool(res.get("changed", False)),
-                failed=event.get("event") in ("runner_on_failed", "runner_on_unreachable"),
-                created=event.get("created"),
-            )
-        )
-        if len(self.buffer) >= _EVENT_FLUSH:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.buffer:
-            with self.ctx.session() as session:
-                session.add_all(self.buffer)
-            self.buffer = []
 
 
 def _current_run(ctx: Context, request: Request, acting: Acting) -> tuple[Run, str]:
@@ -354,11 +319,13 @@ def _human(
     return _finish_step(ctx, run, step, shown, status, acting, note, data, timing=timing)
 
 
-def _not_applicable(ctx: Context, run: Run, step: Step, acting: Acting, why: str) -> StepRecord:
-    """Given a step the branch taken rules out, record it as "tidak berlaku"."""
+def _not_applicable(
+    ctx: Context, run: Run, step: Step, acting: Acting, why: str, status: str = "not_applicable"
+) -> StepRecord:
+    """Given a step the branch taken rules out, record it as "tidak berlaku" (no time)."""
     now = datetime.now(UTC)
     return _finish_step(
-        ctx, run, step, now, "not_applicable", acting, why, timing=Timing(now, now, "unknown")
+        ctx, run, step, now, status, acting, why, timing=Timing(now, now, "unknown")
     )
 
 
@@ -437,7 +404,14 @@ def _run_steps(
         except SopError as refusal:
             _fail_run(ctx, run, operator, "waiting", str(refusal))
             raise
+        if not step.applies(request.params):
+            # Catalog `applies`: this request is not the one that carries the step out.
+            why = step.not_applicable.get(ctx.settings.lang) if step.not_applicable else ""
+            note = f"tidak berlaku: {why}".rstrip(": ")
+            ui.step_ended(step, _not_applicable(ctx, run, step, acting, note, "skipped"))
+            continue
         if not applies(step, request.params, decided):
+            # The branch taken (or the request's parameter) rules the step out (issue 16).
             assert step.applies_when is not None
             why = f"tidak berlaku: {step.applies_when.describe()}"
             ui.step_ended(step, _not_applicable(ctx, run, step, acting, why))

@@ -90,7 +90,10 @@ def requirements(
     for step in procedure.gates:
         assert step.gate_role is not None
         when = step.gate_when or "always"
-        if not applies(step, params, {}):
+        if not step.applies(params):
+            # A step that does not apply to this request is never run: nothing to approve.
+            required, why = False, "tidak berlaku (not applicable to this request)"
+        elif not applies(step, params, {}):
             assert step.applies_when is not None
             required, why = False, f"tidak berlaku ({step.applies_when.describe()})"
         elif step.gate_rule == "project" and not impact.project_gates:
@@ -101,10 +104,16 @@ def requirements(
             required = params.get("overwrite") is True
             why = "restore over live data (overwrite=true)" if required else "no overwrite"
         elif when == "services_affected":
-            required = impact.services_affected
+            # The petugas' impact analysis (SOP 3.1 step 1, signed with the request) says
+            # whether the change stops the services the catalog puts on the targets.
+            declared = params.get("stops_services", True) is not False
+            required = impact.services_affected and declared
             why = (
                 "services affected: " + ", ".join(s.name for s in impact.services)
                 if required
+                else "services not stopped, by the requester's impact analysis "
+                "(stops_services=false)"
+                if impact.services_affected
                 else "no service affected"
             )
         else:

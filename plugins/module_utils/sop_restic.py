@@ -249,6 +249,34 @@ def select_expired(
     return result
 
 
+def select_retention(
+    snapshots: list[dict[str, Any]],
+    today: date,
+    max_age_days: int = MIN_RETENTION_DAYS,
+    database_max_age_days: int | None = None,
+    now: datetime | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Given snapshots and today's date, return what SOP 7.5 deletes, by kind of backup.
+
+    SOP 7.5 is the deletion of *file* backups (7.1): file snapshots go under
+    ``select_expired`` with ``max_age_days``.  Database dumps (7.2) are touched only
+    when a policy of their own is given (``database_max_age_days``, at least a
+    year as well); without one they are all listed under ``out_of_scope`` and kept.
+    Returns ``select_expired``'s lists plus ``out_of_scope``.  Raise ValueError if a
+    period is less than a year.
+    """
+    files = [s for s in snapshots if kind_of(s) != "database"]
+    dumps = [s for s in snapshots if kind_of(s) == "database"]
+    result = select_expired(files, today, max_age_days, now=now)
+    result["out_of_scope"] = []
+    if database_max_age_days is None:
+        result["out_of_scope"] = sorted(dumps, key=lambda s: (parse_time(s["time"]), s["id"]))
+        return result
+    for key, chosen in select_expired(dumps, today, database_max_age_days, now=now).items():
+        result[key] = sorted(result[key] + chosen, key=lambda s: (parse_time(s["time"]), s["id"]))
+    return result
+
+
 def check_subset(when: date, period: str = "week") -> str:
     """Given a date and the check period, return restic's --read-data-subset for it.
 

@@ -199,6 +199,17 @@ def _build(file: Path, data: dict[str, Any]) -> Procedure:
         raise _FieldError(
             "window_param", f"{window!r} is not a time_window parameter of this procedure"
         )
+    # A step that applies by a parameter must name one of the procedure's parameters.
+    names = set(data.get("params") or {})
+    for index, step in enumerate(steps):
+        for key in ("when_param", "unless_param"):
+            name = getattr(step, f"applies_{key}")
+            if name is not None and name not in names:
+                raise _FieldError(
+                    f"steps/{index}/applies/{key}",
+                    f"{name!r} is no parameter of this procedure "
+                    f"({', '.join(sorted(names)) or 'none'})",
+                )
     return Procedure(
         id=data["id"],
         chapter=_text(data["chapter"]),
@@ -404,4 +415,7 @@ def _build_step(index: int, raw: dict[str, Any], actors: tuple[str, ...]) -> Ste
         interrupts_service=bool(raw.get("interrupts_service", False)),
         circular=raw.get("circular"),
         gate_rule=gate.get("rule", "document") if gate else "document",
+        applies_when_param=(raw.get("applies") or {}).get("when_param"),
+        applies_unless_param=(raw.get("applies") or {}).get("unless_param"),
+        not_applicable=_opt_text((raw.get("applies") or {}).get("otherwise")),
     )

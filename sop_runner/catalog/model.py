@@ -100,6 +100,17 @@ class Step:
     # "document": the table or narrative asks for the approval; "project": this
     # project's own rule (a restore over live data, retention), which settings may switch off.
     gate_rule: str = "document"
+    # The step applies only to requests carrying / not carrying a parameter (catalog
+    # ``applies``); otherwise it is recorded "tidak berlaku" with this note.
+    applies_when_param: str | None = None
+    applies_unless_param: str | None = None
+    not_applicable: Text | None = None
+
+    def applies(self, params: dict[str, Any]) -> bool:
+        """Given a request's parameters, return whether this step applies to it."""
+        if self.applies_when_param is not None and self.applies_when_param not in params:
+            return False
+        return self.applies_unless_param is None or self.applies_unless_param not in params
 
     def playbook_for(self, params: dict[str, Any]) -> str | None:
         """Given a request's parameters, return the playbook this step runs for it."""

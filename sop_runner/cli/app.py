@@ -14,6 +14,7 @@ from sop_runner import errors
 from sop_runner.cli import (
     admin_commands,
     catalog_commands,
+    document_commands,
     operators_commands,
     queue_commands,
     request_commands,
@@ -84,6 +85,7 @@ for module in (
     run_commands,
     admin_commands,
     operators_commands,
+    document_commands,
 ):
     module.register(app)
 

@@ -326,7 +326,7 @@ def impact_command(request_id: int, lang: Lang = None) -> None:
     if data["window"]:
         out.print(f"{data['L']['window']}: {data['window']}")
     if the_impact.circular_required:
-        from sop_runner.reports.render import write_reports
+        from sop_runner.reports import write_reports
 
         paths = write_reports(ctx, request_id, language)
         circular = [p for p in paths if p.name.startswith("surat-edaran")]

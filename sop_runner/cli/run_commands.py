@@ -89,10 +89,16 @@ def report(
     request_id: int,
     lang: Lang = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help=_("directory"))] = None,
+    format_: Annotated[
+        str, typer.Option("--format", help=_("pdf, html, md (comma-separated)"))
+    ] = "pdf,html,md",
 ) -> None:
-    """Write a request's report, work order and circular (Markdown, HTML, PDF if possible)."""
+    """Write a request's report, work order and circular (PDF, HTML and Markdown)."""
+    from sop_runner.documents.publish import formats_from
     from sop_runner.reports import write_reports
 
     ctx = Context()
-    for path in write_reports(ctx, request_id, choose_language(ctx.settings, lang), out_dir):
+    formats = formats_from(format_)
+    language = choose_language(ctx.settings, lang)
+    for path in write_reports(ctx, request_id, language, out_dir, formats):
         out.print(str(path))

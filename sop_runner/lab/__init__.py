@@ -3,7 +3,7 @@
 `python -m sop_runner.lab up|down|status`; see docs/lab.md.
 """
 
-from sop_runner.lab.lifecycle import LabState, down, status, up
+from sop_runner.lab.lifecycle import LabState, down, restart_host, status, up
 from sop_runner.lab.proc import LabError
 
-__all__ = ["LabError", "LabState", "down", "status", "up"]
+__all__ = ["LabError", "LabState", "down", "restart_host", "status", "up"]

@@ -6,8 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from sop_runner.lab import access, databases, plan, router
-from sop_runner.lab.files import ROOT, copy_from_lower, ensure_dir, make_opaque, write
+from sop_runner.lab import access, databases, desired, plan, router
+from sop_runner.lab.files import ROOT, ensure_dir, make_opaque, write
 from sop_runner.lab.proc import run
 
 SSHD_CONFIG = "/etc/ssh/sop-lab_sshd_config"
@@ -34,6 +34,23 @@ pkill -f '^python3 -m http[.]server 8081' || true
 sleep 0.3
 cd /srv/arsip
 setsid -f python3 -m http.server 8081 --bind 0.0.0.0 </dev/null >>/var/log/sop-lab-http.log 2>&1
+"""
+
+# `shutdown -h` on a lab host (SOP 5.1 step 5): a host is its PID namespace, so halting
+# it is its PID 1 ending (the kernel then kills every process of the host, sshd among
+# them).  Shadows the controller's systemctl-based shutdown, which has no systemd here.
+SHUTDOWN = "/usr/local/sbin/shutdown"
+SHUTDOWN_TEXT = """\
+#!/bin/sh
+# sop-lab: halt this lab host (its PID 1 ends; sop_runner.lab.restart_host starts it again).
+case " $* " in
+  *" -h "*|*" -P "*|*" --halt "*|*" --poweroff "*|*" -H "*) ;;
+  *) echo "sop-lab shutdown: only a halt (-h) is supported" >&2; exit 2 ;;
+esac
+echo "$(date -u +%FT%TZ) shutdown $*" >>/var/log/sop-lab-init.log
+# Let the caller's session end first, as a real shutdown does.
+(sleep 1; kill -TERM 1) </dev/null >/dev/null 2>&1 &
+exit 0
 """
 
 SSHD_TEXT = f"""\
@@ -129,6 +146,8 @@ mkdir -p /run/sshd /run/lock && chmod 0755 /run/sshd && chmod 1777 /run/lock
   printf '%(%Y-%m-%dT%H:%M:%S%z)T {name} sshd: %s\\n' -1 "$line"
 done >>{SSHD_LOG} &
 touch /{READY_MARK}
+# A halt ({SHUTDOWN}) ends PID 1; the kernel then ends the whole host.
+trap 'echo "$(date -u +%FT%TZ) halted"; exit 0' TERM
 while true; do sleep 86400 & wait $!; done
 """
 
@@ -211,6 +230,7 @@ def prepare(name: str, pubkey: str, disks: list[dict[str, object]]) -> Path:
     (top / "root/.ssh").chmod(0o700)
     write(top, "/root/.bashrc", "# sop-lab\n", lower=lower)
     write(top, "/sop-lab/start.sh", start_script(name), mode=0o755, lower=lower)
+    write(top, SHUTDOWN, SHUTDOWN_TEXT, mode=0o755, lower=lower)
     for rel in ("var/lib/sop-lab", "var/cache/sop-lab", "proc", "sys", "dev", "run", "tmp"):
         if rel.startswith("var/") and upper is None:
             continue
@@ -223,10 +243,12 @@ def prepare(name: str, pubkey: str, disks: list[dict[str, object]]) -> Path:
             lower=lower,
         )
         write(top, SRV1_SYSCTL_FILE, SRV1_SYSCTL_TEXT, lower=lower)
-        # srv1's own nginx.conf in its upper layer: seen through the overlay from the
+        # srv1's own nginx.conf in its upper layer (seen through the overlay from the
         # controller's ext4 it would carry the 'e' attribute, which Ansible's atomic
-        # move copies with chattr and the overlay refuses (roles stay free of lab cases).
-        copy_from_lower(top, "/etc/nginx/nginx.conf", lower)
+        # move copies with chattr and the overlay refuses), and the one the repository
+        # desires (roles/web_config with its host_vars): a 3.1 change on srv1 then shows
+        # only what a pull request changed, not a rewrite of Debian's stock file.
+        write(top, "/etc/nginx/nginx.conf", desired.nginx_conf("srv1"), lower=lower)
         assert upper is not None
         databases.install(upper)
     elif name == "srv2":

@@ -162,6 +162,39 @@ def _wait_ready(state: LabState) -> None:
     state.save()
 
 
+def restart_host(name: str) -> LabState:
+    """Given a lab host that was halted (SOP 5.1 step 5 runs `shutdown -h` on it), start it
+    again as the lab's up did and return the state once it answers.
+
+    Its files are kept (its layer lives on under the lab's run directory); its daemons
+    start afresh.  Raise LabError if the lab is down, the host still runs, or it does
+    not come back within the up's timeout.
+    """
+    state = LabState.load()
+    if state is None:
+        raise LabError("the lab is down: nothing to restart")
+    if hosts.init_pid(name) is not None:
+        raise LabError(f"lab host {name} still runs; halt it before restarting it")
+    h = plan.host(name)
+    _CHILDREN.append(hosts.launch(name, h.dir / "init.sh"))
+    deadline = time.monotonic() + UP_TIMEOUT
+    while True:
+        pid = hosts.init_pid(name)
+        if (
+            pid is not None
+            and hosts.is_ready(pid)
+            and all(databases.tcp_ready(h.address, port) for port in h.ports)
+        ):
+            state.hosts[name] = {**state.hosts.get(name, {}), "init_pid": pid}
+            state.save()
+            return state
+        if time.monotonic() > deadline:
+            raise LabError(
+                f"lab host {name} not ready after {UP_TIMEOUT:.0f} s: {_console_tail(name)}"
+            )
+        time.sleep(0.05)
+
+
 def _console_tail(name: str) -> str:
     try:
         return (plan.host(name).dir / "console.log").read_text()[-400:]

@@ -1,5 +1,5 @@
 """Reports: the companion documents, rendered from the records by templates."""
 
-from sop_runner.reports.render import write_reports
+from sop_runner.reports.official import write_reports
 
 __all__ = ["write_reports"]

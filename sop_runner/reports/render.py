@@ -1,7 +1,9 @@
-"""Render a request's companion documents as Markdown, HTML and (if possible) PDF."""
+"""What a request's documents show (build), in the document's words and time zone, and the
+Jinja2 environment of the core's and the features' templates (official.py lays them out)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -21,6 +23,8 @@ from sqlalchemy import select
 from sop_runner import durations, gates, impact, yamlio
 from sop_runner.catalog import Procedure, Step
 from sop_runner.context import Context
+from sop_runner.documents import dates
+from sop_runner.documents.naskah import load_naskah
 from sop_runner.escaping import md, visible
 from sop_runner.requests import get_request, request_hash
 from sop_runner.store.models import Run, StepRecord
@@ -43,8 +47,34 @@ def _filesize(value: int) -> str:
     return f"{size:.1f} GiB"
 
 
-def _dt(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+def _dt(value: datetime | str | None, lang: str = "id") -> str:
+    """Given a moment (UTC), return it as documents write it: '30 November 2026 14.05 WIB'."""
+    naskah = load_naskah()
+    return dates.date_time(value or None, naskah.time_zone, naskah.zone_name, lang)
+
+
+def word(lang: str, group: str, value: str) -> str:
+    """Given a state, criticality or reason code, return it in the document's words."""
+    return labels(lang).get(f"{group}_{value}", value)
+
+
+def gate_reason(requirement: gates.GateRequirement, lang: str) -> str:
+    """Given a gate requirement, return why it applies, in the document's words."""
+    if requirement.why.startswith(("tidak berlaku", "project rule switched off")):
+        return requirement.why  # a branch the request ruled out, or a rule switched off
+    rule = f" ({labels(lang)['project_rule']})" if "(project rule)" in requirement.why else ""
+    key = {
+        ("always", True): "always",
+        ("overwrite", True): "overwrite",
+        ("overwrite", False): "no_overwrite",
+        ("services_affected", True): "services",
+        ("services_affected", False): "no_services",
+    }.get((requirement.when, requirement.required))
+    if key is None:
+        key = "critical" if requirement.required else "no_critical"
+    why = requirement.why.removesuffix(" (project rule)")
+    names = why.split(": ", 1)[1] if ": " in why else ""
+    return word(lang, "why", key) + (f": {names}" if names else "") + rule
 
 
 @cache
@@ -65,6 +95,8 @@ def template_environment(extra_dirs: tuple[Path, ...] = ()) -> Environment:
     )
     env.filters["filesize"] = _filesize
     env.filters["dt"] = _dt
+    # A run's or step's state in the document's words ("succeeded" → "berhasil").
+    env.filters["status"] = lambda value, lang="id": word(lang, "status", str(value))
     # The one filter of every Markdown template: a value from a person or a host
     # stays in its cell (tests/unit/test_escaping.py holds every template to it).
     env.filters["md"] = md
@@ -97,7 +129,9 @@ def _actual(record: StepRecord | None, lang: str) -> str:
     return duration_text(record.duration_seconds, lang)
 
 
-def _record_note(step: Step, record: StepRecord | None, lang: str) -> str:
+def _record_note(
+    step: Step, record: StepRecord | None, lang: str, person: Callable[[str], str] = str
+) -> str:
     if record is None:
         return ""
     words = labels(lang)
@@ -111,16 +145,18 @@ def _record_note(step: Step, record: StepRecord | None, lang: str) -> str:
         parts.append(f"{words['person']}: {data['person']}")
     if record.note:
         parts.append(record.note)
-    who = record.confirmed_by or ""
+    who = person(record.confirmed_by or "")
     return f"{who}: {'; '.join(parts)}" if parts else who
 
 
-def status_word(status: str, lang: str) -> str:
-    """Given a step's or a run's status, return it in the report's words."""
-    return labels(lang).get(f"status_{status}", status)
-
-
-def step_rows(procedure: Procedure, records: list[StepRecord], lang: str) -> list[dict[str, Any]]:
+def step_rows(
+    procedure: Procedure,
+    records: list[StepRecord],
+    lang: str,
+    person: Callable[[str], str] = str,
+) -> list[dict[str, Any]]:
+    """Given a procedure and its run's step records, return one row per step of the
+    document; ``person`` turns who confirmed a step into the name documents show."""
     last: dict[int, StepRecord] = {}
     for record in records:
         last[record.step_number] = record
@@ -138,8 +174,10 @@ def step_rows(procedure: Procedure, records: list[StepRecord], lang: str) -> lis
                 "standard": step.standard_time.text(lang) if step.standard_time else "",
                 "actual": _actual(record, lang),
                 "over": bool(record and record.over_standard),
-                "status": status_word(record.status, lang) if record else labels(lang)["not_run"],
-                "note": _record_note(step, record, lang),
+                "status": word(lang, "status", record.status)
+                if record
+                else labels(lang)["not_run"],
+                "note": _record_note(step, record, lang, person),
             }
         )
     return rows
@@ -172,6 +210,21 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
         report_name = procedure.report.get(lang) if procedure.report else procedure.title.get(lang)
         outage = outage_text(the_impact, lang)
         window = request.params.get(procedure.window_param) if procedure.window_param else None
+
+        def person(name: str | None) -> str:
+            # Documents name people as the registry does (full name), not by login.
+            operator = ctx.registry.get(name) if name else None
+            return operator.full_name if operator else (name or "")
+
+        gate_rows = []
+        for state in states:
+            row = gates.describe(state, lang)
+            row["why"] = gate_reason(state.requirement, lang)
+            for approval in row["approvals"]:
+                approval["signer"] = person(approval["signer"])
+                approval["signed_at"] = _dt(approval["signed_at"], lang)
+                approval["expires_at"] = _dt(approval["expires_at"], lang)
+            gate_rows.append(row)
         return {
             "lang": lang,
             "L": words,
@@ -180,12 +233,24 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
             "request": request,
             "request_hash": request_hash(request),
             "run": run,
-            "gates": [gates.describe(s, lang) for s in states],
-            "steps": step_rows(procedure, records, lang),
+            "gates": gate_rows,
+            "created": _dt(request.created_at, lang),
+            "requester": person(request.requested_by),
+            "operator": person(run.operator) if run else "",
+            "run_status": word(lang, "status", run.status) if run else "",
+            "services": [
+                {
+                    "name": svc.name,
+                    "title": svc.title,
+                    "opd": svc.opd,
+                    "criticality": word(lang, "criticality", svc.criticality),
+                }
+                for svc in the_impact.services
+            ],
+            "steps": step_rows(procedure, records, lang, person),
             "impact": the_impact,
             "outage": outage,
             "window": window,
-            "run_status": status_word(run.status, lang) if run else "",
             "interrupting": [
                 r
                 for r in step_rows(procedure, [], lang)
@@ -201,17 +266,8 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
                 }
                 for section in ctx.features.report_sections(procedure.id)
             ],
-            "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "generated": _dt(datetime.now(UTC), lang),
         }
-
-
-def _pdf(html: str, path: Path) -> bool:
-    try:
-        from weasyprint import HTML  # type: ignore[import-not-found]
-    except ImportError:
-        return False
-    HTML(string=html).write_pdf(str(path))
-    return True
 
 
 def request_report_dir(ctx: Context, request_id: int, out_dir: Path | None = None) -> Path:
@@ -219,41 +275,3 @@ def request_report_dir(ctx: Context, request_id: int, out_dir: Path | None = Non
     out = out_dir or ctx.settings.reports_dir / f"request-{request_id}"
     out.mkdir(parents=True, exist_ok=True)
     return out
-
-
-def write_reports(
-    ctx: Context, request_id: int, lang: str, out_dir: Path | None = None
-) -> list[Path]:
-    """Given a request, write its report (and work order, circular) and return the paths.
-
-    PDF is written where weasyprint is installed; Markdown and HTML always.
-    """
-    data = build(ctx, request_id, lang)
-    out = request_report_dir(ctx, request_id, out_dir)
-    env = template_environment(tuple(ctx.features.template_dirs()))
-    slug = f"{data['procedure'].id}-{request_id}-{lang}"
-    written = []
-    md = out / f"laporan-{slug}.md"
-    md.write_text(env.get_template("report.md.j2").render(**data))
-    html_text = env.get_template("report.html.j2").render(**data)
-    html = out / f"laporan-{slug}.html"
-    html.write_text(html_text)
-    written += [md, html]
-    pdf = out / f"laporan-{slug}.pdf"
-    if _pdf(html_text, pdf):
-        written.append(pdf)
-    order = out / f"surat-perintah-tugas-{slug}.md"
-    order.write_text(env.get_template("work_order.md.j2").render(**data))
-    written.append(order)
-    if data["impact"].circular_required:
-        circular = out / f"surat-edaran-{slug}.md"
-        circular.write_text(env.get_template("circular.md.j2").render(**data))
-        written.append(circular)
-    if data["run"] is not None and data["run"].status in ("postponed", "cancelled"):
-        # The document's report to the penanggung jawab when the work is postponed.
-        stopped = out / f"laporan-penundaan-{slug}.md"
-        stopped.write_text(env.get_template("postponement.md.j2").render(**data))
-        written.append(stopped)
-    for write_documents in ctx.features.documents(data["procedure"].id):
-        written += write_documents(ctx, request_id, lang, out)
-    return written

@@ -10,6 +10,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
+# The core's document tables (numbers, issued files) live beside their code.
+import sop_runner.documents.models  # noqa: F401
 from sop_runner.errors import SopError
 from sop_runner.store import hardening
 from sop_runner.store.models import Base

@@ -308,10 +308,13 @@ def test_report_names_the_records_of_its_request_only(sop_env, tmp_path) -> None
             "backup", "report", str(request_id), "--lang", lang, "--out", str(tmp_path)
         )
         assert result.returncode == 0, result.stderr
-        md, html = (Path(p) for p in result.stdout.split())
+        written = {Path(p).suffix: Path(p) for p in result.stdout.split()}
+        assert sorted(written) == [".html", ".md", ".pdf"], written
+        md, html = written[".md"], written[".html"]
         text = md.read_text()
         assert title in text and "pdf: 2, csv: 1 (3" in text and "`01234567`" in text
-        assert "| 2026-11-28 03:00:00 |" in text and "ctl1:/srv/data" in text
+        # 03:00 UTC is 10.00 in Slawi: documents show the office's time, in words.
+        assert "| 28 November 2026 10.00 WIB |" in text and "ctl1:/srv/data" in text
         assert html.suffix == ".html" and title in html.read_text()
     (entry,) = _audit(sop_env, "backup.file.ok")
     assert entry["actor"] == "budi" and entry["data"]["snapshot"] == "0123456789abcdef"

@@ -61,7 +61,10 @@ REQ = [
             ("nohost", "known hosts: ctl1, ctl2"),
         ),
         ([*REQ[:-4], "--param", "oops", "--reason", "x"], "budi", ("oops", "KEY=VALUE")),
-        ([*REQ[:2], "--target", "ctl1", "--reason", "x"], "budi", ("cleanup_path", "max_age_days")),
+        # Issue 16: a monitoring request needs no repair parameters, but not half of them;
+        # a repair request follows a monitoring request that exists.
+        ([*REQ[:6], "--reason", "x"], "budi", ("--param max_age_days", "cleanup_path")),
+        ([*REQ, "--param", "follows=99"], "budi", ("--param follows", "99")),
         (REQ, "nobody", ("'nobody'", "known operators")),
         (REQ, None, ("operator", "--as")),
         (["show", "6.1", "--lang", "fr"], None, ("--lang", "'id'", "'en'")),
@@ -130,7 +133,8 @@ REPOSITORY = "--param", "repository=/var/tmp/sop-restic"
           "--param", "destination=gudang"], ("--param devices", "'..'")),
         # A name the procedure does not take would override a playbook variable.
         (["7.5", *REPOSITORY, "--param", "retention_today=2030-01-01"],
-         ("--param retention_today", "no such parameter", "allowed: max_age_days, repository")),
+         ("--param retention_today", "no such parameter",
+          "allowed: database_max_age_days, max_age_days, repository")),
         (["6.1", "--param", "cleanup_path=/", "--param", "max_age_days=30"],
          ("--param cleanup_path", "'/' is never allowed")),
     ],

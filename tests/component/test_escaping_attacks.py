@@ -94,7 +94,9 @@ def test_a_newline_in_the_reason_adds_no_row_to_the_work_order(petugas):
     written = petugas.sop("report", request_id)
     assert written.returncode == 0, written.stderr
     paths = [Path(line) for line in written.stdout.split()]
-    order = next(p for p in paths if p.name.startswith("surat-perintah-tugas"))
+    order = next(
+        p for p in paths if p.name.startswith("surat-perintah-tugas") and p.suffix == ".md"
+    )
     text = order.read_text()
     rows = rendered_cells(text)
     assert [r for r in rows if r[:1] == ["Disetujui Pimpinan"]] == [], rows

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from sop_runner.config import REPO_ROOT
 from sop_runner.procedures.backup.models import BackupRecord, RestoreRecord, RetentionRecord
+from sop_runner.store.models import AuditEntry
 from tests.support.remote_restic import restic_on
 from tests.support.sop import ok
 
@@ -279,10 +280,16 @@ def test_retention_deletes_exactly_the_old_one_never_a_last(lab_env, lab):
         # touches them, although the old one is not the last of its source.
         "srv2-14m": ("/srv/ret/a", "srv2", today - timedelta(days=426)),
         "srv2-1m": ("/srv/ret/a", "srv2", today - timedelta(days=30)),
+        # Database dumps (SOP 7.2, tagged as db_backup tags them): 7.5 deletes file
+        # backups only, so the old dump stays without a policy of its own (issue 16).
+        "db-14m": ("/srv/ret/db", "srv1", today - timedelta(days=426)),
+        "db-1m": ("/srv/ret/db", "srv1", today - timedelta(days=30)),
     }
+    dump_tags = "--tag kind=database --tag source=mariadb/appdb"
     lab.ssh(
         "srv1",
-        "mkdir -p /srv/ret/a /srv/ret/b && echo a > /srv/ret/a/f.txt && echo b > /srv/ret/b/g.txt",
+        "mkdir -p /srv/ret/a /srv/ret/b /srv/ret/db && echo a > /srv/ret/a/f.txt && "
+        "echo b > /srv/ret/b/g.txt && echo 'CREATE TABLE t (x int);' > /srv/ret/db/d.sql",
     )
     # Bare restic on srv1 needs srv1's key on the backup host (the playbooks set this up too).
     lab.ssh(
@@ -301,8 +308,9 @@ def test_retention_deletes_exactly_the_old_one_never_a_last(lab_env, lab):
     _restic(env, "init")
     ids = {}
     for name, (path, host, when) in dated.items():
+        tags = dump_tags if name.startswith("db-") else ""
         out = _restic(
-            env, f"backup --json --host {host} --time '{when:%Y-%m-%d %H:%M:%S}' {path}"
+            env, f"backup --json --host {host} --time '{when:%Y-%m-%d %H:%M:%S}' {tags} {path}"
         ).stdout
         ids[name] = json.loads(out.strip().splitlines()[-1])["snapshot_id"]
     full = {s["short_id"]: s["id"] for s in _snapshots(env)}
@@ -353,6 +361,15 @@ def test_retention_deletes_exactly_the_old_one_never_a_last(lab_env, lab):
         assert [d["id"] for d in rec.future] == [ids["a-future"]]
         assert rec.pruned and rec.deleted[0]["owner"] == "srv1:/srv/ret/a"
         assert {d["host"] for d in rec.deleted + rec.kept_last + rec.future} == {"srv1"}
+    assert ids["db-14m"] in left  # a file-backup pass leaves every database dump
+    with env.ctx().session() as session:
+        entry = next(
+            json.loads(e.content)["data"]
+            for e in session.scalars(select(AuditEntry))
+            if json.loads(e.content)["action"] == "retention.ok"
+        )
+    assert entry["scope"] == ["file"]
+    assert sorted(entry["out_of_scope"]) == sorted([ids["db-14m"], ids["db-1m"]])
     text = Path(ok(env.sop("backup", "report", rid)).stdout.split()[0]).read_text()
     assert "Laporan hasil penghapusan backup file" in text and ids["a-13m"][:8] in text
     assert "/srv/ret/a" in text and "file" in text

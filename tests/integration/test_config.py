@@ -89,7 +89,7 @@ def test_server_change_passes_is_logged_and_second_run_changes_nothing(
         assert doc.purpose.startswith("perubahan konfigurasi srv1")
         assert any("nginx -t" in s for s in doc.steps) and doc.result["status"] == "passed"
     paths = _ok(sop_env.sop("config", "docs", str(first))).stdout.split()
-    documentation, report = (Path(p).read_text() for p in paths)
+    documentation, report = (Path(p).read_text() for p in paths if p.endswith(".md"))
     assert "## Tujuan konfigurasi" in documentation and "keepalive_timeout 30" in documentation
     assert "Kondisi eksisting" in documentation
     assert "# Laporan Hasil Konfigurasi" in report and "| srv1 |" in report
@@ -289,3 +289,70 @@ def test_sysctl_change_that_breaks_ping_is_rolled_back(
     assert f"rolled back: {SYSCTL_FILE} equals the file before" in error, error
     assert "runtime values equal those before" in error, error
     assert "net.ipv4.icmp_echo_ignore_all = 0" in error, error
+
+
+def test_two_devices_the_passed_one_is_logged_the_failed_one_rolled_back(
+    sop_env, lab, tmp_path, monkeypatch, sysctl_clean
+):
+    """Issue 16: in a run over several devices, a device whose change passed its test is
+    logged even when another failed; the failed one is rolled back; the report says
+    which is which.  The second device is the backup host, made a server of this
+    desired configuration only, whose change stops it answering ping."""
+    logged = len(_log(sop_env))
+    inventory = desired(
+        tmp_path, "two", "srv1", sysctl_config_values={"net.ipv4.tcp_fin_timeout": 30}
+    )
+    hosts_file = inventory / "hosts.yml"
+    hosts_file.write_text(
+        hosts_file.read_text().replace(
+            "        srv2:\n",
+            "        backup:\n          ansible_host: 10.77.1.13\n        srv2:\n",
+        )
+    )
+    (inventory / "host_vars" / "backup.yml").write_text(
+        "sysctl_config_managed: true\nsysctl_config_values:\n  net.ipv4.icmp_echo_ignore_all: 1\n"
+    )
+    point_inventory(str(inventory))
+    ignore_all = "cat /proc/sys/net/ipv4/icmp_echo_ignore_all"
+    try:
+        assert lab.ssh("backup", ignore_all).stdout.strip() == "0"
+        out = _ok(
+            sop_env.sop(
+                "request", "3.1", "--target", "srv1", "--target", "backup",
+                "--param", "config_ref=pr-71", "--reason", "dua perangkat, satu gagal",
+                operator="budi",
+            )
+        ).stdout  # fmt: skip
+        request_id = int(out.split()[1])
+        _approve(sop_env, request_id)
+        failed = run_through(sop_env.sop, str(request_id), *CONFIRM)
+        assert failed.returncode == 1, failed.stdout + failed.stderr
+        # srv1 passed: changed and logged.
+        assert _sysctl(lab)["net.ipv4.tcp_fin_timeout"] == "30"
+        log = _log(sop_env)[logged:]
+        assert [e.device for e in log] == ["srv1"], [(e.device, e.notes) for e in log]
+        assert "+net.ipv4.tcp_fin_timeout = 30" in log[0].substance
+        # backup failed: rolled back (runtime value and no file), answers ping, not logged.
+        assert lab.ssh("backup", ignore_all).stdout.strip() == "0"
+        assert lab.ssh("backup", f"test -e {SYSCTL_FILE}", check=False).returncode == 1
+        assert sop_icmp.ping(lab.address("backup"), count=2, timeout=1.0)[1] is not None
+        with sop_env.ctx().session() as session:
+            docs = {
+                d.device: d.result
+                for d in session.scalars(
+                    select(ConfigDocument).join(Run).where(Run.request_id == request_id)
+                )
+            }
+        assert docs["srv1"]["status"] == "passed"
+        assert docs["backup"]["status"] == "rolled_back", docs
+        assert all(docs["backup"]["verified"].values()), docs["backup"]
+        assert "post-change test failed on backup" in docs["backup"]["error"]
+        paths = _ok(sop_env.sop("config", "docs", str(request_id))).stdout.split()
+        report = Path(paths[1]).read_text()
+        assert "| srv1 | lulus uji coba, dicatat pada daftar log konfigurasi |" in report
+        assert "| backup | gagal uji coba: dibatalkan dan dikembalikan" in report
+    finally:
+        lab.ssh(
+            "backup",
+            f"sysctl -qw net.ipv4.icmp_echo_ignore_all=0; rm -f {SYSCTL_FILE} {SYSCTL_FILE}.*~",
+        )

@@ -291,3 +291,44 @@ def test_hardware_upgrade_keeps_spec_history(lab_env, lab, tmp_path):
     assert result.returncode != 0 and "CANCELLED" in result.stdout + result.stderr
     with lab_env.ctx().session() as session:
         assert len(spec_history(session, "srv2")) == 2  # nothing added by the cancelled one
+
+
+def test_backup_before_the_upgrade_holds_the_database_dumps(lab_env, lab):
+    """Issue 16: "Backup semua data" (4.2 step 7) of a host that runs databases dumps each
+    of them through the SOP 7.2 path (db_backup) beside its files, and the dumps hold the
+    data.  Step 7 alone on srv1, as `sop run` carries out an automated step
+    (execution.run_step): srv1's system is the controller's, never upgraded here."""
+    from sop_runner import execution
+
+    out = _ok(
+        lab_env.sop(
+            "request", "4.2", "--target", "srv1", "--reason", "pembaruan keamanan srv1",
+            "--param", "target_release=latest", "--param", f"repository={lab_env.repo}",
+            "--param", f"maintenance_window={_window()}", operator="budi",
+        )
+    ).stdout  # fmt: skip
+    rid = out.split()[1]
+    _ok(lab_env.sop("approve", rid, operator="sari"))
+    _ok(lab_env.sop("approve", rid, operator="ahmad"))  # srv1's services are critical
+    record = execution.run_step(lab_env.ctx(), int(rid), 7, "budi")
+    assert record.status == "done", record.note
+    (backup,) = _records(lab_env, "upgrade_backups")
+    assert backup[1] is True, backup
+    dumps = {d["source"]: d for d in backup[2]["databases"]}
+    assert sorted(dumps) == ["mariadb/appdb", "postgresql/appdb"]
+    assert all(d["status"] == "ok" and d["snapshot_id"] for d in dumps.values())
+    snaps = json.loads(
+        restic_on(lab, "srv1", lab_env.repo, lab_env.restic_password, "snapshots --json").stdout
+    )
+    by_id = {s["short_id"]: s for s in snaps}  # the modules hand back restic's short ids
+    files = by_id[backup[2]["snapshot_id"][:8]]
+    assert sorted(files["paths"]) == ["/etc", "/srv"]
+    maria = dumps["mariadb/appdb"]
+    assert "kind=database" in by_id[maria["snapshot_id"][:8]]["tags"]
+    dumped = restic_on(
+        lab, "srv1", lab_env.repo, lab_env.restic_password,
+        f"dump {maria['snapshot_id']} /{maria['filename']}",
+    ).stdout  # fmt: skip
+    assert "CREATE TABLE" in dumped and "INSERT INTO" in dumped
+    marker = lab.ssh("srv1", f"cat {SNAPSHOTS}/backup-{rid}.json").stdout
+    assert json.loads(marker)["dumps"] == [d["snapshot_id"] for d in backup[2]["databases"]]

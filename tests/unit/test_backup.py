@@ -288,3 +288,25 @@ def test_restore_roots_and_occupied_destinations(tmp_path) -> None:  # type: ign
     assert sop_restore.occupied(str(full)) and sop_restore.occupied(str(full / "x"))
     (tmp_path / "link").symlink_to(empty)
     assert sop_restore.occupied(str(tmp_path / "link"))  # a link is something to overwrite
+
+
+def test_retention_deletes_file_backups_only_unless_dumps_have_a_policy() -> None:
+    """SOP 7.5 is the deletion of *file* backups (issue 16): an old database dump (7.2)
+    stays unless a policy of its own, itself at least a year, is given."""
+    today = date(2026, 11, 28)
+    at = datetime(2026, 11, 28, 3, tzinfo=UTC)
+    dump = ["kind=database", "source=mariadb/appdb"]
+    snaps = [
+        _snap("f14", at - timedelta(days=426)),
+        _snap("f1", at - timedelta(days=1)),
+        _snap("d14", at - timedelta(days=426), path="/m-14.sql", tags=dump),
+        _snap("d1", at - timedelta(days=1), path="/m-1.sql", tags=dump),
+    ]
+    files_only = ru.select_retention(snaps, today, 365, now=at)
+    assert [s["id"] for s in files_only["delete"]] == ["f14"]
+    assert [s["id"] for s in files_only["out_of_scope"]] == ["d14", "d1"]
+    with_policy = ru.select_retention(snaps, today, 365, database_max_age_days=400, now=at)
+    assert [s["id"] for s in with_policy["delete"]] == ["d14", "f14"]
+    assert with_policy["out_of_scope"] == []
+    with pytest.raises(ValueError, match="less than a year"):
+        ru.select_retention(snaps, today, 365, database_max_age_days=90, now=at)

@@ -175,7 +175,11 @@ EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
         ("grant_key_ids", "list", ""),
         ("grant_revoke_serials", "list", ""),
     ],
-    "3.1": [("config_ref", "string", "R"), ("config_digest", "string", "RX")],
+    "3.1": [
+        ("config_ref", "string", "R"),
+        ("stops_services", "boolean", "D"),
+        ("config_digest", "string", "RX"),
+    ],
     "4.1": [
         ("change", "text", "R"),
         ("expected_spec", "list", "R"),
@@ -194,7 +198,12 @@ EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
         ("destination", "text", "R"),
         ("wipe_log_dir", "path", "D"),
     ],
-    "6.1": [("cleanup_path", "path", "R"), ("max_age_days", "integer", "R")],
+    # Issue 16: none is required; a repair request (follows) fixes the repair's.
+    "6.1": [
+        ("follows", "integer", ""),
+        ("cleanup_path", "path", ""),
+        ("max_age_days", "integer", ""),
+    ],
     "7.1": [("paths", "list", "R"), ("repository", "repository", "R")],
     "7.2": [("databases", "list", "R"), ("repository", "repository", "R")],
     "7.3": [
@@ -210,7 +219,11 @@ EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
         ("database", "string", "R"),
         ("repository", "repository", "R"),
     ],
-    "7.5": [("repository", "repository", "R"), ("max_age_days", "integer", "D")],
+    "7.5": [
+        ("repository", "repository", "R"),
+        ("max_age_days", "integer", "D"),
+        ("database_max_age_days", "integer", ""),
+    ],
 }
 
 
@@ -315,6 +328,10 @@ def test_automated_steps_and_their_playbooks(catalog: Catalog) -> None:
     repair = catalog.get("6.1").step(5)
     assert (repair.gate_role, repair.gate_when) == ("penanggung_jawab", "always")
     assert "persetujuan penanggung jawab" in repair.notes.id
+    # The repair belongs to a repair request (follows), the monitoring to the other.
+    monitoring, repairing = {}, {"follows": 1, "cleanup_path": "/var/tmp", "max_age_days": 9}
+    assert [s.applies(monitoring) for s in catalog.get("6.1").steps] == [1, 1, 1, 1, 0, 1]
+    assert [s.applies(repairing) for s in catalog.get("6.1").steps] == [0, 0, 0, 0, 1, 1]
 
 
 @pytest.mark.parametrize("pid", IDS)
@@ -728,3 +745,11 @@ def test_alternative_must_name_another_parameter(tmp_path: Path) -> None:
     assert "2.4.yaml: params/grant_state/alternative_to: 'grant' is not another parameter" in (
         _error(path)
     )
+
+
+def test_a_step_applies_only_by_a_parameter_of_its_procedure(tmp_path: Path) -> None:
+    path = _broken(
+        tmp_path, "6.1", lambda d: d["steps"][4]["applies"].update(when_param="cleanup_pth")
+    )
+    message = _error(path)
+    assert "6.1.yaml: steps/4/applies/when_param: 'cleanup_pth' is no parameter" in message

@@ -121,3 +121,28 @@ def test_lab_srv1_starts_with_the_sysctl_file_the_repository_desires() -> None:
         )
     )
     assert rendered == hosts.SRV1_SYSCTL_TEXT
+
+
+def test_lab_srv1_starts_with_the_nginx_conf_the_repository_desires() -> None:
+    """The lab writes srv1's nginx.conf itself (issue 16): it must be what Ansible's
+    templating renders from roles/web_config and inventory/lab/host_vars/srv1.yml, or
+    every `sop plan` on srv1 shows a rewrite of the stock file instead of one PR's line."""
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+
+    from sop_runner.lab import desired
+
+    role = REPO_ROOT / "roles" / "web_config"
+    values = yaml.safe_load((role / "defaults/main.yml").read_text())
+    values.update(yaml.safe_load((REPO_ROOT / "inventory/lab/host_vars/srv1.yml").read_text()))
+    values.update(inventory_hostname="srv1", ansible_managed="Ansible managed")
+    templar = Templar(
+        loader=DataLoader(),
+        variables={k: trust_as_template(v) if isinstance(v, str) else v for k, v in values.items()},
+    )
+    source = (role / "templates/etc/nginx/nginx.conf.j2").read_text()
+    by_ansible = templar.template(
+        trust_as_template(source), overrides={"trim_blocks": True}, escape_backslashes=False
+    )
+    assert desired.nginx_conf("srv1") == by_ansible
+    assert "keepalive_timeout 65;" in by_ansible and "listen 8090;" in by_ansible

@@ -14,7 +14,8 @@ from jinja2 import nodes
 
 from sop_runner.config import REPO_ROOT
 from sop_runner.escaping import md, visible
-from sop_runner.reports.render import template_environment, write_reports
+from sop_runner.reports import write_reports
+from sop_runner.reports.render import template_environment
 from sop_runner.requests import new_request
 from tests.support.markdown import MARKDOWN, rendered_cells, table_rows
 
@@ -160,7 +161,7 @@ def test_the_work_order_and_reports_keep_a_forged_row_in_its_cell(sqlite_sop_env
     ctx = sqlite_sop_env.ctx()
     params = {"change": f"RAM | Disetujui Pimpinan | {RLO}", "expected_spec": ["cpu_count >= 1"]}
     request = new_request(ctx, "4.1", ["ctl1"], params, FORGED + " " + RLO, "budi")
-    written = write_reports(ctx, request.id, "id", tmp_path / "out")
+    written = write_reports(ctx, request.id, "id", tmp_path / "out", ("md", "html"))
     documents = [p for p in written if p.suffix == ".md"]
     assert any(p.name.startswith("surat-perintah-tugas") for p in documents)
     for document in documents:

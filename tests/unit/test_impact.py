@@ -80,3 +80,40 @@ def test_project_rules_are_marked_and_can_be_switched_off(sqlite_sop_env, tmp_pa
     )
     (gate,) = gates.requirements(procedure, off)
     assert not gate.required
+
+
+def test_a_6_1_monitoring_request_has_no_gate_and_its_repair_no_pimpinan(sqlite_sop_env):
+    # Issue 16: 6.1 names no Pimpinan; the repair request's gate is the PJ's alone.
+    ctx = sqlite_sop_env.ctx()
+    procedure = ctx.catalog.get("6.1")
+    hit = impact.analyse(procedure, ctx.inventory, ["ctl2"])
+    assert not [g for g in gates.requirements(procedure, hit, {}) if g.required]
+    repair = {"follows": 1, "cleanup_path": "/var/tmp/app", "max_age_days": 30}
+    roles = {
+        (g.step_number, g.role) for g in gates.requirements(procedure, hit, repair) if g.required
+    }
+    assert roles == {(5, "penanggung_jawab")}
+
+
+def test_31_permission_follows_the_petugas_impact_analysis_and_the_catalog(sqlite_sop_env):
+    """Issue 16: SOP 3.1's step 2 permission is needed when the petugas' signed impact
+    analysis (stops_services, in the request) says the change stops services and the
+    service catalog puts services on the targets; not from the inventory alone."""
+    ctx = sqlite_sop_env.ctx()
+    procedure = ctx.catalog.get("3.1")
+    hit = impact.analyse(procedure, ctx.inventory, ["ctl1"])
+    assert [s.name for s in hit.services] == ["portal"]
+
+    def step2(params):
+        return next(g for g in gates.requirements(procedure, hit, params) if g.step_number == 2)
+
+    assert step2({"stops_services": True}).required
+    assert step2({}).required  # no analysis given: assume it stops them
+    said_no = step2({"stops_services": False})
+    assert not said_no.required and "stops_services=false" in said_no.why
+    none = impact.analyse(procedure, ctx.inventory, [])
+    assert not next(
+        g
+        for g in gates.requirements(procedure, none, {"stops_services": True})
+        if g.step_number == 2
+    ).required

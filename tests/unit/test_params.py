@@ -34,7 +34,10 @@ def _refused(procedure: str, *pairs: str, **kwargs: Any) -> str:
 # --- what the guides, the tests and `sop grant` pass is accepted -------------------------
 
 GOOD = [
-    ("6.1", ["cleanup_path=/var/tmp/app", "max_age_days=30"]),
+    # Issue 16: a monitoring request needs no repair parameters; a repair request
+    # (after the analysis) follows the monitoring request and fixes them.
+    ("6.1", []),
+    ("6.1", ["follows=12", "cleanup_path=/var/tmp/app", "max_age_days=30"]),
     ("7.1", ["paths=[/srv/sopdata]", f"repository={REPO}"]),
     ("7.2", ["databases=[mariadb/appdb, postgresql/appdb]", f"repository={REPO}"]),
     ("7.3", ["snapshot=5f1c0a6b", "target=/", "overwrite=false", f"repository={REPO}"]),
@@ -150,10 +153,12 @@ def test_a_reconciliation_request_of_2_4_takes_the_grants_list_alone() -> None:
         ("7.5", [f"repository={REPO}", "max_age_days=364"], ["364 is below 365"]),
         ("7.5", [f"repository={REPO}", "max_age_days=true"], ["True is not a whole number"]),
         ("7.5", [f"repository={REPO}", "max_age_days=365.5"], ["365.5 is not a whole number"]),
+        # Issue 16: a policy for database dumps is no shorter than a year either.
+        ("7.5", [f"repository={REPO}", "database_max_age_days=364"], ["364 is below 365"]),
         # Unknown names: an extra variable would override the playbook's own.
         ("7.5", [f"repository={REPO}", "retention_today=2030-01-01"],
          ["--param retention_today: procedure 7.5 has no such parameter",
-          "allowed: max_age_days, repository"]),
+          "allowed: database_max_age_days, max_age_days, repository"]),
         ("1.1", ["x=1"], ["procedure 1.1 has no such parameter; allowed: none"]),
         ("3.1", ["config_ref=pr-1", "config_digest=sha256:00"],
          ["--param config_digest: computed by `sop request 3.1` itself"]),
@@ -181,7 +186,7 @@ def test_a_reconciliation_request_of_2_4_takes_the_grants_list_alone() -> None:
          ["False is not text"]),
         ("5.1", ["devices=[/dev/sdb]", "wipe_method=clear"],
          ["--param destination: procedure 5.1 needs it"]),
-        ("6.1", [], ["procedure 6.1 needs cleanup_path (an absolute", "max_age_days (a whole"]),
+        ("6.1", ["follows=0"], ["0 is below 1"]),
         ("6.1", ["cleanup_path=/", "max_age_days=30"], ["'/' is never allowed"]),
         ("6.1", ["cleanup_path=/var/tmp/", "max_age_days=30"], ["not normalised"]),
         ("6.1", ["cleanup_path=/var/./tmp", "max_age_days=30"], ["not normalised"]),
@@ -239,7 +244,7 @@ def test_values_yaml_cannot_parse_are_checked_when_given_as_data() -> None:
 def test_derived_parameters_are_checked_when_the_whole_request_is() -> None:
     digest = "sha256:" + "0" * 64
     typed = _ok("3.1", "config_ref=pr-1", f"config_digest={digest}", with_derived=True)
-    assert typed == {"config_ref": "pr-1", "config_digest": digest}
+    assert typed == {"config_ref": "pr-1", "stops_services": True, "config_digest": digest}
     assert "config_digest" in _refused("3.1", "config_ref=pr-1", with_derived=True)
     assert "sha256:" in _refused("3.1", "config_ref=pr-1", "config_digest=x", with_derived=True)
 

@@ -6,7 +6,6 @@ repository checks, in Markdown and HTML, Indonesian or English.
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -106,25 +105,37 @@ def generated_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def write_markdown_and_html(template: str, data: dict[str, Any], md: Path) -> list[Path]:
-    """Given a template of this feature, its data and the Markdown path, write both files.
+def write_document(
+    ctx: Context,
+    template: str,
+    data: dict[str, Any],
+    folder: Path,
+    file_stem: str,
+    request_id: int | None = None,
+) -> list[Path]:
+    """Given a template of this feature, its data, a folder and a file name, issue the
+    document (PDF, HTML, Markdown: kop, number, date, signatures by the core's document
+    layer) and return the paths."""
+    from sop_runner.documents.publish import issue_markdown
 
-    The HTML is the Markdown text in a page of its own (readable without a
-    Markdown renderer).  Return the two paths.
-    """
-    md.write_text(template_environment(TEMPLATES).get_template(template).render(**data))
-    page = md.with_suffix(".html")
-    page.write_text(
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(data['title'])}"
-        "</title></head><body><pre style='white-space:pre-wrap;font-family:sans-serif'>"
-        f"{html.escape(md.read_text())}</pre></body></html>\n"
+    markdown = template_environment(TEMPLATES).get_template(template).render(**data)
+    name = file_stem.rsplit("-", 1)[0]  # one number for both languages of a document
+    subject = f"request/{request_id}/{name}" if request_id is not None else name
+    return issue_markdown(
+        ctx,
+        markdown,
+        subject=subject,
+        file_stem=file_stem,
+        lang=data["lang"],
+        out=folder,
+        kind="laporan",
+        request_id=request_id,
     )
-    return [md, page]
 
 
 def write_report(ctx: Context, request_id: int, lang: str, out: Path | None = None) -> list[Path]:
-    """Given a 7.x request, write its result report (Markdown and HTML); return the paths."""
+    """Given a 7.x request, write its result report (PDF, HTML, Markdown); return the paths."""
     data = build(ctx, request_id, lang)
     folder = request_report_dir(ctx, request_id, out)
-    md = folder / f"laporan-backup-{data['procedure']}-{request_id}-{lang}.md"
-    return write_markdown_and_html("backup_report.md.j2", data, md)
+    stem = f"laporan-backup-{data['procedure']}-{request_id}-{lang}"
+    return write_document(ctx, "backup_report.md.j2", data, folder, stem, request_id)

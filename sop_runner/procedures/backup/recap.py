@@ -13,7 +13,7 @@ from sop_runner.errors import SopError
 from sop_runner.procedures.backup.documents import (
     backup_dict,
     generated_now,
-    write_markdown_and_html,
+    write_document,
 )
 from sop_runner.procedures.backup.models import BackupRecord
 from sop_runner.procedures.backup.words import WORDS
@@ -84,12 +84,13 @@ def build_recap(ctx: Context, semester: str, lang: str) -> dict[str, Any]:
 
 
 def write_recap(ctx: Context, semester: str, lang: str, out: Path | None = None) -> list[Path]:
-    """Given a semester, write its recap (Markdown and HTML); return the paths.
+    """Given a semester, write its recap (PDF, HTML, Markdown); return the paths.
 
     The folder is ``out`` or the reports folder's ``backup-recap``.
     """
     data = build_recap(ctx, semester, lang)
     folder = out or ctx.settings.reports_dir / "backup-recap"
     folder.mkdir(parents=True, exist_ok=True)
-    md = folder / f"rekap-backup-{semester}-{lang}.md"
-    return write_markdown_and_html("backup_recap.md.j2", data, md)
+    return write_document(
+        ctx, "backup_recap.md.j2", data, folder, f"rekap-backup-{semester}-{lang}"
+    )

@@ -217,6 +217,9 @@ def record_retention(session: Session, run_id: int, per_host: dict[str, Any]) ->
                 "repository": row.repository,
                 "deleted": [d["id"] for d in row.deleted],
                 "kept_last": [d["id"] for d in row.kept_last],
+                # SOP 7.5 deletes file backups; dumps are judged only under their own policy.
+                "scope": list(res.get("scope") or ["file"]),
+                "out_of_scope": [d["id"] for d in res.get("out_of_scope") or []],
             },
         )
     return len(per_host)

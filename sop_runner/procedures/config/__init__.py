@@ -1,8 +1,10 @@
 """SOP 3.1 device configuration: the configuration log, the documentation, the plan.
 
-- ``config_apply.yml`` (step 4, with its test) hands back ``config_changes`` only
-  when every change passed its test; ``recorders`` turn each changed device into a
-  configuration-log entry and a documentation record (``models``).
+- ``config_apply.yml`` (step 4, with its test) hands back ``config_changes`` for
+  every device whose change passed its test and ``config_rollbacks`` for every one
+  rolled back; ``recorders`` turn each passed change into a configuration-log entry
+  and a documentation record, each rolled-back one into a documentation record only
+  (``models``).
 - A 3.1 request fixes ``config_digest`` (``digest``), the fingerprint of the desired
   configuration its approval covers.
 - ``sop config docs ID`` writes the configuration documentation and the result
@@ -20,7 +22,7 @@ from sop_runner.features import Command, Feature
 from sop_runner.procedures.config.digest import derive_31
 from sop_runner.procedures.config.documents import TEMPLATES
 from sop_runner.procedures.config.models import ConfigDocument, ConfigLogEntry
-from sop_runner.procedures.config.recorders import record_config_changes
+from sop_runner.procedures.config.recorders import record_config_changes, record_config_rollbacks
 from sop_runner.procedures.config.recover import on_startup
 
 CONFIG_HELP = "SOP 3.1 configuration: log and documentation."
@@ -31,7 +33,10 @@ FEATURE = Feature(
     name="config",
     procedures=("3.1",),
     tables=(ConfigLogEntry, ConfigDocument),
-    recorders={"config_changes": record_config_changes},
+    recorders={
+        "config_changes": record_config_changes,
+        "config_rollbacks": record_config_rollbacks,
+    },
     derived_params={"3.1": derive_31},
     commands={
         "config": Command(

@@ -51,22 +51,39 @@ def document_data(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
 def write_documents(
     ctx: Context, request_id: int, lang: str, out_dir: Path | None = None
 ) -> list[Path]:
-    """Given a 3.1 request, write its configuration documentation and result report.
+    """Given a 3.1 request, write its configuration documentation and result report
+    (PDF, HTML, Markdown through the document layer).
 
-    Return the paths written.  Raise SopError if the request is not for 3.1.
+    Return the paths written, the Markdown files first.  Raise SopError if the request is
+    not for 3.1.
     """
     from sop_runner.reports.render import request_report_dir
 
     data = document_data(ctx, request_id, lang)
     if data["procedure"].id != "3.1":
         raise SopError(f"request {request_id}: is for procedure {data['procedure'].id}, not 3.1")
+    from sop_runner.documents.publish import issue_markdown
+
     out = request_report_dir(ctx, request_id, out_dir)
     env = _templates()
     slug = f"3.1-{request_id}-{lang}"
-    paths = [out / f"dokumentasi-konfigurasi-{slug}.md", out / f"laporan-konfigurasi-{slug}.md"]
-    for path, template in zip(paths, ("config_doc.md.j2", "config_report.md.j2"), strict=True):
-        path.write_text(env.get_template(template).render(**data, words=WORDS[lang]))
-    return paths
+    paths: list[Path] = []
+    for name, template, kind in (
+        ("dokumentasi-konfigurasi", "config_doc.md.j2", "dokumen"),
+        ("laporan-konfigurasi", "config_report.md.j2", "laporan"),
+    ):
+        paths += issue_markdown(
+            ctx,
+            env.get_template(template).render(**data, words=WORDS[lang]),
+            subject=f"request/{request_id}/{name}",
+            file_stem=f"{name}-{slug}",
+            lang=lang,
+            out=out,
+            kind=kind,
+            request_id=request_id,
+        )
+    # The Markdown files first, in the documents' order (scripts read them by position).
+    return sorted(paths, key=lambda path: path.suffix != ".md")
 
 
 def log_lines(ctx: Context, device: str | None, last: int) -> list[str]:

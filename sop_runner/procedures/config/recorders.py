@@ -1,9 +1,11 @@
 """The writer of what config_apply.yml hands back (set_stats ``config_changes``).
 
-config_apply.yml (step 4, with its test) hands back ``config_changes`` only when
-every change passed its test; each changed device becomes a configuration-log
-entry (date-time, device, substance = the diff, notes) and a documentation
-record (purpose, existing state = the configuration before, steps, result).
+config_apply.yml (step 4, with its test) hands back ``config_changes`` for each
+device whose change passed its test, even when another device of the run failed;
+each changed device becomes a configuration-log entry (date-time, device,
+substance = the diff, notes) and a documentation record (purpose, existing state
+= the configuration before, steps, result).  ``config_rollbacks`` names the devices
+whose change failed its test and was rolled back: documented, never logged.
 """
 
 from __future__ import annotations
@@ -69,6 +71,53 @@ def record_config_changes(session: Session, run_id: int, changes: dict[str, Any]
             "config.logged",
             f"config_log/{entry.id}",
             {"run": run_id, "device": device, "lines": len(diff.splitlines())},
+        )
+        written += 1
+    return written
+
+
+def record_config_rollbacks(session: Session, run_id: int, rollbacks: dict[str, Any]) -> int:
+    """Given config_apply.yml's cancelled changes, document each as rolled back; return how many.
+
+    A change that failed its test is cancelled and rolled back on its device
+    (SOP 3.1 step 5): it gets no configuration-log entry, only a documentation
+    record saying so (result ``rolled_back``, why, whether the rollback was verified),
+    so the report names which devices of a run passed and which were rolled back.
+    """
+    run = session.get(Run, run_id)
+    request = session.get(Request, run.request_id) if run else None
+    now = datetime.now(UTC)
+    written = 0
+    for key, change in sorted((rollbacks or {}).items()):
+        if not isinstance(change, dict):
+            continue
+        device = str(change.get("device", key))
+        verified = change.get("verified") or {}
+        session.add(
+            ConfigDocument(
+                run_id=run_id,
+                log_id=None,
+                created_at=now,
+                device=device,
+                kind=str(change.get("kind", "device")),
+                purpose=request.reason if request else "",
+                existing_state="",
+                steps=["change applied", "post-change test failed", "rolled back"],
+                result={
+                    "status": "rolled_back",
+                    "error": str(change.get("error", "")),
+                    "verified": verified,
+                    "files": list(change.get("files") or []),
+                },
+                diff="",
+            )
+        )
+        audit.append(
+            session,
+            "ansible",
+            "config.rolled_back",
+            f"run/{run_id}",
+            {"device": device, "key": key, "verified": verified},
         )
         written += 1
     return written

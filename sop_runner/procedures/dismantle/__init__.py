@@ -5,7 +5,9 @@ The playbooks (dismantle_*.yml) hand their results back through set_stats;
 holds the rules (what blocks a dismantling, what a certificate says, who
 signs), ``certificate`` assembles and signs the NIST SP 800-88 Appendix G
 certificates and ``documents`` writes the feasibility analysis and the
-dismantle report (`sop dismantle report`, `sop dismantle sign`).
+dismantle report (`sop dismantle report`, `sop dismantle sign`); ``bootdisk``
+records the boot disk's erasure by an external tool once the device is halted
+(`sop dismantle boot-disk`).
 """
 
 from __future__ import annotations

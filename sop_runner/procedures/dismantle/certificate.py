@@ -75,6 +75,8 @@ def wipe_dict(row: DiskWipe) -> dict[str, Any]:
     return {
         **{column: getattr(row, column) for column in _WIPE_COLUMNS},
         "log_matches": hashlib.sha256(row.log_text.encode()).hexdigest() == row.log_sha256,
+        # An external tool's log (the boot disk, erased offline) is attached in full.
+        "attached_log": row.log_text if (row.media or {}).get("boot_disk") else "",
         "wiped_at": row.wiped_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
     }
 

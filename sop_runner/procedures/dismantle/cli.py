@@ -10,6 +10,7 @@ import typer
 from sop_runner.cli.options import As, Lang, choose_language, operator_name, out
 from sop_runner.context import Context
 from sop_runner.procedures.dismantle import HELP
+from sop_runner.procedures.dismantle.bootdisk import record_boot_disk
 from sop_runner.procedures.dismantle.certificate import sign_certificates
 from sop_runner.procedures.dismantle.documents import write_documents
 
@@ -33,3 +34,18 @@ def sign_command(request_id: int, as_: As = None) -> None:
     """Sign the certificates: the performer, then a second person validates."""
     for line in sign_certificates(Context(), request_id, operator_name(as_)):
         out.print(f"signed {line}")
+
+
+@cli.command("boot-disk")
+def boot_disk_command(
+    request_id: int,
+    host: Annotated[str, typer.Option("--host", help="the halted device (a request target)")],
+    device: Annotated[str, typer.Option("--device", help="its boot disk, e.g. /dev/sda")],
+    log: Annotated[Path, typer.Option("--log", help="the erasing tool's own log (nwipe)")],
+    method: Annotated[str, typer.Option("--method", help="clear or purge")] = "clear",
+    as_: As = None,
+) -> None:
+    """Record the boot disk's erasure by an external tool once step 5 halted the device."""
+    row = record_boot_disk(Context(), request_id, operator_name(as_), host, device, log, method)
+    state = "verified" if row.verified else "NOT verified"
+    out.print(f"recorded {row.host}:{row.device} ({row.tool}, {state}) as wipe {row.id}")

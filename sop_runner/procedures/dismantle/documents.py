@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sop_runner.context import Context
+from sop_runner.documents.publish import issue_markdown
 from sop_runner.procedures import register
 from sop_runner.procedures.dismantle.certificate import (
     certificates,
@@ -30,11 +31,10 @@ from sop_runner.store.models import StepRecord
 from sop_runner.store.queries import rows_of_run
 
 TEMPLATES = Path(__file__).parent / "templates"
-# (template, file name before "-5.1-<request>-<lang>.<suffix>")
+# (template, file name before "-5.1-<request>-<lang>.<suffix>", kind of document)
 _DOCUMENTS = (
-    ("dismantle_feasibility.md.j2", "analisis-kelayakan", "md"),
-    ("dismantle_report.md.j2", "laporan-penghentian", "md"),
-    ("dismantle_report.html.j2", "laporan-penghentian", "html"),
+    ("dismantle_feasibility.md.j2", "analisis-kelayakan", "dokumen"),
+    ("dismantle_report.md.j2", "laporan-penghentian", "laporan"),
 )
 
 
@@ -98,8 +98,15 @@ def write_documents(
     out = request_report_dir(ctx, request_id, out_dir)
     env = template_environment((TEMPLATES,))
     written = []
-    for template, name, suffix in _DOCUMENTS:
-        path = out / f"{name}-5.1-{request_id}-{lang}.{suffix}"
-        path.write_text(env.get_template(template).render(**data))
-        written.append(path)
-    return written
+    for template, name, kind in _DOCUMENTS:
+        written += issue_markdown(
+            ctx,
+            env.get_template(template).render(**data),
+            subject=f"request/{request_id}/{name}",
+            file_stem=f"{name}-5.1-{request_id}-{lang}",
+            lang=lang,
+            out=out,
+            kind=kind,
+            request_id=request_id,
+        )
+    return sorted(written, key=lambda path: path.suffix != ".md")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +11,19 @@ from sqlalchemy.orm import Session
 
 from sop_runner import durations
 from sop_runner.context import Context
+from sop_runner.documents import dates
+from sop_runner.documents.naskah import load_naskah
 from sop_runner.procedures.grants import ledger
 from sop_runner.procedures.grants.models import FirewallGrant, GrantEvent, GrantSession
 from sop_runner.procedures.grants.words import WORDS
 
 TEMPLATES = Path(__file__).parent / "templates"
-_STAMP = "%Y-%m-%d %H:%M:%S"
+
+
+def _when(moment: datetime, lang: str) -> str:
+    """Given a moment, return it as the documents write it ('30 November 2026 14.05 WIB')."""
+    naskah = load_naskah()
+    return dates.date_time(moment, naskah.time_zone, naskah.zone_name, lang)
 
 
 def _within(moment: datetime, since: datetime | None, until: datetime | None) -> bool:
@@ -33,9 +40,9 @@ def _row(grant: FirewallGrant, lang: str) -> dict[str, Any]:
         "source": grant.source,
         "host": f"{grant.target} ({grant.destination})",
         "port": f"{grant.protocol}/{grant.port}",
-        "opened": opened.strftime(_STAMP),
-        "ends": grant.ends_at.strftime(_STAMP),
-        "closed": closed.strftime(_STAMP) if closed else words["still_open"],
+        "opened": _when(opened, lang),
+        "ends": _when(grant.ends_at, lang),
+        "closed": _when(closed, lang) if closed else words["still_open"],
         "closed_by": words.get(grant.closed_by or "", grant.closed_by or ""),
         "duration": durations.words((closed - opened).total_seconds(), lang) if closed else "",
         "extensions": grant.extensions,
@@ -45,7 +52,7 @@ def _row(grant: FirewallGrant, lang: str) -> dict[str, Any]:
 
 
 def _sessions(
-    session: Session, since: datetime | None, until: datetime | None, words: dict[str, str]
+    session: Session, since: datetime | None, until: datetime | None, lang: str
 ) -> list[dict[str, Any]]:
     """Given the store and a period, return the sessions the grants' certificates opened
     (read from the targets' sshd logs: `sop grant sessions`, `revoke`)."""
@@ -55,10 +62,8 @@ def _sessions(
             "grant": row.grant_id,
             "account": f"{row.account}@{row.host}",
             "source": f"{row.source}:{row.port}",
-            "opened": row.opened_at.astimezone(UTC).strftime(_STAMP),
-            "closed": row.closed_at.astimezone(UTC).strftime(_STAMP)
-            if row.closed_at
-            else words["still_open"],
+            "opened": _when(row.opened_at, lang),
+            "closed": _when(row.closed_at, lang) if row.closed_at else WORDS[lang]["still_open"],
             "key_id": row.key_id,
         }
         for row in rows
@@ -87,7 +92,7 @@ def report_data(
             for grant in session.scalars(query).all()
             if grant.opened_at is not None and _within(grant.opened_at, since, until)
         ]
-        sessions = _sessions(session, since, until, words)
+        sessions = _sessions(session, since, until, lang)
         anomalies = []
         for event in session.scalars(
             select(GrantEvent).where(GrantEvent.event == "anomaly").order_by(GrantEvent.id)
@@ -97,7 +102,7 @@ def report_data(
             d = event.detail
             anomalies.append(
                 {
-                    "time": event.at.strftime(_STAMP),
+                    "time": _when(event.at, lang),
                     "firewall": d.get("firewall", ""),
                     "grant": f"{d.get('source')} -> {d.get('destination')} "
                     f"{d.get('protocol')}/{d.get('port')}",
@@ -116,7 +121,6 @@ def report_data(
         "anomalies": anomalies,
         "sessions": sessions,
         "period": period,
-        "generated": ledger.now().strftime(f"{_STAMP} UTC"),
     }
 
 
@@ -127,10 +131,9 @@ def write_report(
     until: datetime | None,
     out_dir: Path | None = None,
 ) -> list[Path]:
-    """Given a language and a period, write the remote account log as Markdown and HTML.
-
-    Return the paths written.
-    """
+    """Given a language and a period, write the remote account log (PDF, HTML, Markdown:
+    a naskah dinas of the core's document layer); return the paths, Markdown first."""
+    from sop_runner.documents.publish import issue_markdown
     from sop_runner.reports.render import template_environment
 
     data = report_data(ctx, lang, since, until)
@@ -138,9 +141,12 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     env = template_environment((TEMPLATES,))
     stamp = ledger.now().strftime("%Y%m%d-%H%M%S")
-    paths = []
-    for kind in ("md", "html"):
-        path = out / f"daftar-log-akun-remot-{stamp}-{lang}.{kind}"
-        path.write_text(env.get_template(f"grants_log.{kind}.j2").render(**data))
-        paths.append(path)
-    return paths
+    paths = issue_markdown(
+        ctx,
+        env.get_template("grants_log.md.j2").render(**data),
+        subject=f"remote-access-log/{stamp}/{data['period']}",
+        file_stem=f"daftar-log-akun-remot-{stamp}-{lang}",
+        lang=lang,
+        out=out,
+    )
+    return sorted(paths, key=lambda path: path.suffix != ".md")

@@ -7,6 +7,7 @@ from typing import Any
 
 from sop_runner import audit
 from sop_runner.context import Context
+from sop_runner.documents.publish import issue_markdown
 from sop_runner.errors import SopError
 from sop_runner.procedures import register
 from sop_runner.procedures.upgrade.models import UpgradePackageChange, UpgradeRecord
@@ -104,9 +105,18 @@ def write_documents(
     slug = f"{procedure}-{request_id}-{lang}"
     written = []
     for template, name in _DOCUMENTS[procedure]:
-        path = out / f"{name}-{slug}.md"
-        path.write_text(env.get_template(template).render(**data))
-        written.append(path)
+        written += issue_markdown(
+            ctx,
+            env.get_template(template).render(**data),
+            subject=f"request/{request_id}/{name}",
+            file_stem=f"{name}-{slug}",
+            lang=lang,
+            out=out,
+            kind="laporan" if name.startswith("laporan") else "dokumen",
+            request_id=request_id,
+        )
+    # The Markdown files first, in the documents' order (scripts read them by position).
+    written.sort(key=lambda path: path.suffix != ".md")
     with ctx.session() as session:
         audit.append(
             session,

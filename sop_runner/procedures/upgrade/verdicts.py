@@ -12,7 +12,14 @@ def record_ok(kind: str, value: dict[str, Any]) -> bool:
     if kind == "upgrade_analysis":
         return bool(value.get("compatible"))
     if kind == "upgrade_backups":
-        return bool(value.get("snapshot_id")) and bool(value.get("checked"))
+        # "All data" (SOP 4.2 step 7): the files and a dump of every database the host runs.
+        dumps = value.get("databases") or []
+        return (
+            bool(value.get("snapshot_id"))
+            and _truthy(value.get("checked"))
+            and all(d.get("status") == "ok" for d in dumps)
+            and len(dumps) >= int(value.get("databases_expected") or 0)
+        )
     if kind in ("upgrade_tests", "hw_spec_after"):
         return bool(value.get("ok"))
     if kind == "upgrade_recovery":

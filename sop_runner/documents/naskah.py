@@ -1,0 +1,99 @@
+"""The documents' tata naskah dinas: letterhead, place, time zone, paper, numbering.
+
+Read from ``naskah.yaml`` beside this module, or from the file ``SOP_NASKAH_FILE``
+names (the whole configuration, validated against ``naskah.schema.yaml``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from sop_runner import yamlio
+from sop_runner.errors import SopError
+
+HERE = Path(__file__).parent
+DEFAULT_FILE = HERE / "naskah.yaml"
+ENV = "SOP_NASKAH_FILE"
+# Paper sizes in millimetres (F4, "folio", is the size many Indonesian offices print on).
+PAPER_MM = {"A4": (210, 297), "F4": (215, 330)}
+
+
+@dataclass(frozen=True)
+class Naskah:
+    """The validated configuration and the folder its relative file names start from."""
+
+    data: dict[str, Any]
+    folder: Path
+
+    @property
+    def kop(self) -> dict[str, Any]:
+        return dict(self.data["kop"])
+
+    @property
+    def place(self) -> str:
+        return str(self.data["tempat"])
+
+    @property
+    def time_zone(self) -> str:
+        return str(self.data["zona_waktu"])
+
+    @property
+    def zone_name(self) -> str:
+        return str(self.data["singkatan_zona"])
+
+    @property
+    def paper(self) -> str:
+        return str(self.data["kertas"])
+
+    def kind(self, kind: str) -> dict[str, Any]:
+        """Given a document kind, return its settings (code, sifat, tembusan)."""
+        kinds = self.data["jenis"]
+        return dict(kinds.get(kind) or kinds["dokumen"])
+
+    def logo_path(self) -> Path | None:
+        """Return the letterhead's emblem file, or None. Raise SopError if it is missing."""
+        logo = self.data["kop"].get("logo")
+        if not logo:
+            return None
+        path = (self.folder / logo).resolve()
+        if not path.is_file():
+            raise SopError(f"{ENV} kop.logo: {path} does not exist; give an SVG or PNG file")
+        return path
+
+
+def _problem(data: Any) -> str | None:
+    schema = yamlio.load((HERE / "naskah.schema.yaml").read_text())
+    error = best_match(Draft202012Validator(schema).iter_errors(data))
+    if error is None:
+        return None
+    where = ".".join(str(p) for p in error.absolute_path) or "(top)"
+    return f"{where}: {error.message}"
+
+
+@cache
+def _load(path: Path) -> Naskah:
+    try:
+        data = yamlio.load(path.read_text())
+    except OSError as exc:
+        raise SopError(f"{ENV}: cannot read {path} ({exc.strerror})") from None
+    except yaml.YAMLError:
+        raise SopError(f"naskah configuration {path}: not valid YAML") from None
+    problem = _problem(data)
+    if problem:
+        raise SopError(f"naskah configuration {path}: {problem}")
+    return Naskah(data=data, folder=path.parent)
+
+
+def load_naskah() -> Naskah:
+    """Return the documents' configuration. Raise SopError if the file is unreadable or
+    does not fit the schema (the message names the key)."""
+    chosen = os.environ.get(ENV)
+    return _load(Path(chosen).expanduser().resolve() if chosen else DEFAULT_FILE)
