@@ -191,7 +191,7 @@ def test_time_given_badly_is_one_line_exit_2(sop_env):
 
 def _impact_out(env, request_id: int, tmp_path: Path) -> list[Path]:
     ok(env.sop("report", str(request_id), "--out", str(tmp_path)))
-    return sorted(tmp_path.glob("surat-edaran-*"))
+    return sorted(tmp_path.glob("surat-edaran-*.md"))
 
 
 @pytest.mark.parametrize(
