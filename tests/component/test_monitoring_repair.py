@@ -61,7 +61,8 @@ def test_monitoring_needs_no_repair_parameters_and_the_repair_follows_it(sop_env
     assert [steps[n][0] for n in range(1, 7)] == ["done"] * 4 + ["skipped", "done"]
     assert steps[5][1].startswith("tidak berlaku: tidak ada perbaikan")
     assert old.exists() and new.exists()
-    report = Path(ok(env.sop("report", monitoring)).stdout.split()[0]).read_text()
+    written = ok(env.sop("report", monitoring)).stdout.split()
+    report = Path(next(f for f in written if f.endswith(".md"))).read_text()
     assert "tidak berlaku" in report
 
     # The repair, requested after the analysis with its parameters, waits for its approval.
@@ -72,7 +73,7 @@ def test_monitoring_needs_no_repair_parameters_and_the_repair_follows_it(sop_env
     ))  # fmt: skip
     repair = made.stdout.split()[1]
     waiting = env.sop("run", repair, "--confirm", "6=laporan perbaikan", operator="budi")
-    assert waiting.returncode == 2 and "penanggung_jawab" in waiting.stderr, waiting.stderr
+    assert waiting.returncode == 3 and "penanggung_jawab" in waiting.stderr, waiting.stderr
     assert old.exists()
     ok(env.sop("approve", repair, operator="sari"))
     done = env.sop("run", repair, "--confirm", "6=laporan perbaikan", operator="budi")
