@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+import weasyprint
 
 from sop_runner.requests import new_request
 from tests.support import pdf
@@ -266,6 +267,16 @@ def test_the_report_of_a_real_run_is_indonesian_and_signed_at_the_end(
     for png in pdf.pngs(report, tmp_path / "png"):
         width, first, final = pdf.ink_columns(png)
         assert first >= 30 * width / 210 - 3 and final <= width - 20 * width / 210 + 3, png
+    # Wherever the body ends, the signature is never left alone at the foot of a page with
+    # the verification box on the next (seen once when a run's report grew by a few lines).
+    html = (out / f"laporan-6.1-{request_id}-id.html").read_text()
+    for pad in (10, 20, 30):
+        longer = html.replace('<section class="penutup">', f'<div style="height:{pad}mm"></div>'
+                              '<section class="penutup">', 1)  # fmt: skip
+        grown = tmp_path / f"grown-{pad}.pdf"
+        weasyprint.HTML(string=longer).write_pdf(grown)
+        pages, words = pdf.words(grown)
+        assert any(w.text == "Sari" and w.page == len(pages) for w in words), pad
 
 
 def test_a_features_documents_are_naskah_too(issued_here: tuple[SopEnv, dict[str, Path]]):

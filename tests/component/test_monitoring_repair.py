@@ -62,7 +62,7 @@ def test_monitoring_needs_no_repair_parameters_and_the_repair_follows_it(sop_env
     assert steps[5][1].startswith("tidak berlaku: tidak ada perbaikan")
     assert old.exists() and new.exists()
     written = ok(env.sop("report", monitoring)).stdout.split()
-    report = Path(next(p for p in written if p.endswith(".md"))).read_text()
+    report = Path(next(f for f in written if f.endswith(".md"))).read_text()
     assert "tidak berlaku" in report
 
     # The repair, requested after the analysis with its parameters, waits for its approval.
