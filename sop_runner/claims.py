@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from sop_runner.errors import GateRefused, SopError
 from sop_runner.store.models import Request, Run, StepRecord
 
-CLOSED = ("done", "rejected", "cancelled", "expired")
+CLOSED = ("done", "rejected", "cancelled", "expired", "postponed")
 OUTSIDE = "outside"
 
 

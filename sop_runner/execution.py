@@ -14,16 +14,17 @@ from typing import Any
 from sqlalchemy import func, select
 
 from sop_runner import audit, claims, gates, impact, records
+from sop_runner.answers import Answers, Timing, given_timing
 from sop_runner.catalog import Procedure, Step
+from sop_runner.catalog.branches import applies
 from sop_runner.context import Context
 from sop_runner.errors import SopError, StepFailed, Waiting
 from sop_runner.i18n import _, language
 from sop_runner.operators import ROLES, Acting, require_role
 from sop_runner.requests import get_request
+from sop_runner.run_events import EventSink
 from sop_runner.runner import run_playbook
-from sop_runner.store.models import Request, Run, RunnerEvent, StepRecord
-
-_EVENT_FLUSH = 50
+from sop_runner.store.models import Request, Run, StepRecord
 
 
 class RunUI:
@@ -38,46 +39,18 @@ class RunUI:
     def ask_confirmation(self, step: Step) -> str | None:
         return None
 
+    def ask_choice(self, step: Step) -> str | None:
+        return None
+
+    def ask_person(self, step: Step) -> str | None:
+        return None
+
 
 @dataclass
 class RunOutcome:
     run_id: int
     status: str
     steps_done: int
-
-
-class EventSink:
-    """Given runner events, write them to the store in batches while the play runs."""
-
-    def __init__(self, ctx: Context, run_id: int, step_number: int, ui: RunUI) -> None:
-        self.ctx, self.run_id, self.step_number, self.ui = ctx, run_id, step_number, ui
-        self.buffer: list[RunnerEvent] = []
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        self.ui.event(event)
-        data = event.get("event_data", {}) or {}
-        res = data.get("res", {}) if isinstance(data.get("res"), dict) else {}
-        self.buffer.append(
-            RunnerEvent(
-                run_id=self.run_id,
-                step_number=self.step_number,
-                counter=int(event.get("counter", 0)),
-                event=str(event.get("event", "")),
-                host=data.get("host"),
-                task=data.get("task"),
-                changed=bool(res.get("changed", False)),
-                failed=event.get("event") in ("runner_on_failed", "runner_on_unreachable"),
-                created=event.get("created"),
-            )
-        )
-        if len(self.buffer) >= _EVENT_FLUSH:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.buffer:
-            with self.ctx.session() as session:
-                session.add_all(self.buffer)
-            self.buffer = []
 
 
 def _current_run(ctx: Context, request: Request, acting: Acting) -> tuple[Run, str]:
@@ -105,7 +78,7 @@ def _checked_request(ctx: Context, request: Request, procedure: Procedure) -> im
     """
     claims.assert_not_closed(request)
     gates.assert_request_signed(request, ctx.trusted)
-    the_impact = impact.analyse(procedure, ctx.inventory, request.targets)
+    the_impact = impact.analyse(procedure, ctx.inventory, request.targets, request.params)
     gates.assert_impact_fixed(request, procedure, the_impact)
     return the_impact
 
@@ -121,10 +94,15 @@ def _release(ctx: Context, run: Run, operator: str, error: BaseException) -> Non
 def step_role(step: Step) -> str:
     """Given a step, return the role of the operator who confirms or runs it.
 
-    The step's actor when that is an operator's role; a vendor's, guest's or
-    user's step is confirmed by the petugas who escorts or serves them.
+    The step's actor when that is an operator's role (a penanggung jawab's or the
+    Pimpinan's step is theirs alone); a vendor's, guest's or user's step is
+    confirmed by the petugas who escorts or serves them, naming the person.
     """
     return step.actor if step.actor in ROLES else "petugas"
+
+
+# The words a record's status is shown with (reports, terminal).
+ENDED = {"postponed": "ditunda", "cancelled": "dibatalkan"}
 
 
 def _finish_step(
@@ -137,10 +115,12 @@ def _finish_step(
     note: str = "",
     data: dict[str, Any] | None = None,
     ident: str | None = None,
+    timing: Timing | None = None,
 ) -> StepRecord:
     operator = acting.name
-    ended = datetime.now(UTC)
-    duration = (ended - started).total_seconds()
+    # A machine's step is timed here; a person's step by its Timing (never a made-up 0).
+    timing = timing or Timing(started, datetime.now(UTC), "measured")
+    duration = timing.seconds
     limit = step.standard_time.max_seconds if step.standard_time else None
     record = StepRecord(
         run_id=run.id,
@@ -149,13 +129,13 @@ def _finish_step(
         status=status,
         confirmed_by=operator,
         note=note,
-        started_at=started,
-        ended_at=ended,
+        started_at=timing.started,
+        ended_at=timing.ended,
         duration_seconds=duration,
         standard_max_seconds=limit,
-        over_standard=limit is not None and duration > limit,
+        over_standard=limit is not None and duration is not None and duration > limit,
         runner_ident=ident,
-        data=data or {},
+        data={**(data or {}), "timing": timing.how},
     )
     with ctx.session() as session:
         session.add(record)
@@ -168,13 +148,16 @@ def _finish_step(
         session.flush()
         entry = {
             "kind": step.kind,
-            "duration_seconds": round(duration, 3),
+            "duration_seconds": None if duration is None else round(duration, 3),
+            "timing": timing.how,
             "over_standard": record.over_standard,
             "note": note,
+            **{k: v for k, v in (data or {}).items() if k in ("choice", "person")},
         }
         subject = f"run/{run.id}/step/{step.number}"
         if step.kind == "human":
-            # The confirmation is the person's paraf: signed with their own key.
+            # The confirmation is the person's paraf: signed with their own key (also
+            # "tidak berlaku": the person attests the branch left the step out).
             record.signed = acting.sign(session, f"step.{status}", subject, entry)
         else:
             audit.append(session, operator, f"step.{status}", subject, entry)
@@ -207,36 +190,187 @@ def run_request(
     operator_name: str | None,
     confirmations: dict[int, str] | None = None,
     ui: RunUI | None = None,
+    answers: Answers | None = None,
 ) -> RunOutcome:
     """Given an approved request, carry out its procedure step by step.
 
-    Raise GateRefused when a gate lacks a valid approval, SopError when a
-    human step has no confirmation, StepFailed when a playbook fails; the run
-    is left resumable in each case.
+    ``confirmations`` (or ``answers.notes``) are the human steps' notes;
+    ``answers`` also carries the branches taken, the steps' real times and the
+    persons of a vendor's or guest's party.  Raise GateRefused when a gate lacks
+    a valid approval, SopError when a human step lacks its confirmation, choice
+    or person, StepFailed when a playbook fails; the run is left resumable in
+    each case.  A branch that postpones or cancels ends the run as such.
     """
     ui = ui or RunUI()
-    confirmations = confirmations or {}
+    answers = answers or Answers()
+    answers.notes = {**answers.notes, **(confirmations or {})}
     acting = ctx.actor(operator_name)
     operator = acting.name
     with ctx.session() as session:
         request = get_request(session, request_id)
     procedure: Procedure = ctx.catalog.get(request.procedure_id)
-    unknown = sorted(set(confirmations) - {s.number for s in procedure.steps})
+    unknown = sorted(answers.steps() - {s.number for s in procedure.steps})
     if unknown:
         raise SopError(
             f"--confirm: step {unknown[0]} is not a step of {procedure.id} "
             f"(steps 1–{len(procedure.steps)})"
         )
+    _check_answers(procedure, answers)
     the_impact = _checked_request(ctx, request, procedure)
     longest = gates.longest_approval(procedure, ctx.settings.trust.approval_max)
     run, token = _current_run(ctx, request, acting)
     try:
         return _run_steps(
-            ctx, request_id, procedure, the_impact, longest, run, token, acting, ui, confirmations
+            ctx, request_id, procedure, the_impact, longest, run, token, acting, ui, answers
         )
     except BaseException as error:
         _release(ctx, run, operator, error)
         raise
+
+
+def _check_answers(procedure: Procedure, answers: Answers) -> None:
+    """Given a run's answers, raise SopError (before anything is claimed or written) for a
+    branch a step does not have, or a time that is not one."""
+    for number, key in sorted(answers.choices.items()):
+        step = procedure.step(number)
+        if step.choice(key) is None:
+            allowed = ", ".join(c.key for c in step.choices) or _("none (it is not a branch)")
+            raise SopError(
+                _("--choose {n}: {key!r} is not allowed; allowed: {allowed}").format(
+                    n=number, key=key, allowed=allowed
+                )
+            )
+    now = datetime.now(UTC)
+    for number, text in sorted(answers.times.items()):
+        given_timing(text, number, now)
+
+
+def _waiting(ctx: Context, run: Run, acting: Acting, why: str) -> Waiting:
+    """Given why a run cannot go on, mark it waiting and return the error to raise."""
+    _fail_run(ctx, run, acting.name, "waiting", why)
+    return Waiting(why)
+
+
+def _human(
+    ctx: Context, run: Run, step: Step, acting: Acting, ui: RunUI, answers: Answers, shown: datetime
+) -> StepRecord:
+    """Given a human step, take its confirmation (a note; a branch and its reason; the
+    person of a vendor's or guest's party; the real times) and record it, signed.
+
+    Raise SopError (the run left waiting) when any of them is missing or wrong.
+    """
+    lang = language()
+    data: dict[str, Any] = {}
+    choice = None
+    if step.choices:
+        key = answers.choices.get(step.number) or ui.ask_choice(step)
+        allowed = ", ".join(c.key for c in step.choices)
+        if key is None:
+            raise _waiting(
+                ctx,
+                run,
+                acting,
+                _(
+                    "step {n} ({activity}) is a branch of the document: choose one with "
+                    "--choose {n}=KEY (allowed: {allowed}) and give the reason with "
+                    "--confirm {n}=NOTE"
+                ).format(n=step.number, activity=step.activity.get(lang), allowed=allowed),
+            )
+        choice = step.choice(key)
+        if choice is None:
+            raise SopError(
+                _("--choose {n}: {key!r} is not allowed; allowed: {allowed}").format(
+                    n=step.number, key=key, allowed=allowed
+                )
+            )
+        data["choice"] = key
+    if step.actor not in ROLES:
+        person = answers.persons.get(step.number) or answers.person or ui.ask_person(step)
+        if not person:
+            raise _waiting(
+                ctx,
+                run,
+                acting,
+                _(
+                    "step {n} ({activity}) is done by the {actor}: the escorting petugas names "
+                    "the person with --person {n}=NAME (or --person NAME)"
+                ).format(n=step.number, activity=step.activity.get(lang), actor=step.actor),
+            )
+        data["person"] = person
+    asked = step.number not in answers.notes
+    note = answers.notes.get(step.number) or ui.ask_confirmation(step)
+    if note is None:
+        raise _waiting(
+            ctx,
+            run,
+            acting,
+            _(
+                "step {n} ({activity}) needs a confirmation: give --confirm {n}=NOTE or run "
+                "interactively"
+            ).format(n=step.number, activity=step.activity.get(lang)),
+        )
+    now = datetime.now(UTC)
+    if step.number in answers.times:
+        timing = given_timing(answers.times[step.number], step.number, now)
+    else:
+        # Shown → confirmed is the step's time only when the person answered the prompt.
+        timing = Timing(shown, now, "measured" if asked else "unknown")
+    status = "not_applicable" if choice is not None and not choice.step_applies else "done"
+    return _finish_step(ctx, run, step, shown, status, acting, note, data, timing=timing)
+
+
+def _not_applicable(
+    ctx: Context, run: Run, step: Step, acting: Acting, why: str, status: str = "not_applicable"
+) -> StepRecord:
+    """Given a step the branch taken rules out, record it as "tidak berlaku" (no time)."""
+    now = datetime.now(UTC)
+    return _finish_step(
+        ctx, run, step, now, status, acting, why, timing=Timing(now, now, "unknown")
+    )
+
+
+def _end_early(
+    ctx: Context,
+    run: Run,
+    request_id: int,
+    procedure: Procedure,
+    step: Step,
+    ending: str,
+    acting: Acting,
+) -> None:
+    """Given the step after which the document ends the run ("ditunda", "dibatalkan"),
+    record the steps left as "tidak berlaku" and close the run and its request, signed."""
+    why = f"{ENDED[ending]} pada langkah {step.doc_number}"
+    for later in procedure.steps[step.number :]:
+        _not_applicable(ctx, run, later, acting, f"tidak berlaku: {why}")
+    with ctx.session() as session:
+        row = session.get(Run, run.id)
+        req = session.get(Request, request_id)
+        assert row is not None and req is not None
+        row.status, row.ended_at, row.error = ending, datetime.now(UTC), why
+        signed = acting.sign(
+            session, f"run.{ending}", f"run/{run.id}", {"request": request_id, "step": step.number}
+        )
+        req.status = ending
+        req.closed = {
+            "status": ending,
+            "by": acting.name,
+            "at": signed.get("time") or datetime.now(UTC).isoformat(timespec="seconds"),
+            "reason": why,
+        }
+
+
+def _decided(ctx: Context, run: Run) -> tuple[set[int], dict[int, str]]:
+    """Given a run, return the steps it has settled and the choices taken so far."""
+    with ctx.session() as session:
+        rows = session.scalars(
+            select(StepRecord).where(
+                StepRecord.run_id == run.id,
+                StepRecord.status.in_(("done", "skipped", "not_applicable")),
+            )
+        ).all()
+    choices = {r.step_number: r.data["choice"] for r in rows if "choice" in (r.data or {})}
+    return {r.step_number for r in rows}, choices
 
 
 def _run_steps(
@@ -249,17 +383,10 @@ def _run_steps(
     token: str,
     acting: Acting,
     ui: RunUI,
-    confirmations: dict[int, str],
+    answers: Answers,
 ) -> RunOutcome:
     operator, trusted = acting.name, ctx.trusted
-    with ctx.session() as session:
-        done = set(
-            session.scalars(
-                select(StepRecord.step_number).where(
-                    StepRecord.run_id == run.id, StepRecord.status.in_(("done", "skipped"))
-                )
-            ).all()
-        )
+    done, decided = _decided(ctx, run)
     steps_done = 0
     for step in procedure.steps:
         if step.number in done:
@@ -281,8 +408,13 @@ def _run_steps(
             # Catalog `applies`: this request is not the one that carries the step out.
             why = step.not_applicable.get(ctx.settings.lang) if step.not_applicable else ""
             note = f"tidak berlaku: {why}".rstrip(": ")
-            record = _finish_step(ctx, run, step, started, "skipped", acting, note)
-            ui.step_ended(step, record)
+            ui.step_ended(step, _not_applicable(ctx, run, step, acting, note, "skipped"))
+            continue
+        if not applies(step, request.params, decided):
+            # The branch taken (or the request's parameter) rules the step out (issue 16).
+            assert step.applies_when is not None
+            why = f"tidak berlaku: {step.applies_when.describe()}"
+            ui.step_ended(step, _not_applicable(ctx, run, step, acting, why))
             continue
         if step.kind != "gate" and step_role(step) not in acting.roles:
             why = _(
@@ -314,23 +446,26 @@ def _run_steps(
                 for s in mine
             )
             status = "done" if any(s.requirement.required for s in mine) else "skipped"
-            record = _finish_step(ctx, run, step, started, status, acting, note)
+            # Checking a gate takes no time; how long the approver took is not measured.
+            now = datetime.now(UTC)
+            record = _finish_step(
+                ctx, run, step, started, status, acting, note, timing=Timing(now, now, "unknown")
+            )
         elif step.kind == "human":
-            note = confirmations.get(step.number)
-            if note is None:
-                note = ui.ask_confirmation(step)
-            if note is None:
-                why = _(
-                    "step {n} ({activity}) needs a confirmation: give --confirm {n}=NOTE or "
-                    "run interactively"
-                ).format(n=step.number, activity=step.activity.get(language()))
-                _fail_run(ctx, run, operator, "waiting", why)
-                raise Waiting(why)
-            record = _finish_step(ctx, run, step, started, "done", acting, note)
+            record = _human(ctx, run, step, acting, ui, answers, started)
         else:
             record = _run_automated(ctx, run, step, request, acting, ui, started, token)
         ui.step_ended(step, record)
         steps_done += 1
+        choice = step.choice(record.data.get("choice", "")) if step.choices else None
+        if "choice" in record.data:
+            decided[step.number] = record.data["choice"]
+        ending = (choice.ends_run if choice else None) or (
+            step.ends_run if record.status == "done" else None
+        )
+        if ending:
+            _end_early(ctx, run, request_id, procedure, step, ending, acting)
+            return RunOutcome(run.id, ending, steps_done)
     with ctx.session() as session:
         row = session.get(Run, run.id)
         req = session.get(Request, request_id)

@@ -193,7 +193,7 @@ def check_play(
             _compare_params(request, procedure, play_params(extra_vars), ctx.inventory.hosts)
             _compare_derived(request, procedure, derived or {})
             gates.assert_request_signed(request, trusted)
-            the_impact = impact.analyse(procedure, ctx.inventory, request.targets)
+            the_impact = impact.analyse(procedure, ctx.inventory, request.targets, request.params)
             gates.assert_impact_fixed(request, procedure, the_impact)
             claims.assert_not_closed(request)
             run_id = None

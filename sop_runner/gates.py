@@ -76,12 +76,15 @@ def requirements(
 ) -> list[GateRequirement]:
     """Given a procedure, the impact and the parameters of a request, return its gates.
 
-    A conditional gate is required when its condition holds.  When a critical
-    service is hit and some gate is required (the work changes something),
-    a Pimpinan approval is required too, at the first required gate: the
-    document has the Pimpinan informed of disruptions.  Routine work with no
-    gate (a backup, monitoring) does not need the Pimpinan for every run.
+    A conditional gate is required when its condition holds; a gate on a branch
+    the request's parameters rule out (2.1: a vendor who coordinated needs no
+    permission) is not; a project rule (``rule: project``) only while the site
+    keeps them.  Where the document gives the Pimpinan a part (1.4, 3.1, 4.x,
+    5.1) and a critical service is hit, a Pimpinan approval is required at the
+    first required gate; elsewhere (a backup, monitoring, a visit) never.
     """
+    from sop_runner.catalog.branches import applies
+
     params = params or {}
     result: list[GateRequirement] = []
     for step in procedure.gates:
@@ -90,6 +93,11 @@ def requirements(
         if not step.applies(params):
             # A step that does not apply to this request is never run: nothing to approve.
             required, why = False, "tidak berlaku (not applicable to this request)"
+        elif not applies(step, params, {}):
+            assert step.applies_when is not None
+            required, why = False, f"tidak berlaku ({step.applies_when.describe()})"
+        elif step.gate_rule == "project" and not impact.project_gates:
+            required, why = False, "project rule switched off (site.yml project_gates)"
         elif when == "always":
             required, why = True, "always"
         elif when == "overwrite":
@@ -115,9 +123,16 @@ def requirements(
                 if required
                 else "no critical service affected"
             )
+        if step.gate_rule == "project" and required:
+            why += " (project rule)"
         result.append(GateRequirement(step.number, step.gate_role, when, required, why))
     required_gates = [g for g in result if g.required]
-    if required_gates and impact.critical and not any(g.role == "pimpinan" for g in required_gates):
+    if (
+        procedure.names_pimpinan
+        and required_gates
+        and impact.critical
+        and not any(g.role == "pimpinan" for g in required_gates)
+    ):
         first = required_gates[0].step_number
         result.append(
             GateRequirement(
@@ -142,6 +157,7 @@ def fixed_impact(
             for s in sorted(impact.services, key=lambda s: s.name)
         ],
         "critical": sorted(s.name for s in impact.critical),
+        "circular": impact.circular,
         "gates": [
             {"step": g.step_number, "role": g.role, "when": g.when, "required": g.required}
             for g in requirements(procedure, impact, params)

@@ -1,8 +1,10 @@
-"""Services and impact: which services a request touches, and for how long."""
+"""Services and impact: which services a request touches, for how long, and whether
+the document asks for a circular (surat edaran) to the OPDs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sop_runner.catalog import Procedure
 from sop_runner.inventory import Inventory, Service
@@ -13,6 +15,12 @@ class Impact:
     services: tuple[Service, ...]
     outage_min_seconds: int
     outage_max_seconds: int
+    # The steps that stop or disturb the services (their standard times are the outage).
+    interrupting_steps: tuple[int, ...] = ()
+    # The document's circular step of the procedure applies to these services.
+    circular: bool = False
+    # The site keeps the project's own gates (site.yml project_gates, default true).
+    project_gates: bool = True
 
     @property
     def services_affected(self) -> bool:
@@ -24,35 +32,61 @@ class Impact:
 
     @property
     def circular_required(self) -> bool:
-        """A circular (surat edaran) to the OPDs is needed when a critical service is hit."""
-        return bool(self.critical)
+        """Return True when a circular to the OPDs is drafted: only in a procedure whose
+        text has that step (1.4 step 4, 4.1 step 4, 4.2 step 6), when its condition holds."""
+        return self.circular
 
     @property
     def opds(self) -> tuple[str, ...]:
         return tuple(sorted({s.opd for s in self.services}))
 
 
-def execution_steps(procedure: Procedure) -> tuple[int, ...]:
-    """Given a procedure, return the step numbers that act on the targets.
+def interrupting_steps(procedure: Procedure) -> tuple[int, ...]:
+    """Given a procedure, return the numbers of the steps that interrupt service."""
+    return tuple(s.number for s in procedure.steps if s.interrupts_service)
 
-    Those are the steps after the last gate (the work itself, its test and
-    its records); with no gate, the automated steps.  Their standard times
-    bound the service window.
+
+def _circular(procedure: Procedure, services: tuple[Service, ...]) -> bool:
+    for step in procedure.circular_steps:
+        if step.circular == "services_affected" and services:
+            return True
+        if step.circular == "critical_services" and any(
+            s.criticality == "critical" for s in services
+        ):
+            return True
+    return False
+
+
+def analyse(
+    procedure: Procedure,
+    inventory: Inventory,
+    targets: list[str],
+    params: dict[str, Any] | None = None,
+) -> Impact:
+    """Given a procedure, its targets and the request's parameters, return the services
+    hit, the outage estimate (the interrupting steps' standard times only) and whether
+    the document's circular step applies.
+
+    A procedure on places hits the services its request names (``services``, the
+    petugas' plan of 1.4), none otherwise: a room is no host.
     """
-    gate_numbers = [s.number for s in procedure.steps if s.kind == "gate"]
-    if gate_numbers:
-        last_gate = max(gate_numbers)
-        return tuple(s.number for s in procedure.steps if s.number > last_gate)
-    return tuple(s.number for s in procedure.steps if s.kind == "automated")
-
-
-def analyse(procedure: Procedure, inventory: Inventory, targets: list[str]) -> Impact:
-    """Given a procedure and its targets, return the services hit and the outage estimate."""
-    hit = tuple(s for s in inventory.services if set(s.hosts) & set(targets))
+    if procedure.target == "place":
+        named = set((params or {}).get("services") or [])
+        hit = tuple(s for s in inventory.services if s.name in named)
+    else:
+        hit = tuple(s for s in inventory.services if set(s.hosts) & set(targets))
+    numbers = interrupting_steps(procedure)
     low = high = 0
-    numbers = set(execution_steps(procedure))
-    for step in procedure.steps:
-        if step.number in numbers and step.standard_time is not None:
-            low += step.standard_time.min_seconds
-            high += step.standard_time.max_seconds
-    return Impact(services=hit, outage_min_seconds=low, outage_max_seconds=high)
+    for number in numbers:
+        standard = procedure.step(number).standard_time
+        if standard is not None:
+            low += standard.min_seconds
+            high += standard.max_seconds
+    return Impact(
+        services=hit,
+        outage_min_seconds=low,
+        outage_max_seconds=high,
+        interrupting_steps=numbers,
+        circular=_circular(procedure, hit),
+        project_gates=inventory.site.project_gates,
+    )

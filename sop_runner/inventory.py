@@ -18,6 +18,7 @@ import yaml
 
 from sop_runner import yamlio
 from sop_runner.errors import SopError
+from sop_runner.site import Site, load_site
 
 CRITICALITIES = ("critical", "normal")
 SERVICES_FILE = "services.yml"
@@ -41,6 +42,8 @@ class Inventory:
     groups: dict[str, frozenset[str]]
     services: tuple[Service, ...]
     variables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The places (rooms) of the site and the project's own gates (site.yml beside it).
+    site: Site = field(default_factory=Site)
 
     def resolve_targets(self, targets: list[str]) -> list[str]:
         """Given host or group names, return the sorted host names.
@@ -149,6 +152,7 @@ def load_inventory(path: Path) -> Inventory:
         groups={k: frozenset(v) for k, v in groups.items()},
         services=_load_services(services_dir / SERVICES_FILE, hosts),
         variables=host_vars,
+        site=load_site(services_dir),
     )
 
 

@@ -176,7 +176,11 @@ def new_request(
 
     person = ctx.actor(operator)
     procedure = ctx.catalog.get(procedure_id)
-    hosts = ctx.inventory.resolve_targets(targets)
+    if procedure.target == "place":
+        # A room is no host: 1.1, 1.4, 2.x, 6.3, 6.4 act on places of the site (issue 16).
+        hosts = ctx.inventory.site.resolve_places(targets)
+    else:
+        hosts = ctx.inventory.resolve_targets(targets)
     checked = validate(procedure, params, hosts=ctx.inventory.hosts)
     for derive in ctx.features.derivers(procedure.id):
         derived = derive(ctx.settings.inventory, hosts, checked)
@@ -199,12 +203,34 @@ def new_request(
         )
     # What the request hits and the gates it needs, from the trusted inventory, now:
     # signed with it, and held against the inventory again at every gate.
-    impact = fixed_impact(procedure, analyse(procedure, ctx.inventory, hosts), checked)
+    the_impact = analyse(procedure, ctx.inventory, hosts, checked)
+    _check_plan(ctx, procedure, checked, the_impact)
+    impact = fixed_impact(procedure, the_impact, checked)
     with ctx.session() as session:
         request = create_request(session, person, procedure.id, hosts, checked, reason, impact)
         session.flush()  # the signature block set after the insert goes with it
         session.expunge(request)
     return request
+
+
+def _check_plan(ctx: Context, procedure: Any, params: dict[str, Any], the_impact: Any) -> None:
+    """Given a request's procedure, parameters and impact, raise SopError when the plan
+    names a service the catalog lacks, or a circular is needed and no window is given."""
+    known = {s.name for s in ctx.inventory.services}
+    for name in params.get("services") or [] if procedure.target == "place" else []:
+        if name not in known:
+            raise SopError(
+                f"--param services: {name!r} is not a service of the service catalog; "
+                f"allowed: {', '.join(sorted(known)) or 'none'}"
+            )
+    window = procedure.window_param
+    if the_impact.circular_required and window and not params.get(window):
+        hit = ", ".join(s.name for s in the_impact.services)
+        raise SopError(
+            f"--param {window}: required: the work hits {hit}, so a circular to the OPDs is "
+            "drafted; give the planned window START/END (e.g. 2025-06-01T22:00+07:00/"
+            "2025-06-02T02:00+07:00)"
+        )
 
 
 def cancel_request(ctx: Context, request_id: int, reason: str, operator: str | None) -> Request:

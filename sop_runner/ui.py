@@ -13,6 +13,14 @@ from sop_runner.execution import RunUI
 from sop_runner.store.models import StepRecord
 from sop_runner.terminal import SafeConsole
 
+CHOICE_PROMPT = {
+    "id": "Langkah {n} bercabang — {activity}\nPilih ({keys})",
+    "en": "Step {n} is a branch — {activity}\nChoose ({keys})",
+}
+PERSON_PROMPT = {
+    "id": "Langkah {n} dilakukan oleh {actor}: nama orangnya (kosong = berhenti di sini)",
+    "en": "Step {n} is done by the {actor}: the person's name (empty = stop here)",
+}
 PROMPT = {
     "id": "Konfirmasi langkah {n} — {activity}\nCatatan (kosong = berhenti di sini)",
     "en": "Confirm step {n} — {activity}\nNote (empty = stop here)",
@@ -52,9 +60,11 @@ class TerminalUI(RunUI):
     def step_ended(self, step: Step, record: StepRecord) -> None:
         mark = "✓" if record.status == "done" else "–"
         over = " (!)" if record.over_standard else ""
+        # Unknown is "—", never a made-up 0 seconds.
+        took = "—" if record.duration_seconds is None else f"{record.duration_seconds:.1f}s"
         self.console.print(
             f"{mark} {step.number}. {step.activity.get(self.lang)[:70]} "
-            f"[{record.status}, {record.duration_seconds or 0:.1f}s{over}]",
+            f"[{record.status}, {took}{over}]",
             markup=False,
             highlight=False,
         )
@@ -78,3 +88,24 @@ class TerminalUI(RunUI):
         finally:
             self.progress.start()
         return note.strip() or None
+
+    def _ask(self, text: str, choices: list[str] | None = None) -> str | None:
+        if not (self.interactive and sys.stdin.isatty()):
+            return None
+        self.progress.stop()
+        try:
+            answer = Prompt.ask(text, console=self.console, default="", choices=choices)
+        finally:
+            self.progress.start()
+        return answer.strip() or None
+
+    def ask_choice(self, step: Step) -> str | None:
+        keys = [c.key for c in step.choices]
+        lines = "\n".join(f"  {c.key}: {c.text.get(self.lang)}" for c in step.choices)
+        text = CHOICE_PROMPT[self.lang].format(
+            n=step.number, activity=step.activity.get(self.lang), keys=", ".join(keys)
+        )
+        return self._ask(f"{lines}\n{text}", keys)
+
+    def ask_person(self, step: Step) -> str | None:
+        return self._ask(PERSON_PROMPT[self.lang].format(n=step.number, actor=step.actor))

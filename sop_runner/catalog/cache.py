@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 PACKAGE_DIR = Path(__file__).resolve().parent
 CACHE_DIR = PACKAGE_DIR / "__pycache__"
 # The code that turns files into a Catalog: a change to it changes the key as well.
-_CODE = ("cache.py", "loader.py", "model.py", "durations.py")
+_CODE = ("cache.py", "loader.py", "model.py", "durations.py", "branches.py")
 
 
 def key(directory: Path, schema: Path) -> str:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from sop_runner import durations, yamlio
+from sop_runner.catalog import branches
 from sop_runner.catalog.durations import StandardTime
 from sop_runner.catalog.model import ROLES, SUBJECTS, Catalog, Param, Procedure, Step, Text
 from sop_runner.errors import SopError
@@ -188,6 +189,16 @@ def _build(file: Path, data: dict[str, Any]) -> Procedure:
         )
     actors = tuple(data["actors"])
     steps = tuple(_build_step(i, raw, actors) for i, raw in enumerate(data["steps"]))
+    params = _build_params(data.get("params") or {})
+    try:
+        branches.check(steps, {p.name for p in params})
+    except branches.BranchError as exc:
+        raise _FieldError(exc.pointer, exc.message) from None
+    window = data.get("window_param")
+    if window is not None and not any(p.name == window and p.type == "time_window" for p in params):
+        raise _FieldError(
+            "window_param", f"{window!r} is not a time_window parameter of this procedure"
+        )
     # A step that applies by a parameter must name one of the procedure's parameters.
     names = set(data.get("params") or {})
     for index, step in enumerate(steps):
@@ -210,8 +221,10 @@ def _build(file: Path, data: dict[str, Any]) -> Procedure:
         report=_opt_text(data["report"]),
         errata=tuple(_text(e) for e in data.get("errata", [])),
         steps=steps,
-        params=_build_params(data.get("params") or {}),
+        params=params,
         approval_max=_approval_max(data, steps),
+        target=data.get("target", "host"),
+        window_param=window,
     )
 
 
@@ -371,6 +384,10 @@ def _build_step(index: int, raw: dict[str, Any], actors: tuple[str, ...]) -> Ste
             f"{at}/playbook",
             f"only a step of kind 'automated' may name a playbook (this step is {kind!r})",
         )
+    try:
+        choices, condition = branches.choices_of(raw), branches.condition_of(raw)
+    except branches.BranchError as exc:
+        raise _FieldError(f"{at}/{exc.pointer}", exc.message) from None
     standard_time = None
     if "standard_time" in raw:
         try:
@@ -392,6 +409,12 @@ def _build_step(index: int, raw: dict[str, Any], actors: tuple[str, ...]) -> Ste
         output=_opt_text(raw.get("output")),
         notes=_opt_text(raw.get("notes")),
         playbook_when_param=tuple(sorted(alternatives.items())),
+        choices=choices,
+        applies_when=condition,
+        ends_run=raw.get("ends_run"),
+        interrupts_service=bool(raw.get("interrupts_service", False)),
+        circular=raw.get("circular"),
+        gate_rule=gate.get("rule", "document") if gate else "document",
         applies_when_param=(raw.get("applies") or {}).get("when_param"),
         applies_unless_param=(raw.get("applies") or {}).get("unless_param"),
         not_applicable=_opt_text((raw.get("applies") or {}).get("otherwise")),

@@ -14,6 +14,10 @@ SUBJECTS = ("vendor", "tamu", "pengguna", "opd")
 KINDS = ("human", "automated", "gate")
 GATE_WHEN = ("always", "services_affected", "critical_services", "overwrite")
 LANGS = ("id", "en")
+# How a run may end early at a step of the document: "instalasi ditunda" or "dibatalkan".
+ENDINGS = ("postponed", "cancelled")
+# What a procedure acts on: inventory hosts, or places (a site's rooms: 1.1, 1.4, 2.x, 6.3, 6.4).
+TARGET_KINDS = ("host", "place")
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,36 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One way a branch of the document may go (``tersedia`` / ``tidak_tersedia``)."""
+
+    key: str
+    text: Text
+    # Taking it ends the run after this step ("ditunda" / "dibatalkan").
+    ends_run: str | None = None
+    # False when, under this choice, the step itself does not apply (recorded
+    # "tidak berlaku" with the signed reason: "batalkan jika gagal" when it did not fail).
+    step_applies: bool = True
+
+
+@dataclass(frozen=True)
+class Condition:
+    """When a step applies: a choice made at an earlier step of the run, or a
+    parameter the request fixed (known when the request is made, so gates can use it)."""
+
+    step: int | None = None
+    choice: str | None = None
+    param: str | None = None
+    equals: Any = None
+
+    def describe(self, lang: str = "id") -> str:
+        """Given a language, return the condition in words."""
+        if self.step is not None:
+            return ("langkah" if lang == "id" else "step") + f" {self.step} = {self.choice}"
+        return f"{self.param} = {self.equals!r}"
+
+
+@dataclass(frozen=True)
 class Step:
     """One row of a procedure's table."""
 
@@ -54,6 +88,18 @@ class Step:
     notes: Text | None
     # Alternative playbooks of an automated step, by the parameter that selects them.
     playbook_when_param: tuple[tuple[str, str], ...] = ()
+    # The document's branches (issue 16): the choices this step decides, when the step
+    # applies at all, and how the run ends after it ("ditunda", "dibatalkan").
+    choices: tuple[Choice, ...] = ()
+    applies_when: Condition | None = None
+    ends_run: str | None = None
+    # Whether the step stops or disturbs the services of its targets (the outage).
+    interrupts_service: bool = False
+    # When the step is the document's surat edaran: services_affected or critical_services.
+    circular: str | None = None
+    # "document": the table or narrative asks for the approval; "project": this
+    # project's own rule (a restore over live data, retention), which settings may switch off.
+    gate_rule: str = "document"
     # The step applies only to requests carrying / not carrying a parameter (catalog
     # ``applies``); otherwise it is recorded "tidak berlaku" with this note.
     applies_when_param: str | None = None
@@ -78,6 +124,10 @@ class Step:
         """Return every playbook this step may run."""
         main = (self.playbook,) if self.playbook else ()
         return main + tuple(sorted({playbook for _, playbook in self.playbook_when_param}))
+
+    def choice(self, key: str) -> Choice | None:
+        """Given a choice key, return the choice (None when the step has no such choice)."""
+        return next((c for c in self.choices if c.key == key), None)
 
     @property
     def needs_approval(self) -> bool:
@@ -129,6 +179,22 @@ class Procedure:
     params: tuple[Param, ...] = ()
     # The longest an approval of it may be valid (catalog ``approval_max``, at most 30 days).
     approval_max: timedelta = timedelta(days=1)
+    # What its targets are: inventory hosts, or places of the site (rooms).
+    target: str = "host"
+    # The time_window parameter the petugas plans the service interruption in.
+    window_param: str | None = None
+
+    @property
+    def names_pimpinan(self) -> bool:
+        """Return True when the document gives the Pimpinan a part in this procedure."""
+        return "pimpinan" in self.actors or any(
+            "pimpinan" in s.activity.id.lower() for s in self.steps
+        )
+
+    @property
+    def circular_steps(self) -> tuple[Step, ...]:
+        """Return the steps that are the document's surat edaran."""
+        return tuple(s for s in self.steps if s.circular is not None)
 
     def param(self, name: str) -> Param | None:
         """Given a parameter name, return its spec (None when the procedure has none)."""

@@ -1,8 +1,8 @@
-"""`sop list` and `sop show`: the procedures of the catalog."""
+"""`sop list`, `sop show` and `sop errata`: the procedures of the catalog, its errata."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,6 +16,7 @@ def register(app: typer.Typer) -> None:
     """Given the app, add the catalog commands to it."""
     command(app, list_procedures, "list")
     command(app, show)
+    command(app, errata)
 
 
 def list_procedures(lang: Lang = None, as_json: Json = False) -> None:
@@ -57,20 +58,79 @@ def show(
     out.print(", ".join(view["actors"]), markup=False)
     for document in view["documents"]:
         out.print(f"  📄 {document}", markup=False)
-    table = Table("No", _("Activity"), _("Actor"), _("Kind"), _("Standard time"), "Output")
+    table = Table(
+        "No",
+        _("Activity"),
+        _("Actor"),
+        _("Kind"),
+        _("Prerequisite"),
+        _("Standard time"),
+        "Output",
+        _("Remarks"),
+    )
     names = gates.ROLE_NAMES[language]
     for step in view["steps"]:
-        kind = step["kind"] + (f" ({step['playbook']})" if step["playbook"] else "")
-        if step["gate_role"]:
-            kind += f" ⛨ {names[step['gate_role']]}"
         table.add_row(
             step["doc_number"],
-            step["activity"],
+            step["activity"] + _branch_text(step),
             step["actor"],
-            kind,
+            _kind_text(step, names),
+            step["prerequisite"] or "",
             step["standard_time"] or "",
             step["output"] or "",
+            step["remarks"] or "",
         )
     out.print(table)
+    if view["target"] == "place":
+        from sop_runner.errors import SopError
+        from sop_runner.site import DEFAULT_PLACES
+
+        try:
+            site_places = ctx.inventory.site.places
+        except SopError:  # no trust root here: the rooms every site of the document has
+            site_places = DEFAULT_PLACES
+        out.print(
+            _("targets: places — {places}").format(places=", ".join(p.name for p in site_places)),
+            markup=False,
+        )
     for erratum in view["errata"]:
         out.print(f"[yellow]{_('erratum')}:[/yellow] {erratum}")
+
+
+def _kind_text(step: dict[str, Any], names: dict[str, str]) -> str:
+    kind = step["kind"] + (f" ({step['playbook']})" if step["playbook"] else "")
+    if step["gate_role"]:
+        kind += f" ⛨ {names[step['gate_role']]}"
+        if step["gate_rule"] == "project":
+            kind += " [" + _("project rule") + "]"
+    if step["interrupts_service"]:
+        kind += " ⚡"
+    if step["circular"]:
+        kind += " ✉"
+    return kind
+
+
+def _branch_text(step: dict[str, Any]) -> str:
+    """Given a step of the view, return its branch in words (choices, when it applies)."""
+    parts = [f"  ⑂ {c['key']}: {c['text']}" for c in step["choices"]]
+    if step["applies_when"]:
+        parts.append("  ↳ " + _("only if {condition}").format(condition=step["applies_when"]))
+    if step["ends_run"]:
+        parts.append("  ■ " + _(step["ends_run"]))
+    return "\n" + "\n".join(parts) if parts else ""
+
+
+def errata(lang: Lang = None, as_json: Json = False) -> None:
+    """List the errata of the SOP document: the document-wide ones, then each procedure's."""
+    ctx = Context()
+    view = views.errata_view(ctx.catalog, choose_language(ctx.settings, lang))
+    if as_json:
+        out.print(views.dumps(view), markup=False, highlight=False)
+        return
+    out.print(f"[bold]{_('Document errata')}[/bold]")
+    for erratum in view["document"]:
+        out.print(f"  • {erratum}", markup=False)
+    for procedure in view["procedures"]:
+        out.print(f"[bold]{procedure['id']} {procedure['title']}[/bold]")
+        for erratum in procedure["errata"]:
+            out.print(f"  • {erratum}", markup=False)

@@ -115,7 +115,7 @@ def _decide(
             lifetime = gates.lifetime(expires, procedure, ctx.settings.trust.approval_max)
         else:
             lifetime = min(timedelta(hours=24), longest) if decision == "approve" else longest
-        the_impact = impact.analyse(procedure, ctx.inventory, req.targets)
+        the_impact = impact.analyse(procedure, ctx.inventory, req.targets, req.params)
         gates.assert_request_signed(req, trusted)
         row = gates.decide(
             session, req, procedure, the_impact, trusted, acting, decision, step, reason, lifetime
@@ -323,6 +323,8 @@ def impact_command(request_id: int, lang: Lang = None) -> None:
     for service in the_impact.services:
         out.print(f"{service.name} ({service.title}) · {service.opd} · {service.criticality}")
     out.print(f"{data['L']['outage']}: {data['outage']}")
+    if data["window"]:
+        out.print(f"{data['L']['window']}: {data['window']}")
     if the_impact.circular_required:
         from sop_runner.reports import write_reports
 

@@ -43,20 +43,40 @@ def run(
     request_id: int,
     confirm: Annotated[list[str] | None, typer.Option(help=_("STEP=NOTE, repeatable"))] = None,
     confirm_file: Annotated[Path | None, typer.Option(help=_("file of STEP=NOTE lines"))] = None,
+    choose: Annotated[
+        list[str] | None,
+        typer.Option(help=_("STEP=KEY: the branch of the document a step takes (repeatable)")),
+    ] = None,
+    time: Annotated[
+        list[str] | None,
+        typer.Option(help=_("STEP=START/END (ISO 8601 with offset) or STEP=DURATION (e.g. 40m)")),
+    ] = None,
+    person: Annotated[
+        list[str] | None,
+        typer.Option(help=_("[STEP=]NAME: the vendor or guest who did the step (repeatable)")),
+    ] = None,
     lang: Lang = None,
     as_: As = None,
 ) -> None:
     """Carry out an approved request, step by step (resumes a stopped run)."""
+    from sop_runner.answers import Answers, pairs, persons
     from sop_runner.execution import run_request
     from sop_runner.ui import TerminalUI
 
     ctx = Context()
     language = choose_language(ctx.settings, lang)
-    confirmations = _confirmations(confirm or [], confirm_file)
+    named, default_person = persons(person or [])
+    answers = Answers(
+        notes=_confirmations(confirm or [], confirm_file),
+        choices=pairs(choose or [], "--choose", "KEY"),
+        times=pairs(time or [], "--time", "START/END or DURATION"),
+        persons=named,
+        person=default_person,
+    )
     with ctx.session() as session:
         procedure = ctx.catalog.get(get_request(session, request_id).procedure_id)
     with TerminalUI(procedure, language, interactive=True) as ui:
-        outcome = run_request(ctx, request_id, operator_name(as_), confirmations, ui)
+        outcome = run_request(ctx, request_id, operator_name(as_), ui=ui, answers=answers)
     out.print(
         _("run {id}: {status} ({steps} steps)").format(
             id=outcome.run_id, status=_(outcome.status), steps=outcome.steps_done

@@ -65,10 +65,43 @@ def procedure_view(procedure: Procedure, lang: str) -> dict[str, Any]:
                 "gate_role": s.gate_role,
                 "standard_time": s.standard_time.text(lang) if s.standard_time else None,
                 "output": s.output.get(lang) if s.output else None,
+                # The table's Prasyarat and Keterangan cells, and the document's branches
+                # (issue 16): what a step needs, its remarks, the choices it decides,
+                # when it applies, how it ends the run, whether it interrupts service.
+                "prerequisite": s.prerequisite.get(lang) if s.prerequisite else None,
+                "remarks": s.notes.get(lang) if s.notes else None,
+                "gate_rule": s.gate_rule if s.gate_role else None,
+                "interrupts_service": s.interrupts_service,
+                "circular": s.circular,
+                "choices": [
+                    {"key": c.key, "text": c.text.get(lang), "ends_run": c.ends_run}
+                    for c in s.choices
+                ],
+                "applies_when": s.applies_when.describe(lang) if s.applies_when else None,
+                "ends_run": s.ends_run,
             }
             for s in procedure.steps
         ],
+        "target": procedure.target,
         "errata": [e.get(lang) for e in procedure.errata],
+    }
+
+
+def errata_view(catalog: Catalog, lang: str) -> dict[str, Any]:
+    """Given the catalog and a language, return the `sop errata` view: the document-wide
+    errata, then each procedure's own."""
+    return {
+        "lang": lang,
+        "document": [e.get(lang) for e in catalog.errata],
+        "procedures": [
+            {
+                "id": p.id,
+                "title": p.title.get(lang),
+                "errata": [e.get(lang) for e in p.errata if e not in catalog.errata],
+            }
+            for p in catalog.procedures
+            if any(e not in catalog.errata for e in p.errata)
+        ],
     }
 
 
@@ -145,7 +178,7 @@ def _waiting_for(
 def _gate_rows(
     session: Session, ctx: Context, req: Request, procedure: Procedure, lang: str
 ) -> tuple[list[dict[str, Any]], str | None]:
-    the_impact = impact.analyse(procedure, ctx.inventory, req.targets)
+    the_impact = impact.analyse(procedure, ctx.inventory, req.targets, req.params)
     longest = gates.longest_approval(procedure, ctx.settings.trust.approval_max)
     states = gates.gate_states(session, req, procedure, the_impact, ctx.trusted, longest=longest)
     changed = None

@@ -102,7 +102,7 @@ def _states(ctx: Context, request: Request, procedure: Any, now: datetime) -> li
     """Given a request, return its gate states as the gate computes them now: from the
     impact the request fixed (refused if the inventory moved it) and with the
     procedure's bound on an approval's life."""
-    the_impact = impact.analyse(procedure, ctx.inventory, request.targets)
+    the_impact = impact.analyse(procedure, ctx.inventory, request.targets, request.params)
     fixed = getattr(gates, "assert_impact_fixed", None)
     if fixed is not None:
         fixed(request, procedure, the_impact)

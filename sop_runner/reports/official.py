@@ -87,6 +87,21 @@ def documents(ctx: Context, request_id: int, lang: str) -> list[Document]:
             **common,
         ),
     ]
+    run = data["run"]
+    if run is not None and run.status in ("postponed", "cancelled"):
+        # The document's report to the penanggung jawab when the work is postponed
+        # ("instalasi ditunda") or cancelled: by whoever ran it (issue 16).
+        by = [s for s in signers if s.name == run.operator][:1] or requester
+        found.append(
+            Document(
+                kind="laporan",
+                title=f"{words['postponement']} {data['procedure'].title.get(lang)}",
+                file_stem=f"laporan-penundaan-{slug}",
+                body_markdown=env.get_template("postponement.md.j2").render(**data),
+                signers=tuple(by),
+                **common,
+            )
+        )
     if data["impact"].circular_required:
         naskah = load_naskah()
         kind = naskah.kind("surat_edaran")

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from sop_runner import durations, gates, impact, yamlio
-from sop_runner.catalog import Procedure
+from sop_runner.catalog import Procedure, Step
 from sop_runner.context import Context
 from sop_runner.documents import dates
 from sop_runner.documents.naskah import load_naskah
@@ -60,6 +60,9 @@ def word(lang: str, group: str, value: str) -> str:
 
 def gate_reason(requirement: gates.GateRequirement, lang: str) -> str:
     """Given a gate requirement, return why it applies, in the document's words."""
+    if requirement.why.startswith(("tidak berlaku", "project rule switched off")):
+        return requirement.why  # a branch the request ruled out, or a rule switched off
+    rule = f" ({labels(lang)['project_rule']})" if "(project rule)" in requirement.why else ""
     key = {
         ("always", True): "always",
         ("overwrite", True): "overwrite",
@@ -69,8 +72,9 @@ def gate_reason(requirement: gates.GateRequirement, lang: str) -> str:
     }.get((requirement.when, requirement.required))
     if key is None:
         key = "critical" if requirement.required else "no_critical"
-    names = requirement.why.split(": ", 1)[1] if ": " in requirement.why else ""
-    return word(lang, "why", key) + (f": {names}" if names else "")
+    why = requirement.why.removesuffix(" (project rule)")
+    names = why.split(": ", 1)[1] if ": " in why else ""
+    return word(lang, "why", key) + (f": {names}" if names else "") + rule
 
 
 @cache
@@ -114,6 +118,37 @@ def duration_text(seconds: float | None, lang: str) -> str:
     return durations.words(seconds, lang)
 
 
+def _actual(record: StepRecord | None, lang: str) -> str:
+    """Given a step's record, return its real time; "—" when it is not known (never 0)."""
+    if record is None:
+        return ""
+    if record.duration_seconds is None:
+        return labels(lang)["unknown_time"]
+    if record.duration_seconds < 1:
+        return "< " + duration_text(1, lang)
+    return duration_text(record.duration_seconds, lang)
+
+
+def _record_note(
+    step: Step, record: StepRecord | None, lang: str, person: Callable[[str], str] = str
+) -> str:
+    if record is None:
+        return ""
+    words = labels(lang)
+    data = record.data or {}
+    parts = []
+    if "choice" in data:
+        choice = step.choice(str(data["choice"]))
+        said = f" ({choice.text.get(lang)})" if choice else ""
+        parts.append(f"{words['choice']}: {data['choice']}{said}")
+    if "person" in data:
+        parts.append(f"{words['person']}: {data['person']}")
+    if record.note:
+        parts.append(record.note)
+    who = person(record.confirmed_by or "")
+    return f"{who}: {'; '.join(parts)}" if parts else who
+
+
 def step_rows(
     procedure: Procedure,
     records: list[StepRecord],
@@ -134,22 +169,29 @@ def step_rows(
                 "doc_number": step.doc_number,
                 "activity": step.activity.get(lang),
                 "actor": gates.ROLE_NAMES[lang].get(step.actor, step.actor),
+                "prerequisite": step.prerequisite.get(lang) if step.prerequisite else "",
+                "remarks": step.notes.get(lang) if step.notes else "",
                 "standard": step.standard_time.text(lang) if step.standard_time else "",
-                "actual": duration_text(record.duration_seconds, lang) if record else "",
+                "actual": _actual(record, lang),
                 "over": bool(record and record.over_standard),
                 "status": word(lang, "status", record.status)
                 if record
                 else labels(lang)["not_run"],
-                "note": (
-                    f"{person(record.confirmed_by or '')}: {record.note}"
-                    if record and record.note
-                    else person(record.confirmed_by or "")
-                    if record
-                    else ""
-                ),
+                "note": _record_note(step, record, lang, person),
             }
         )
     return rows
+
+
+def outage_text(the_impact: impact.Impact, lang: str) -> str:
+    """Given an impact, return its outage: the interrupting steps' standard times only."""
+    if not the_impact.interrupting_steps:
+        return labels(lang)["no_interruption"]
+    low = duration_text(the_impact.outage_min_seconds, lang)
+    high = duration_text(the_impact.outage_max_seconds, lang)
+    steps = ", ".join(str(n) for n in the_impact.interrupting_steps)
+    span = low if low == high else f"{low} – {high}"
+    return f"{span} ({labels(lang)['interrupting_steps'].lower()}: {steps})"
 
 
 def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
@@ -158,7 +200,7 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
     with ctx.session() as session:
         request = get_request(session, request_id)
         procedure = ctx.catalog.get(request.procedure_id)
-        the_impact = impact.analyse(procedure, ctx.inventory, request.targets)
+        the_impact = impact.analyse(procedure, ctx.inventory, request.targets, request.params)
         states = gates.gate_states(session, request, procedure, the_impact, trusted)
         run = session.scalars(
             select(Run).where(Run.request_id == request.id).order_by(Run.id.desc())
@@ -166,10 +208,8 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
         records = rows_of_run(session, StepRecord, run, StepRecord.id)
         words = labels(lang)
         report_name = procedure.report.get(lang) if procedure.report else procedure.title.get(lang)
-        outage = (
-            f"{duration_text(the_impact.outage_min_seconds, lang)} – "
-            f"{duration_text(the_impact.outage_max_seconds, lang)}"
-        )
+        outage = outage_text(the_impact, lang)
+        window = request.params.get(procedure.window_param) if procedure.window_param else None
 
         def person(name: str | None) -> str:
             # Documents name people as the registry does (full name), not by login.
@@ -210,6 +250,12 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
             "steps": step_rows(procedure, records, lang, person),
             "impact": the_impact,
             "outage": outage,
+            "window": window,
+            "interrupting": [
+                r
+                for r in step_rows(procedure, [], lang)
+                if r["number"] in the_impact.interrupting_steps
+            ],
             "contacts": sorted({s.contact for s in the_impact.services if s.contact}),
             # What features add for this procedure (e.g. 6.1's load records and chart).
             "sections": [

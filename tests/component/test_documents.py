@@ -45,6 +45,8 @@ def _issue(sop_env: SopEnv, tmp_path: Path) -> tuple[SopEnv, dict[str, Path]]:
     publish_version(sop_env.trust, entries)
     ctx = sop_env.ctx()
     params = {"change": "RAM 16 → 32 GB", "expected_spec": ["memory_mb >= 32000"]}
+    # A circular is drafted (critical simpeg): the petugas plans its window (issue 16).
+    params["maintenance_window"] = "2026-12-05T22:00+07:00/2026-12-06T02:00+07:00"
     request = new_request(ctx, "4.1", ["ctl2"], params, "RAM server SIMPEG penuh", "sari")
     ok(sop_env.sop("approve", str(request.id), operator="rudi"))
     out = tmp_path / "out"

@@ -228,7 +228,9 @@ def test_check_mode_changes_nothing_and_needs_no_request(sop_env, old_file):
     assert old_file.exists()
 
 
-def test_impact_of_critical_service_requires_pimpinan_too(sop_env, old_file):
+def test_critical_service_needs_no_pimpinan_where_the_document_names_none(sop_env, old_file):
+    # 6.1 names no Pimpinan (issue 16): on a host of a critical service the
+    # penanggung jawab's approval alone lets the repair through.
     request_id = _request(sop_env, old_file, targets=("ctl2",))
     _sign(sop_env, request_id, "sari")
     ctx = sop_env.ctx()
@@ -240,8 +242,10 @@ def test_impact_of_critical_service_requires_pimpinan_too(sop_env, old_file):
             session,
             req,
             procedure,
-            impact.analyse(procedure, ctx.inventory, req.targets),
+            impact.analyse(procedure, ctx.inventory, req.targets, req.params),
             trusted,
         )
-    assert [s.requirement.role for s in states if not s.satisfied] == ["pimpinan"]
-    _run_refused(sop_env, request_id, old_file, "pimpinan")
+    assert [s.requirement.role for s in states] == ["penanggung_jawab"]
+    assert all(s.satisfied for s in states)
+    assert run_request(sop_env.ctx(), request_id, "budi", CONFIRM).status == "succeeded"
+    assert not old_file.exists()

@@ -179,10 +179,11 @@ def test_a_cancelled_request_is_refused_by_the_gate_and_by_sop_run(office, workd
 
 
 def test_removing_services_yml_no_longer_removes_a_gate(office, workdir):
-    # ctl2 serves the critical simpeg: the repair needs the pimpinan as well as the PJ.
+    # ctl2 serves the critical simpeg: the request fixed that impact when it was made
+    # (6.1 names no Pimpinan, issue 16: the PJ's approval is its only gate).
     request_id = _approved(office, workdir, target="ctl2")
     status = office.sop("status", request_id, name=None)
-    assert "pimpinan" in status.stdout.lower() and "tertunda" in status.stdout
+    assert "simpeg (critical)" in status.stdout
     (office.inventory / "services.yml").unlink()  # the petugas owns the inventory folder
     run = office.sop("run", request_id, *CONFIRM, "--confirm", "6=laporan akhir")
     assert run.returncode == 4, run.stdout + run.stderr

@@ -348,10 +348,9 @@ def test_retention_deletes_exactly_the_old_one_never_a_last(lab_env, lab):
     assert env.restic_password not in cp.stdout + cp.stderr
     assert len(_snapshots(env)) == len(dated)
 
-    # Deleting backups is gated (penanggung jawab); srv1's critical services add the Pimpinan.
-    rid = _request(
-        env, "7.5", {"repository": env.repo, "max_age_days": "365"}, approvers=("sari", "ahmad")
-    )
+    # Deleting backups is gated (penanggung jawab: a project rule); 7.5 names no Pimpinan,
+    # so srv1's critical services add none (issue 16).
+    rid = _request(env, "7.5", {"repository": env.repo, "max_age_days": "365"}, approvers=("sari",))
     ok(_run(env, rid, [1, 3]))
     left = {s["id"] for s in _snapshots(env)}
     assert left == {ids[k] for k in dated} - {ids["a-13m"]}

@@ -342,7 +342,9 @@ def test_a_request_whose_end_passed_before_the_firewall_fails_the_run(env: Grant
     )  # fmt: skip
     assert cp.returncode == 0, cp.stderr
     request_id = cp.stdout.split()[1]
-    run = env.sop("run", request_id, "--confirm", "1=waktu dan durasi disepakati")
+    run = env.sop(
+        "run", request_id, "--confirm", "1=waktu dan durasi disepakati", "--person", "1=andi"
+    )
     assert run.returncode != 0 or "failed" in run.stdout, run.stdout + run.stderr
     assert "before the grant reached the firewall" in run.stdout + run.stderr
     assert env.count("firewall_grants") == 0

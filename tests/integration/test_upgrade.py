@@ -95,6 +95,7 @@ def _request(lab_env, extra_requirements="[]", extra_checks="[]", approve=True) 
 def _run(lab_env, request_id):
     # The penanggung jawab's and the Pimpinan's steps are theirs: the run is handed over.
     args = [a for step in HUMAN_42 for a in ("--confirm", f"{step}=selesai")]
+    args += ["--choose", "3=sesuai"]  # step 3 is the document's branch (issue 16)
     return run_through(lab_env.sop, request_id, *args)
 
 
@@ -156,6 +157,8 @@ def _hw_request(lab_env, expected_spec: str) -> str:
 
 def _run_41(lab_env, rid):
     args = [a for s in HUMAN_41 for a in ("--confirm", f"{s}=selesai")]
+    # Step 7 is the document's branch: the upgrade was not cancelled (issue 16).
+    args += ["--choose", "7=berhasil"]
     return run_through(lab_env.sop, rid, *args)
 
 

@@ -59,8 +59,8 @@ P, J, K = "petugas", "penanggung_jawab", "pimpinan"
 V, T, U = "vendor", "tamu", "pengguna"
 
 # Actor of every table row, in order (the row count is the step count).
-# 7.4's table breaks off after row 3 and 7.5 has none: their last steps come
-# from the narrative, as recorded in their errata.
+# 7.5 has no table: its steps come from the narrative, as recorded in its errata.
+# (7.4's table is whole: its row 4 is the file's last line, without a newline.)
 EXPECTED_ACTORS: dict[str, list[str]] = {
     "1.1": [P, P, P],
     "1.2": [J, P, P, P, P, P, P],
@@ -108,7 +108,7 @@ EXPECTED_TIMES: dict[str, list[str | None]] = {
     "7.1": ["5m", "5m", "30m-240m", "30m"],
     "7.2": ["5m", "5m", None, "30m-240m", "30m"],
     "7.3": ["5m", "5m", "30m-240m", "30m"],
-    "7.4": ["5m", "5m", "30m-240m", None],
+    "7.4": ["5m", "5m", "30m-240m", "30m"],
     "7.5": [None, None, None],
 }
 
@@ -159,6 +159,8 @@ EXPECTED_REPORTS: dict[str, str | None] = {
 # name, type, and R (required), D (a default) or X (derived: computed by `sop request`).
 # Every parameter the procedure's playbooks use; none for the guided procedures.
 EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
+    "1.4": [("services", "list", "D"), ("maintenance_window", "time_window", "")],
+    "2.1": [("coordinated", "boolean", "D")],
     "2.4": [
         ("grant_state", "string", "R"),
         ("grant_user", "text", "R"),
@@ -178,7 +180,11 @@ EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
         ("stops_services", "boolean", "D"),
         ("config_digest", "string", "RX"),
     ],
-    "4.1": [("change", "text", "R"), ("expected_spec", "list", "R")],
+    "4.1": [
+        ("change", "text", "R"),
+        ("expected_spec", "list", "R"),
+        ("maintenance_window", "time_window", ""),
+    ],
     "4.2": [
         ("target_release", "string", "D"),
         ("extra_requirements", "list", "D"),
@@ -399,7 +405,9 @@ def test_catalog_level_errata(catalog: Catalog) -> None:
     errata = " | ".join(e.en for e in catalog.errata)
     assert "5.2 SOP Penghentian (Dismantle) Sistem Operasi" in errata
     assert "7.3, 7.4 and 7.5 are not listed" in errata
-    assert "whole of table 7.5 are missing" in errata
+    assert "there is no table 7.5" in errata
+    # The table of 7.4 is not truncated: no erratum may say so (issue 16).
+    assert "breaks off" not in errata and "truncat" not in errata
     assert all(isinstance(e, Text) for e in catalog.errata)
     # A catalog-level erratum is also the erratum of the procedure it was found at.
     assert catalog.errata[0] in catalog.get("5.1").errata

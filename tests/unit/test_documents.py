@@ -186,6 +186,8 @@ def test_the_documents_speak_the_language_asked(sqlite_sop_env, tmp_path: Path):
 
     ctx = sqlite_sop_env.ctx()
     params = {"change": "RAM 16 → 32 GB", "expected_spec": ["memory_mb >= 32000"]}
+    # A circular is drafted (critical simpeg): the petugas plans its window (issue 16).
+    params["maintenance_window"] = "2026-12-05T22:00+07:00/2026-12-06T02:00+07:00"
     request = new_request(ctx, "4.1", ["ctl2"], params, "RAM penuh", "sari")
     texts = {}
     for lang in ("id", "en"):

@@ -1,0 +1,87 @@
+"""The site beside the inventory (``site.yml``): its places and the project's own gates.
+
+Procedures about rooms and supplies (1.1, 1.4, 2.1–2.3, 6.3, 6.4) act on a place of
+the data center, not on an inventory host: a vendor visiting the server farm hits no
+host's services.  The places are listed in ``site.yml`` beside the inventory (trusted
+like it: the trust root names the inventory); without one, the rooms every data
+center of this document has are used.  ``project_gates: false`` there switches off
+the gates this project adds beyond the document (a restore over live data, deleting
+backups): the catalog marks them ``rule: project``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from sop_runner import yamlio
+from sop_runner.errors import SopError
+
+SITE_FILE = "site.yml"
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place of the site: a room or area, by its short name."""
+
+    name: str
+    title: str
+
+
+DEFAULT_PLACES = (
+    Place("ruang-kendali", "Ruang kendali (control room)"),
+    Place("area-staging", "Area staging"),
+    Place("server-farm", "Ruang server (server farm)"),
+    Place("loading-dock", "Area bongkar muat (loading dock)"),
+)
+
+
+@dataclass(frozen=True)
+class Site:
+    """The places of the site and whether the project's own gates are kept."""
+
+    places: tuple[Place, ...] = DEFAULT_PLACES
+    project_gates: bool = True
+
+    def resolve_places(self, targets: list[str]) -> list[str]:
+        """Given place names, return them sorted.
+
+        Raise SopError naming the first unknown one and the places allowed.
+        """
+        if not targets:
+            raise SopError("--target: at least one place of the site is required")
+        known = {p.name for p in self.places}
+        for target in targets:
+            if target not in known:
+                raise SopError(
+                    f"--target: {target!r} is not a place of the site; this procedure acts "
+                    f"on a place, allowed: {', '.join(sorted(known))}"
+                )
+        return sorted(set(targets))
+
+
+def load_site(folder: Path) -> Site:
+    """Given the inventory's folder, return the site its ``site.yml`` describes.
+
+    Raise SopError naming the file and the field when it is malformed.
+    """
+    path = folder / SITE_FILE
+    if not path.exists():
+        return Site()
+    try:
+        data = yamlio.load(path.read_text()) or {}
+    except yaml.YAMLError:
+        raise SopError(f"site {path}: not valid YAML") from None
+    if not isinstance(data, dict):
+        raise SopError(f"site {path}: must be a mapping (places, project_gates)")
+    places = []
+    for index, entry in enumerate(data.get("places") or []):
+        if not isinstance(entry, dict) or not str(entry.get("name", "")).strip():
+            raise SopError(f"site {path}: places[{index}].name: required (a short name)")
+        places.append(Place(str(entry["name"]), str(entry.get("title", entry["name"]))))
+    gates = data.get("project_gates", True)
+    if not isinstance(gates, bool):
+        raise SopError(f"site {path}: project_gates: {gates!r} is not allowed; use true or false")
+    return Site(places=tuple(places) or DEFAULT_PLACES, project_gates=gates)
