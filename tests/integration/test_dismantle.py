@@ -90,7 +90,7 @@ def test_lab_full_dismantle_halts_srv2_and_leaves_it_unreachable(lab_env, lab, t
     request_id = made.stdout.split()[1]
     try:
         waiting = run_through(env.sop, request_id, "--confirm", "2=hasil analisis dilaporkan")
-        assert waiting.returncode == 2 and "pimpinan" in waiting.stderr, waiting.stderr
+        assert waiting.returncode == 3 and "pimpinan" in waiting.stderr, waiting.stderr
         ok(env.sop("approve", request_id, operator="ahmad"))
         assert _port_open(address)
         # Check mode says what would be halted and halts nothing.

@@ -117,7 +117,8 @@ def test_run_on_lab_host_records_events_times_and_reports(lab_env, lab, lab_issu
     )
     assert "Steps" in report_en and "Approvals" in report_en
     for text in (report_id, report_en):
-        assert "srv1" in text and f"{CLEANUP}/old.log" in text and "sari" in text
+        # People appear by their registry full name (official documents, issue 17).
+        assert "srv1" in text and f"{CLEANUP}/old.log" in text and "Sari" in text
     assert "<svg" in (tmp_path / "laporan-6.1-1-id.html").read_text()
     # 6.1's text has no circular step: none is drafted, critical host or not (issue 16).
     assert not list(tmp_path.glob("surat-edaran-*"))
