@@ -41,7 +41,7 @@ def show(
     """Show one procedure: scope, goals, actors, documents and steps."""
     from rich.table import Table
 
-    from sop_runner import gates
+    from sop_runner.catalog.model import ROLE_NAMES
 
     ctx = Context()
     language = choose_language(ctx.settings, lang)
@@ -58,7 +58,7 @@ def show(
     for document in view["documents"]:
         out.print(f"  📄 {document}", markup=False)
     table = Table("No", _("Activity"), _("Actor"), _("Kind"), _("Standard time"), "Output")
-    names = gates.ROLE_NAMES[language]
+    names = ROLE_NAMES[language]
     for step in view["steps"]:
         kind = step["kind"] + (f" ({step['playbook']})" if step["playbook"] else "")
         if step["gate_role"]:
