@@ -104,6 +104,9 @@ class Manifest:
     name: str
     commands: Mapping[str, Command] = field(default_factory=dict)
     on_startup: tuple[StartupHook, ...] = ()
+    # The module defining the feature's tables: the store imports it (and no more of
+    # the feature) before it creates the schema.
+    tables: str | None = None
 
 
 @dataclass(frozen=True)
@@ -228,7 +231,8 @@ def _manifests() -> dict[str, Manifest]:
 
 
 def check_manifest(manifest: Manifest, feature: Feature) -> None:
-    """Given a feature and its manifest, return if they declare the same name, commands and hooks.
+    """Given a feature and its manifest, return if they declare the same name, commands, hooks
+    and tables module.
 
     Raise SopError naming the feature if not (`sop` would start otherwise than it runs).
     """
@@ -236,11 +240,12 @@ def check_manifest(manifest: Manifest, feature: Feature) -> None:
         manifest.name == feature.name
         and dict(manifest.commands) == dict(feature.commands)
         and tuple(manifest.on_startup) == tuple(feature.on_startup)
+        and {table.__module__ for table in feature.tables} <= {manifest.tables}
     )
     if not same:
         raise SopError(
             f"feature {feature.name!r}: its Manifest and its Feature declare different "
-            "names, commands or start-up hooks"
+            "names, commands, start-up hooks or tables modules"
         )
 
 
@@ -274,6 +279,22 @@ def startup() -> Startup:
     declared.sort(key=lambda f: f.name)
     hooks = tuple(hook for f in declared for hook in f.on_startup)
     return Startup(commands=_commands_of(declared), hooks=hooks)
+
+
+@cache
+def define_tables() -> None:
+    """Define every installed feature's tables on the store's Base (once), for the schema.
+
+    From a manifest only its tables module is imported; a feature without a
+    manifest is loaded whole.
+    """
+    manifests = _manifests()
+    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        manifest = manifests.get(entry.name)
+        if manifest is None:
+            _load_feature(entry)
+        elif manifest.tables is not None:
+            importlib.import_module(manifest.tables)
 
 
 @cache

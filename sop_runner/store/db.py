@@ -11,7 +11,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sop_runner.errors import SopError
-from sop_runner.features import installed
+from sop_runner.features import define_tables
 from sop_runner.store import hardening
 from sop_runner.store.models import Base
 
@@ -42,9 +42,9 @@ def engine_for(url: str) -> Engine:
     """
     url = _normalize(url)
     # Features define their tables on Base when they load; `sop` starts without
-    # them (sop_runner/features.py), so they are loaded here, before the schema is
-    # made: every table of this installation is created.
-    installed()
+    # them (sop_runner/features.py), so their tables are defined here, before the
+    # schema is made: every table of this installation is created.
+    define_tables()
     try:
         if url.startswith("sqlite:///"):
             path = hardening.sqlite_path(url)

@@ -65,3 +65,14 @@ def test_a_manifest_that_differs_from_its_feature_is_refused():
         check_manifest(Manifest(name="a"), feature)
     with pytest.raises(SopError, match="feature 'a': its Manifest and its Feature"):
         check_manifest(Manifest(name="a", commands={"x": command}, on_startup=(print,)), feature)
+
+
+def test_a_manifest_naming_another_tables_module_is_refused():
+    from sop_runner.store.models import Request  # a table of the core, not of the feature
+
+    feature = Feature(name="a", tables=(Request,))
+    check_manifest(Manifest(name="a", tables="sop_runner.store.models"), feature)
+    with pytest.raises(SopError, match="tables modules"):
+        check_manifest(Manifest(name="a", tables="sop_dummy.models"), feature)
+    with pytest.raises(SopError, match="tables modules"):
+        check_manifest(Manifest(name="a"), feature)  # its tables would not be created

@@ -15,6 +15,7 @@ from sop_runner.features import Command, Manifest, lazy_exports
 
 MANIFEST = Manifest(
     name="backup",
+    tables=f"{__name__}.models",
     commands={
         "backup": Command(
             help="SOP 7.1–7.5 backup: schedules, overdue backups, reports, semester recap.",

@@ -27,6 +27,7 @@ PLAN_HELP = "Show what the desired configuration would change (check mode + diff
 
 MANIFEST = Manifest(
     name="config",
+    tables=f"{__name__}.models",
     commands={
         "config": Command(
             help=CONFIG_HELP, load=lambda: import_module(f"{__name__}.cli").config_app

@@ -19,6 +19,7 @@ HELP = "SOP 5.1 dismantle: feasibility report, certificate of sanitization."
 
 MANIFEST = Manifest(
     name="dismantle",
+    tables=f"{__name__}.models",
     commands={"dismantle": Command(help=HELP, load=lambda: import_module(f"{__name__}.cli").cli)},
 )
 

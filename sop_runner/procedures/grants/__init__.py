@@ -27,6 +27,7 @@ from sop_runner.features import Command, Manifest, lazy_exports
 
 MANIFEST = Manifest(
     name="grants",
+    tables=f"{__name__}.models",
     commands={
         "grant": Command(
             help="SOP 2.4 remote access: time-limited port grants on the firewall.",

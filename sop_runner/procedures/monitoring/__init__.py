@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sop_runner.features import Manifest, lazy_exports
 
-MANIFEST = Manifest(name="monitoring")
+MANIFEST = Manifest(name="monitoring", tables=f"{__name__}.models")
 
 # FEATURE (its tables, recorders, …) is imported on first use; a `sop` start reads
 # MANIFEST alone (sop_runner/features.py).

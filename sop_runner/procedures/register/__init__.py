@@ -33,6 +33,7 @@ __all__ = ["FEATURE", "MANIFEST", *_SERVICE]
 
 MANIFEST = Manifest(
     name="register",
+    tables=f"{__name__}.models",
     commands={"register": Command(help=HELP, load=lambda: import_module(f"{__name__}.cli").cli)},
 )
 

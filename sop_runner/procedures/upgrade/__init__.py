@@ -18,6 +18,7 @@ HELP = "SOP 4.1/4.2 upgrades: analysis report, upgrade report, documentation."
 
 MANIFEST = Manifest(
     name="upgrade",
+    tables=f"{__name__}.models",
     commands={"upgrade": Command(help=HELP, load=lambda: import_module(f"{__name__}.cli").cli)},
 )
 
