@@ -206,13 +206,23 @@ def _load_feature(entry: importlib.metadata.EntryPoint) -> Feature:
     return feature
 
 
+@cache
+def _entry_points() -> importlib.metadata.EntryPoints:
+    """Return the entry points of every installed distribution (one scan of them, kept)."""
+    return importlib.metadata.entry_points()
+
+
+def _features_entries() -> importlib.metadata.EntryPoints:
+    return _entry_points().select(group=ENTRY_POINT_GROUP)
+
+
 def _manifests() -> dict[str, Manifest]:
     """Return the manifests of the installed features, by entry-point name.
 
     Raise SopError if one is not a Manifest or names no feature.
     """
-    entries = importlib.metadata.entry_points()
-    features = {entry.name for entry in entries.select(group=ENTRY_POINT_GROUP)}
+    entries = _entry_points()
+    features = {entry.name for entry in _features_entries()}
     found: dict[str, Manifest] = {}
     for entry in entries.select(group=MANIFEST_GROUP):
         if entry.name not in features:
@@ -274,7 +284,7 @@ def startup() -> Startup:
     """
     manifests = _manifests()
     declared: list[Manifest | Feature] = []
-    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+    for entry in _features_entries():
         declared.append(manifests.get(entry.name) or _load_feature(entry))
     declared.sort(key=lambda f: f.name)
     hooks = tuple(hook for f in declared for hook in f.on_startup)
@@ -289,7 +299,7 @@ def define_tables() -> None:
     manifest is loaded whole.
     """
     manifests = _manifests()
-    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+    for entry in _features_entries():
         manifest = manifests.get(entry.name)
         if manifest is None:
             _load_feature(entry)
@@ -305,7 +315,7 @@ def installed() -> Registry:
     """
     manifests = _manifests()
     features = []
-    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+    for entry in _features_entries():
         feature = _load_feature(entry)
         if entry.name in manifests:
             check_manifest(manifests[entry.name], feature)
