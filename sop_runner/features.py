@@ -4,17 +4,20 @@ A feature (remote access, backup, configuration, …) is a package that exports
 one ``Feature`` value and names it in the ``sop_pusatdata.features`` entry-point
 group of its distribution (``pyproject.toml``).  The registry is built once, from
 those entry points, and handed to the core through ``Context.features``; the core
-never imports a feature by name.  Two features claiming the same recorder key or
-command name is an error at start-up, not a silent overwrite.
+never imports a feature by name.  Two features claiming the same command name is
+an error at every start, the same recorder key when the features load; never a
+silent overwrite.
 
 Every `sop` start needs only two things of a feature: the names of its command
-groups and its start-up hooks.  A feature declares them in a ``Manifest`` named
-in the ``sop_pusatdata.manifests`` group under the feature's entry-point name; the
-module holding it imports no table (its package ``__init__`` stays light), so
-`sop list` starts without SQLAlchemy or any feature.  The features themselves
-(tables, recorders, …) load when a command needs them (``installed()``, through
-``Context.features`` and the store).  A feature without a manifest is loaded at
-every start, as before.
+groups and its start-up hooks; the store needs a third, the module of its tables.
+A feature declares them in a ``Manifest`` named in the ``sop_pusatdata.manifests``
+group under the feature's entry-point name; the module holding it imports no
+table (its package ``__init__`` stays light), so `sop list` starts without
+SQLAlchemy or any feature (``startup()``), and the store defines the tables
+without loading the rest (``define_tables()``).  The features themselves
+(recorders, derived parameters, documents, …) load when a command needs them
+(``installed()``, through ``Context.features``).  A feature without a manifest is
+loaded whole at every start, as before.
 """
 
 from __future__ import annotations
@@ -97,8 +100,9 @@ class Manifest:
     """What every `sop` start needs of a feature, declared without importing its tables.
 
     ``commands`` and ``on_startup`` must be the feature's own (its ``Feature`` is
-    built from them); the command groups' ``load`` and the hooks' modules import
-    the heavy parts only when called.
+    built from them) and ``tables`` the module every table of its ``Feature`` is
+    defined in (``check_manifest``); the command groups' ``load`` and the hooks'
+    modules import the heavy parts only when called.
     """
 
     name: str
