@@ -1,4 +1,9 @@
-"""Everything a command needs, loaded lazily from the settings."""
+"""Everything a command needs, loaded lazily from the settings.
+
+Nothing heavy is imported before it is used: `sop list` builds a Context for the
+settings and the catalog alone, without the store (SQLAlchemy), the inventory
+(Ansible) or the features (their tables).
+"""
 
 from __future__ import annotations
 
@@ -8,34 +13,44 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
-from sop_runner.catalog import Catalog, load_catalog
 from sop_runner.config import Settings, load_settings
-from sop_runner.features import Registry as Features
-from sop_runner.features import installed
-from sop_runner.inventory import Inventory, load_inventory
-from sop_runner.operators import Acting, acting_operator
-from sop_runner.store import engine_for, session_scope
-from sop_runner.trust.registry import Registry, RegistryOperator
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from sop_runner.catalog import Catalog
+    from sop_runner.features import Registry as Features
     from sop_runner.gates import Trusted
+    from sop_runner.inventory import Inventory
+    from sop_runner.operators import Acting
+    from sop_runner.trust.registry import Registry, RegistryOperator
 
 
 @dataclass
 class Context:
     settings: Settings = field(default_factory=load_settings)
-    # The features of this installation (entry points); tests may hand in others.
-    features: Features = field(default_factory=installed)
+
+    @cached_property
+    def features(self) -> Features:
+        """The features of this installation (entry points), loaded on first use.
+
+        Tests may hand in others by assigning ``ctx.features``.
+        """
+        from sop_runner.features import installed
+
+        return installed()
 
     @cached_property
     def catalog(self) -> Catalog:
+        from sop_runner.catalog import load_catalog
+
         return load_catalog()
 
     @cached_property
     def inventory(self) -> Inventory:
+        from sop_runner.inventory import load_inventory
+
         return load_inventory(self.settings.inventory)
 
     @cached_property
@@ -82,16 +97,22 @@ class Context:
 
     def actor(self, name: str | None) -> Acting:
         """Given an --as name (or None for the Unix user), return who acts, key checked."""
+        from sop_runner.operators import Acting, acting_operator
+
         registry = self.registry
         operator = acting_operator(registry, self.settings.key_dir, name)
         return Acting(operator, registry.version, self.settings.key_dir, self.settings.trust)
 
     @property
     def engine(self) -> Engine:
-        # The features' tables are defined once the registry is loaded (field above).
+        from sop_runner.store import engine_for
+
+        # The store defines the features' tables before it creates the schema.
         return engine_for(self.settings.db_url)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        from sop_runner.store import session_scope
+
         with session_scope(self.settings.db_url) as session:
             yield session

@@ -4,8 +4,20 @@ A feature (remote access, backup, configuration, …) is a package that exports
 one ``Feature`` value and names it in the ``sop_pusatdata.features`` entry-point
 group of its distribution (``pyproject.toml``).  The registry is built once, from
 those entry points, and handed to the core through ``Context.features``; the core
-never imports a feature by name.  Two features claiming the same recorder key or
-command name is an error at start-up, not a silent overwrite.
+never imports a feature by name.  Two features claiming the same command name is
+an error at every start, the same recorder key when the features load; never a
+silent overwrite.
+
+Every `sop` start needs only two things of a feature: the names of its command
+groups and its start-up hooks; the store needs a third, the module of its tables.
+A feature declares them in a ``Manifest`` named in the ``sop_pusatdata.manifests``
+group under the feature's entry-point name; the module holding it imports no
+table (its package ``__init__`` stays light), so `sop list` starts without
+SQLAlchemy or any feature (``startup()``), and the store defines the tables
+without loading the rest (``define_tables()``).  The features themselves
+(recorders, derived parameters, documents, …) load when a command needs them
+(``installed()``, through ``Context.features``).  A feature without a manifest is
+loaded whole at every start, as before.
 """
 
 from __future__ import annotations
@@ -27,6 +39,7 @@ if TYPE_CHECKING:
     from sop_runner.store.models import Request, Run
 
 ENTRY_POINT_GROUP = "sop_pusatdata.features"
+MANIFEST_GROUP = "sop_pusatdata.manifests"
 
 # set_stats key -> writer(session, run id, value) -> rows written
 Recorder = Callable[["Session", int, Any], int]
@@ -83,6 +96,32 @@ class Feature:
 
 
 @dataclass(frozen=True)
+class Manifest:
+    """What every `sop` start needs of a feature, declared without importing its tables.
+
+    ``commands`` and ``on_startup`` must be the feature's own (its ``Feature`` is
+    built from them) and ``tables`` the module every table of its ``Feature`` is
+    defined in (``check_manifest``); the command groups' ``load`` and the hooks'
+    modules import the heavy parts only when called.
+    """
+
+    name: str
+    commands: Mapping[str, Command] = field(default_factory=dict)
+    on_startup: tuple[StartupHook, ...] = ()
+    # The module defining the feature's tables: the store imports it (and no more of
+    # the feature) before it creates the schema.
+    tables: str | None = None
+
+
+@dataclass(frozen=True)
+class Startup:
+    """What `sop` starts with: every feature's command groups and start-up hooks."""
+
+    commands: Mapping[str, Command]
+    hooks: tuple[StartupHook, ...]
+
+
+@dataclass(frozen=True)
 class Registry:
     """Every feature of this installation, with their contributions merged and checked."""
 
@@ -131,7 +170,7 @@ def build_registry(features: Iterable[Feature]) -> Registry:
     ordered = tuple(sorted(features, key=lambda f: f.name))
     names: dict[str, str] = {}
     recorders: dict[str, Recorder] = {}
-    commands: dict[str, Command] = {}
+    commands = _commands_of(ordered)
     for feature in ordered:
         if feature.name in names:
             raise SopError(f"feature {feature.name!r}: registered twice")
@@ -142,29 +181,147 @@ def build_registry(features: Iterable[Feature]) -> Registry:
                     f"feature {feature.name!r}: recorder {key!r} is already another feature's"
                 )
             recorders[key] = recorder
+    return Registry(features=ordered, recorders=recorders, commands=commands)
+
+
+def _commands_of(declared: Iterable[Manifest | Feature]) -> dict[str, Command]:
+    """Given manifests or features (sorted by name), return their command groups by name.
+
+    Raise SopError if two claim one command name.
+    """
+    commands: dict[str, Command] = {}
+    for feature in declared:
         for name, command in feature.commands.items():
             if name in commands:
                 raise SopError(
                     f"feature {feature.name!r}: command `sop {name}` is already another feature's"
                 )
             commands[name] = command
-    return Registry(features=ordered, recorders=recorders, commands=commands)
+    return commands
 
 
-def _entry_point_features() -> list[Feature]:
-    found = []
-    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        feature = entry.load()
-        if not isinstance(feature, Feature):
+def _load_feature(entry: importlib.metadata.EntryPoint) -> Feature:
+    feature = entry.load()
+    if not isinstance(feature, Feature):
+        raise SopError(
+            f"entry point {entry.name!r} ({entry.value}) of {ENTRY_POINT_GROUP}: "
+            "is not a sop_runner.features.Feature"
+        )
+    return feature
+
+
+@cache
+def _entry_points() -> importlib.metadata.EntryPoints:
+    """Return the entry points of every installed distribution (one scan of them, kept)."""
+    return importlib.metadata.entry_points()
+
+
+def _features_entries() -> importlib.metadata.EntryPoints:
+    return _entry_points().select(group=ENTRY_POINT_GROUP)
+
+
+def _manifests() -> dict[str, Manifest]:
+    """Return the manifests of the installed features, by entry-point name.
+
+    Raise SopError if one is not a Manifest or names no feature.
+    """
+    entries = _entry_points()
+    features = {entry.name for entry in _features_entries()}
+    found: dict[str, Manifest] = {}
+    for entry in entries.select(group=MANIFEST_GROUP):
+        if entry.name not in features:
             raise SopError(
-                f"entry point {entry.name!r} ({entry.value}) of {ENTRY_POINT_GROUP}: "
-                "is not a sop_runner.features.Feature"
+                f"entry point {entry.name!r} of {MANIFEST_GROUP}: no feature of that name "
+                f"in {ENTRY_POINT_GROUP}"
             )
-        found.append(feature)
+        manifest = entry.load()
+        if not isinstance(manifest, Manifest):
+            raise SopError(
+                f"entry point {entry.name!r} ({entry.value}) of {MANIFEST_GROUP}: "
+                "is not a sop_runner.features.Manifest"
+            )
+        found[entry.name] = manifest
     return found
+
+
+def check_manifest(manifest: Manifest, feature: Feature) -> None:
+    """Given a feature and its manifest, return if they declare the same name, commands, hooks
+    and tables module.
+
+    Raise SopError naming the feature if not (`sop` would start otherwise than it runs).
+    """
+    same = (
+        manifest.name == feature.name
+        and dict(manifest.commands) == dict(feature.commands)
+        and tuple(manifest.on_startup) == tuple(feature.on_startup)
+        and {table.__module__ for table in feature.tables} <= {manifest.tables}
+    )
+    if not same:
+        raise SopError(
+            f"feature {feature.name!r}: its Manifest and its Feature declare different "
+            "names, commands, start-up hooks or tables modules"
+        )
+
+
+def lazy_exports(package: str, exports: Mapping[str, str]) -> Callable[[str], Any]:
+    """Given a package and {name: its submodule}, return the package's ``__getattr__``.
+
+    A feature package exports its ``FEATURE`` (and any functions for other
+    features) this way (PEP 562), so that importing the package for its
+    ``MANIFEST`` imports no table: each name is imported on first use.
+    """
+
+    def __getattr__(name: str) -> Any:
+        if name in exports:
+            return getattr(importlib.import_module(f"{package}.{exports[name]}"), name)
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    return __getattr__
+
+
+@cache
+def startup() -> Startup:
+    """Return the command groups and start-up hooks of the installed features (once).
+
+    A feature with a manifest is not imported; one without is loaded whole.
+    Raise SopError if two features claim one command name.
+    """
+    manifests = _manifests()
+    declared: list[Manifest | Feature] = []
+    for entry in _features_entries():
+        declared.append(manifests.get(entry.name) or _load_feature(entry))
+    declared.sort(key=lambda f: f.name)
+    hooks = tuple(hook for f in declared for hook in f.on_startup)
+    return Startup(commands=_commands_of(declared), hooks=hooks)
+
+
+@cache
+def define_tables() -> None:
+    """Define every installed feature's tables on the store's Base (once), for the schema.
+
+    From a manifest only its tables module is imported; a feature without a
+    manifest is loaded whole.
+    """
+    manifests = _manifests()
+    for entry in _features_entries():
+        manifest = manifests.get(entry.name)
+        if manifest is None:
+            _load_feature(entry)
+        elif manifest.tables is not None:
+            importlib.import_module(manifest.tables)
 
 
 @cache
 def installed() -> Registry:
-    """Return the registry of the features installed with this package (loaded once)."""
-    return build_registry(_entry_point_features())
+    """Return the registry of the features installed with this package (loaded once).
+
+    Raise SopError if a feature and its manifest disagree, or two features clash.
+    """
+    manifests = _manifests()
+    features = []
+    for entry in _features_entries():
+        feature = _load_feature(entry)
+        if entry.name in manifests:
+            check_manifest(manifests[entry.name], feature)
+        features.append(feature)
+    return build_registry(features)

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sop_runner import audit, durations, keys
-from sop_runner.catalog import Procedure
+from sop_runner.catalog import Procedure, model
 from sop_runner.errors import AwaitingApproval, GateRefused, SopError
 from sop_runner.i18n import _
 from sop_runner.impact import Impact
@@ -35,14 +35,7 @@ from sop_runner.trust.registry import Registry
 # A signer's clock may run a little fast; an approval dated further ahead is refused.
 CLOCK_SKEW = timedelta(minutes=5)
 
-ROLE_NAMES = {
-    "id": {"pimpinan": "Pimpinan", "penanggung_jawab": "Penanggung jawab", "petugas": "Petugas"},
-    "en": {
-        "pimpinan": "Head of office",
-        "penanggung_jawab": "Person in charge",
-        "petugas": "Officer",
-    },
-}
+ROLE_NAMES = model.ROLE_NAMES  # the roles as people read them, by language
 
 
 @dataclass(frozen=True)

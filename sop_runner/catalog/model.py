@@ -10,6 +10,15 @@ from sop_runner.catalog.durations import StandardTime
 from sop_runner.errors import SopError
 
 ROLES = ("pimpinan", "penanggung_jawab", "petugas")
+# The roles as people read them (here, not in gates.py: `sop show` needs them without the store).
+ROLE_NAMES = {
+    "id": {"pimpinan": "Pimpinan", "penanggung_jawab": "Penanggung jawab", "petugas": "Petugas"},
+    "en": {
+        "pimpinan": "Head of office",
+        "penanggung_jawab": "Person in charge",
+        "petugas": "Officer",
+    },
+}
 SUBJECTS = ("vendor", "tamu", "pengguna", "opd")
 KINDS = ("human", "automated", "gate")
 GATE_WHEN = ("always", "services_affected", "critical_services", "overwrite")

@@ -1,34 +1,147 @@
-"""The `sop` command: assembles the command groups; the work is in the core modules."""
+"""The `sop` command: assembles the command groups; the work is in the core modules.
+
+A command's module is imported only when that command runs (``SopGroup``): `sop
+list` loads the catalog's commands, not the store, the gates or any feature.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from functools import cache
+from importlib import import_module
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer._click.exceptions import ClickException as TyperClickException
 from typer._click.exceptions import UsageError as TyperUsageError
+from typer.core import TyperGroup
 
 from sop_runner import errors
-from sop_runner.cli import (
-    admin_commands,
-    catalog_commands,
-    document_commands,
-    operators_commands,
-    queue_commands,
-    request_commands,
-    run_commands,
-)
 from sop_runner.cli.usage import one_line
 from sop_runner.errors import SopError, StepFailed
-from sop_runner.features import Registry, installed
+from sop_runner.features import startup
 from sop_runner.i18n import LANGUAGES, _, set_language
 from sop_runner.terminal import SafeConsole
 
+if TYPE_CHECKING:
+    from typer import _click
+
+# Each core command, in the order `sop --help` lists them, and the module of
+# sop_runner/cli whose register() adds it (tests/unit/test_cli_lazy.py holds the
+# two together).  Feature groups follow, by name (sop_runner/features.py).
+CORE_COMMANDS = {
+    "list": "catalog_commands",
+    "show": "catalog_commands",
+    "request": "request_commands",
+    "approve": "request_commands",
+    "reject": "request_commands",
+    "cancel": "request_commands",
+    "status": "request_commands",
+    "params": "request_commands",
+    "impact": "request_commands",
+    "requests": "queue_commands",
+    "run": "run_commands",
+    "report": "run_commands",
+    "verify": "document_commands",
+    "errata": "catalog_commands",
+    "lab": "admin_commands",
+    "keys": "admin_commands",
+    "audit": "admin_commands",
+    "store": "admin_commands",
+    "operators": "operators_commands",
+}
+
+
+def _coerce_plain_values_without_pydantic() -> None:
+    """Let typer take plain text and flags as typed, without importing pydantic.
+
+    typer coerces every value through a pydantic TypeAdapter it builds on first
+    use, and importing pydantic costs `sop list` a third of its start.  For a
+    ``str`` without a parser the adapter only hands back the text argv holds, and
+    a flag is True, False or absent (sop has no bool option taking a value, no
+    envvar): typer's own PassThroughRuntimeParam does the same.  Other types
+    (numbers, paths, lists) keep pydantic and its messages (cli/usage.py).  On a
+    typer without these internals nothing is changed (only slower).
+    """
+    try:
+        from typer import core
+        from typer._coercion import PassThroughRuntimeParam
+    except ImportError:
+        return
+    build = core.build_runtime_param
+
+    def build_runtime_param(descriptor: Any) -> Any:
+        plain = (
+            descriptor.annotation in (str, bool)
+            and descriptor.file_annotation is None
+            and descriptor.parameter_info.parser is None
+        )
+        if plain:
+            return PassThroughRuntimeParam(
+                parameter_info=descriptor.parameter_info, annotation=descriptor.annotation
+            )
+        return build(descriptor)
+
+    core.build_runtime_param = build_runtime_param
+
+
+_coerce_plain_values_without_pydantic()
+
+
+@cache
+def core_commands(module: str) -> dict[str, _click.Command]:
+    """Given a module of sop_runner/cli, return the commands its register() adds (built once)."""
+    holder = typer.Typer()
+    import_module(f"sop_runner.cli.{module}").register(holder)
+    return dict(typer.main.get_group(holder).commands)
+
+
+@cache
+def _feature_command(name: str, loaded: bool) -> _click.Command:
+    """Given a feature's command name, return its group: loaded, or only its name and help."""
+    command = startup().commands[name]
+    holder = typer.Typer()
+    holder.add_typer(command.load() if loaded else typer.Typer(help=command.help), name=name)
+    return typer.main.get_group(holder).commands[name]
+
+
+class SopGroup(TyperGroup):
+    """The top `sop` group: each command is imported when it runs or is listed.
+
+    A feature's group is listed (help, completion) by its name and help alone and
+    loaded only when it is the command being run.
+    """
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self._running: set[str] = set()  # the feature group being run, once resolved
+
+    def list_commands(self, ctx: _click.Context) -> list[str]:
+        return [*CORE_COMMANDS, *sorted(startup().commands)]
+
+    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+        if cmd_name in CORE_COMMANDS:
+            return core_commands(CORE_COMMANDS[cmd_name]).get(cmd_name)
+        if cmd_name in startup().commands:
+            return _feature_command(cmd_name, cmd_name in self._running)
+        return None
+
+    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        _help_words()
+        super().format_help(ctx, formatter)
+
+    def resolve_command(self, ctx: _click.Context, args: list[str]) -> Any:
+        if args and args[0] in startup().commands:
+            self._running.add(args[0])
+        return super().resolve_command(ctx, args)
+
 
 def _help_words() -> None:
-    """Give typer's help panels the words of our language (typer reads these at display)."""
+    """Give typer's help panels the words of our language (typer reads these at display).
+
+    Only when help is shown: typer's rich_utils (Markdown, tracebacks) is slow to import.
+    """
     from typer import rich_utils
 
     rich_utils.ARGUMENTS_PANEL_TITLE = _("Arguments")
@@ -38,8 +151,8 @@ def _help_words() -> None:
     rich_utils.DEFAULT_STRING = _("[default: {}]")
 
 
-_help_words()
 app = typer.Typer(
+    cls=SopGroup,
     help=_("SOP of the Pusat Data of Kabupaten Tegal: procedures that can be run."),
     no_args_is_help=True,
     add_completion=True,
@@ -78,37 +191,13 @@ def _options(
         set_language(lang)
 
 
-for module in (
-    catalog_commands,
-    request_commands,
-    queue_commands,
-    run_commands,
-    admin_commands,
-    operators_commands,
-    document_commands,
-):
-    module.register(app)
-
-
-def _add_feature_commands(registry: Registry, argv: list[str]) -> None:
-    """Given the features and the command line, add each feature's command group.
-
-    Only the group being run is loaded; the others are listed by name and help,
-    so `sop list` does not import every feature's command code.
-    """
-    wanted = argv[0] if argv else None
-    for name, command in sorted(registry.commands.items()):
-        if name == wanted:
-            app.add_typer(command.load(), name=name)
-        else:
-            app.add_typer(typer.Typer(help=command.help), name=name)
-
-
 def _publish_checkpoint() -> None:
     """Publish one checkpoint of the trail if someone signed in this command (a witness
     that cannot be reached is said on stderr; the action stands)."""
+    trail = sys.modules.get("sop_runner.trust.trail")
+    if trail is None:  # nobody signed: the trail was not even imported
+        return
     from sop_runner.store import engine_for
-    from sop_runner.trust import trail
 
     def warn(line: str) -> None:
         SafeConsole(stderr=True, soft_wrap=True).print(f"sop: {line}", markup=False)
@@ -126,10 +215,10 @@ def _say_error(line: str) -> None:
 def main() -> None:
     """Run the command; turn our errors and usage errors into one line and an exit code
     (sop_runner/errors.py, docs/exit-codes.md)."""
+    if "--help" in sys.argv[1:]:  # a subcommand's help is typer's, not SopGroup's
+        _help_words()
     try:
-        registry = installed()
-        _add_feature_commands(registry, sys.argv[1:])
-        for hook in registry.startup_hooks():  # e.g. roll back network changes left behind
+        for hook in startup().hooks:  # e.g. roll back network changes left behind
             hook(None)
         # Without standalone mode click hands back typer.Exit codes instead of exiting.
         try:

@@ -42,7 +42,7 @@ def show(
     """Show one procedure: scope, goals, actors, documents and steps."""
     from rich.table import Table
 
-    from sop_runner import gates
+    from sop_runner.catalog.model import ROLE_NAMES
 
     ctx = Context()
     language = choose_language(ctx.settings, lang)
@@ -68,7 +68,7 @@ def show(
         "Output",
         _("Remarks"),
     )
-    names = gates.ROLE_NAMES[language]
+    names = ROLE_NAMES[language]
     for step in view["steps"]:
         table.add_row(
             step["doc_number"],

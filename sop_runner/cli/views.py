@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from sop_runner import gates, impact
-from sop_runner.errors import GateRefused
-from sop_runner.requests import get_request, request_hash
+from sop_runner.catalog.model import ROLE_NAMES
 
+# The store's views import the store, the gates and the inventory inside their
+# functions: `sop list` and `sop show` use this module without them.
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -44,7 +44,7 @@ def catalog_list(catalog: Catalog, lang: str) -> dict[str, Any]:
 
 def procedure_view(procedure: Procedure, lang: str) -> dict[str, Any]:
     """Given a procedure and a language, return the `sop show` view."""
-    names = gates.ROLE_NAMES[lang]
+    names = ROLE_NAMES[lang]
     return {
         "schema": f"sop.show/{SCHEMA_VERSION}",
         "lang": lang,
@@ -178,6 +178,9 @@ def _waiting_for(
 def _gate_rows(
     session: Session, ctx: Context, req: Request, procedure: Procedure, lang: str
 ) -> tuple[list[dict[str, Any]], str | None]:
+    from sop_runner import gates, impact
+    from sop_runner.errors import GateRefused
+
     the_impact = impact.analyse(procedure, ctx.inventory, req.targets, req.params)
     longest = gates.longest_approval(procedure, ctx.settings.trust.approval_max)
     states = gates.gate_states(session, req, procedure, the_impact, ctx.trusted, longest=longest)
@@ -213,6 +216,8 @@ def status_view(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
 
     Raise SopError if there is no such request.
     """
+    from sop_runner.requests import get_request, request_hash
+
     with ctx.session() as session:
         req = get_request(session, request_id)
         procedure = ctx.catalog.get(req.procedure_id)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 # The core's document tables (numbers, issued files) live beside their code.
 import sop_runner.documents.models  # noqa: F401
 from sop_runner.errors import SopError
+from sop_runner.features import define_tables
 from sop_runner.store import hardening
 from sop_runner.store.models import Base
 
@@ -42,6 +43,10 @@ def engine_for(url: str) -> Engine:
     reached or the URL is malformed.
     """
     url = _normalize(url)
+    # Features define their tables on Base when they load; `sop` starts without
+    # them (sop_runner/features.py), so their tables are defined here, before the
+    # schema is made: every table of this installation is created.
+    define_tables()
     try:
         if url.startswith("sqlite:///"):
             path = hardening.sqlite_path(url)
@@ -55,8 +60,6 @@ def engine_for(url: str) -> Engine:
             event.listen(engine, "begin", _sqlite_begin)
         else:
             engine = create_engine(url, connect_args={"connect_timeout": 5}, pool_pre_ping=True)
-        # Features define their tables on Base when they load (Context loads them
-        # before it opens the store), so every table of this installation is created.
         Base.metadata.create_all(engine)
         # The audit table refuses UPDATE/DELETE (triggers); see store/hardening.py.
         hardening.apply(engine)

@@ -3,28 +3,19 @@
 The playbooks hand their results back with set_stats and the recorders turn
 them into rows; `sop backup` prints schedules, lists what is overdue and writes
 the result reports and the semester recap.  Other features ask through ``api``.
-Only what every `sop` start needs is imported here; the command loads on use.
+Only the manifest is imported here; the feature (``feature``) and the command
+load on use.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from pathlib import Path
 
-from sop_runner.features import Command, Feature
-from sop_runner.procedures.backup.models import (
-    BackupRecord,
-    RepositoryCheck,
-    RestoreRecord,
-    RetentionRecord,
-)
-from sop_runner.procedures.backup.recorders import RECORDERS
+from sop_runner.features import Command, Manifest, lazy_exports
 
-FEATURE = Feature(
+MANIFEST = Manifest(
     name="backup",
-    procedures=("7.1", "7.2", "7.3", "7.4", "7.5"),
-    tables=(BackupRecord, RestoreRecord, RetentionRecord, RepositoryCheck),
-    recorders=RECORDERS,
+    tables=f"{__name__}.models",
     commands={
         "backup": Command(
             help="SOP 7.1–7.5 backup: schedules, overdue backups, reports, semester recap.",
@@ -32,5 +23,8 @@ FEATURE = Feature(
             load=lambda: import_module(f"{__name__}.cli").cli,
         )
     },
-    templates=Path(__file__).parent / "templates",
 )
+
+# FEATURE (its tables, recorders, …) is imported on first use; a `sop` start reads
+# MANIFEST alone (sop_runner/features.py).
+__getattr__ = lazy_exports(__name__, {"FEATURE": "feature"})

@@ -12,38 +12,34 @@
 - ``sop plan`` renders what would change, per device (``plan``).
 - ``sop config recover`` rolls back network changes whose revert watchdog died
   (``recover``, which the start of ``sop`` also runs).
+
+Only the manifest is imported here; the feature (``feature``) loads on use.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
 
-from sop_runner.features import Command, Feature
-from sop_runner.procedures.config.digest import derive_31
-from sop_runner.procedures.config.documents import TEMPLATES
-from sop_runner.procedures.config.models import ConfigDocument, ConfigLogEntry
-from sop_runner.procedures.config.recorders import record_config_changes, record_config_rollbacks
+from sop_runner.features import Command, Manifest, lazy_exports
 from sop_runner.procedures.config.recover import on_startup
 
 CONFIG_HELP = "SOP 3.1 configuration: log and documentation."
 PLAN_HELP = "Show what the desired configuration would change (check mode + diff)."
 
 
-FEATURE = Feature(
+MANIFEST = Manifest(
     name="config",
-    procedures=("3.1",),
-    tables=(ConfigLogEntry, ConfigDocument),
-    recorders={
-        "config_changes": record_config_changes,
-        "config_rollbacks": record_config_rollbacks,
-    },
-    derived_params={"3.1": derive_31},
+    tables=f"{__name__}.models",
     commands={
         "config": Command(
             help=CONFIG_HELP, load=lambda: import_module(f"{__name__}.cli").config_app
         ),
         "plan": Command(help=PLAN_HELP, load=lambda: import_module(f"{__name__}.cli").plan_app),
     },
+    # Light when idle (one directory listing): it runs at every start of `sop`.
     on_startup=(on_startup,),
-    templates=TEMPLATES,
 )
+
+# FEATURE (its tables, recorders, …) is imported on first use; a `sop` start reads
+# MANIFEST alone (sop_runner/features.py).
+__getattr__ = lazy_exports(__name__, {"FEATURE": "feature"})

@@ -21,12 +21,17 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-from sop_runner import audit
 from sop_runner.config import REPO_ROOT
-from sop_runner.context import Context
 from sop_runner.errors import SopError
 from sop_runner.procedures.config.words import WORDS
+
+if TYPE_CHECKING:
+    from sop_runner.context import Context
+
+# The start-up hook runs at every `sop` start: the store (audit, Context) is
+# imported only when there is a change to roll back (recover_all, on_startup).
 
 # sop_netwatch.WATCH_DIR (a unit test holds them equal), known here so that an idle
 # start of `sop` is one directory listing, without loading the watchdog's module.
@@ -51,6 +56,8 @@ def netwatch() -> ModuleType:
 
 def _record(ctx: Context | None, outcome: object) -> None:
     """Given what became of a change, append it to the audit trail (no secrets)."""
+    from sop_runner import audit
+
     if ctx is None:
         raise RuntimeError("no store (see the line above)")
     restored = bool(getattr(outcome, "restored", False))
@@ -152,6 +159,8 @@ def on_startup(ctx: Context | None = None) -> None:
 
     def say(line: str) -> None:
         print(f"sop: {line}", file=sys.stderr)
+
+    from sop_runner.context import Context
 
     lang = "id"
     try:

@@ -8,29 +8,23 @@ certificates and ``documents`` writes the feasibility analysis and the
 dismantle report (`sop dismantle report`, `sop dismantle sign`); ``bootdisk``
 records the boot disk's erasure by an external tool once the device is halted
 (`sop dismantle boot-disk`).
+Only the manifest is imported here; the feature (``feature``) loads on use.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from pathlib import Path
 
-from sop_runner.features import Command, Feature
-from sop_runner.procedures.dismantle.models import (
-    CertificateSignature,
-    DiskWipe,
-    DismantleFeasibility,
-)
-from sop_runner.procedures.dismantle.recorders import RECORDERS
+from sop_runner.features import Command, Manifest, lazy_exports
 
 HELP = "SOP 5.1 dismantle: feasibility report, certificate of sanitization."
 
-
-FEATURE = Feature(
+MANIFEST = Manifest(
     name="dismantle",
-    procedures=("5.1",),
-    tables=(DismantleFeasibility, DiskWipe, CertificateSignature),
-    recorders=RECORDERS,
+    tables=f"{__name__}.models",
     commands={"dismantle": Command(help=HELP, load=lambda: import_module(f"{__name__}.cli").cli)},
-    templates=Path(__file__).parent / "templates",
 )
+
+# FEATURE (its tables, recorders, …) is imported on first use; a `sop` start reads
+# MANIFEST alone (sop_runner/features.py).
+__getattr__ = lazy_exports(__name__, {"FEATURE": "feature"})

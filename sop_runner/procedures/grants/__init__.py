@@ -15,39 +15,19 @@ Modules: ``models`` (tables), ``policy`` (rules, durations, the target),
 applied), ``service`` and ``reconcile`` (the actions), ``accounts`` (a remote user's
 certificate, its revocation and its sessions on the target), ``documents`` and
 ``words`` (the remote account log), ``cli`` (`sop grant`), ``api`` (for other
-features).
+features), ``feature`` (what it plugs into the core, loaded on use; only the manifest
+is imported here).
 """
 
 from __future__ import annotations
 
 from importlib import import_module
 
-from sop_runner.features import Command, Feature
-from sop_runner.procedures.grants.models import (
-    FirewallGrant,
-    GrantCertificate,
-    GrantChange,
-    GrantEvent,
-    GrantSession,
-    GrantVendorKey,
-    RemoteAccessLogEntry,
-)
-from sop_runner.procedures.grants.policy import PROCEDURE
-from sop_runner.procedures.grants.recorders import RECORDERS
+from sop_runner.features import Command, Manifest, lazy_exports
 
-FEATURE = Feature(
+MANIFEST = Manifest(
     name="grants",
-    procedures=(PROCEDURE,),
-    tables=(
-        FirewallGrant,
-        GrantEvent,
-        GrantChange,
-        RemoteAccessLogEntry,
-        GrantVendorKey,
-        GrantCertificate,
-        GrantSession,
-    ),
-    recorders=RECORDERS,
+    tables=f"{__name__}.models",
     commands={
         "grant": Command(
             help="SOP 2.4 remote access: time-limited port grants on the firewall.",
@@ -56,3 +36,7 @@ FEATURE = Feature(
         )
     },
 )
+
+# FEATURE (its tables, recorders, …) is imported on first use; a `sop` start reads
+# MANIFEST alone (sop_runner/features.py).
+__getattr__ = lazy_exports(__name__, {"FEATURE": "feature"})

@@ -7,30 +7,18 @@ entry in the history table and in the audit trail.  SOP 1.x adds devices as
 
 Other features call the functions exported here
 (``from sop_runner.procedures import register; register.history(session, name)``),
-never the tables.
+never the tables.  They, like ``FEATURE``, are imported on first use: a `sop`
+start reads ``MANIFEST`` alone (sop_runner/features.py).
 """
 
 from __future__ import annotations
 
 from importlib import import_module
 
-from sop_runner.features import Command, Feature
-from sop_runner.procedures.register.models import Device, DeviceSpecChange, DeviceStatusChange
-from sop_runner.procedures.register.service import (
-    STATUSES,
-    TRANSITIONS,
-    add_device,
-    advance_to,
-    change_status,
-    get_device,
-    history,
-    record_spec,
-    spec_history,
-)
+from sop_runner.features import Command, Manifest, lazy_exports
 
 HELP = "Buku daftar perangkat (device register) and its status history."
-__all__ = [
-    "FEATURE",
+_SERVICE = (
     "STATUSES",
     "TRANSITIONS",
     "add_device",
@@ -40,11 +28,13 @@ __all__ = [
     "history",
     "record_spec",
     "spec_history",
-]
+)
+__all__ = ["FEATURE", "MANIFEST", *_SERVICE]
 
-
-FEATURE = Feature(
+MANIFEST = Manifest(
     name="register",
-    tables=(Device, DeviceStatusChange, DeviceSpecChange),
+    tables=f"{__name__}.models",
     commands={"register": Command(help=HELP, load=lambda: import_module(f"{__name__}.cli").cli)},
 )
+
+__getattr__ = lazy_exports(__name__, {"FEATURE": "feature", **dict.fromkeys(_SERVICE, "service")})

@@ -5,25 +5,23 @@ through set_stats; ``recorders`` stores them, ``verdicts`` judges them and
 ``documents`` writes the analysis report, the upgrade report and the
 configuration documentation (`sop upgrade report`).  A hardware upgrade's
 specifications go to the device register through its functions.
+Only the manifest is imported here; the feature (``feature``) loads on use.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from pathlib import Path
 
-from sop_runner.features import Command, Feature
-from sop_runner.procedures.upgrade.models import UpgradePackageChange, UpgradeRecord
-from sop_runner.procedures.upgrade.recorders import RECORDERS
+from sop_runner.features import Command, Manifest, lazy_exports
 
 HELP = "SOP 4.1/4.2 upgrades: analysis report, upgrade report, documentation."
 
-
-FEATURE = Feature(
+MANIFEST = Manifest(
     name="upgrade",
-    procedures=("4.1", "4.2"),
-    tables=(UpgradeRecord, UpgradePackageChange),
-    recorders=RECORDERS,
+    tables=f"{__name__}.models",
     commands={"upgrade": Command(help=HELP, load=lambda: import_module(f"{__name__}.cli").cli)},
-    templates=Path(__file__).parent / "templates",
 )
+
+# FEATURE (its tables, recorders, …) is imported on first use; a `sop` start reads
+# MANIFEST alone (sop_runner/features.py).
+__getattr__ = lazy_exports(__name__, {"FEATURE": "feature"})

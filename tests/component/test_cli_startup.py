@@ -1,0 +1,71 @@
+"""`sop list` and `sop show` start light (issue 17): no store, no feature is imported.
+
+The start-up goal (bench/startup.py: well under half of `ansible-playbook --version`)
+holds only while these commands import neither SQLAlchemy nor any feature package
+(their tables, recorders, documents).  A real `sop` run writes the modules it had
+loaded when it ended (``sys.modules``, which also sees ``importlib.import_module``,
+unlike `-X importtime`); these tests fail the day one of them comes back.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sop_runner.config import REPO_ROOT
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+# What a catalog command must not load: the store, the gates, Ansible, templates, pydantic …
+HEAVY = ("sqlalchemy", "sop_runner.store", "sop_runner.gates", "ansible", "jinja2", "pydantic")
+# … nor any feature: of a feature, every start reads only its package (its MANIFEST)
+# and the modules of its start-up hook, never its tables, recorders or commands.
+STARTUP_MODULES = {"sop_runner.procedures.config.recover", "sop_runner.procedures.config.words"}
+
+
+# `python -m sop_runner.cli ARGS`, writing the loaded modules to a file when it exits.
+RUN = """
+import atexit, runpy, sys
+listing = sys.argv.pop(1)
+atexit.register(lambda: open(listing, "w").write("\\n".join(sorted(sys.modules))))
+runpy.run_module("sop_runner.cli", run_name="__main__", alter_sys=True)
+"""
+
+
+def _imported(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Given `sop` arguments, run them; return the run and the modules it had loaded."""
+    listing = tmp_path / "modules.txt"
+    run = subprocess.run(
+        [sys.executable, "-c", RUN, str(listing), *args],
+        capture_output=True, text=True, env=dict(os.environ), cwd=REPO_ROOT, timeout=120,
+    )  # fmt: skip
+    return run, set(listing.read_text().split())
+
+
+def _heavy(modules: set[str]) -> list[str]:
+    heavy = {m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY)}
+    features = {
+        m
+        for m in modules
+        if m.startswith("sop_runner.procedures.") and m.count(".") > 2 and m not in STARTUP_MODULES
+    }
+    return sorted(heavy | features)
+
+
+@pytest.mark.parametrize("args", [["list"], ["show", "3.1"], ["list", "--json"]])
+def test_catalog_commands_import_no_store_and_no_feature(sop_env, tmp_path, args):
+    run, modules = _imported(tmp_path, *args)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "sop_runner.cli.app" in modules  # the log is read right
+    assert _heavy(modules) == []
+
+
+def test_a_feature_command_still_loads_its_feature(sop_env, tmp_path):
+    run, modules = _imported(tmp_path, "backup", "--help")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "sop_runner.procedures.backup.cli" in modules
+    assert "sop_runner.procedures.grants.cli" not in modules  # only the one asked for
