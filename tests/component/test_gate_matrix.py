@@ -26,17 +26,6 @@ from sop_runner.store.models import Approval, Request
 CONFIRM = {2: "analisis ok", 3: "laporan ok", 4: "masalah dilaporkan", 6: "laporan akhir"}
 
 
-@pytest.fixture
-def old_file(tmp_path: Path) -> Path:
-    folder = tmp_path / "var-tmp"
-    folder.mkdir()
-    victim = folder / "old.log"
-    victim.write_text("kept unless the repair really ran\n")
-    past = time.time() - 40 * 86400
-    os.utime(victim, (past, past))
-    return victim
-
-
 def _request(env, old_file: Path, requester: str = "budi", targets=("ctl1",)) -> int:
     ctx = env.ctx()
     who = ctx.actor(requester)

@@ -12,10 +12,8 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from sop_runner.config import REPO_ROOT
@@ -24,17 +22,6 @@ from tests.support.sop import ok
 
 ALREADY_RUNNING = 75  # EX_TEMPFAIL: another run holds the request; try again later
 CONFIRM = [f"--confirm={n}=catatan {n}" for n in (2, 3, 4, 6)]
-
-
-@pytest.fixture
-def old_file(tmp_path: Path) -> Path:
-    folder = tmp_path / "var-tmp"
-    folder.mkdir()
-    victim = folder / "old.log"
-    victim.write_text("kept unless the repair really ran\n")
-    past = time.time() - 40 * 86400
-    os.utime(victim, (past, past))
-    return victim
 
 
 def _approved_request(env, old_file: Path) -> str:
