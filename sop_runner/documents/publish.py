@@ -9,7 +9,7 @@ memory first, so a missing PDF engine writes nothing and uses no number.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -74,6 +74,32 @@ def issue_markdown(
     )
     # Markdown first: scripts and tests read a feature's first path as its Markdown.
     return sorted(issue(ctx, document, out, formats), key=lambda path: path.suffix != ".md")
+
+
+def issue_request_markdown(
+    ctx: Context,
+    request_id: int,
+    documents: Iterable[tuple[str, str, str, str]],
+    *,
+    lang: str,
+    out: Path,
+) -> list[Path]:
+    """Given a request and its feature's documents, each (Markdown, name, file stem, kind),
+    issue them all; return the paths, every Markdown file first in the documents' order
+    (scripts read them by position)."""
+    paths: list[Path] = []
+    for markdown, name, file_stem, kind in documents:
+        paths += issue_markdown(
+            ctx,
+            markdown,
+            subject=f"request/{request_id}/{name}",
+            file_stem=file_stem,
+            lang=lang,
+            out=out,
+            kind=kind,
+            request_id=request_id,
+        )
+    return sorted(paths, key=lambda path: path.suffix != ".md")
 
 
 def _actor(ctx: Context) -> str:

@@ -62,28 +62,19 @@ def write_documents(
     data = document_data(ctx, request_id, lang)
     if data["procedure"].id != "3.1":
         raise SopError(f"request {request_id}: is for procedure {data['procedure'].id}, not 3.1")
-    from sop_runner.documents.publish import issue_markdown
+    from sop_runner.documents.publish import issue_request_markdown
 
     out = request_report_dir(ctx, request_id, out_dir)
     env = _templates()
     slug = f"3.1-{request_id}-{lang}"
-    paths: list[Path] = []
-    for name, template, kind in (
-        ("dokumentasi-konfigurasi", "config_doc.md.j2", "dokumen"),
-        ("laporan-konfigurasi", "config_report.md.j2", "laporan"),
-    ):
-        paths += issue_markdown(
-            ctx,
-            env.get_template(template).render(**data, words=WORDS[lang]),
-            subject=f"request/{request_id}/{name}",
-            file_stem=f"{name}-{slug}",
-            lang=lang,
-            out=out,
-            kind=kind,
-            request_id=request_id,
+    documents = (
+        (env.get_template(template).render(**data, words=WORDS[lang]), name, f"{name}-{slug}", kind)
+        for name, template, kind in (
+            ("dokumentasi-konfigurasi", "config_doc.md.j2", "dokumen"),
+            ("laporan-konfigurasi", "config_report.md.j2", "laporan"),
         )
-    # The Markdown files first, in the documents' order (scripts read them by position).
-    return sorted(paths, key=lambda path: path.suffix != ".md")
+    )
+    return issue_request_markdown(ctx, request_id, documents, lang=lang, out=out)
 
 
 def log_lines(ctx: Context, device: str | None, last: int) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sop_runner.context import Context
-from sop_runner.documents.publish import issue_markdown
+from sop_runner.documents.publish import issue_request_markdown
 from sop_runner.procedures import register
 from sop_runner.procedures.dismantle.certificate import (
     certificates,
@@ -97,16 +97,8 @@ def write_documents(
     data = build(ctx, request_id, lang)
     out = request_report_dir(ctx, request_id, out_dir)
     env = template_environment((TEMPLATES,))
-    written = []
-    for template, name, kind in _DOCUMENTS:
-        written += issue_markdown(
-            ctx,
-            env.get_template(template).render(**data),
-            subject=f"request/{request_id}/{name}",
-            file_stem=f"{name}-5.1-{request_id}-{lang}",
-            lang=lang,
-            out=out,
-            kind=kind,
-            request_id=request_id,
-        )
-    return sorted(written, key=lambda path: path.suffix != ".md")
+    documents = (
+        (env.get_template(template).render(**data), name, f"{name}-5.1-{request_id}-{lang}", kind)
+        for template, name, kind in _DOCUMENTS
+    )
+    return issue_request_markdown(ctx, request_id, documents, lang=lang, out=out)

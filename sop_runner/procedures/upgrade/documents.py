@@ -7,7 +7,7 @@ from typing import Any
 
 from sop_runner import audit
 from sop_runner.context import Context
-from sop_runner.documents.publish import issue_markdown
+from sop_runner.documents.publish import issue_request_markdown
 from sop_runner.errors import SopError
 from sop_runner.procedures import register
 from sop_runner.procedures.upgrade.models import UpgradePackageChange, UpgradeRecord
@@ -103,20 +103,16 @@ def write_documents(
     out = request_report_dir(ctx, request_id, out_dir)
     env = template_environment((TEMPLATES,))
     slug = f"{procedure}-{request_id}-{lang}"
-    written = []
-    for template, name in _DOCUMENTS[procedure]:
-        written += issue_markdown(
-            ctx,
+    documents = (
+        (
             env.get_template(template).render(**data),
-            subject=f"request/{request_id}/{name}",
-            file_stem=f"{name}-{slug}",
-            lang=lang,
-            out=out,
-            kind="laporan" if name.startswith("laporan") else "dokumen",
-            request_id=request_id,
+            name,
+            f"{name}-{slug}",
+            "laporan" if name.startswith("laporan") else "dokumen",
         )
-    # The Markdown files first, in the documents' order (scripts read them by position).
-    written.sort(key=lambda path: path.suffix != ".md")
+        for template, name in _DOCUMENTS[procedure]
+    )
+    written = issue_request_markdown(ctx, request_id, documents, lang=lang, out=out)
     with ctx.session() as session:
         audit.append(
             session,
