@@ -33,6 +33,7 @@ from tests.support.grant_net import (
     Net,
     grant_env,
     iso,
+    lab_net,
     one_line,
     own_network,
     timestamp,
@@ -54,19 +55,9 @@ def own_net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
 @pytest.fixture(params=["own", pytest.param("lab", marks=pytest.mark.lab)])
 def net(request: pytest.FixtureRequest) -> Net:
     """Each done-when test runs on our own namespaces and (marked lab) on the test lab."""
-    if request.param == "own":
-        net: Net = request.getfixturevalue("own_net")
-    else:
-        lab = request.getfixturevalue("lab")
-        net = Net(
-            "lab",
-            REPO_ROOT / "inventory" / "lab" / "hosts.yml",
-            "soplab-gw",
-            str(lab.state.ext["netns"]),
-            str(lab.state.ext["address"]),
-            lab.address("srv1"),
-            22,
-        )
+    if request.param == "lab":
+        return lab_net(request.getfixturevalue("lab"))
+    net: Net = request.getfixturevalue("own_net")
     net.nft("flush set inet sop grants")
     return net
 

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from sop_runner.config import REPO_ROOT
-from tests.support.grant_net import GrantEnv, Net, grant_env, timestamp
+from tests.support.grant_net import GrantEnv, grant_env, lab_net, timestamp
 from tests.support.lab import lab_serving
 
 pytestmark = pytest.mark.lab
@@ -27,16 +26,7 @@ pytestmark = pytest.mark.lab
 
 @pytest.fixture
 def env(lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[GrantEnv]:
-    net = Net(
-        "lab",
-        REPO_ROOT / "inventory" / "lab" / "hosts.yml",
-        "soplab-gw",
-        str(lab.state.ext["netns"]),
-        str(lab.state.ext["address"]),
-        lab.address("srv1"),
-        22,
-    )
-    net.nft("flush set inet sop grants")
+    net = lab_net(lab)
     made = grant_env(net, tmp_path, monkeypatch)
     with lab_serving(made.sop_env.trust, lab):
         yield made

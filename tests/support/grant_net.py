@@ -307,3 +307,19 @@ def one_line(cp: subprocess.CompletedProcess[str]) -> str:
     lines = [x for x in cp.stderr.splitlines() if x.strip()]
     assert len(lines) == 1, cp.stderr
     return lines[0]
+
+
+def lab_net(lab: Any) -> Net:
+    """Given the test lab, return its grant network (gw's firewall, ext, srv1's SSH), with
+    no grant left in gw's set."""
+    net = Net(
+        "lab",
+        REPO_ROOT / "inventory" / "lab" / "hosts.yml",
+        "soplab-gw",
+        str(lab.state.ext["netns"]),
+        str(lab.state.ext["address"]),
+        lab.address("srv1"),
+        22,
+    )
+    net.nft("flush set inet sop grants")
+    return net
