@@ -15,6 +15,9 @@ APT_PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-liberation2
   fonts-dejavu-core
   poppler-utils
+  # The control cards (SOP 6.3, 6.4): a UPS through NUT, a room sensor through SNMP
+  # (the lab simulates both: dummy-ups, snmpd with a pass script).
+  nut-server nut-client snmpd snmp
 )
 
 missing=()
