@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, text
 
+from sop_runner.documents.verify import verify_file
+from sop_runner.errors import SopError
 from sop_runner.lab.facilities import (
     SENSOR_HUMIDITY,
     SENSOR_TEMPERATURE,
@@ -27,6 +29,7 @@ from sop_runner.lab.facilities import (
     simulated_facilities,
 )
 from sop_runner.procedures.cards.models import CardEntry, CardFollowUp
+from sop_runner.procedures.cards.service import EntryWish, close_adjustment, record_entry
 from sop_runner.requests import new_request
 from sop_runner.store.models import AuditEntry
 from tests.support.smtp import SmtpSink, smtp_sink
@@ -113,21 +116,36 @@ def _actions(env: SopEnv) -> list[dict[str, object]]:
         return [json.loads(row.content) for row in rows]
 
 
+def _record(env: SopEnv, operator: str = "budi", **wish: object) -> object:
+    """Record an entry in-process (the `sop kartu` commands call exactly this)."""
+    return record_entry(env.ctx(), EntryWish(**wish), operator)  # type: ignore[arg-type]
+
+
 def test_a_genset_test_at_10_on_a_working_day_is_refused_or_flagged_and_at_20_accepted(
     cards: SopEnv, sink: SmtpSink
 ) -> None:
     ten, twenty = _last_working_day_at(10), _last_working_day_at(20)
-    base = ("kartu", "genset", "--tempat", "server-farm", "--kondisi", "baik")
 
-    refused = cards.sop(*base, "--at", ten, operator="budi")
+    refused = cards.sop(
+        "kartu",
+        "genset",
+        "--tempat",
+        "server-farm",
+        "--kondisi",
+        "baik",
+        "--at",
+        ten,
+        operator="budi",
+    )
 
     assert refused.returncode == 2
     assert "inside working hours" in refused.stderr and "--alasan" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
     assert _entries(cards) == []  # nothing written
 
-    ok(cards.sop(*base, "--at", ten, "--alasan", "PLN padam, uji darurat", operator="budi"))
-    ok(cards.sop(*base, "--at", twenty, operator="budi"))
+    genset = {"card": "genset", "place": "server-farm", "condition": "baik"}
+    _record(cards, **genset, at=ten, reason="PLN padam, uji darurat")
+    _record(cards, **genset, at=twenty)
 
     flagged, accepted = _entries(cards)
     assert flagged.outside_hours_reason == "PLN padam, uji darurat"
@@ -139,9 +157,7 @@ def test_a_genset_test_at_10_on_a_working_day_is_refused_or_flagged_and_at_20_ac
 
 
 def test_fuel_under_the_threshold_opens_a_report_and_a_mail(cards: SopEnv, sink: SmtpSink) -> None:
-    result = ok(
-        cards.sop("kartu", "bbm", "--tempat", "server-farm", "--persen", "18", operator="budi")
-    )
+    done = _record(cards, card="bbm", place="server-farm", fuel_percent=18.0)
 
     (entry,) = _entries(cards)
     assert (entry.fuel_percent, entry.problems) == (18.0, ["fuel_low"])
@@ -149,9 +165,7 @@ def test_fuel_under_the_threshold_opens_a_report_and_a_mail(cards: SopEnv, sink:
     report = _followups(cards, entry.id)["laporan"]
     assert report.detail["notice"] == {"sent": 1, "failed": 0}
     assert report.detail["number"]
-    pdf = next(
-        Path(line.strip()) for line in result.stdout.splitlines() if line.strip().endswith(".pdf")
-    )
+    pdf = next(p for p in done.documents if p.suffix == ".pdf")  # type: ignore[attr-defined]
     words = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "LAPORAN MASALAH CATU DAYA" in words.upper() and "Rekomendasi" in words
     assert "18 %" in words and "Penanggung Jawab" in words
@@ -165,7 +179,7 @@ def test_a_room_at_29_degrees_from_the_snmp_sensor_opens_adjustment_report_and_m
 ) -> None:
     facilities[1].set(29.0, 40.0)
 
-    ok(cards.sop("kartu", "suhu", "--tempat", "server-farm", "--sensor", operator="budi"))
+    _record(cards, card="suhu", place="server-farm", from_sensor=True)
 
     (entry,) = _entries(cards)
     assert (entry.temperature_c, entry.humidity_percent) == (29.0, 40.0)
@@ -175,25 +189,22 @@ def test_a_room_at_29_degrees_from_the_snmp_sensor_opens_adjustment_report_and_m
     opened = _followups(cards, entry.id)
     assert opened["penyesuaian"].status == "terbuka" and opened["laporan"].detail["number"]
     (mail,) = sink.wait(1)
-    assert "29" not in mail["Subject"] or "suhu di atas standar (27 °C)" in mail["Subject"]
     assert "suhu di atas standar (27 °C)" in mail["Subject"]
 
-    ok(
-        cards.sop(
-            "kartu", "atur", str(entry.id), "--tindakan", "set point AC 22 °C", operator="budi"
-        )
-    )
+    close_adjustment(cards.ctx(), entry.id, "set point AC 22 °C", "budi")
     closed = _followups(cards, entry.id)["penyesuaian"]
     assert (closed.status, closed.closed_by) == ("selesai", "budi") and closed.signed
+    with pytest.raises(SopError, match=f"entry {entry.id}: has no open adjustment record"):
+        close_adjustment(cards.ctx(), entry.id, "lagi", "budi")
 
 
 def test_the_electrical_card_keeps_the_ups_readings_and_a_ups_on_battery_is_a_problem(
     cards: SopEnv, sink: SmtpSink, facilities: tuple[SimulatedUps, SimulatedSensor]
 ) -> None:
-    base = ("kartu", "listrik", "--tempat", "server-farm", "--komponen", "ATS", "--kondisi", "baik")
-    ok(cards.sop(*base, operator="budi"))
+    ats = {"card": "listrik", "place": "server-farm", "component": "ATS", "condition": "baik"}
+    _record(cards, **ats)
     facilities[0].set(ups_status="OB LB", battery_charge="18")
-    ok(cards.sop(*base, operator="budi"))
+    _record(cards, **ats)
 
     good, bad = _entries(cards)
     assert good.readings["input.voltage"] == "221.5" and good.readings["ups.status"] == "OL"
@@ -203,38 +214,40 @@ def test_the_electrical_card_keeps_the_ups_readings_and_a_ups_on_battery_is_a_pr
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("wish", "message"),
     [
-        (("bbm", "--tempat", "server-farm", "--persen", "120"), "--persen: 120 is not allowed"),
-        (("bbm", "--tempat", "gudang", "--persen", "50"), "--tempat: 'gudang' is not a place"),
-        (("suhu", "--tempat", "server-farm", "--suhu", "24"), "--suhu and --rh: required"),
-        (("genset", "--tempat", "server-farm", "--kondisi", "rusak"), "--kondisi: 'rusak'"),
-        (
-            ("bbm", "--tempat", "server-farm", "--persen", "50", "--at", "2099-01-01T10:00"),
-            "--at: 2099-01-01T10:00 is in the future",
-        ),
-        (
-            ("cetak", "--kartu", "suhu", "--tempat", "server-farm", "--bulan", "11-2026"),
-            "--bulan: '11-2026' is not a month",
-        ),
+        ({"card": "bbm", "fuel_percent": 120.0}, "--persen: 120 is not allowed"),
+        ({"card": "bbm", "place": "gudang", "fuel_percent": 50.0}, "--tempat: 'gudang' is not"),
+        ({"card": "suhu", "temperature_c": 24.0}, "--suhu and --rh: required"),
+        ({"card": "suhu", "temperature_c": 24.0, "humidity_percent": 0.0}, "--rh: 0 is not"),
+        ({"card": "genset", "condition": "rusak"}, "--kondisi: 'rusak' is not allowed"),
+        ({"card": "listrik", "condition": "baik"}, "--komponen: required"),
+        ({"card": "bbm", "fuel_percent": 50.0, "at": "2099-01-01T10:00"}, "is in the future"),
+        ({"card": "bbm", "fuel_percent": 50.0, "at": "kemarin"}, "--at: 'kemarin' is not a"),
+        ({"card": "bbm", "fuel_percent": 50.0, "request_id": 99}, "request 99 does not exist"),
     ],
 )
-def test_bad_input_is_one_line_exit_2_and_nothing_written(
-    cards: SopEnv, args: tuple[str, ...], message: str
+def test_bad_input_names_its_field_and_writes_nothing(
+    cards: SopEnv, wish: dict[str, object], message: str
 ) -> None:
-    result = cards.sop("kartu", *args, operator="budi")
-
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    with pytest.raises(SopError, match=message):
+        _record(cards, **({"place": "server-farm"} | wish))
     assert _entries(cards) == []
 
 
-def test_a_vendor_or_pimpinan_cannot_sign_a_card(cards: SopEnv) -> None:
+def test_bad_input_on_the_command_line_is_one_line_and_exit_2(cards: SopEnv) -> None:
     result = cards.sop(
-        "kartu", "bbm", "--tempat", "server-farm", "--persen", "60", operator="ahmad"
+        "kartu", "bbm", "--tempat", "server-farm", "--persen", "120", operator="budi"
     )
 
-    assert result.returncode == 2 and "does not hold the role petugas" in result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "--persen: 120 is not allowed; use 0 to 100 %" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_only_a_petugas_signs_a_card(cards: SopEnv) -> None:
+    with pytest.raises(SopError, match="does not hold the role petugas"):
+        _record(cards, "ahmad", card="bbm", place="server-farm", fuel_percent=60.0)
     assert _entries(cards) == []
 
 
@@ -253,20 +266,14 @@ def test_the_monthly_room_card_prints_with_its_graph_share_and_parafs(
     readings = [(0, 22.0, 45.0), (6, 24.5, 50.0), (12, 29.0, 40.0), (18, 23.0, 48.0)]
     for hours, temperature, rh in readings:
         at = min(start + timedelta(hours=hours), now - timedelta(minutes=1))
-        ok(
-            cards.sop(
-                "kartu",
-                "suhu",
-                "--tempat",
-                "server-farm",
-                "--suhu",
-                str(temperature),
-                "--rh",
-                str(rh),
-                "--at",
-                at.strftime("%Y-%m-%dT%H:%M"),
-                operator="dewi",
-            )
+        _record(
+            cards,
+            "dewi",
+            card="suhu",
+            place="server-farm",
+            temperature_c=temperature,
+            humidity_percent=rh,
+            at=at.strftime("%Y-%m-%dT%H:%M"),
         )
     # A row changed in the store after it was signed loses its paraf.
     with cards.ctx().session() as session:
@@ -290,39 +297,15 @@ def test_the_monthly_room_card_prints_with_its_graph_share_and_parafs(
         ["pdftoppm", "-png", "-r", "60", str(pdf), str(tmp_path / "kartu-suhu")], check=True
     )
     assert sorted(tmp_path.glob("kartu-suhu*.png"))
-    verified = cards.sop("verify", str(pdf))
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verify_file(cards.ctx(), pdf)
 
 
 def test_a_6_4_run_report_shows_the_entries_recorded_for_it(cards: SopEnv, tmp_path: Path) -> None:
     request = new_request(cards.ctx(), "6.4", ["server-farm"], {}, "pemantauan harian", "budi")
-    ok(
-        cards.sop(
-            "kartu",
-            "suhu",
-            "--tempat",
-            "server-farm",
-            "--suhu",
-            "23.5",
-            "--rh",
-            "47",
-            "--permintaan",
-            str(request.id),
-            operator="budi",
-        )
-    )
-    wrong = cards.sop(
-        "kartu",
-        "bbm",
-        "--tempat",
-        "server-farm",
-        "--persen",
-        "50",
-        "--permintaan",
-        str(request.id),
-        operator="budi",
-    )
-    assert wrong.returncode == 2 and "belongs to SOP 6.3" in wrong.stderr
+    reading = {"card": "suhu", "place": "server-farm", "request_id": request.id}
+    _record(cards, **reading, temperature_c=23.5, humidity_percent=47.0)
+    with pytest.raises(SopError, match=r"belongs to SOP 6\.3"):
+        _record(cards, card="bbm", place="server-farm", fuel_percent=50.0, request_id=request.id)
 
     ok(cards.sop("report", str(request.id), "--out", str(tmp_path), "--format", "md"))
 
