@@ -21,6 +21,7 @@ from sqlalchemy import select, text
 
 from sop_runner.documents.verify import verify_file
 from sop_runner.errors import SopError
+from sop_runner.execution import run_request
 from sop_runner.lab.facilities import (
     SENSOR_HUMIDITY,
     SENSOR_TEMPERATURE,
@@ -306,6 +307,9 @@ def test_a_6_4_run_report_shows_the_entries_recorded_for_it(cards: SopEnv, tmp_p
     _record(cards, **reading, temperature_c=23.5, humidity_percent=47.0)
     with pytest.raises(SopError, match=r"belongs to SOP 6\.3"):
         _record(cards, card="bbm", place="server-farm", fuel_percent=50.0, request_id=request.id)
+
+    notes = {1: "dipantau", 2: "dicatat di kartu", 3: "tidak perlu", 4: "dalam standar"}
+    assert run_request(cards.ctx(), request.id, "budi", notes).status == "succeeded"
 
     ok(cards.sop("report", str(request.id), "--out", str(tmp_path), "--format", "md"))
 
