@@ -29,6 +29,7 @@ from sop_runner.lab.facilities import (
     SimulatedUps,
     simulated_facilities,
 )
+from sop_runner.procedures.cards.documents import paraf
 from sop_runner.procedures.cards.models import CardEntry, CardFollowUp
 from sop_runner.procedures.cards.service import EntryWish, close_adjustment, record_entry
 from sop_runner.requests import new_request
@@ -244,6 +245,15 @@ def test_bad_input_on_the_command_line_is_one_line_and_exit_2(cards: SopEnv) -> 
     assert result.returncode == 2, result.stdout + result.stderr
     assert "--persen: 120 is not allowed; use 0 to 100 %" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_a_paraf_holds_for_whole_numbers_typed_as_integers(cards: SopEnv) -> None:
+    # 80 signed as an integer read back as 80.0 from the store once broke every paraf.
+    _record(cards, card="bbm", place="server-farm", fuel_percent=80)
+    _record(cards, card="suhu", place="server-farm", temperature_c=22, humidity_percent=45)
+
+    ctx = cards.ctx()
+    assert [paraf(ctx, entry, "id") for entry in _entries(cards)].count("TIDAK SAH") == 0
 
 
 def test_only_a_petugas_signs_a_card(cards: SopEnv) -> None:

@@ -194,14 +194,15 @@ def _row(ctx: Context, index: int, entry: CardEntry, lang: str) -> list[str]:
             x for x in (w["flag_hours"].format(reason=entry.outside_hours_reason), note) if x
         )
     if entry.card == "suhu":
+        # A no-break space keeps a value and its unit on one line of a narrow column.
         cells += [
-            f"{number(entry.temperature_c, lang)} °C",
-            f"{number(entry.humidity_percent, lang)} %",
-            f"{number(entry.dew_point_c, lang)} °C",
+            f"{number(entry.temperature_c, lang)}\u00a0°C",
+            f"{number(entry.humidity_percent, lang)}\u00a0%",
+            f"{number(entry.dew_point_c, lang)}\u00a0°C",
             w["no_"] if entry.problems else w["yes"],
         ]
     elif entry.card == "bbm":
-        cells += [f"{number(entry.fuel_percent, lang, 0)} %", note]
+        cells += [f"{number(entry.fuel_percent, lang, 0)}\u00a0%", note]
     else:
         if entry.card == "listrik":
             cells.append(entry.component)

@@ -82,7 +82,7 @@ def dew_point(temperature_c: float, humidity_percent: float) -> float:
     gamma = math.log(humidity_percent / 100) + _MAGNUS_B * temperature_c / (
         _MAGNUS_C + temperature_c
     )
-    return round(_MAGNUS_C * gamma / (_MAGNUS_B - gamma), 1)
+    return float(round(_MAGNUS_C * gamma / (_MAGNUS_B - gamma), 1))
 
 
 def assess_climate(temperature_c: float, humidity_percent: float, env: Envelope) -> Assessment:
@@ -158,7 +158,9 @@ def parse_span(text: str, where: str) -> tuple[time, time]:
 
 
 def check_range(value: float, low: float, high: float, option: str, unit: str) -> float:
-    """Given a number typed for ``option``, return it. Raise SopError unless low ≤ it ≤ high."""
+    """Given a number typed for ``option``, return it as a float (what the store gives back,
+    so a signed 80 and a stored 80.0 are the same value). Raise SopError unless
+    low ≤ it ≤ high."""
     if math.isnan(value) or not low <= value <= high:
         raise SopError(f"{option}: {value:g} is not allowed; use {low:g} to {high:g} {unit}")
-    return value
+    return float(value)
