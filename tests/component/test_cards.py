@@ -55,16 +55,13 @@ def sink() -> Iterator[SmtpSink]:
         yield running
 
 
-@pytest.fixture
-def cards(
-    sqlite_sop_env: SopEnv, facilities: tuple[SimulatedUps, SimulatedSensor], sink: SmtpSink
-) -> SopEnv:
-    """A sop installation whose site.yml names the simulated UPS and sensor of the server
-    farm and sends notices to the SMTP sink."""
+def _site(env: SopEnv, facilities: tuple[SimulatedUps, SimulatedSensor], sink: SmtpSink) -> SopEnv:
+    """Given a sop installation, make its site.yml name the simulated UPS and sensor of the
+    server farm and send notices to the SMTP sink; return it."""
     ups, sensor = facilities
     ups.set(ups_status="OL", battery_charge="100")
     sensor.set(23.0, 45.0)
-    folder = sqlite_sop_env.ctx().settings.inventory
+    folder = env.ctx().settings.inventory
     folder = folder if folder.is_dir() else folder.parent
     site = {
         "notify": [{"url": sink.url(), "kinds": ["monitoring.card"]}],
@@ -87,7 +84,23 @@ def cards(
         },
     }
     (folder / "site.yml").write_text(json.dumps(site))
-    return sqlite_sop_env
+    return env
+
+
+@pytest.fixture
+def cards(
+    sqlite_sop_env: SopEnv, facilities: tuple[SimulatedUps, SimulatedSensor], sink: SmtpSink
+) -> SopEnv:
+    """A sop installation on SQLite with the simulated devices and the mail sink."""
+    return _site(sqlite_sop_env, facilities, sink)
+
+
+@pytest.fixture
+def cards_any_store(
+    sop_env: SopEnv, facilities: tuple[SimulatedUps, SimulatedSensor], sink: SmtpSink
+) -> SopEnv:
+    """The same on each store: SQLite and a real PostgreSQL server."""
+    return _site(sop_env, facilities, sink)
 
 
 def _last_working_day_at(hour: int) -> str:
@@ -247,7 +260,8 @@ def test_bad_input_on_the_command_line_is_one_line_and_exit_2(cards: SopEnv) -> 
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
-def test_a_paraf_holds_for_whole_numbers_typed_as_integers(cards: SopEnv) -> None:
+def test_a_paraf_holds_for_whole_numbers_typed_as_integers(cards_any_store: SopEnv) -> None:
+    cards = cards_any_store
     # 80 signed as an integer read back as 80.0 from the store once broke every paraf.
     _record(cards, card="bbm", place="server-farm", fuel_percent=80)
     _record(cards, card="suhu", place="server-farm", temperature_c=22, humidity_percent=45)
