@@ -131,3 +131,10 @@ def test_settings_read_hours_holidays_envelope_ups_and_sensor() -> None:
 def test_a_malformed_setting_names_its_field(data: dict[str, object], message: str) -> None:
     with pytest.raises(SopError, match=message):
         parse_settings(data, "site")
+
+
+def test_every_word_of_the_cards_is_in_both_languages() -> None:
+    from sop_runner.procedures.cards.words import WORDS
+
+    assert set(WORDS["id"]) == set(WORDS["en"])
+    assert all(WORDS["id"][key].strip() for key in WORDS["id"])

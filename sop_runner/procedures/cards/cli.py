@@ -28,19 +28,15 @@ def h(key: str) -> str:
 
 cli = typer.Typer(help=h("help"), no_args_is_help=True)
 
-Place = Annotated[str, typer.Option("--tempat", help="place of the site (e.g. server-farm)")]
+Place = Annotated[str, typer.Option("--tempat", help=h("opt.place"))]
 At = Annotated[
     str | None,
-    typer.Option("--at", help="when it was observed (ISO; no zone = WIB); default: now"),
+    typer.Option("--at", help=h("opt.at")),
 ]
-Note = Annotated[str, typer.Option("--catatan", help="note on the card")]
-Recommendation = Annotated[
-    str, typer.Option("--rekomendasi", help="recommended follow-up (default: from the rules)")
-]
-RequestId = Annotated[
-    int | None, typer.Option("--permintaan", help="the 6.3/6.4 request this entry belongs to")
-]
-Condition = Annotated[str, typer.Option("--kondisi", help="baik or tidak-baik")]
+Note = Annotated[str, typer.Option("--catatan", help=h("opt.note"))]
+Recommendation = Annotated[str, typer.Option("--rekomendasi", help=h("opt.recommendation"))]
+RequestId = Annotated[int | None, typer.Option("--permintaan", help=h("opt.request"))]
+Condition = Annotated[str, typer.Option("--kondisi", help=h("opt.condition"))]
 
 
 def _say(text: str) -> None:
@@ -85,13 +81,11 @@ def _json(entry: CardEntry, done: service.Recorded) -> dict[str, object]:
 @cli.command("listrik", help=h("help.listrik"))
 def listrik(
     place: Place,
-    component: Annotated[str, typer.Option("--komponen", help="MCB, ATS, timer, relay, …")],
+    component: Annotated[str, typer.Option("--komponen", help=h("opt.component"))],
     condition: Condition,
     at: At = None,
     note: Note = "",
-    no_ups: Annotated[
-        bool, typer.Option("--tanpa-ups", help="do not read the place's UPS")
-    ] = False,
+    no_ups: Annotated[bool, typer.Option("--tanpa-ups", help=h("opt.no_ups"))] = False,
     recommendation: Recommendation = "",
     request: RequestId = None,
     as_: As = None,
@@ -117,9 +111,7 @@ def genset(
     place: Place,
     condition: Condition,
     at: At = None,
-    reason: Annotated[
-        str, typer.Option("--alasan", help="why the test ran inside working hours")
-    ] = "",
+    reason: Annotated[str, typer.Option("--alasan", help=h("opt.reason"))] = "",
     note: Note = "",
     recommendation: Recommendation = "",
     request: RequestId = None,
@@ -144,7 +136,7 @@ def genset(
 @cli.command("bbm", help=h("help.bbm"))
 def bbm(
     place: Place,
-    percent: Annotated[float, typer.Option("--persen", help="fuel level, 0 to 100 %")],
+    percent: Annotated[float, typer.Option("--persen", help=h("opt.percent"))],
     at: At = None,
     note: Note = "",
     recommendation: Recommendation = "",
@@ -168,11 +160,9 @@ def bbm(
 @cli.command("suhu", help=h("help.suhu"))
 def suhu(
     place: Place,
-    temperature: Annotated[float | None, typer.Option("--suhu", help="°C")] = None,
-    humidity: Annotated[float | None, typer.Option("--rh", help="relative humidity %")] = None,
-    sensor: Annotated[
-        bool, typer.Option("--sensor", help="read the place's SNMP sensor (site.yml)")
-    ] = False,
+    temperature: Annotated[float | None, typer.Option("--suhu", help=h("opt.temperature"))] = None,
+    humidity: Annotated[float | None, typer.Option("--rh", help=h("opt.rh"))] = None,
+    sensor: Annotated[bool, typer.Option("--sensor", help=h("opt.sensor"))] = False,
     at: At = None,
     note: Note = "",
     recommendation: Recommendation = "",
@@ -197,8 +187,8 @@ def suhu(
 
 @cli.command("atur", help=h("help.atur"))
 def atur(
-    entry: Annotated[int, typer.Argument(help="the entry whose room was out of the standard")],
-    action: Annotated[str, typer.Option("--tindakan", help="what was adjusted")],
+    entry: Annotated[int, typer.Argument(help=h("opt.entry"))],
+    action: Annotated[str, typer.Option("--tindakan", help=h("opt.action"))],
     as_: As = None,
 ) -> None:
     record = service.close_adjustment(Context(), entry, action, operator_name(as_))
@@ -207,10 +197,10 @@ def atur(
 
 @cli.command("cetak", help=h("help.cetak"))
 def cetak(
-    card: Annotated[str, typer.Option("--kartu", help="listrik, genset, bbm or suhu")],
+    card: Annotated[str, typer.Option("--kartu", help=h("opt.card"))],
     place: Place,
-    month: Annotated[str, typer.Option("--bulan", help="YYYY-MM")],
-    fmt: Annotated[str, typer.Option("--format", help="pdf,html,md")] = "pdf,html,md",
+    month: Annotated[str, typer.Option("--bulan", help=h("opt.month"))],
+    fmt: Annotated[str, typer.Option("--format", help=h("opt.format"))] = "pdf,html,md",
     lang: Lang = None,
 ) -> None:
     from sop_runner.errors import SopError
@@ -231,10 +221,8 @@ def cetak(
 
 @cli.command("daftar", help=h("help.daftar"))
 def daftar(
-    card: Annotated[
-        str | None, typer.Option("--kartu", help="listrik, genset, bbm or suhu")
-    ] = None,
-    place: Annotated[str | None, typer.Option("--tempat", help="place of the site")] = None,
+    card: Annotated[str | None, typer.Option("--kartu", help=h("opt.card"))] = None,
+    place: Annotated[str | None, typer.Option("--tempat", help=h("opt.place"))] = None,
     as_json: Json = False,
 ) -> None:
     from sqlalchemy import select
