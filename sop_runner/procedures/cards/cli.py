@@ -13,7 +13,10 @@ import typer
 
 from sop_runner.cli.options import As, Json, Lang, choose_language, operator_name, out
 from sop_runner.context import Context
+from sop_runner.documents import dates
+from sop_runner.documents.naskah import load_naskah
 from sop_runner.documents.publish import formats_from
+from sop_runner.documents.signatures import signature_fingerprint
 from sop_runner.i18n import language
 from sop_runner.procedures.cards import service
 from sop_runner.procedures.cards.models import CardEntry
@@ -52,10 +55,8 @@ def _record(wish: service.EntryWish, as_: str | None, lang: str | None, as_json:
         _say(json.dumps(_json(entry, done), ensure_ascii=False))
         return
     w = WORDS[chosen]
-    _say(
-        f"{w['card.' + entry.card]} #{entry.id}: {entry.place}, {entry.petugas} "
-        f"({w['paraf']}: {str(entry.signed.get('signature', ''))[:16]}…)"
-    )
+    fingerprint = signature_fingerprint(str(entry.signed["signature"]))
+    _say(f"{w['card.' + entry.card]} #{entry.id}: {entry.place}, {entry.petugas} [{fingerprint}]")
     if entry.outside_hours_reason:
         _say("  " + w["flag_hours"].format(reason=entry.outside_hours_reason))
     for followup in done.followups:
@@ -239,13 +240,15 @@ def daftar(
     if as_json:
         _say(json.dumps(found, ensure_ascii=False))
         return
+    naskah = load_naskah()
     for row in found:
         value = {
             "suhu": f"{row['temperature_c']} °C {row['humidity_percent']} %",
             "bbm": f"{row['fuel_percent']} %",
         }.get(str(row["card"]), f"{row['component']} {row['condition']}")
         problems = ", ".join(row["problems"]) or "-"  # type: ignore[arg-type]
+        when = dates.date_time(str(row["observed_at"]), naskah.time_zone, naskah.zone_name)
         _say(
-            f"#{row['id']} {row['observed_at']} {row['card']} {row['place']}: {value} "
+            f"#{row['id']} {when} {row['card']} {row['place']}: {value} "
             f"[{problems}] {row['petugas']}"
         )

@@ -84,6 +84,11 @@ def read_sensor(sensor: Sensor) -> tuple[float, float]:
             [
                 "snmpget",
                 "-Oqv",
+                # One retry after 2 s: a sensor that does not answer is said within 10 s.
+                "-t",
+                "2",
+                "-r",
+                "1",
                 f"udp:{sensor.host}:{sensor.port}",
                 sensor.oid_temperature,
                 sensor.oid_humidity,
