@@ -61,6 +61,11 @@ def _local(moment: datetime) -> datetime:
     return moment.astimezone(ZoneInfo(load_naskah().time_zone))
 
 
+def source_text(entry: CardEntry, lang: str) -> str:
+    """Given an entry, return where its values came from, in words."""
+    return WORDS[lang]["manual"] if entry.source == "manual" else entry.source
+
+
 def readings_text(entry: CardEntry, lang: str) -> str:
     """Given an entry, return what was read or typed, in words."""
     w = WORDS[lang]
@@ -68,7 +73,7 @@ def readings_text(entry: CardEntry, lang: str) -> str:
         return (
             f"{w['temperature']} {number(entry.temperature_c, lang)} °C; {w['humidity']} "
             f"{number(entry.humidity_percent, lang)} %; {w['dew_point']} "
-            f"{number(entry.dew_point_c, lang)} °C ({entry.source})"
+            f"{number(entry.dew_point_c, lang)} °C ({source_text(entry, lang)})"
         )
     if entry.card == "bbm":
         return f"{w['fuel']} {number(entry.fuel_percent, lang, 0)} %"

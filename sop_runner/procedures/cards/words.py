@@ -85,7 +85,7 @@ WORDS: dict[str, dict[str, str]] = {
         "report.recommendation": "Rekomendasi tindak lanjut",
         "report.adjustment": "Catatan pengaturan (langkah 3)",
         "report.adjustment_open": "terbuka: petugas melakukan pengaturan suhu dan kelembaban, "
-        "lalu menutup catatan ini dengan `sop kartu atur`",
+        "lalu menutup catatan ini dengan perintah sop kartu atur",
         "report.readings": "Pembacaan perangkat",
         "report.reporter": "Petugas Pusat Data",
         "notice.power": "Masalah catu daya {place}: {problems}",
@@ -198,7 +198,7 @@ WORDS: dict[str, dict[str, str]] = {
         "report.recommendation": "Recommended follow-up",
         "report.adjustment": "Adjustment record (step 3)",
         "report.adjustment_open": "open: staff adjust the temperature and humidity, then close "
-        "this record with `sop kartu atur`",
+        "this record with the command sop kartu atur",
         "report.readings": "Device readings",
         "report.reporter": "Data Center Staff",
         "notice.power": "Power supply problem at {place}: {problems}",
