@@ -1,0 +1,385 @@
+"""SOP 2.1–2.3, the Buku Log akses (issue 19): each kind of visitor through check-in and
+check-out with the document's fields, the authorisation the document asks for, who is
+inside and overdue at given clock times (with an extension), and the notice of an
+overdue guest read from a real SMTP server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from sop_runner.config import REPO_ROOT
+from sop_runner.procedures.access.models import AccessEntry, AccessPermission
+from sop_runner.store.models import AuditEntry
+from tests.support.smtp import SmtpSink, smtp_sink
+from tests.support.sop import SopEnv, ok
+
+KTP = "3328091203850004"
+DAY = "2026-11-03"
+
+
+def sop(*args: str, operator: str | None = None, stdin: str = "", now: str | None = None):
+    """Run the real `sop` with the identity number (if any) on standard input."""
+    env = dict(os.environ)
+    if operator:
+        env["SOP_OPERATOR"] = operator
+    if now:
+        env["SOP_ACCESS_NOW"] = now
+    return subprocess.run(
+        [sys.executable, "-m", "sop_runner.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=120,
+    )
+
+
+def entries(env: SopEnv) -> list[AccessEntry]:
+    with env.ctx().session() as session:
+        rows = list(session.scalars(select(AccessEntry).order_by(AccessEntry.id)).all())
+        session.expunge_all()
+    return rows
+
+
+def actions(env: SopEnv) -> list[dict]:
+    with env.ctx().session() as session:
+        rows = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+        return [json.loads(r.content) for r in rows]
+
+
+def vendor_in(*extra: str, operator: str = "budi", at: str = f"{DAY} 09:00"):
+    return sop(
+        "access",
+        "checkin",
+        "--kind",
+        "vendor",
+        "--name",
+        "Andi Wijaya",
+        "--organisation",
+        "PT Sejuk Abadi",
+        "--purpose",
+        "servis AC presisi",
+        "--room",
+        "server-farm",
+        "--escort",
+        "dewi",
+        "--id-type",
+        "KTP",
+        "--rules-acknowledged",
+        "--at",
+        at,
+        *extra,
+        operator=operator,
+        stdin=KTP + "\n",
+    )
+
+
+def test_a_vendor_with_prior_coordination_goes_in_and_out_with_the_documents_fields(
+    sqlite_sop_env: SopEnv,
+) -> None:
+    ok(vendor_in("--coordination", "WA-2026-11-01/Pak Budi"))
+    (row,) = entries(sqlite_sop_env)
+    assert (row.kind, row.person_name, row.organisation) == (
+        "vendor",
+        "Andi Wijaya",
+        "PT Sejuk Abadi",
+    )
+    assert row.authorisation == "coordination" and row.coordination_ref == "WA-2026-11-01/Pak Budi"
+    assert row.escort == "dewi" and row.rooms == ["server-farm"] and row.recorded_by == "budi"
+    assert (row.id_type, row.id_last4) == ("KTP", "0004") and len(row.id_hash) == 64
+    assert "dilarang merokok" in row.rules and "dilarang tidur" in row.rules
+    assert row.allowed_until - row.time_in == __import__("datetime").timedelta(hours=8)
+    assert row.signed_in["signature"]
+    # The door must be confirmed locked and the ID returned: refused, nothing written.
+    refused = sop(
+        "access", "checkout", str(row.id), "--id-returned", "--at", f"{DAY} 12:00", operator="budi"
+    )
+    assert refused.returncode == 2 and "--door-locked" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    refused = sop(
+        "access", "checkout", str(row.id), "--door-locked", "--at", f"{DAY} 12:00", operator="budi"
+    )
+    assert refused.returncode == 2 and "--id-returned" in refused.stderr
+    assert entries(sqlite_sop_env)[0].time_out is None
+    ok(
+        sop(
+            "access",
+            "checkout",
+            str(row.id),
+            "--door-locked",
+            "--id-returned",
+            "--at",
+            f"{DAY} 12:00",
+            operator="budi",
+        )
+    )
+    (row,) = entries(sqlite_sop_env)
+    assert row.time_out is not None and row.id_returned and row.door_locked
+    assert row.checked_out_by == "budi" and row.signed_out["signature"]
+    signed = [a for a in actions(sqlite_sop_env) if a["action"].startswith("access.")]
+    assert [a["action"] for a in signed] == ["access.checked_in", "access.checked_out"]
+    assert all(a["signed"]["signature"] for a in signed)
+    assert "Andi" not in json.dumps(signed)  # the trail carries a digest, not the name
+    ok(sop("audit", "verify"))
+
+
+def test_a_vendor_with_the_pj_permission_enters_and_the_permission_is_used_once(
+    sqlite_sop_env: SopEnv,
+) -> None:
+    # A petugas cannot sign a permission; the penanggung jawab can.
+    denied = sop(
+        "access",
+        "permit",
+        "--kind",
+        "vendor",
+        "--name",
+        "Andi Wijaya",
+        "--organisation",
+        "PT Sejuk Abadi",
+        "--purpose",
+        "perbaikan UPS",
+        operator="budi",
+    )
+    assert denied.returncode == 2 and "penanggung_jawab" in denied.stderr
+    ok(
+        sop(
+            "access",
+            "permit",
+            "--kind",
+            "vendor",
+            "--name",
+            "Andi Wijaya",
+            "--organisation",
+            "PT Sejuk Abadi",
+            "--purpose",
+            "perbaikan UPS",
+            operator="sari",
+            now=f"{DAY} 08:30",
+        )
+    )
+    with sqlite_sop_env.ctx().session() as session:
+        permission = session.scalars(select(AccessPermission)).one()
+        assert permission.signer == "sari" and permission.signed["signature"]
+        permission_id = permission.id
+    ok(vendor_in("--permission", str(permission_id)))
+    (row,) = entries(sqlite_sop_env)
+    assert row.authorisation == "permission" and row.permission_id == permission_id
+    again = vendor_in("--permission", str(permission_id), at=f"{DAY} 09:30")
+    assert again.returncode == 4 and "used already" in again.stderr
+    ok(
+        sop(
+            "access",
+            "checkout",
+            str(row.id),
+            "--door-locked",
+            "--id-returned",
+            "--at",
+            f"{DAY} 11:00",
+            operator="dewi",
+        )
+    )
+
+
+def test_a_vendor_with_neither_coordination_nor_permission_is_refused_and_nothing_written(
+    sqlite_sop_env: SopEnv,
+) -> None:
+    refused = vendor_in()
+    assert refused.returncode == 4, refused.stderr
+    assert "has neither" in refused.stderr and "Traceback" not in refused.stderr
+    assert entries(sqlite_sop_env) == []
+    assert not [a for a in actions(sqlite_sop_env) if a["action"].startswith("access.")]
+
+
+def test_a_petugas_enters_as_their_registry_identity_for_3_jam(sqlite_sop_env: SopEnv) -> None:
+    ok(
+        sop(
+            "access",
+            "checkin",
+            "--kind",
+            "petugas",
+            "--purpose",
+            "ganti disk srv2",
+            "--room",
+            "server-farm",
+            "--room",
+            "ruang-kendali",
+            "--rules-acknowledged",
+            "--at",
+            f"{DAY} 08:00",
+            operator="budi",
+        )
+    )
+    (row,) = entries(sqlite_sop_env)
+    assert (row.operator, row.person_name, row.id_type, row.escort) == ("budi", "Budi", None, None)
+    assert row.rooms == ["ruang-kendali", "server-farm"]
+    assert "dilarang bermain gadget" in row.rules
+    assert (row.allowed_until - row.time_in).total_seconds() == 3 * 3600
+    # A room that is no place of the site is refused, naming the places allowed.
+    bad = sop(
+        "access",
+        "checkin",
+        "--kind",
+        "petugas",
+        "--purpose",
+        "x",
+        "--room",
+        "dapur",
+        "--rules-acknowledged",
+        operator="dewi",
+    )
+    assert bad.returncode == 2 and "--room" in bad.stderr and "server-farm" in bad.stderr
+    ok(
+        sop(
+            "access",
+            "checkout",
+            str(row.id),
+            "--door-locked",
+            "--at",
+            f"{DAY} 10:30",
+            operator="budi",
+        )
+    )
+    assert entries(sqlite_sop_env)[0].door_locked
+
+
+@pytest.fixture
+def sink() -> SmtpSink:
+    with smtp_sink() as running:
+        yield running
+
+
+def test_a_guest_needs_the_pj_permission_and_is_overdue_after_10_menit(
+    sqlite_sop_env: SopEnv, sink: SmtpSink
+) -> None:
+    inventory = sqlite_sop_env.ctx().settings.inventory
+    folder = inventory if inventory.is_dir() else inventory.parent
+    (folder / "site.yml").write_text(json.dumps({"notify": [{"url": sink.url()}]}))
+    guest = (
+        "access",
+        "checkin",
+        "--kind",
+        "tamu",
+        "--name",
+        "Rina Kartika",
+        "--organisation",
+        "Dinas Pendidikan",
+        "--purpose",
+        "kunjungan studi banding",
+        "--room",
+        "server-farm",
+        "--escort",
+        "budi",
+        "--id-type",
+        "SIM",
+        "--gadgets",
+        "1 ponsel, 1 tablet",
+        "--rules-acknowledged",
+        "--at",
+        f"{DAY} 09:00",
+    )
+    refused = sop(*guest, operator="dewi", stdin="123456789012\n")
+    assert refused.returncode == 4 and "tamu" in refused.stderr
+    ok(
+        sop(
+            "access",
+            "permit",
+            "--kind",
+            "tamu",
+            "--name",
+            "Rina Kartika",
+            "--organisation",
+            "Dinas Pendidikan",
+            "--purpose",
+            "studi banding",
+            operator="sari",
+            now=f"{DAY} 08:00",
+        )
+    )
+    ok(sop(*guest, "--permission", "1", operator="dewi", stdin="123456789012\n"))
+    (row,) = entries(sqlite_sop_env)
+    assert row.gadgets == "1 ponsel, 1 tablet" and row.id_last4 == "9012"
+    assert "dilarang memotret" in row.rules and "dilarang menyentuh perangkat apapun" in row.rules
+
+    def overdue(at: str) -> tuple[int, list[dict]]:
+        result = sop("access", "overdue", "--json", "--at", at)
+        assert result.returncode in (0, 1), result.stderr
+        return result.returncode, json.loads(result.stdout)["inside"]
+
+    assert overdue(f"{DAY} 09:09") == (0, [])
+    code, late = overdue(f"{DAY} 09:11")
+    assert code == 1 and [(p["id"], p["overdue_seconds"]) for p in late] == [(row.id, 60)]
+    (mail,) = sink.wait(1)
+    assert "Mutu Baku" in mail["Subject"] and "Rina Kartika" in mail.get_body().get_content()
+    # A guest's stay is extended by the penanggung jawab's signature, not a petugas's.
+    denied = sop(
+        "access",
+        "extend",
+        str(row.id),
+        "--by",
+        "20m",
+        "--reason",
+        "diskusi",
+        "--at",
+        f"{DAY} 09:12",
+        operator="budi",
+    )
+    assert denied.returncode == 2 and "penanggung_jawab" in denied.stderr
+    ok(
+        sop(
+            "access",
+            "extend",
+            str(row.id),
+            "--by",
+            "20m",
+            "--reason",
+            "diskusi teknis",
+            "--at",
+            f"{DAY} 09:12",
+            operator="sari",
+        )
+    )
+    assert overdue(f"{DAY} 09:11")[0] == 1  # the extension came at 09:12
+    assert overdue(f"{DAY} 09:25") == (0, [])
+    code, late = overdue(f"{DAY} 09:31")
+    assert code == 1 and late[0]["overdue_seconds"] == 60
+    inside = json.loads(ok(sop("access", "inside", "--json", "--at", f"{DAY} 09:20")).stdout)
+    assert [p["id"] for p in inside["inside"]] == [row.id]
+    refused = sop(
+        "access",
+        "checkout",
+        str(row.id),
+        "--door-locked",
+        "--id-returned",
+        "--at",
+        f"{DAY} 09:28",
+        operator="budi",
+    )
+    assert refused.returncode == 2 and "--gadgets-returned" in refused.stderr
+    ok(
+        sop(
+            "access",
+            "checkout",
+            str(row.id),
+            "--door-locked",
+            "--id-returned",
+            "--gadgets-returned",
+            "--at",
+            f"{DAY} 09:28",
+            operator="budi",
+        )
+    )
+    (row,) = entries(sqlite_sop_env)
+    assert row.gadgets_returned and row.id_returned
+    assert (
+        json.loads(ok(sop("access", "inside", "--json", "--at", f"{DAY} 09:29")).stdout)["inside"]
+        == []
+    )
+    notices = [a for a in actions(sqlite_sop_env) if a["action"] == "notice.sent"]
+    assert notices and "Rina" not in json.dumps(notices)
