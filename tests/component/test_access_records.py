@@ -13,8 +13,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from sqlalchemy import select
 
 from sop_runner.procedures.access import book, door
+from sop_runner.procedures.access.models import AccessEntry, AccessRetention
+from sop_runner.store.models import AuditEntry
 from tests.component.test_access import DAY, KTP, sop
 from tests.support import postgres
 from tests.support.sop import SopEnv, ok
@@ -63,7 +66,7 @@ def test_a_recorded_door_log_gives_exactly_the_unlogged_entry_and_the_exit_witho
     sqlite_sop_env: SopEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     _, vendor = _day(sqlite_sop_env, monkeypatch)
-    imported = ok(sop("access", "import", str(ATTLOG), "--as", "budi"))
+    imported = ok(sop("access", "import", str(ATTLOG), "--as", "budi", real=True))
     assert "6" in imported.stdout
     again = ok(sop("access", "import", str(ATTLOG), "--as", "budi"))
     assert "0" in again.stdout and "6" in again.stdout  # nothing twice
@@ -217,3 +220,51 @@ def test_no_full_identity_number_is_stored_or_printed_anywhere(
             assert KTP not in text and PASPOR not in text, path
     assert "****1937" in _pdf_text(out / "buku-log-akses-2026-11-id.pdf")
     assert shutil.which("pdftotext")
+
+
+def test_retention_anonymises_old_entries_only_after_the_pj_approves_and_keeps_the_counts(
+    sqlite_sop_env: SopEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _own, vendor = _day(sqlite_sop_env, monkeypatch)
+    book.check_out(
+        sqlite_sop_env.ctx(),
+        book.Leaving(vendor, True, id_returned=True, at=f"{DAY} 16:00"),
+        "dewi",
+    )
+    ok(sop("access", "report", "history", "Joko Susilo", "--out", str(tmp_path), "--format", "md"))
+    monkeypatch.setenv("SOP_ACCESS_NOW", "2027-12-01 09:00")
+    checked = ok(sop("access", "retention", "propose", "--check", "--older-than", "365d"))
+    assert "2 entri" in checked.stdout and "vendor 1, petugas 1" in checked.stdout
+    with sqlite_sop_env.ctx().session() as session:
+        assert session.scalars(select(AccessRetention)).all() == []  # --check wrote nothing
+    ok(sop("access", "retention", "propose", "--older-than", "365d", "--as", "budi"))
+    unapproved = sop("access", "retention", "apply", "1", "--as", "budi")
+    assert unapproved.returncode == 4 and "not approved" in unapproved.stderr
+    denied = sop("access", "retention", "approve", "1", "--as", "dewi")
+    assert denied.returncode == 2 and "penanggung_jawab" in denied.stderr
+    ok(sop("access", "retention", "approve", "1", "--as", "sari"))
+    ok(sop("access", "retention", "apply", "1", "--check", "--as", "budi"))
+    assert book_names(sqlite_sop_env) == ["Budi", "Joko Susilo"]  # --check changed nothing
+    ok(sop("access", "retention", "apply", "1", "--as", "budi"))
+    assert book_names(sqlite_sop_env) == [None, None]
+    store = _store_bytes(sqlite_sop_env, tmp_path)
+    assert b"Joko Susilo" not in store and b"CV Rak Jaya" not in store
+    month = ok(
+        sop("access", "report", "month", "2026-11", "--out", str(tmp_path / "m"), "--format", "md")
+    ).stdout.split()
+    text = Path(month[0]).read_text()
+    assert "vendor 1, petugas 1" in text and "(dianonimkan)" in text
+    again = sop("access", "retention", "apply", "1", "--as", "budi")
+    assert again.returncode == 2 and "applied already" in again.stderr
+    trail = ok(sop("audit", "verify"))
+    assert trail.returncode == 0
+    with sqlite_sop_env.ctx().session() as session:
+        assert any('"access.anonymised"' in e.content for e in session.scalars(select(AuditEntry)))
+
+
+def book_names(env: SopEnv) -> list[str | None]:
+    with env.ctx().session() as session:
+        return [
+            r.person_name
+            for r in session.scalars(select(AccessEntry).order_by(AccessEntry.id)).all()
+        ]

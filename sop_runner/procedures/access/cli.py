@@ -14,7 +14,15 @@ from sop_runner.cli.options import As, Json, Lang, choose_language, duration, op
 from sop_runner.context import Context
 from sop_runner.documents import dates
 from sop_runner.durations import compact
-from sop_runner.procedures.access import HELP, book, documents, door, policy, reconcile
+from sop_runner.procedures.access import (
+    HELP,
+    book,
+    documents,
+    door,
+    policy,
+    reconcile,
+    retention,
+)
 from sop_runner.procedures.access.models import AccessEntry
 from sop_runner.procedures.access.words import WORDS
 
@@ -419,3 +427,43 @@ def history_command(
         ctx, person, lang_used, _out(ctx, out_dir), formats_from(formats)
     ):
         _say(str(path))
+
+
+retention_cli = typer.Typer(
+    help="Anonymise old log book entries (a petugas proposes, the PJ approves, then apply).",
+    no_args_is_help=True,
+)
+cli.add_typer(retention_cli, name="retention")
+Check = Annotated[bool, typer.Option("--check", help="say what it would do; change nothing")]
+
+
+@retention_cli.command("propose")
+def retention_propose(
+    older_than: Annotated[
+        str | None,
+        typer.Option("--older-than", help="period kept (default $SOP_ACCESS_RETENTION, 365d)"),
+    ] = None,
+    check: Check = False,
+    as_: As = None,
+) -> None:
+    """Propose anonymising the entries closed before the retention period (signed)."""
+    found = retention.propose(Context(), older_than, operator_name(as_), check)
+    _say(("(--check) " if check else "") + found.says())
+
+
+@retention_cli.command("approve")
+def retention_approve(proposal: int, as_: As = None) -> None:
+    """The penanggung jawab approves a retention proposal (signed; not its proposer)."""
+    retention.approve(Context(), proposal, operator_name(as_))
+    _say(f"retention {proposal}: disetujui")
+
+
+@retention_cli.command("apply")
+def retention_apply(proposal: int, check: Check = False, as_: As = None) -> None:
+    """Anonymise exactly the entries of an approved proposal (signed, audited)."""
+    row = retention.apply(Context(), proposal, operator_name(as_), check)
+    verb = "akan menganonimkan" if check else "dianonimkan"
+    prefix = "(--check) " if check else ""
+    _say(
+        f"{prefix}retention {row.id}: {verb} {len(row.entries)} entri, {len(row.permissions)} izin"
+    )

@@ -202,10 +202,12 @@ def history(
     doc = Document(
         kind="dokumen",
         subject=f"access-history/{stamp}",
-        title=f"{w['history_title']}: {wanted}",
+        # The name stays out of the title: titles go to the audit trail, which keeps them.
+        title=w["history_title"],
         file_stem=f"riwayat-akses-{stamp}-{lang}",
         lang=lang,
-        body_markdown=f"**{md(w['procedure'])}**\n\n{_table(rows, w)}\n\n*{md(w['note'])}*\n",
+        body_markdown=f"**{md(w['procedure'])}**  \n**{w['person']}:** {md(wanted)}\n\n"
+        f"{_table(rows, w)}\n\n*{md(w['note'])}*\n",
         signers=_signers(ctx),
         tembusan=(),
     )
