@@ -424,3 +424,113 @@ def test_a_guest_needs_the_pj_permission_and_is_overdue_after_10_menit(
     )
     notices = [a for a in actions(sqlite_sop_env) if a["action"] == "notice.sent"]
     assert notices and "Rina" not in json.dumps(notices)
+
+
+def test_a_2_2_request_names_its_visit_and_its_report_shows_it_from_the_log_book(
+    sqlite_sop_env: SopEnv, tmp_path
+) -> None:
+    ok(
+        sop(
+            "access",
+            "checkin",
+            "--kind",
+            "petugas",
+            "--purpose",
+            "ganti disk srv2",
+            "--room",
+            "server-farm",
+            "--rules-acknowledged",
+            "--at",
+            f"{DAY} 08:00",
+            operator="budi",
+        )
+    )
+    wrong = sop(
+        "request",
+        "2.3",
+        "--target",
+        "server-farm",
+        "--param",
+        "visit=1",
+        "--reason",
+        "kunjungan",
+        operator="sari",
+    )
+    assert wrong.returncode == 2 and "--param visit" in wrong.stderr
+    elsewhere = sop(
+        "request",
+        "2.2",
+        "--target",
+        "ruang-kendali",
+        "--param",
+        "visit=1",
+        "--reason",
+        "ganti disk",
+        operator="budi",
+    )
+    assert elsewhere.returncode == 2 and "server-farm" in elsewhere.stderr
+    made = ok(
+        sop(
+            "request",
+            "2.2",
+            "--target",
+            "server-farm",
+            "--param",
+            "visit=1",
+            "--reason",
+            "ganti disk",
+            "--quiet",
+            operator="budi",
+        )
+    )
+    request_id = made.stdout.strip()
+    ok(sop("access", "checkout", "1", "--door-locked", "--at", f"{DAY} 09:30", operator="budi"))
+    ok(sop("report", request_id, "--out", str(tmp_path), "--format", "md"))
+    report = (tmp_path / f"laporan-2.2-{request_id}-id.md").read_text()
+    assert "Buku Log Akses Pusat Data" in report
+    assert "Budi" in report and "1 jam 30 menit" in report and "pintu dikunci" in report
+    # A check-in may name its request instead; a request of another kind is refused.
+    ok(
+        sop(
+            "access",
+            "permit",
+            "--kind",
+            "tamu",
+            "--name",
+            "Rina",
+            "--organisation",
+            "Dinas",
+            "--purpose",
+            "studi",
+            operator="sari",
+            now=f"{DAY} 08:00",
+        )
+    )
+    refused = sop(
+        "access",
+        "checkin",
+        "--kind",
+        "tamu",
+        "--name",
+        "Rina",
+        "--organisation",
+        "Dinas",
+        "--purpose",
+        "studi",
+        "--room",
+        "server-farm",
+        "--escort",
+        "budi",
+        "--id-type",
+        "SIM",
+        "--gadgets",
+        "ponsel",
+        "--permission",
+        "1",
+        "--rules-acknowledged",
+        "--request",
+        request_id,
+        operator="dewi",
+        stdin="123456789012\n",
+    )
+    assert refused.returncode == 2 and "2.3 request" in refused.stderr

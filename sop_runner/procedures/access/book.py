@@ -280,6 +280,10 @@ def check_in(
         held = policy.deposit(visit.id_type, id_number)
         if kind == "tamu" and not (visit.gadgets or "").strip():
             raise SopError("--gadgets: required; a guest deposits their gadgets (SOP 2.3 step 2)")
+    if visit.request_id is not None:
+        from sop_runner.procedures.access.runs import check_request
+
+        check_request(ctx, visit.request_id, kind)
     with ctx.session() as session:
         if who is not None:
             _refuse_second_visit(session, who)

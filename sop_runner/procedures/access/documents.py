@@ -57,7 +57,7 @@ def month_range(text: str) -> tuple[datetime, datetime]:
     return policy.parse_time(start.isoformat()), policy.parse_time(end.isoformat())
 
 
-def _row(session: Session, row: AccessEntry, lang: str) -> dict[str, str]:
+def visit_row(session: Session, row: AccessEntry, lang: str) -> dict[str, str]:
     w = WORDS[lang]
     end = row.time_out
     allowed = book.allowed_at(session, row, end or datetime.max.replace(tzinfo=UTC))
@@ -100,7 +100,7 @@ def _row(session: Session, row: AccessEntry, lang: str) -> dict[str, str]:
     }
 
 
-def _table(rows: list[dict[str, str]], w: dict[str, str]) -> str:
+def visit_table(rows: list[dict[str, str]], w: dict[str, str]) -> str:
     if not rows:
         return w["none"]
     head = (
@@ -154,13 +154,14 @@ def monthly(ctx: Context, month: str, lang: str, out: Path, formats: tuple[str, 
             .where(AccessEntry.time_in >= start, AccessEntry.time_in < end)
             .order_by(AccessEntry.time_in, AccessEntry.id)
         ).all()
-        rows = [_row(session, v, lang) for v in visits]
+        rows = [visit_row(session, v, lang) for v in visits]
     counts = {k: sum(1 for v in visits if v.kind == k) for k in policy.KINDS}
     summary = ", ".join(f"{w[k]} {n}" for k, n in counts.items())
     month_words = dates.long_date(start, policy.ZONE, lang).split(" ", 1)[1]  # "November 2026"
     body = (
         f"**{md(w['procedure'])}**  \n**{w['period']}:** {md(month)} · "
-        f"**{w['count']}:** {len(rows)} ({md(summary)})\n\n{_table(rows, w)}\n\n*{md(w['note'])}*\n"
+        f"**{w['count']}:** {len(rows)} ({md(summary)})\n\n"
+        f"{visit_table(rows, w)}\n\n*{md(w['note'])}*\n"
     )
     doc = Document(
         kind="dokumen",
@@ -197,7 +198,7 @@ def history(
         ).all()
         if not visits:
             raise SopError(f"person: the log book has no visit of {wanted!r}")
-        rows = [_row(session, v, lang) for v in visits]
+        rows = [visit_row(session, v, lang) for v in visits]
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     doc = Document(
         kind="dokumen",
@@ -207,7 +208,7 @@ def history(
         file_stem=f"riwayat-akses-{stamp}-{lang}",
         lang=lang,
         body_markdown=f"**{md(w['procedure'])}**  \n**{w['person']}:** {md(wanted)}\n\n"
-        f"{_table(rows, w)}\n\n*{md(w['note'])}*\n",
+        f"{visit_table(rows, w)}\n\n*{md(w['note'])}*\n",
         signers=_signers(ctx),
         tembusan=(),
     )
