@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from sop_runner.cli.app import main
 from sop_runner.config import REPO_ROOT
+from sop_runner.errors import SopError
 from sop_runner.procedures.access.models import AccessEntry, AccessPermission
 from sop_runner.store.models import AuditEntry
 from tests.support.smtp import SmtpSink, smtp_sink
@@ -390,6 +391,9 @@ def test_a_guest_needs_the_pj_permission_and_is_overdue_after_10_menit(
     assert overdue(f"{DAY} 09:25") == (0, [])
     code, late = overdue(f"{DAY} 09:31")
     assert code == 1 and late[0]["overdue_seconds"] == 60
+    # One notice per overrun: the first, then the one after the extension ran out.
+    assert overdue(f"{DAY} 09:32")[0] == 1
+    assert len(sink.wait(2)) == 2 and len(sink.messages) == 2  # delivery is synchronous
     inside = json.loads(ok(sop("access", "inside", "--json", "--at", f"{DAY} 09:20")).stdout)
     assert [p["id"] for p in inside["inside"]] == [row.id]
     refused = sop(
@@ -534,3 +538,56 @@ def test_a_2_2_request_names_its_visit_and_its_report_shows_it_from_the_log_book
         stdin="123456789012\n",
     )
     assert refused.returncode == 2 and "2.3 request" in refused.stderr
+
+
+def test_who_is_inside_and_overdue_are_right_at_given_clock_times(
+    sqlite_sop_env: SopEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sop_runner.procedures.access import book
+    from sop_runner.procedures.access.policy import parse_time
+
+    monkeypatch.setenv("SOP_ACCESS_NOW", f"{DAY} 23:59")
+    ctx = sqlite_sop_env.ctx()
+    own = book.check_in(
+        ctx,
+        book.Visit(
+            "petugas", ("server-farm",), "cek UPS", rules_acknowledged=True, at=f"{DAY} 08:00"
+        ),
+        "budi",
+    )
+    vendor = book.check_in(
+        ctx,
+        book.Visit(
+            "vendor",
+            ("area-staging",),
+            "bongkar rak",
+            name="Joko",
+            organisation="CV",
+            coordination="SPK 1",
+            escort="dewi",
+            id_type="SIM",
+            rules_acknowledged=True,
+            at=f"{DAY} 09:00",
+        ),
+        "dewi",
+        "123456789012",
+    )
+    book.check_out(ctx, book.Leaving(own.id, True, at=f"{DAY} 11:30"), "budi")
+
+    def inside(at: str) -> list[tuple[int, int]]:
+        found = book.inside(ctx, parse_time(at))
+        return [(p.entry.id, int(p.overdue.total_seconds() // 60)) for p in found]
+
+    assert inside(f"{DAY} 07:59") == []
+    assert inside(f"{DAY} 08:30") == [(own.id, 0)]
+    assert inside(f"{DAY} 11:15") == [(own.id, 15), (vendor.id, 0)]  # budi: 3 Jam from 08:00
+    assert inside(f"{DAY} 11:30") == [(vendor.id, 0)]  # out at 11:30
+    assert inside(f"{DAY} 17:05") == [(vendor.id, 5)]  # 8 Jam from 09:00
+    with pytest.raises(SopError, match="penanggung_jawab"):
+        book.extend(
+            ctx, vendor.id, timedelta(hours=2), "kabel belum datang", "dewi", f"{DAY} 16:30"
+        )
+    book.extend(ctx, vendor.id, timedelta(hours=2), "kabel belum datang", "sari", f"{DAY} 16:30")
+    assert inside(f"{DAY} 17:05") == [(vendor.id, 0)]
+    assert inside(f"{DAY} 16:00") == [(vendor.id, 0)]
+    assert [p.entry.id for p in book.overdue(ctx, parse_time(f"{DAY} 19:01"))] == [vendor.id]

@@ -82,6 +82,20 @@ def test_a_recorded_door_log_gives_exactly_the_unlogged_entry_and_the_exit_witho
     report = next(tmp_path.glob("anomali-akses-*-id.md")).read_text()
     assert "keluar pintu tanpa check-out" in report and "pintu dibuka tanpa entri" in report
     assert (tmp_path / next(tmp_path.glob("anomali-akses-*-id.md")).name).exists()
+    # A log book entry whose petugas never opened the door is the third kind.
+    unseen = book.check_in(
+        sqlite_sop_env.ctx(),
+        book.Visit(
+            "petugas", ("ruang-kendali",), "cek CCTV", rules_acknowledged=True, at=f"{DAY} 17:00"
+        ),
+        "dewi",
+    )
+    found = json.loads(sop("access", "reconcile", "--json").stdout)["anomalies"]
+    assert [(a["kind"], a["entry"]) for a in found] == [
+        ("exit_without_checkout", vendor),
+        ("entry_without_door", unseen.id),
+        ("door_without_entry", None),
+    ]
     # A malformed line stops the import with one line naming it; nothing is written.
     bad = tmp_path / "rusak_attlog.dat"
     bad.write_text("        1\t2026-11-03 25:61:00\t1\t0\t1\t0\n")

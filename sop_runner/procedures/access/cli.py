@@ -290,7 +290,7 @@ def overdue_command(at: When = None, lang: Lang = None, as_json: Json = False) -
 
 
 def _notify(ctx: Context, found: list[book.Presence], w: dict[str, str]) -> None:
-    """Given the overdue visits, send the notice (when the notifier is installed)."""
+    """Given the overdue visits, send one notice of those not told yet (at this allowed end)."""
     from sop_runner.procedures.access import alerts
 
     alerts.send_overdue(ctx, found, w)
@@ -380,7 +380,9 @@ def reconcile_command(
         if not found:
             _say(w["clean"])
     if report:
-        period = f"{since or '…'} – {until or '…'}"
+        with ctx.session() as session:
+            span = reconcile.window(session, start, end)
+        period = f"{_local(span[0])} – {_local(span[1])} WIB" if span else "-"
         lang_used = "en" if w is WORDS["en"] else "id"
         paths = documents.anomalies(ctx, found, period, lang_used, _out(ctx, out_dir), chosen)
         for path in paths:

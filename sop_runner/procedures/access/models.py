@@ -76,6 +76,8 @@ class AccessEntry(Base):
     request_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     nonce: Mapped[str | None] = mapped_column(String(64), nullable=True)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The allowed end the last overdue notice was sent for (one notice per overrun).
+    notified_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class AccessExtension(Base):

@@ -40,6 +40,13 @@ class Anomaly:
     who: str
 
 
+def _named(entry: AccessEntry | None, opener: str) -> str:
+    """Given an entry (or None) and who opens the door for it, return both names."""
+    if entry is None or entry.operator == opener:
+        return opener
+    return f"{entry.person_name or '-'} / {opener}"
+
+
 def _openers(entry: AccessEntry) -> set[str]:
     return {name for name in (entry.operator, entry.escort) if name}
 
@@ -48,9 +55,11 @@ def _open_at(entry: AccessEntry, at: datetime) -> bool:
     return entry.time_in - TOLERANCE <= at and (entry.time_out is None or at <= entry.time_out)
 
 
-def _window(
+def window(
     session: Session, since: datetime | None, until: datetime | None
 ) -> tuple[datetime, datetime] | None:
+    """Given a period (either end may be None), return it completed by the door events' own
+    first and last (None when no event was imported)."""
     events = session.scalars(select(AccessDoorEvent.at).order_by(AccessDoorEvent.at)).all()
     if not events:
         return None
@@ -60,10 +69,10 @@ def _window(
 def find(ctx: Context, since: datetime | None, until: datetime | None) -> list[Anomaly]:
     """Given a period (default: the door events' own), return the anomalies, by time."""
     with ctx.session() as session:
-        window = _window(session, since, until)
-        if window is None:
+        span = window(session, since, until)
+        if span is None:
             return []
-        start, end = window
+        start, end = span
         badges = {b.pin: b.operator for b in session.scalars(select(AccessBadge)).all()}
         events = session.scalars(
             select(AccessDoorEvent)
@@ -110,7 +119,7 @@ def _door_side(
                     event.at,
                     event.pin,
                     current.id if current else None,
-                    who or f"PIN {event.pin}",
+                    _named(current, who or f"PIN {event.pin}"),
                 )
             )
     return found
@@ -141,7 +150,7 @@ def _book_side(
                     entry.time_in,
                     None,
                     entry.id,
-                    ", ".join(sorted(openers)),
+                    _named(entry, ", ".join(sorted(openers))),
                 )
             )
     return found
