@@ -591,3 +591,78 @@ def test_who_is_inside_and_overdue_are_right_at_given_clock_times(
     assert inside(f"{DAY} 17:05") == [(vendor.id, 0)]
     assert inside(f"{DAY} 16:00") == [(vendor.id, 0)]
     assert [p.entry.id for p in book.overdue(ctx, parse_time(f"{DAY} 19:01"))] == [vendor.id]
+
+
+def test_a_permission_edited_in_the_store_no_longer_holds(sqlite_sop_env: SopEnv) -> None:
+    ok(
+        sop(
+            "access",
+            "permit",
+            "--kind",
+            "vendor",
+            "--name",
+            "Andi Wijaya",
+            "--organisation",
+            "PT Sejuk Abadi",
+            "--purpose",
+            "perbaikan UPS",
+            operator="sari",
+            now=f"{DAY} 08:30",
+        )
+    )
+    with sqlite_sop_env.ctx().session() as session:
+        # An insider with write access to the store stretches the permission by a month.
+        permission = session.scalars(select(AccessPermission)).one()
+        permission.valid_until = permission.valid_until + timedelta(days=30)
+    refused = vendor_in("--permission", "1")
+    assert refused.returncode == 4 and "does not hold" in refused.stderr
+    assert entries(sqlite_sop_env) == []
+
+
+def test_bad_input_is_one_line_exit_2_nothing_written_and_the_number_never_echoed(
+    sqlite_sop_env: SopEnv,
+) -> None:
+    short = "332809120385000"  # 15 digits: no KTP
+    bad = sop(
+        "access",
+        "checkin",
+        "--kind",
+        "vendor",
+        "--name",
+        "Andi",
+        "--organisation",
+        "PT",
+        "--purpose",
+        "servis",
+        "--room",
+        "server-farm",
+        "--escort",
+        "dewi",
+        "--coordination",
+        "SPK 1",
+        "--id-type",
+        "KTP",
+        "--rules-acknowledged",
+        operator="budi",
+        stdin=short + "\n",
+    )
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+    assert "identity number: not a KTP number" in bad.stderr and short not in bad.stderr
+    future = vendor_in("--coordination", "SPK 1", at="2999-01-01 09:00")
+    assert future.returncode == 2 and "--at" in future.stderr and "future" in future.stderr
+    unknown = vendor_in("--coordination", "SPK 1", "--escort", "sari")
+    assert unknown.returncode == 2 and "--escort: 'sari' is no petugas" in unknown.stderr
+    rules = sop(
+        "access",
+        "checkin",
+        "--kind",
+        "petugas",
+        "--purpose",
+        "cek",
+        "--room",
+        "server-farm",
+        operator="budi",
+    )
+    assert rules.returncode == 2 and "--rules-acknowledged" in rules.stderr
+    assert entries(sqlite_sop_env) == []
+    assert not [a for a in actions(sqlite_sop_env) if a["action"].startswith("access.")]
