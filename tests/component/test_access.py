@@ -14,6 +14,7 @@ import sys
 from datetime import timedelta
 
 import pytest
+from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
 from sop_runner.cli.app import main
@@ -72,6 +73,16 @@ def sop(
             else:
                 os.environ[key] = value
     return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
+def valid(schema: str, text: str) -> dict:
+    """Given a schema of docs/schemas and a command's JSON output, return it parsed once it
+    validates (docs/json.md)."""
+    document = json.loads((REPO_ROOT / "docs" / "schemas" / schema).read_text())
+    data = json.loads(text)
+    errors = sorted(Draft202012Validator(document).iter_errors(data), key=str)
+    assert not errors, [e.message for e in errors]
+    return data
 
 
 def entries(env: SopEnv) -> list[AccessEntry]:
@@ -352,7 +363,7 @@ def test_a_guest_needs_the_pj_permission_and_is_overdue_after_10_menit(
     def overdue(at: str, real: bool = False) -> tuple[int, list[dict]]:
         result = sop("access", "overdue", "--json", "--at", at, real=real)
         assert result.returncode in (0, 1), result.stderr
-        return result.returncode, json.loads(result.stdout)["inside"]
+        return result.returncode, valid("access-presence.schema.json", result.stdout)["inside"]
 
     assert overdue(f"{DAY} 09:09") == (0, [])
     code, late = overdue(f"{DAY} 09:11", real=True)  # as cron or AWX runs it
@@ -394,7 +405,10 @@ def test_a_guest_needs_the_pj_permission_and_is_overdue_after_10_menit(
     # One notice per overrun: the first, then the one after the extension ran out.
     assert overdue(f"{DAY} 09:32")[0] == 1
     assert len(sink.wait(2)) == 2 and len(sink.messages) == 2  # delivery is synchronous
-    inside = json.loads(ok(sop("access", "inside", "--json", "--at", f"{DAY} 09:20")).stdout)
+    inside = valid(
+        "access-presence.schema.json",
+        ok(sop("access", "inside", "--json", "--at", f"{DAY} 09:20")).stdout,
+    )
     assert [p["id"] for p in inside["inside"]] == [row.id]
     refused = sop(
         "access",

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sop_runner.procedures.access import book, door
 from sop_runner.procedures.access.models import AccessEntry, AccessRetention
 from sop_runner.store.models import AuditEntry
-from tests.component.test_access import DAY, KTP, sop
+from tests.component.test_access import DAY, KTP, sop, valid
 from tests.support import postgres
 from tests.support.sop import SopEnv, ok
 
@@ -90,7 +90,9 @@ def test_a_recorded_door_log_gives_exactly_the_unlogged_entry_and_the_exit_witho
         ),
         "dewi",
     )
-    found = json.loads(sop("access", "reconcile", "--json").stdout)["anomalies"]
+    found = valid("access-anomalies.schema.json", sop("access", "reconcile", "--json").stdout)[
+        "anomalies"
+    ]
     assert [(a["kind"], a["entry"]) for a in found] == [
         ("exit_without_checkout", vendor),
         ("entry_without_door", unseen.id),
