@@ -140,6 +140,22 @@ def test_the_monthly_log_book_renders_every_visit_as_an_official_pdf(
         sop("access", "report", "history", "Joko Susilo", "--out", str(tmp_path), "--format", "md")
     ).stdout.split()
     assert "pasang rak baru" in Path(history[0]).read_text()
+    english = ok(
+        sop(
+            "access",
+            "report",
+            "month",
+            "2026-11",
+            "--lang",
+            "en",
+            "--out",
+            str(tmp_path / "en"),
+            "--format",
+            "md",
+        )
+    ).stdout.split()
+    text = Path(english[0]).read_text()
+    assert "Data Center Access Log Book for November 2026" in text and "within" in text
 
 
 def _store_bytes(env: SopEnv, tmp_path: Path) -> bytes:

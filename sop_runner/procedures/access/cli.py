@@ -49,8 +49,13 @@ def _local(moment: datetime) -> str:
     return dates.local(moment, policy.ZONE).strftime("%Y-%m-%d %H:%M")
 
 
+def _language(lang: str | None) -> str:
+    """Given --lang (or None), return the language spoken (id unless asked otherwise)."""
+    return choose_language(Context().settings, lang)
+
+
 def _words(lang: str | None) -> dict[str, str]:
-    return WORDS[choose_language(Context().settings, lang)]
+    return WORDS[_language(lang)]
 
 
 def _id_number() -> str:
@@ -383,8 +388,8 @@ def reconcile_command(
         with ctx.session() as session:
             span = reconcile.window(session, start, end)
         period = f"{_local(span[0])} – {_local(span[1])} WIB" if span else "-"
-        lang_used = "en" if w is WORDS["en"] else "id"
-        paths = documents.anomalies(ctx, found, period, lang_used, _out(ctx, out_dir), chosen)
+        spoken = "en" if w is WORDS["en"] else "id"
+        paths = documents.anomalies(ctx, found, period, spoken, _out(ctx, out_dir), chosen)
         for path in paths:
             _say(str(path))
     if found:
@@ -405,10 +410,9 @@ def month_command(
     """The monthly Buku Log akses as an official document (every visit, Mutu Baku, paraf)."""
     from sop_runner.documents.publish import formats_from
 
-    w = _words(lang)
+    chosen = _language(lang)
     ctx = Context()
-    lang_used = "en" if w is WORDS["en"] else "id"
-    for path in documents.monthly(ctx, month, lang_used, _out(ctx, out_dir), formats_from(formats)):
+    for path in documents.monthly(ctx, month, chosen, _out(ctx, out_dir), formats_from(formats)):
         _say(str(path))
 
 
@@ -422,12 +426,9 @@ def history_command(
     """One person's visits as an official document."""
     from sop_runner.documents.publish import formats_from
 
-    w = _words(lang)
+    chosen = _language(lang)
     ctx = Context()
-    lang_used = "en" if w is WORDS["en"] else "id"
-    for path in documents.history(
-        ctx, person, lang_used, _out(ctx, out_dir), formats_from(formats)
-    ):
+    for path in documents.history(ctx, person, chosen, _out(ctx, out_dir), formats_from(formats)):
         _say(str(path))
 
 

@@ -32,7 +32,7 @@ def _when(moment: datetime | None, lang: str) -> str:
     if moment is None:
         return ""
     local = dates.local(moment, policy.ZONE)
-    return local.strftime("%d/%m %H.%M" if lang == "id" else "%d/%m %H:%M")
+    return local.strftime("%d/%m/%Y %H.%M" if lang == "id" else "%d/%m/%Y %H:%M")
 
 
 def _paraf(signed: dict[str, Any] | None) -> str:
