@@ -17,6 +17,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
+from sop_runner import i18n
 from sop_runner.cli.app import main
 from sop_runner.config import REPO_ROOT
 from sop_runner.errors import SopError
@@ -55,7 +56,7 @@ def sop(
         )
     saved = {key: os.environ.get(key) for key in changed}
     out, err, code = io.StringIO(), io.StringIO(), 0
-    argv, stdin_was = sys.argv, sys.stdin
+    argv, stdin_was, spoken = sys.argv, sys.stdin, i18n._chosen
     try:
         for key, value in changed.items():
             if value:
@@ -66,7 +67,9 @@ def sop(
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else 1
     finally:
-        sys.argv, sys.stdin = argv, stdin_was
+        # The process's language and arguments are the test session's again (a --lang en
+        # command must not make later tests speak English).
+        sys.argv, sys.stdin, i18n._chosen = argv, stdin_was, spoken
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
