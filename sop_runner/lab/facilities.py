@@ -83,7 +83,12 @@ class SimulatedUps:
         """Given NUT variables (``ups_status="OB LB"`` for ``ups.status``), write them and
         wait until upsd serves them (the driver re-reads a changed file every second)."""
         values = _read_dev(self.dev_file) | {k.replace("_", "."): v for k, v in variables.items()}
+        before = int(self.dev_file.stat().st_mtime) if self.dev_file.exists() else None
         _write(self.dev_file, "".join(f"{k}: {v}\n" for k, v in values.items()))
+        # dummy-ups notices a change by the file's mtime in whole seconds: two writes in
+        # one second (start, then a test's first reading) would go unseen for ever.
+        if before is not None and int(self.dev_file.stat().st_mtime) <= before:
+            os.utime(self.dev_file, (before + 1, before + 1))
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             served = subprocess.run(
