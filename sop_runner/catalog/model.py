@@ -79,6 +79,16 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class WhenFailed:
+    """The branch an automated step's failure takes: a choice at a later step (4.1 step 7
+    "batal") or, the test being inside the step itself (3.1), the run's ending."""
+
+    step: int | None = None
+    choice: str | None = None
+    ends_run: str | None = None
+
+
+@dataclass(frozen=True)
 class Step:
     """One row of a procedure's table."""
 
@@ -109,6 +119,12 @@ class Step:
     # "document": the table or narrative asks for the approval; "project": this
     # project's own rule (a restore over live data, retention), which settings may switch off.
     gate_rule: str = "document"
+    # The earlier steps a gate decides on (4.2: the Pimpinan after the analysis): it can
+    # be approved only once they are recorded done (catalog ``gate.after``).
+    gate_after: tuple[int, ...] = ()
+    # What a failure of this automated step does ("jika gagal … dibatalkan"); None: it
+    # stops the run, resumable.
+    when_failed: WhenFailed | None = None
     # The step applies only to requests carrying / not carrying a parameter (catalog
     # ``applies``); otherwise it is recorded "tidak berlaku" with this note.
     applies_when_param: str | None = None

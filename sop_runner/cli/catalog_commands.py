@@ -103,6 +103,9 @@ def _kind_text(step: dict[str, Any], names: dict[str, str]) -> str:
         kind += f" ⛨ {names[step['gate_role']]}"
         if step["gate_rule"] == "project":
             kind += " [" + _("project rule") + "]"
+        if step["gate_after"]:
+            steps = ", ".join(str(n) for n in step["gate_after"])
+            kind += " (" + _("after steps {steps}").format(steps=steps) + ")"
     if step["interrupts_service"]:
         kind += " ⚡"
     if step["circular"]:
