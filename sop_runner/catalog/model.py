@@ -87,6 +87,13 @@ class WhenFailed:
     choice: str | None = None
     ends_run: str | None = None
 
+    def describe(self, lang: str = "id") -> str:
+        """Given a language, return the branch in words ("langkah 7 = batal")."""
+        if self.step is not None:
+            return ("langkah" if lang == "id" else "step") + f" {self.step} = {self.choice}"
+        words = {"id": {"postponed": "ditunda", "cancelled": "dibatalkan"}}
+        return words.get(lang, {}).get(str(self.ends_run), str(self.ends_run))
+
 
 @dataclass(frozen=True)
 class Step:

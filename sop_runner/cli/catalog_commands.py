@@ -120,6 +120,8 @@ def _branch_text(step: dict[str, Any]) -> str:
         parts.append("  ↳ " + _("only if {condition}").format(condition=step["applies_when"]))
     if step["ends_run"]:
         parts.append("  ■ " + _(step["ends_run"]))
+    if step["when_failed"]:
+        parts.append("  ✗ " + _("if it fails: {branch}").format(branch=step["when_failed"]))
     return "\n" + "\n".join(parts) if parts else ""
 
 

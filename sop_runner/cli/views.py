@@ -80,6 +80,7 @@ def procedure_view(procedure: Procedure, lang: str) -> dict[str, Any]:
                 ],
                 "applies_when": s.applies_when.describe(lang) if s.applies_when else None,
                 "ends_run": s.ends_run,
+                "when_failed": s.when_failed.describe(lang) if s.when_failed else None,
             }
             for s in procedure.steps
         ],

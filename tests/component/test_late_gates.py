@@ -64,6 +64,9 @@ def test_show_names_the_gate_after_the_analysis(sop_env):
     shown = ok(run_sop("show", "4.2", env={**os.environ, "COLUMNS": "250"})).stdout
     (line,) = [row for row in shown.splitlines() if "Pimpinan" in row and "⛨" in row]
     assert "setelah langkah 2, 3, 4" in line, line
+    # The branch a failed test takes (catalog when_failed) is shown beside its step.
+    hardware = ok(run_sop("show", "4.1", env={**os.environ, "COLUMNS": "250"})).stdout
+    assert "jika gagal: langkah 7 = batal" in hardware
 
 
 def _stored(env) -> tuple[list[str], list[dict]]:
