@@ -342,9 +342,10 @@ def _end_early(
     """Given the step after which the document ends the run ("ditunda", "dibatalkan"),
     record the steps left as "tidak berlaku" and close the run and its request, signed
     (``because``: what made it end, e.g. the failure of a test)."""
-    why = f"{ENDED[ending]} pada langkah {step.doc_number}" + (f": {because}" if because else "")
-    for later in procedure.steps[step.number :]:
-        _not_applicable(ctx, run, later, acting, f"tidak berlaku: {why}")
+    ended = f"{ENDED[ending]} pada langkah {step.doc_number}"
+    why = ended + (f": {because}" if because else "")
+    for later in procedure.steps[step.number :]:  # the reason once, on the run, not on each
+        _not_applicable(ctx, run, later, acting, f"tidak berlaku: {ended}")
     with ctx.session() as session:
         row = session.get(Run, run.id)
         req = session.get(Request, request_id)

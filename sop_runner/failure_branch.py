@@ -40,7 +40,8 @@ def take(
         choice = target.choice(str(failed.choice))
         assert choice is not None and choice.ends_run is not None  # catalog/branches.py
         for between in procedure.steps[step.number : failed.step - 1]:
-            execution._not_applicable(ctx, run, between, acting, f"tidak berlaku: {why}")
+            note = f"tidak berlaku: gagal pada langkah {step.doc_number}"
+            execution._not_applicable(ctx, run, between, acting, note)
         now = datetime.now(UTC)
         execution._finish_step(
             ctx,
