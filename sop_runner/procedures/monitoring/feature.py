@@ -14,6 +14,7 @@ from sop_runner.procedures.monitoring.report import section_data
 FEATURE = Feature(
     name=MANIFEST.name,
     procedures=("6.1",),
+    commands=MANIFEST.commands,
     tables=(ResourceSample,),
     recorders={"resource_samples": record_resource_samples},
     # The repair (step 5) is a request of its own after the analysis (``repair``).
