@@ -61,7 +61,8 @@ def png(graph: Graph, zone: str = "Asia/Jakarta", width_cm: float = 8.0) -> byte
         ax.grid(True, linewidth=0.3)
         if len(graph.lines) > 1:
             ax.legend(fontsize=6, loc="upper left")
-        fig.tight_layout()
+        # Fixed margins: tight_layout measured every label and took a third of the time.
+        fig.subplots_adjust(left=0.13, right=0.98, top=0.88, bottom=0.24)
         out = io.BytesIO()
         fig.savefig(out, format="png")
         return out.getvalue()

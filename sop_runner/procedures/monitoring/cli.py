@@ -69,6 +69,47 @@ def report_command(
         typer.echo(f"{name}: {problem}; rekomendasi: {fix}", err=True)
 
 
+@cli.command("network")
+def network_command(
+    period: PeriodKind = None,
+    start: From = None,
+    end: To = None,
+    k: Annotated[float, typer.Option("--k", help="anomaly beyond mean ± k·σ")] = 3.0,
+    weeks: Annotated[int, typer.Option("--weeks", help="weeks of baseline")] = 3,
+    request: Annotated[
+        int | None, typer.Option("--request", help="the 6.2 monitoring request it reports on")
+    ] = None,
+    prometheus: Prometheus = None,
+    lang: Lang = None,
+    out: Out = None,
+    as_: As = None,
+) -> None:
+    """Write the periodic report of SOP 6.2 (throughput graphs, anomalies, incidents)."""
+    from sop_runner.procedures.monitoring import report62
+
+    ctx = Context()
+    found = report62.write(
+        ctx,
+        operator_name(as_),
+        prom.prometheus_url(prometheus),
+        periodic.period_of(period, start, end),
+        k,
+        weeks,
+        choose_language(ctx.settings, lang),
+        out,
+        request,
+    )
+    for path in found.paths:
+        typer.echo(str(path))
+    for i in found.interfaces:
+        for direction, a in i.anomalies:
+            typer.echo(
+                f"anomali {i.host} {i.device} {direction} {a.at.isoformat(timespec='minutes')}: "
+                f"{a.value:.0f} B/s (baseline {a.mean:.0f} ± {k * a.sigma:.0f})",
+                err=True,
+            )
+
+
 @cli.command("targets")
 def targets_command(prometheus: Prometheus = None, as_json: Json = False) -> None:
     """Show Prometheus's scrape targets and their health; exit 1 if one is down."""
@@ -79,3 +120,35 @@ def targets_command(prometheus: Prometheus = None, as_json: Json = False) -> Non
         for t in found:
             typer.echo(f"{t['labels'].get('host', '?')} {t['health']} {t['url']} {t['error']}")
     raise typer.Exit(0 if found and all(t["health"] == "up" for t in found) else 1)
+
+
+@cli.command("incidents")
+def incidents_command(
+    status: Annotated[str | None, typer.Option("--status", help="open or closed")] = None,
+    as_json: Json = False,
+) -> None:
+    """List the information security incidents (SOP 6.2 step 4)."""
+    from sop_runner.procedures.monitoring import incidents
+
+    rows = incidents.listing(Context(), status)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, sort_keys=True))
+        return
+    for row in rows:
+        typer.echo(
+            f"incident {row['id']} {row['status']} {row['severity']} {row['host']}: "
+            f"{row['summary']} (dibuka {row['opened_at']} oleh {row['opened_by']})"
+        )
+
+
+@cli.command("incident-close")
+def incident_close_command(
+    incident_id: int,
+    note: Annotated[str, typer.Option("--note", help="what was done about it")],
+    as_: As = None,
+) -> None:
+    """Close an incident with what was done (a signed action of the person closing it)."""
+    from sop_runner.procedures.monitoring import incidents
+
+    row = incidents.close_incident(Context(), incident_id, note, operator_name(as_))
+    typer.echo(f"incident {row['id']} closed by {row['closed_by']}: {row['close_note']}")

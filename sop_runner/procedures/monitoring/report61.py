@@ -10,7 +10,6 @@ signatures.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,16 +18,11 @@ from markupsafe import Markup
 
 from sop_runner.context import Context
 from sop_runner.documents import dates
-from sop_runner.documents.layout import Document, html_of
+from sop_runner.documents.layout import html_of
 from sop_runner.documents.naskah import load_naskah
-from sop_runner.documents.publish import issue
-from sop_runner.documents.records import request_signers
-from sop_runner.documents.signatures import Signer, block
-from sop_runner.errors import SopError
 from sop_runner.escaping import md
-from sop_runner.procedures.monitoring import analysis, charts, periodic
+from sop_runner.procedures.monitoring import analysis, charts, issuing, periodic
 from sop_runner.procedures.monitoring.periodic_words import WORDS
-from sop_runner.requests import get_request
 
 
 @dataclass
@@ -197,13 +191,7 @@ def write(
     Raise SopError if the request is not a 6.1 request, Prometheus cannot be read or
     has no records, or the writer is no petugas with a key.
     """
-    acting = ctx.actor(acting_name)
-    if "petugas" not in acting.roles:
-        raise SopError(f"--as: {acting.name!r} is no petugas; the petugas writes the report")
-    if request_id is not None:
-        with ctx.session() as session:
-            if get_request(session, request_id).procedure_id != "6.1":
-                raise SopError(f"--request: {request_id} is no 6.1 request")
+    acting = issuing.writer(ctx, acting_name, "6.1", request_id)
     t0 = time.monotonic()
     records, step = periodic.collect(url, period, hosts)
     t1 = time.monotonic()
@@ -220,41 +208,29 @@ def write(
             charts.img_tag(charts.png(g, naskah.time_zone), g.title)
             for g in graphs_of(record, lang, naskah.time_zone)
         ]
-    body_html = Markup(
-        html_of(head) + Markup(f"<h2>{w['graphs']}</h2>") + Markup("\n".join(figures))
-    ) + html_of(tail)
-    start = period.start.strftime("%Y%m%d%H%M")
-    end = period.end.strftime("%Y%m%d%H%M")
-    names = ",".join(sorted(r.host for r in records))
-    if len(names) > 60:  # the subject column is short; many hosts are named by their digest
-        names = "sha256:" + hashlib.sha256(names.encode()).hexdigest()[:16]
-    subject = f"monitoring/6.1/{start}-{end}/{names}"
-    folder = out or ctx.settings.reports_dir / "monitoring"
-    folder.mkdir(parents=True, exist_ok=True)
-    with ctx.session() as session:
-        signed = acting.sign(
-            session,
-            "monitoring.report",
-            subject,
-            {"period": [period.start.isoformat(), period.end.isoformat()], "problems": problems},
-        )
-        signers: list[Signer] = []
-        if request_id is not None:
-            signers = request_signers(session, get_request(session, request_id), ctx.trusted)
-    signers.append(
-        block(ctx.registry, acting.name, w["prepared_by"], signed["signature"], signed["time"])
+    body_html = (
+        html_of(head)
+        + Markup(f"<h2>{w['graphs']}</h2>")
+        + Markup("\n".join(figures))
+        + html_of(tail)
     )
-    document = Document(
-        kind="laporan",
-        subject=subject,
+    subject = issuing.subject_of("6.1", period.start, period.end, [r.host for r in records])
+    paths = issuing.issue_report(
+        ctx,
+        acting,
         title=w["title_61"],
-        file_stem=f"laporan-monitoring-6.1-{start}-{end}-{lang}",
+        heading=w["prepared_by"],
+        subject=subject,
+        file_stem=f"laporan-monitoring-6.1-{period.start:%Y%m%d%H%M}-{period.end:%Y%m%d%H%M}-{lang}",
         lang=lang,
         body_markdown=body_md,
-        body_html=Markup(body_html),
-        signers=tuple(signers),
+        body_html=body_html,
+        signed_data={
+            "period": [period.start.isoformat(), period.end.isoformat()],
+            "problems": problems,
+        },
+        out=out,
         request_id=request_id,
     )
-    paths = issue(ctx, document, folder)
     t2 = time.monotonic()
     return Written(paths, problems, records, t1 - t0, t2 - t1)
