@@ -56,13 +56,14 @@ def png(graph: Graph, zone: str = "Asia/Jakarta", width_cm: float = 8.0) -> byte
         ax.set_ylabel(graph.unit, fontsize=7)
         ax.tick_params(labelsize=6)
         ax.set_ylim(bottom=0, top=graph.y_max)
+        ax.ticklabel_format(axis="y", style="plain", useOffset=False)
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(tz=tz, minticks=3, maxticks=6))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m\n%H.%M", tz=tz))
         ax.grid(True, linewidth=0.3)
         if len(graph.lines) > 1:
             ax.legend(fontsize=6, loc="upper left")
         # Fixed margins: tight_layout measured every label and took a third of the time.
-        fig.subplots_adjust(left=0.13, right=0.98, top=0.88, bottom=0.24)
+        fig.subplots_adjust(left=0.17, right=0.98, top=0.88, bottom=0.24)
         out = io.BytesIO()
         fig.savefig(out, format="png")
         return out.getvalue()

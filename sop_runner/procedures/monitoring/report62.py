@@ -67,12 +67,17 @@ def collect(url: str, period: periodic.Period, k: float, weeks: int) -> list[Int
 
     Raise SopError if Prometheus cannot be read or has no such interface in the period.
     """
-    step = prom.step_for(period.start, period.end, minimum=15.0)
+    step = prom.step_for(period.start, period.end, minimum=5.0)
     found: dict[tuple[str, str], Interface] = {}
     baseline_start = period.start - timedelta(weeks=weeks)
     for direction in ("rx", "tx"):
         for s in prom.query_range(
-            url, _query(direction, int(max(60, 4 * step))), period.start, period.end, step
+            # At least two minutes: two samples at production's 60 s scrape interval.
+            url,
+            _query(direction, int(max(120, 4 * step))),
+            period.start,
+            period.end,
+            step,
         ):
             key = (s.labels.get("host", "?"), s.labels.get("device", "?"))
             setattr(found.setdefault(key, Interface(*key)), direction, s)
@@ -162,12 +167,15 @@ def _markdown(
 def graph_of(i: Interface, lang: str) -> charts.Graph:
     """Given an interface, return its throughput graph with its anomalies marked."""
     w = WORDS[lang]
+    peak = max([*(i.rx.values if i.rx else ()), *(i.tx.values if i.tx else ()), 0.0])
+    # The unit of the interface's own scale: a quiet link in kB/s, not in millionths of MB/s.
+    size, unit = next(((z, u) for z, u in ((1e6, "MB/s"), (1e3, "kB/s")) if peak >= z), (1, "B/s"))
     lines = []
     for direction, series in (("rx", i.rx), ("tx", i.tx)):
         if series is not None:
-            lines.append(charts.Line(w[direction], series.times, [v / 1e6 for v in series.values]))
-    marks = tuple((a.at.timestamp(), a.value / 1e6, "!") for _, a in i.anomalies)
-    return charts.Graph(f"{i.host} {i.device}", "MB/s", tuple(lines), marks)
+            lines.append(charts.Line(w[direction], series.times, [v / size for v in series.values]))
+    marks = tuple((a.at.timestamp(), a.value / size, "!") for _, a in i.anomalies)
+    return charts.Graph(f"{i.host} {i.device}", unit, tuple(lines), marks)
 
 
 def write(
