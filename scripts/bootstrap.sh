@@ -18,6 +18,8 @@ APT_PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-liberation2
   fonts-dejavu-core
   poppler-utils
+  # Monitoring (SOP 6.1, 6.2): the time-series engine and the exporter the lab runs in its hosts.
+  prometheus prometheus-node-exporter
 )
 
 missing=()

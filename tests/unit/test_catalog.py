@@ -322,6 +322,7 @@ def test_automated_steps_and_their_playbooks(catalog: Catalog) -> None:
         ("5.1", 6, "dismantle_register.yml"),
         ("6.1", 1, "resource_monitor.yml"),
         ("6.1", 5, "resource_repair.yml"),
+        ("6.2", 1, "network_monitor.yml"),  # issue 20: the security scan
         ("7.1", 3, "backup_files.yml"),
         ("7.2", 4, "backup_databases.yml"),
         ("7.3", 3, "restore_files.yml"),
