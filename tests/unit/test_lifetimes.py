@@ -63,7 +63,7 @@ def test_an_approval_signed_in_the_future_is_invalid(sqlite_sop_env):
     now = datetime.now(UTC)
     ahead = sign_approval(request, 5, "penanggung_jawab", ctx.actor("sari"), now=now + 365 * DAY)
     problems = problems_of(ahead, request, ctx.trusted, now)
-    assert any("in the future" in p for p in problems), problems
+    assert any("di masa depan" in p for p in problems), problems
     # A clock a minute or two fast is not an attack.
     close = sign_approval(
         request, 5, "penanggung_jawab", ctx.actor("sari"), now=now + timedelta(minutes=2)
@@ -77,11 +77,11 @@ def test_an_approval_longer_than_its_procedure_allows_is_invalid(sqlite_sop_env)
     sari = ctx.actor("sari")
     too_long = sign_approval(request, 5, "penanggung_jawab", sari, expires_in=31 * DAY, now=now)
     problems = problems_of(too_long, request, ctx.trusted, now)
-    assert any("longer than the" in p and "6.1" in p for p in problems), problems
+    assert any("lebih lama dari" in p and "6.1" in p for p in problems), problems
     fits = sign_approval(request, 5, "penanggung_jawab", sari, expires_in=3 * DAY, now=now)
     assert problems_of(fits, request, ctx.trusted, now) == []
     lowered = problems_of(fits, request, ctx.trusted, now, longest=timedelta(hours=8))
-    assert any("longer than the 8h" in p for p in lowered), lowered
+    assert any("lebih lama dari 8h" in p for p in lowered), lowered
 
 
 def test_deciding_refuses_a_lifetime_beyond_the_bound():
