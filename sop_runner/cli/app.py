@@ -18,6 +18,7 @@ from typer._click.exceptions import UsageError as TyperUsageError
 from typer.core import TyperGroup
 
 from sop_runner import errors
+from sop_runner.cli.coercion import without_pydantic
 from sop_runner.cli.usage import one_line
 from sop_runner.errors import SopError, StepFailed
 from sop_runner.features import startup
@@ -53,40 +54,8 @@ CORE_COMMANDS = {
 }
 
 
-def _coerce_plain_values_without_pydantic() -> None:
-    """Let typer take plain text and flags as typed, without importing pydantic.
-
-    typer coerces every value through a pydantic TypeAdapter it builds on first
-    use, and importing pydantic costs `sop list` a third of its start.  For a
-    ``str`` without a parser the adapter only hands back the text argv holds, and
-    a flag is True, False or absent (sop has no bool option taking a value, no
-    envvar): typer's own PassThroughRuntimeParam does the same.  Other types
-    (numbers, paths, lists) keep pydantic and its messages (cli/usage.py).  On a
-    typer without these internals nothing is changed (only slower).
-    """
-    try:
-        from typer import core
-        from typer._coercion import PassThroughRuntimeParam
-    except ImportError:
-        return
-    build = core.build_runtime_param
-
-    def build_runtime_param(descriptor: Any) -> Any:
-        plain = (
-            descriptor.annotation in (str, bool)
-            and descriptor.file_annotation is None
-            and descriptor.parameter_info.parser is None
-        )
-        if plain:
-            return PassThroughRuntimeParam(
-                parameter_info=descriptor.parameter_info, annotation=descriptor.annotation
-            )
-        return build(descriptor)
-
-    core.build_runtime_param = build_runtime_param
-
-
-_coerce_plain_values_without_pydantic()
+# Plain values (text, flags, whole numbers) are coerced without pydantic (cli/coercion.py).
+without_pydantic()
 
 
 @cache
