@@ -292,3 +292,16 @@ def test_without_weasyprint_pdf_is_one_clear_line_and_nothing_is_written(
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
     with ctx.session() as session:
         assert session.scalar(select(func.count()).select_from(DocumentNumber)) == 0
+
+
+def test_a_template_s_dates_follow_its_language_unless_told():
+    """Feature templates write `{{ moment | dt }}`: an English document gets English months."""
+    from sop_runner.reports.render import template_environment
+
+    template = template_environment().from_string("{{ moment | dt }} / {{ moment | dt('id') }}")
+    late = "2026-11-30T20:05:00+00:00"
+    assert template.render(moment=late, lang="en") == (
+        "1 December 2026 03:05 WIB / 1 Desember 2026 03.05 WIB"
+    )
+    assert template.render(moment=late, lang="id").startswith("1 Desember 2026 03.05 WIB")
+    assert template.render(moment=late).startswith("1 Desember 2026")  # no language: Indonesian
