@@ -18,6 +18,7 @@ import yaml
 
 from sop_runner import yamlio
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.inventory_names import read_names
 from sop_runner.site import Site, load_site
 
@@ -52,7 +53,7 @@ class Inventory:
         Raise SopError naming the first unknown target.
         """
         if not targets:
-            raise SopError("--target: at least one host or group of the inventory is required")
+            raise SopError(_("--target: at least one host or group of the inventory is required"))
         resolved: set[str] = set()
         for target in targets:
             if target in self.hosts:
@@ -60,10 +61,12 @@ class Inventory:
             elif target in self.groups:
                 resolved |= self.groups[target]
             else:
-                known = ", ".join(sorted(self.hosts)) or "none"
+                known = ", ".join(sorted(self.hosts)) or _("none")
                 raise SopError(
-                    f"--target: {target!r} is not a host or group of the inventory "
-                    f"{self.path}; known hosts: {known}"
+                    _(
+                        "--target: {target!r} is not a host or group of the inventory "
+                        "{path}; known hosts: {known}"
+                    ).format(target=target, path=self.path, known=known)
                 )
         return sorted(resolved)
 

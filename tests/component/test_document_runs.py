@@ -66,7 +66,7 @@ def test_a_1_2_run_postponed_at_step_3_ends_ditunda_with_its_report(sop_env, tmp
     assert any('"run.postponed"' in a for a in actions)
     # A postponed request does not run again.
     again = sop_env.sop("run", str(request_id), operator="budi")
-    assert again.returncode != 0 and "postponed" in again.stderr
+    assert again.returncode != 0 and "berstatus ditunda" in again.stderr, again.stderr
     ok(sop_env.sop("report", str(request_id), "--out", str(tmp_path)))
     report = (tmp_path / f"laporan-1.2-{request_id}-id.md").read_text()
     assert "ditunda" in report and "tidak berlaku" in report
@@ -176,7 +176,7 @@ def test_time_given_badly_is_one_line_exit_2(sop_env):
         operator="budi",
     )
     assert result.returncode == 2
-    assert "--time 2: 'kemarin' is not a duration" in result.stderr
+    assert "--time 2: 'kemarin' bukan durasi" in result.stderr
     assert "Traceback" not in result.stderr
     # Refused before anything is written: no run was started.
     with sop_env.ctx().session() as session:

@@ -146,12 +146,12 @@ HUGE = "99999999999999999999h"
 @pytest.mark.parametrize(
     ("args", "environ", "words"),
     [
-        (["open", "--duration", HUGE], {}, ("--duration", "allowed: up to 8h")),
-        (["open", "--duration", "99999999999999999999"], {}, ("--duration", "up to 8h")),
+        (["open", "--duration", HUGE], {}, ("--duration", "yang diizinkan: paling lama 8h")),
+        (["open", "--duration", "99999999999999999999"], {}, ("--duration", "paling lama 8h")),
         (["open", "--start", "9999-12-31T23:00:00+00:00"], {}, ("--start",)),
         (["open", "--start", "0001-01-01T00:00:00+07:00"], {}, ("--start",)),
         (["open"], {policy.MAX_DURATION_ENV: HUGE}, (policy.MAX_DURATION_ENV,)),
-        (["extend", "1", "--by", HUGE], {}, ("--by", "allowed: up to 8h")),
+        (["extend", "1", "--by", HUGE], {}, ("--by", "yang diizinkan: paling lama 8h")),
         (["extend", "99999999999999999999999", "--by", "1m"], {}, ("grant",)),
         (["revoke", "99999999999999999999999", "--reason", "x"], {}, ("grant",)),
     ],

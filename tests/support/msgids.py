@@ -20,6 +20,8 @@ MODULES = (
     *sorted((REPO_ROOT / "sop_runner" / "cli").glob("*.py")),
     REPO_ROOT / "sop_runner" / "gates.py",
     REPO_ROOT / "sop_runner" / "execution.py",
+    *(REPO_ROOT / "sop_runner" / f"{name}.py" for name in ("requests", "claims", "durations")),
+    REPO_ROOT / "sop_runner" / "inventory.py",
     *sorted(PROCEDURES.glob("*/cli.py")),
     *sorted(PROCEDURES.glob("*/__init__.py")),
 )

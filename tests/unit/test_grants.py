@@ -55,23 +55,25 @@ def test_durations(text: str, expected: int) -> None:
 
 @pytest.mark.parametrize("text", ["0", "0m", "0s", "0h0m"])
 def test_zero_duration_refused(text: str) -> None:
-    with pytest.raises(SopError, match=r"--duration: .* is not above zero"):
+    with pytest.raises(SopError, match=r"--duration: .* tidak di atas nol"):
         policy.parse_duration(text, "--duration")
 
 
 @pytest.mark.parametrize("text", ["-5m", "abc", "", "5x", "1.5h", "m"])
 def test_malformed_duration_refused(text: str) -> None:
-    with pytest.raises(SopError, match=r"--duration: .* is not a duration"):
+    with pytest.raises(SopError, match=r"--duration: .* bukan durasi"):
         policy.parse_duration(text, "--duration")
 
 
 def test_maximum_duration_default_and_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(policy.MAX_DURATION_ENV, raising=False)
     assert policy.parse_duration("8h", "--duration") == timedelta(hours=8)
-    with pytest.raises(SopError, match=r"--duration: '8h1s' is longer .*; allowed: up to 8h$"):
+    with pytest.raises(
+        SopError, match=r"--duration: '8h1s' lebih lama .*; yang diizinkan: paling lama 8h$"
+    ):
         policy.parse_duration("8h1s", "--duration")
     monkeypatch.setenv(policy.MAX_DURATION_ENV, "2h")
-    with pytest.raises(SopError, match="up to 2h"):
+    with pytest.raises(SopError, match="paling lama 2h"):
         policy.parse_duration("3h", "--duration")
 
 

@@ -86,7 +86,7 @@ def test_an_approval_longer_than_its_procedure_allows_is_invalid(sqlite_sop_env)
 
 def test_deciding_refuses_a_lifetime_beyond_the_bound():
     procedure = CATALOG.get("6.1")
-    with pytest.raises(SopError, match=r"^--expires: .*allowed: up to 5d"):
+    with pytest.raises(SopError, match=r"^--expires: .*yang diizinkan: paling lama 5d"):
         gates.lifetime("31d", procedure, None)
     for absurd in ("2900000d", "3650000d", "99999999999999999999999d"):
         with pytest.raises(SopError, match=r"^--expires: "):
@@ -107,6 +107,9 @@ def test_the_trust_file_names_a_lower_bound_for_every_procedure(tmp_path):
     path = tmp_path / "trust.yml"
     assert parse_trust(_trust_text(""), path).approval_max is None
     assert parse_trust(_trust_text("approval_max: 8h\n"), path).approval_max == timedelta(hours=8)
-    for wrong, words in (("40d", "longer than allowed"), ("soon", "approval_max: 'soon'")):
+    for wrong, words in (
+        ("40d", "lebih lama dari yang diizinkan"),
+        ("soon", "approval_max: 'soon'"),
+    ):
         with pytest.raises(SopError, match=words):
             parse_trust(_trust_text(f"approval_max: {wrong}\n"), path)

@@ -1,0 +1,64 @@
+"""The core's refusals a petugas meets most are Indonesian by default, English on request
+(issue 17): each keeps the field it names and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sop_runner import durations, i18n
+from sop_runner.errors import SopError
+from sop_runner.inventory import Inventory
+from sop_runner.requests import parse_params
+
+INVENTORY = Inventory(Path("/inv/hosts.yml"), frozenset({"srv1"}), {"servers": frozenset()}, ())
+
+
+def _refusal(call, *args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+    with pytest.raises(SopError) as refused:
+        call(*args, **kwargs)
+    return str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "id",
+            [
+                "--by: 'soon' bukan durasi; yang diizinkan: bilangan bulat dengan satuan d, h, "
+                "m, s, dari yang terbesar, mis. 90m, 1h30m, 2d, 45s",
+                "--by: '0m' tidak di atas nol; yang diizinkan: durasi di atas nol",
+                "--by: '9h' lebih lama dari yang diizinkan; yang diizinkan: paling lama 8h",
+                "--param: 'Bad=1' bukan KEY=VALUE dengan KEY berupa huruf kecil, angka dan "
+                "garis bawah",
+                "--target: 'web' bukan host atau grup inventaris /inv/hosts.yml; "
+                "host yang dikenal: srv1",
+            ],
+        ),
+        (
+            "en",
+            [
+                "--by: 'soon' is not a duration; allowed: " + durations.ALLOWED,
+                "--by: '0m' is not above zero; allowed: a duration above zero",
+                "--by: '9h' is longer than allowed; allowed: up to 8h",
+                "--param: 'Bad=1' is not KEY=VALUE with KEY of lowercase letters, digits and "
+                "underscores",
+                "--target: 'web' is not a host or group of the inventory /inv/hosts.yml; "
+                "known hosts: srv1",
+            ],
+        ),
+    ],
+)
+def test_core_refusals_speak_the_language_and_keep_the_field(monkeypatch, lang, expected):
+    monkeypatch.setattr(i18n, "_chosen", lang)
+    eight_hours = durations.parse("8h", "--max")
+    said = [
+        _refusal(durations.parse, "soon", "--by"),
+        _refusal(durations.parse, "0m", "--by"),
+        _refusal(durations.parse, "9h", "--by", maximum=eight_hours),
+        _refusal(parse_params, ["Bad=1"]),
+        _refusal(INVENTORY.resolve_targets, ["web"]),
+    ]
+    assert said == expected
