@@ -155,11 +155,17 @@ def test_schedule_install_writes_what_it_prints_and_an_audit_entry(sop_env, tmp_
 @pytest.mark.parametrize(
     ("args", "line"),
     [
-        (("--format", "anacron"), "sop: error: --format: 'anacron' is not allowed"),
-        (("--path", "srv/data"), "sop: error: --path: 'srv/data' is relative"),
-        (("--database", "oracle/x"), "sop: error: --database: 'oracle/x'; allowed: ENGINE/NAME"),
-        (("--database", "mariadb/"), "sop: error: --database: 'mariadb/'; allowed: ENGINE/NAME"),
-        (("--target", "nope"), "sop: error: --target: 'nope' is not a host of the inventory"),
+        (("--format", "anacron"), "sop: error: --format: 'anacron' tidak diizinkan"),
+        (("--path", "srv/data"), "sop: error: --path: 'srv/data' relatif"),
+        (
+            ("--database", "oracle/x"),
+            "sop: error: --database: 'oracle/x'; yang diizinkan: MESIN/NAMA",
+        ),
+        (
+            ("--database", "mariadb/"),
+            "sop: error: --database: 'mariadb/'; yang diizinkan: MESIN/NAMA",
+        ),
+        (("--target", "nope"), "sop: error: --target: 'nope' bukan host inventaris"),
     ],
 )
 def test_schedule_refuses_bad_input_in_one_line_and_writes_nothing(

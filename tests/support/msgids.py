@@ -24,6 +24,8 @@ MODULES = (
     REPO_ROOT / "sop_runner" / "inventory.py",
     *sorted(PROCEDURES.glob("*/cli.py")),
     *sorted(PROCEDURES.glob("*/__init__.py")),
+    PROCEDURES / "register" / "service.py",
+    PROCEDURES / "backup" / "schedules.py",
 )
 
 

@@ -62,3 +62,29 @@ def test_core_refusals_speak_the_language_and_keep_the_field(monkeypatch, lang, 
         _refusal(INVENTORY.resolve_targets, ["web"]),
     ]
     assert said == expected
+
+
+def test_feature_refusals_speak_indonesian_and_keep_the_option(monkeypatch):
+    from sop_runner.procedures.backup.schedules import check_schedule
+
+    monkeypatch.setattr(i18n, "_chosen", "id")
+    assert _refusal(check_schedule, INVENTORY, "srv1", ["srv/data"], [], "cron") == (
+        "--path: 'srv/data' relatif; yang diizinkan: path absolut"
+    )
+    assert _refusal(check_schedule, INVENTORY, "srv1", [], [], "at") == (
+        "--format: 'at' tidak diizinkan; yang diizinkan: cron atau systemd"
+    )
+    assert _refusal(check_schedule, INVENTORY, "web", [], [], "cron") == (
+        "--target: 'web' bukan host inventaris"
+    )
+
+
+def test_register_refusals_speak_indonesian(sqlite_sop_env, monkeypatch):
+    from sop_runner.procedures.register import service
+
+    monkeypatch.setattr(i18n, "_chosen", "id")
+    with sqlite_sop_env.ctx().session() as session:
+        said = _refusal(service.add_device, session, "srv1", "budi", status="lost")
+        assert said.startswith("--status: 'lost' tidak diizinkan; yang diizinkan: "), said
+        said = _refusal(service.change_status, session, "srv9", "dismantled", "budi")
+        assert said == "register: 'srv9' tidak terdaftar; daftarkan dulu dengan `sop register add`"
