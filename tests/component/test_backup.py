@@ -309,7 +309,10 @@ def test_report_names_the_records_of_its_request_only(sop_env, tmp_path) -> None
         }
         assert record_file_backups(session, run.id, {"ctl1": result}) == 1
         request_id = request.id
-    for lang, title in (("id", "Laporan hasil backup file"), ("en", "File backup result report")):
+    for lang, title, when in (
+        ("id", "Laporan hasil backup file", "28 November 2026 10.00 WIB"),
+        ("en", "File backup result report", "28 November 2026 10:00 WIB"),
+    ):
         result = sop_env.sop(
             "backup", "report", str(request_id), "--lang", lang, "--out", str(tmp_path)
         )
@@ -319,8 +322,8 @@ def test_report_names_the_records_of_its_request_only(sop_env, tmp_path) -> None
         md, html = written[".md"], written[".html"]
         text = md.read_text()
         assert title in text and "pdf: 2, csv: 1 (3" in text and "`01234567`" in text
-        # 03:00 UTC is 10.00 in Slawi: documents show the office's time, in words.
-        assert "| 28 November 2026 10.00 WIB |" in text and "ctl1:/srv/data" in text
+        # 03:00 UTC is 10.00 in Slawi: documents show the office's time, in the document's words.
+        assert f"| {when} |" in text and "ctl1:/srv/data" in text
         assert html.suffix == ".html" and title in html.read_text()
     (entry,) = _audit(sop_env, "backup.file.ok")
     assert entry["actor"] == "budi" and entry["data"]["snapshot"] == "0123456789abcdef"
