@@ -154,18 +154,18 @@ def test_extend_moves_the_end_and_revoke_closes_at_once(env: GrantEnv) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--port", "3306"], "--port: 3306 is never granted"),
-        (["--port", "443"], "--port: 443 is never granted"),
-        (["--port", "0"], "--port: 0 is not a port; allowed: 1-65535"),
-        (["--port", "70000"], "--port: 70000 is not a port"),
+        (["--port", "3306"], "--port: 3306 tidak pernah dibuka"),
+        (["--port", "443"], "--port: 443 tidak pernah dibuka"),
+        (["--port", "0"], "--port: 0 bukan port; yang diizinkan: 1-65535"),
+        (["--port", "70000"], "--port: 70000 bukan port"),
         (["--duration", "0m"], "--duration: '0m' tidak di atas nol"),
         (["--duration", "-5m"], "--duration: '-5m' bukan durasi"),
         (
             ["--duration", "9h"],
             "--duration: '9h' lebih lama dari yang diizinkan; yang diizinkan: paling lama 8h",
         ),
-        (["--target", "nosuchhost"], "--target: 'nosuchhost' is not a host of the inventory"),
-        (["--source", "0.0.0.0/0"], "--source: '0.0.0.0/0' is too wide"),
+        (["--target", "nosuchhost"], "--target: 'nosuchhost' bukan host inventaris"),
+        (["--source", "0.0.0.0/0"], "--source: '0.0.0.0/0' terlalu lebar"),
     ],
 )
 def test_refusals_change_nothing(env: GrantEnv, args: list[str], message: str) -> None:

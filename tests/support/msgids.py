@@ -26,6 +26,7 @@ MODULES = (
     *sorted(PROCEDURES.glob("*/__init__.py")),
     PROCEDURES / "register" / "service.py",
     PROCEDURES / "backup" / "schedules.py",
+    PROCEDURES / "grants" / "policy.py",
 )
 
 

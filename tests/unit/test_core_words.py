@@ -88,3 +88,20 @@ def test_register_refusals_speak_indonesian(sqlite_sop_env, monkeypatch):
         assert said.startswith("--status: 'lost' tidak diizinkan; yang diizinkan: "), said
         said = _refusal(service.change_status, session, "srv9", "dismantled", "budi")
         assert said == "register: 'srv9' tidak terdaftar; daftarkan dulu dengan `sop register add`"
+
+
+def test_grant_refusals_speak_indonesian_and_keep_the_option(monkeypatch):
+    from sop_runner.procedures.grants import policy
+
+    monkeypatch.setattr(i18n, "_chosen", "id")
+    assert _refusal(policy.check_port, 443) == (
+        "--port: 443 tidak pernah dibuka untuk akses remot (SOP 2.4); yang diizinkan: port "
+        "1-65535 kecuali 21, 53, 80, 443, 3306"
+    )
+    assert _refusal(policy.check_source, "0.0.0.0/0") == (
+        "--source: '0.0.0.0/0' terlalu lebar; yang diizinkan: jaringan /16 atau lebih sempit, "
+        "atau satu alamat"
+    )
+    assert _refusal(policy.check_protocol, "icmp") == (
+        "--protocol: 'icmp' tidak diizinkan; yang diizinkan: tcp, udp"
+    )
