@@ -221,7 +221,7 @@ def test_4_2_on_a_critical_host_drafts_a_circular_with_the_window(sop_env, tmp_p
     # 4.1 takes the window only when its circular is drafted: then it is required.
     spec = {"change": "RAM", "expected_spec": ["memory_mb >= 1"]}
     with pytest.raises(
-        SopError, match="--param maintenance_window: required: the work hits simpeg"
+        SopError, match="--param maintenance_window: wajib: pekerjaan ini mengenai simpeg"
     ):
         new_request(sop_env.ctx(), "4.1", ["ctl2"], spec, "RAM", "budi")
     assert (

@@ -173,7 +173,7 @@ def test_a_cancelled_request_is_refused_by_the_gate_and_by_sop_run(office, workd
     assert cancelled.returncode == 0, cancelled.stderr
     _refused(_repair(office, request_id, workdir), f"permintaan {request_id} berstatus dibatalkan")
     run = office.sop("run", request_id, *CONFIRM, "--confirm", "6=laporan akhir")
-    assert run.returncode == 4 and "cancelled" in run.stderr, run.stderr
+    assert run.returncode == 4 and "berstatus dibatalkan" in run.stderr, run.stderr
     assert (workdir / "old.log").exists()
     assert office.sop("audit", "verify", name=None).returncode == 0
 
