@@ -160,7 +160,9 @@ EXPECTED_REPORTS: dict[str, str | None] = {
 # Every parameter the procedure's playbooks use; none for the guided procedures.
 EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
     "1.4": [("services", "list", "D"), ("maintenance_window", "time_window", "")],
-    "2.1": [("coordinated", "boolean", "D")],
+    "2.1": [("coordinated", "boolean", "D"), ("visit", "integer", "")],
+    "2.2": [("visit", "integer", "")],
+    "2.3": [("visit", "integer", "")],
     "2.4": [
         ("grant_state", "string", "R"),
         ("grant_user", "text", "R"),
