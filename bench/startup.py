@@ -135,20 +135,19 @@ def main() -> None:
             "typer, rich, PyYAML, importlib.metadata (the entry points) and the cached "
             "catalog.",
             "",
-            "`sop status` cannot reach the goal while it does its job: it reads the "
-            "inventory through Ansible's InventoryManager to compare the impact with the "
-            "one the request fixed (ansible.constants alone is most of what "
-            "`ansible-playbook --version` itself costs), opens the store through "
-            "SQLAlchemy's ORM and verifies the signed operators registry (cryptography, "
-            "jsonschema). Its import profile (`python -X importtime -m sop_runner.cli status "
-            "1`, about 910 modules, was about 1090; self time by package, 3 runs on a "
-            "loaded machine, totals 1.1–1.4 s): ansible 340–380 ms, sqlalchemy 260–370 ms, "
-            "the rest under 55 ms each (pydantic for the integer argument, typer, rich, "
-            "cryptography, jinja2 through Ansible, jsonschema/referencing/attrs, "
-            "sop_runner.store, PyYAML). Reaching the goal for status would need the "
-            "inventory read without Ansible (a cache of the parsed inventory by content "
-            "hash, unsafe with dynamic inventories) and the gates read with SQLAlchemy "
-            "Core instead of the ORM: left for the refactor issue. "
+            "`sop status` (issue 17b): it no longer imports Ansible or pydantic. It reads "
+            "only the inventory's names, from the YAML itself when the inventory is plain "
+            "YAML (sop_runner/inventory_names.py: the same hosts and groups as Ansible's "
+            "inventory manager, held by tests/unit/test_inventory_names.py; anything else "
+            "is still read by Ansible), and its integer argument is coerced without "
+            "pydantic (sop_runner/cli/coercion.py); held by "
+            "tests/component/test_cli_startup.py. About 600 modules (was about 910). "
+            "What is left is the store: SQLAlchemy's ORM (about 40 % of its import time), "
+            "every feature's tables defined before the schema is checked "
+            "(store/db.py, define_tables), the signed operators registry verified "
+            "(cryptography, jsonschema). The goal for status would need the gates and "
+            "the request read with SQLAlchemy Core and the store opened without the "
+            "features' tables: left for the refactor issue. "
             "The machine was shared with other test runs: the figures move by ±30 %.",
         ]
     )

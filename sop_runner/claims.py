@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sop_runner.errors import GateRefused, SopError
+from sop_runner.i18n import _
 from sop_runner.store.models import Request, Run, StepRecord
 
 CLOSED = ("done", "rejected", "cancelled", "expired", "postponed")
@@ -47,13 +48,17 @@ def assert_not_closed(request: Request) -> None:
         return
     closed = request.closed or {}
     why = (
-        f" by {closed.get('by')} at {closed.get('at')}: {closed.get('reason')}"
+        _(" by {by} at {at}: {reason}").format(
+            by=closed.get("by"), at=closed.get("at"), reason=closed.get("reason")
+        )
         if closed.get("reason")
         else ""
     )
     raise GateRefused(
-        f"request {request.id} is {request.status}{why}; a {request.status} request does "
-        "not run again: make a new request"
+        _(
+            "request {id} is {status}{why}; a {status} request does not run again: make a "
+            "new request"
+        ).format(id=request.id, status=_(request.status), why=why)
     )
 
 
@@ -66,7 +71,7 @@ def lock_request(session: Session, request_id: int) -> Request:
         select(Request).where(Request.id == request_id).with_for_update()
     ).one_or_none()
     if request is None:
-        raise SopError(f"request: no request with id {request_id}")
+        raise SopError(_("request: no request with id {id}").format(id=request_id))
     return request
 
 
@@ -134,17 +139,22 @@ def claim_run(session: Session, request_id: int, operator: str) -> tuple[Run, st
     outside = next((r for r in runs if r.status == OUTSIDE), None)
     if outside is not None:
         raise GateRefused(
-            f"request {request_id}: step {(outside.claim or {}).get('step')} ran outside "
-            f"`sop run` ({holder(outside)}); a request's gated steps run once: make a new request"
+            _(
+                "request {id}: step {step} ran outside `sop run` ({holder}); a request's gated "
+                "steps run once: make a new request"
+            ).format(id=request_id, step=(outside.claim or {}).get("step"), holder=holder(outside))
         )
     last = runs[-1] if runs else None
     if last is not None and last.status == "succeeded":
-        raise SopError(f"request {request_id}: already carried out in run {last.id}")
+        raise SopError(
+            _("request {id}: already carried out in run {run}").format(id=request_id, run=last.id)
+        )
     token = secrets.token_urlsafe(32)
     if last is not None and last.status == "running" and holds(last):
         raise AlreadyRunning(
-            f"request {request_id}: already running ({holder(last)}); let it finish, "
-            f"then `sop status {request_id}`"
+            _(
+                "request {id}: already running ({holder}); let it finish, then `sop status {id}`"
+            ).format(id=request_id, holder=holder(last))
         )
     if last is not None:
         how = "taken over" if last.status == "running" else "resumed"

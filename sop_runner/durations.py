@@ -13,12 +13,13 @@ import re
 from datetime import timedelta
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import N_, _
 
 UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 # Nothing `sop` schedules or grants lasts a century: longer is a typo, refused
 # before timedelta or datetime arithmetic could overflow.
 LONGEST = timedelta(days=36500)
-ALLOWED = "whole numbers with units d, h, m, s, largest first, like 90m, 1h30m, 2d, 45s"
+ALLOWED = N_("whole numbers with units d, h, m, s, largest first, like 90m, 1h30m, 2d, 45s")
 _FORM = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _WORDS = {
     "id": {"d": "hari", "h": "jam", "m": "menit", "s": "detik"},
@@ -45,17 +46,29 @@ def parse(
         raw += bare_unit
     match = _FORM.match(raw)
     if not raw or match is None or not any(match.groups()):
-        raise SopError(f"{field}: {text!r} is not a duration; allowed: {ALLOWED}")
+        raise SopError(
+            _("{field}: {text!r} is not a duration; allowed: {allowed}").format(
+                field=field, text=text, allowed=_(ALLOWED)
+            )
+        )
     seconds = sum(
         int(number) * UNIT_SECONDS[unit]
         for number, unit in zip(match.groups(), UNIT_SECONDS, strict=True)
         if number
     )
     if seconds == 0:
-        raise SopError(f"{field}: {text!r} is not above zero; allowed: a duration above zero")
+        raise SopError(
+            _("{field}: {text!r} is not above zero; allowed: a duration above zero").format(
+                field=field, text=text
+            )
+        )
     limit = min(maximum, LONGEST) if maximum is not None else LONGEST
     if seconds > limit.total_seconds():
-        raise SopError(f"{field}: {text!r} is longer than allowed; allowed: up to {compact(limit)}")
+        raise SopError(
+            _("{field}: {text!r} is longer than allowed; allowed: up to {limit}").format(
+                field=field, text=text, limit=compact(limit)
+            )
+        )
     return timedelta(seconds=seconds)
 
 

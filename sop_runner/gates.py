@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from sop_runner import audit, durations, gate_order, keys
 from sop_runner.catalog import Procedure, model
 from sop_runner.errors import AwaitingApproval, GateRefused, SopError
-from sop_runner.i18n import _
+from sop_runner.i18n import N_, _
 from sop_runner.impact import Impact
 from sop_runner.operators import Acting
 from sop_runner.requests import request_hash, request_problems
@@ -145,6 +145,39 @@ def requirements(
     return result
 
 
+# Why a gate applies or not (GateRequirement.why, in English in the records and the JSON),
+# before the names it lists ("critical services: simpeg"), as people read it.
+REASONS = {
+    "always": N_("always required"),
+    "restore over live data (overwrite=true)": N_("restore over live data (overwrite=true)"),
+    "no overwrite": N_("no overwrite"),
+    "services affected": N_("services affected"),
+    "services not stopped, by the requester's impact analysis (stops_services=false)": N_(
+        "services not stopped, by the requester's impact analysis (stops_services=false)"
+    ),
+    "no service affected": N_("no service affected"),
+    "critical services": N_("critical services"),
+    "no critical service affected": N_("no critical service affected"),
+    "project rule switched off (site.yml project_gates)": N_(
+        "project rule switched off (site.yml project_gates)"
+    ),
+}
+PROJECT_RULE = N_(" (project rule)")
+
+
+def reason(requirement: GateRequirement) -> str:
+    """Given a gate requirement, return why it applies (or not) in the language of the process.
+
+    A branch ruled out ("tidak berlaku (…)") is said in its own words already.
+    """
+    why = requirement.why.removesuffix(PROJECT_RULE)
+    head, sep, names = why.partition(": ")
+    if head not in REASONS:
+        return requirement.why
+    rule = _(PROJECT_RULE) if requirement.why.endswith(PROJECT_RULE) else ""
+    return _(REASONS[head]) + sep + names + rule
+
+
 def fixed_impact(
     procedure: Procedure, impact: Impact, params: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -259,37 +292,47 @@ def problems_of(
     signed_by = then.get(approval.signer) if then else None
     if signed_by is None:
         return [
-            f"signer {approval.signer!r} is not in registry version "
-            f"{approval.registry_version} it claims"
+            _("signer {signer!r} is not in registry version {version} it claims").format(
+                signer=approval.signer, version=approval.registry_version
+            )
         ]
     problems = []
     if approval.fingerprint != signed_by.fingerprint or not signed_by.verify(
         approval.signature, payload(approval, request.procedure_id)
     ):
-        problems.append("signature does not verify (approval forged or edited)")
+        problems.append(_("signature does not verify (approval forged or edited)"))
     holder = trusted.current.by_key(signed_by.public_key)
     if holder is None:
         problems.append(
-            f"signer {approval.signer!r} ({signed_by.short_fingerprint}) is no operator of "
-            f"registry version {trusted.current.version} (revoked)"
+            _(
+                "signer {signer!r} ({fingerprint}) is no operator of registry version "
+                "{version} (revoked)"
+            ).format(
+                signer=approval.signer,
+                fingerprint=signed_by.short_fingerprint,
+                version=trusted.current.version,
+            )
         )
     elif approval.role not in holder.roles:
         problems.append(
-            f"signer {approval.signer!r} does not hold the role {approval.role} in registry "
-            f"version {trusted.current.version}"
+            _(
+                "signer {signer!r} does not hold the role {role} in registry version {version}"
+            ).format(signer=approval.signer, role=approval.role, version=trusted.current.version)
         )
     requester_key = (request.signed or {}).get("fingerprint")
     if approval.signer == request.requested_by or approval.fingerprint == requester_key:
-        problems.append("signed by the requester, who cannot approve their own request")
+        problems.append(_("signed by the requester, who cannot approve their own request"))
     if approval.request_hash != request_hash(request):
-        problems.append("the request changed after it was signed")
+        problems.append(_("the request changed after it was signed"))
     signed_at = datetime.fromisoformat(approval.signed_at)
     expires_at = datetime.fromisoformat(approval.expires_at)
     if expires_at <= now:
-        problems.append(f"expired at {approval.expires_at}")
+        problems.append(_("expired at {moment}").format(moment=approval.expires_at))
     if signed_at > now + CLOCK_SKEW:
         problems.append(
-            f"signed at {approval.signed_at}, in the future (a clock set ahead, or forged)"
+            _("signed at {moment}, in the future (a clock set ahead, or forged)").format(
+                moment=approval.signed_at
+            )
         )
     if longest is None:
         from sop_runner.catalog import load_catalog
@@ -297,9 +340,14 @@ def problems_of(
         longest = load_catalog().get(request.procedure_id).approval_max
     if expires_at - signed_at > longest:
         problems.append(
-            f"valid for {durations.compact(expires_at - signed_at)}, longer than the "
-            f"{durations.compact(longest)} an approval of procedure {request.procedure_id} "
-            "may last"
+            _(
+                "valid for {length}, longer than the {longest} an approval of procedure "
+                "{procedure} may last"
+            ).format(
+                length=durations.compact(expires_at - signed_at),
+                longest=durations.compact(longest),
+                procedure=request.procedure_id,
+            )
         )
     return problems
 
@@ -369,7 +417,11 @@ def assert_open(states: list[GateState], request: Request, up_to_step: int) -> N
                 )
             )
         found = "; ".join(
-            f"approval {a.id} by {a.signer}: {', '.join(p)}" for a, p in state.approvals if p
+            _("approval {id} by {signer}: {problems}").format(
+                id=a.id, signer=a.signer, problems=", ".join(p)
+            )
+            for a, p in state.approvals
+            if p
         )
         if state.not_yet:
             raise AwaitingApproval(
@@ -387,7 +439,7 @@ def assert_open(states: list[GateState], request: Request, up_to_step: int) -> N
             )
         raise AwaitingApproval(
             _("gate at step {step}: request {id} needs a valid approval by {role} ({why})").format(
-                step=req.step_number, id=request.id, role=req.role, why=req.why
+                step=req.step_number, id=request.id, role=req.role, why=reason(req)
             )
             + (f" — {found}" if found else "")
             + _("; ask a {role} other than the requester to run `sop approve {id}`").format(

@@ -1,10 +1,12 @@
 """The language `sop` speaks to people: Python's gettext, Indonesian by default.
 
 The messages are written in English in the code (the msgid) and translated in
-``sop_runner/locale/<lang>/LC_MESSAGES/sop.po``.  The ``.po`` file is compiled to
-the ``.mo`` form gettext reads when it is first needed (``compile_po``, in
-memory: nothing is written into the installed package), so a translation edited
-in the ``.po`` is what runs, and no build step can be forgotten.
+``sop_runner/locale/<lang>/LC_MESSAGES/*.po``: ``sop.po`` for the core, one file
+per feature (``backup.po``, ``grants.po`` …) so features added side by side never
+edit the same catalog.  The files are merged and compiled to the ``.mo`` form
+gettext reads when first needed (``compile_po``, in memory: nothing is written
+into the installed package), so a translation edited in a ``.po`` is what runs,
+and no build step can be forgotten.
 
 The language is, in order: ``--lang`` on the command line, ``$SOP_LANG``, ``lang``
 in the config file, Indonesian.  It is read once, before the command's help
@@ -32,8 +34,36 @@ _chosen: str | None = None
 
 
 def po_file(lang: str) -> Path:
-    """Given a language, return the path of its catalog (.po)."""
+    """Given a language, return the path of its core catalog (.po)."""
     return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def po_files(lang: str) -> list[Path]:
+    """Given a language, return its catalogs: the core's first, then each feature's."""
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
+    others = sorted(p for p in folder.glob("*.po") if p.name != f"{DOMAIN}.po")
+    core = po_file(lang)
+    return [core, *others] if core.exists() else others
+
+
+def catalog_text(lang: str) -> str:
+    """Given a language, return its catalogs joined into the text of one .po file."""
+    return "\n".join(p.read_text(encoding="utf-8") for p in po_files(lang))
+
+
+def catalog(lang: str) -> dict[str, str]:
+    """Given a language, return every translation of its catalogs (msgid -> msgstr).
+
+    Raise ValueError if a msgid is translated in two catalogs (which one wins would
+    depend on the order the files are read).
+    """
+    merged: dict[str, str] = {}
+    for path in po_files(lang):
+        for msgid, msgstr in read_po(path.read_text(encoding="utf-8")).items():
+            if msgid and msgid in merged and merged[msgid] != msgstr:
+                raise ValueError(f"{path.name}: {msgid[:40]!r} is translated in two catalogs")
+            merged[msgid] = msgstr
+    return merged
 
 
 def read_po(text: str) -> dict[str, str]:
@@ -110,10 +140,9 @@ def compile_po(text: str) -> bytes:
 @cache
 def translations(lang: str) -> gettext.NullTranslations:
     """Given a language, return its gettext translations (English: the msgids themselves)."""
-    path = po_file(lang)
-    if lang == "en" or not path.exists():
+    if lang == "en" or not po_files(lang):
         return gettext.NullTranslations()
-    return gettext.GNUTranslations(io.BytesIO(compile_po(path.read_text(encoding="utf-8"))))
+    return gettext.GNUTranslations(io.BytesIO(compile_po(catalog_text(lang))))
 
 
 def _from_argv(argv: Sequence[str]) -> str | None:
@@ -162,6 +191,11 @@ def set_language(lang: str) -> None:
 def _(message: str) -> str:
     """Given an English message, return it in the language of this process."""
     return translations(language()).gettext(message)
+
+
+def N_(message: str) -> str:  # gettext's name for "translated later"
+    """Given a message, return it untranslated (marks it for the catalog; _() translates it)."""
+    return message
 
 
 def tr(message: str, lang: str) -> str:

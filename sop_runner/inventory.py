@@ -18,6 +18,8 @@ import yaml
 
 from sop_runner import yamlio
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
+from sop_runner.inventory_names import read_names
 from sop_runner.site import Site, load_site
 
 CRITICALITIES = ("critical", "normal")
@@ -51,7 +53,7 @@ class Inventory:
         Raise SopError naming the first unknown target.
         """
         if not targets:
-            raise SopError("--target: at least one host or group of the inventory is required")
+            raise SopError(_("--target: at least one host or group of the inventory is required"))
         resolved: set[str] = set()
         for target in targets:
             if target in self.hosts:
@@ -59,10 +61,12 @@ class Inventory:
             elif target in self.groups:
                 resolved |= self.groups[target]
             else:
-                known = ", ".join(sorted(self.hosts)) or "none"
+                known = ", ".join(sorted(self.hosts)) or _("none")
                 raise SopError(
-                    f"--target: {target!r} is not a host or group of the inventory "
-                    f"{self.path}; known hosts: {known}"
+                    _(
+                        "--target: {target!r} is not a host or group of the inventory "
+                        "{path}; known hosts: {known}"
+                    ).format(target=target, path=self.path, known=known)
                 )
         return sorted(resolved)
 
@@ -130,9 +134,12 @@ def _read_with_ansible(source: Path) -> tuple[set[str], dict[str, set[str]], dic
     return hosts, groups, host_vars
 
 
-def load_inventory(path: Path) -> Inventory:
+def load_inventory(path: Path, variables: bool = True) -> Inventory:
     """Given an inventory directory or file (and services.yml beside it), return it parsed.
 
+    Without ``variables`` only the names are read (hosts, groups, services, site; no
+    host variables), without Ansible when the inventory is plain YAML
+    (``inventory_names``): for the commands that show a request, not run it.
     Raise SopError naming the file if it is missing or malformed.
     """
     source = inventory_source(path)
@@ -144,7 +151,11 @@ def load_inventory(path: Path) -> Inventory:
             yamlio.load(source.read_text())
         except yaml.YAMLError:
             raise SopError(f"inventory {source}: not valid YAML") from None
-    hosts, groups, host_vars = _read_with_ansible(source)
+    names = None if variables else read_names(source)
+    if names is None:
+        hosts, groups, host_vars = _read_with_ansible(source)
+    else:
+        (hosts, groups), host_vars = names, {}
     services_dir = source if source.is_dir() else source.parent
     return Inventory(
         path=source,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from sop_runner import audit, yamlio
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.store.models import Request
 
 if TYPE_CHECKING:
@@ -34,11 +35,15 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
         key, sep, raw = pair.partition("=")
         if not sep or not _PARAM_KEY.match(key):
             raise SopError(
-                f"--param: {pair!r} is not KEY=VALUE with KEY of lowercase letters, "
-                "digits and underscores"
+                _(
+                    "--param: {pair!r} is not KEY=VALUE with KEY of lowercase letters, "
+                    "digits and underscores"
+                ).format(pair=pair)
             )
         if key.startswith("sop_"):
-            raise SopError(f"--param: {key!r}: names starting with 'sop_' are reserved")
+            raise SopError(
+                _("--param: {key!r}: names starting with 'sop_' are reserved").format(key=key)
+            )
         try:
             params[key] = parse_value(raw)
         except SopError as error:
@@ -54,11 +59,11 @@ def parse_value(raw: str) -> Any:
     try:
         value = yamlio.load(raw) if raw else ""
     except yaml.YAMLError:
-        raise SopError(f"value {raw!r} is not a scalar or [list]") from None
+        raise SopError(_("value {raw!r} is not a scalar or [list]").format(raw=raw)) from None
     if isinstance(value, dict) or (
         isinstance(value, list) and any(isinstance(v, dict | list) for v in value)
     ):
-        raise SopError(f"value {raw!r}: a scalar or a flat [list] is allowed")
+        raise SopError(_("value {raw!r}: a scalar or a flat [list] is allowed").format(raw=raw))
     if isinstance(value, datetime | date):
         value = value.isoformat()
     return value
@@ -110,7 +115,7 @@ def create_request(
     follows; the block is kept on the row.
     """
     if not reason.strip():
-        raise SopError("--reason: required, say why the work is needed")
+        raise SopError(_("--reason: required, say why the work is needed"))
     request = Request(
         procedure_id=procedure_id,
         targets=sorted(targets),
@@ -149,7 +154,7 @@ def get_request(session: Session, request_id: int) -> Request:
     """Given an id, return the request; raise SopError if there is none."""
     request = session.get(Request, request_id)
     if request is None:
-        raise SopError(f"request: no request with id {request_id}")
+        raise SopError(_("request: no request with id {id}").format(id=request_id))
     return request
 
 
@@ -187,8 +192,10 @@ def new_request(
         typed = sorted(set(derived) & set(params))
         if typed:
             raise SopError(
-                f"--param {typed[0]}: computed by `sop request {procedure.id}` itself "
-                "from the repository; leave it out"
+                _(
+                    "--param {name}: computed by `sop request {procedure}` itself from the "
+                    "repository; leave it out"
+                ).format(name=typed[0], procedure=procedure.id)
             )
         checked.update(derived)
     for check in ctx.features.param_checks(procedure.id):
@@ -198,8 +205,9 @@ def new_request(
     missing = sorted(needed - set(checked))
     if missing:
         raise SopError(
-            f"--param: procedure {procedure.id} needs {', '.join(missing)} "
-            f"(its playbooks are gated on them)"
+            _(
+                "--param: procedure {procedure} needs {names} (its playbooks are gated on them)"
+            ).format(procedure=procedure.id, names=", ".join(missing))
         )
     # What the request hits and the gates it needs, from the trusted inventory, now:
     # signed with it, and held against the inventory again at every gate.
@@ -220,16 +228,20 @@ def _check_plan(ctx: Context, procedure: Any, params: dict[str, Any], the_impact
     for name in params.get("services") or [] if procedure.target == "place" else []:
         if name not in known:
             raise SopError(
-                f"--param services: {name!r} is not a service of the service catalog; "
-                f"allowed: {', '.join(sorted(known)) or 'none'}"
+                _(
+                    "--param services: {name!r} is not a service of the service catalog; "
+                    "allowed: {allowed}"
+                ).format(name=name, allowed=", ".join(sorted(known)) or _("none"))
             )
     window = procedure.window_param
     if the_impact.circular_required and window and not params.get(window):
         hit = ", ".join(s.name for s in the_impact.services)
         raise SopError(
-            f"--param {window}: required: the work hits {hit}, so a circular to the OPDs is "
-            "drafted; give the planned window START/END (e.g. 2025-06-01T22:00+07:00/"
-            "2025-06-02T02:00+07:00)"
+            _(
+                "--param {window}: required: the work hits {hit}, so a circular to the OPDs "
+                "is drafted; give the planned window START/END (e.g. "
+                "2025-06-01T22:00+07:00/2025-06-02T02:00+07:00)"
+            ).format(window=window, hit=hit)
         )
 
 
@@ -244,7 +256,7 @@ def cancel_request(ctx: Context, request_id: int, reason: str, operator: str | N
     from sop_runner.claims import assert_not_closed
 
     if not reason.strip():
-        raise SopError("--reason: required, say why the request is cancelled")
+        raise SopError(_("--reason: required, say why the request is cancelled"))
     person = ctx.actor(operator)
     with ctx.session() as session:
         request = get_request(session, request_id)
@@ -253,8 +265,10 @@ def cancel_request(ctx: Context, request_id: int, reason: str, operator: str | N
             person.roles
         ):
             raise SopError(
-                f"cancel: {person.name!r} (roles {', '.join(person.roles)}) did not make request "
-                f"{request.id}; its requester, a penanggung_jawab or the pimpinan cancels it"
+                _(
+                    "cancel: {name!r} (roles {roles}) did not make request {id}; its "
+                    "requester, a penanggung_jawab or the pimpinan cancels it"
+                ).format(name=person.name, roles=", ".join(person.roles), id=request.id)
             )
         signed = person.sign(
             session,

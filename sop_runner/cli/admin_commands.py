@@ -34,8 +34,8 @@ def register(app: typer.Typer) -> None:
 
 def keys_init(
     as_: As = None,
-    force: Annotated[bool, typer.Option(help="replace an existing key")] = False,
-    roles: Annotated[str, typer.Option(help="comma-separated roles for the entry")] = "petugas",
+    force: Annotated[bool, typer.Option(help=_("replace an existing key"))] = False,
+    roles: Annotated[str, typer.Option(help=_("comma-separated roles for the entry"))] = "petugas",
 ) -> None:
     """Create your private key (0600, in your home) and print your registry entry.
 
@@ -93,12 +93,12 @@ def audit_checkpoint(as_: As = None) -> None:
 
 def store_harden(
     admin_url: Annotated[
-        str, typer.Option(help="postgresql://OWNER@HOST/DB, no password (use ~/.pgpass)")
+        str, typer.Option(help=_("postgresql://OWNER@HOST/DB, no password (use ~/.pgpass)"))
     ],
     app_role: Annotated[
-        str | None, typer.Option(help="the role sop connects as (default: the store URL's user)")
+        str | None, typer.Option(help=_("the role sop connects as (default: the store URL's user)"))
     ] = None,
-    check: Annotated[bool, typer.Option(help="only list the grants")] = False,
+    check: Annotated[bool, typer.Option(help=_("only list the grants"))] = False,
 ) -> None:
     """Create the schema as the owner, guard the audit table, grant the application role."""
     from sqlalchemy.engine import make_url

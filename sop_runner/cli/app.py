@@ -18,10 +18,11 @@ from typer._click.exceptions import UsageError as TyperUsageError
 from typer.core import TyperGroup
 
 from sop_runner import errors
+from sop_runner.cli.coercion import without_pydantic
 from sop_runner.cli.usage import one_line
 from sop_runner.errors import SopError, StepFailed
 from sop_runner.features import startup
-from sop_runner.i18n import LANGUAGES, _, set_language
+from sop_runner.i18n import LANGUAGES, N_, _, set_language
 from sop_runner.terminal import SafeConsole
 
 if TYPE_CHECKING:
@@ -53,40 +54,8 @@ CORE_COMMANDS = {
 }
 
 
-def _coerce_plain_values_without_pydantic() -> None:
-    """Let typer take plain text and flags as typed, without importing pydantic.
-
-    typer coerces every value through a pydantic TypeAdapter it builds on first
-    use, and importing pydantic costs `sop list` a third of its start.  For a
-    ``str`` without a parser the adapter only hands back the text argv holds, and
-    a flag is True, False or absent (sop has no bool option taking a value, no
-    envvar): typer's own PassThroughRuntimeParam does the same.  Other types
-    (numbers, paths, lists) keep pydantic and its messages (cli/usage.py).  On a
-    typer without these internals nothing is changed (only slower).
-    """
-    try:
-        from typer import core
-        from typer._coercion import PassThroughRuntimeParam
-    except ImportError:
-        return
-    build = core.build_runtime_param
-
-    def build_runtime_param(descriptor: Any) -> Any:
-        plain = (
-            descriptor.annotation in (str, bool)
-            and descriptor.file_annotation is None
-            and descriptor.parameter_info.parser is None
-        )
-        if plain:
-            return PassThroughRuntimeParam(
-                parameter_info=descriptor.parameter_info, annotation=descriptor.annotation
-            )
-        return build(descriptor)
-
-    core.build_runtime_param = build_runtime_param
-
-
-_coerce_plain_values_without_pydantic()
+# Plain values (text, flags, whole numbers) are coerced without pydantic (cli/coercion.py).
+without_pydantic()
 
 
 @cache
@@ -102,7 +71,7 @@ def _feature_command(name: str, loaded: bool) -> _click.Command:
     """Given a feature's command name, return its group: loaded, or only its name and help."""
     command = startup().commands[name]
     holder = typer.Typer()
-    holder.add_typer(command.load() if loaded else typer.Typer(help=command.help), name=name)
+    holder.add_typer(command.load() if loaded else typer.Typer(help=_(command.help)), name=name)
     return typer.main.get_group(holder).commands[name]
 
 
@@ -137,18 +106,46 @@ class SopGroup(TyperGroup):
         return super().resolve_command(ctx, args)
 
 
+# typer's own words in a help page (its --help and completion options), for the catalog.
+TYPER_WORDS = (
+    N_("Show this message and exit."),
+    N_("Install completion for the current shell."),
+    N_("Show completion for the current shell, to copy it or customize the installation."),
+)
+
+
 def _help_words() -> None:
-    """Give typer's help panels the words of our language (typer reads these at display).
+    """Give typer's help pages the words of our language (typer reads these at display).
 
     Only when help is shown: typer's rich_utils (Markdown, tracebacks) is slow to import.
+    typer writes "Usage:" and its options' help in English; both go through the
+    catalog as they are printed (an option whose help is ours is translated already,
+    and gettext hands back a text it does not know unchanged).
     """
     from typer import rich_utils
+    from typer._click import formatting
 
     rich_utils.ARGUMENTS_PANEL_TITLE = _("Arguments")
     rich_utils.OPTIONS_PANEL_TITLE = _("Options")
     rich_utils.COMMANDS_PANEL_TITLE = _("Commands")
     rich_utils.REQUIRED_LONG_STRING = _("[required]")
     rich_utils.DEFAULT_STRING = _("[default: {}]")
+    if getattr(rich_utils, "_sop_translated", False):
+        return
+    parameter_help = rich_utils._get_parameter_help
+    write_usage = formatting.HelpFormatter.write_usage
+
+    def translated_parameter_help(*, param: Any, **kwargs: Any) -> Any:
+        if getattr(param, "help", None) in TYPER_WORDS:
+            param.help = _(param.help)
+        return parameter_help(param=param, **kwargs)
+
+    def translated_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
+        write_usage(self, prog, args, _("Usage: ") if prefix is None else prefix)
+
+    rich_utils._get_parameter_help = translated_parameter_help
+    formatting.HelpFormatter.write_usage = translated_usage  # type: ignore[method-assign]
+    rich_utils._sop_translated = True  # type: ignore[attr-defined]
 
 
 app = typer.Typer(

@@ -41,6 +41,17 @@ def command(app: typer.Typer, function: Callable[..., Any], name: str | None = N
     app.command(name, help=_(inspect.getdoc(function) or ""))(function)
 
 
+def subcommand(app: typer.Typer, name: str | None = None) -> Callable[[Any], Any]:
+    """Given an app and a name, return a decorator adding a command as ``command`` does
+    (help: the function's docstring, translated): ``@subcommand(cli, "report")``."""
+
+    def add(function: Callable[..., Any]) -> Callable[..., Any]:
+        command(app, function, name)
+        return function
+
+    return add
+
+
 def choose_language(settings: Settings, lang: str | None) -> str:
     """Given the settings and a --lang option, return the language to speak.
 

@@ -10,13 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sop_runner.i18n import _
-
-
-def N_(message: str) -> str:  # gettext's name for "translated later"
-    """Given a message, return it untranslated (marks it for the catalog; _() translates it)."""
-    return message
-
+from sop_runner.i18n import N_, _
 
 # pydantic's error types (typer coerces through it) and the words for what is allowed.
 _ALLOWED_BY_TYPE = {

@@ -183,8 +183,11 @@ def _gate_rows(
 ) -> tuple[list[dict[str, Any]], str | None]:
     from sop_runner import gate_order, gates, impact
     from sop_runner.errors import GateRefused
+    from sop_runner.inventory import load_inventory
 
-    the_impact = impact.analyse(procedure, ctx.inventory, req.targets, req.params)
+    # The names of hosts and services are all a view needs: no Ansible (issue 17, start-up).
+    inventory = load_inventory(ctx.settings.inventory, variables=False)
+    the_impact = impact.analyse(procedure, inventory, req.targets, req.params)
     longest = gates.longest_approval(procedure, ctx.settings.trust.approval_max)
     states = gates.gate_states(session, req, procedure, the_impact, ctx.trusted, longest=longest)
     changed = None
@@ -202,7 +205,7 @@ def _gate_rows(
                 "role": info["role"],
                 "role_id": state.requirement.role,
                 "required": info["required"],
-                "why": info["why"],
+                "why": gates.reason(state.requirement),
                 "verdict": verdict,
                 "after": info["after"],
                 "not_yet": info["not_yet"],

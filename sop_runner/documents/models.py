@@ -13,7 +13,7 @@ from sop_runner.store.types import UTCDateTime
 
 
 class DocumentNumber(Base):
-    """A document's nomor naskah: one per kind and subject, a yearly sequence per kind."""
+    """A document's nomor naskah: one per kind and subject, one yearly sequence for all kinds."""
 
     __tablename__ = "document_numbers"
     __table_args__ = (

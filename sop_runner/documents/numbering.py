@@ -1,8 +1,11 @@
 """Nomor naskah: a configurable pattern over a classification code and a yearly sequence.
 
 The number of a document is given once, for its kind and subject (a request's report
-keeps its number however often it is written again); the sequence starts at 1 each
-year, per kind, and is kept in the store (``document_numbers``).
+keeps its number however often it is written again).  Every kind is numbered from the
+one pattern (``nomor.pola``) with its own classification code, so the sequence is one
+for all kinds: it starts at 1 each year and is kept in the store
+(``document_numbers``).  A report and a work order of the same year can then never
+share a number, even when their kinds have the same code.
 """
 
 from __future__ import annotations
@@ -64,8 +67,9 @@ def assign(
 ) -> DocumentNumber:
     """Given a kind, a subject and the local moment, return its number row, made once.
 
-    ``make(sequence)`` formats the number of a new sequence value.  The row is added
-    to the caller's transaction (it lands with the issue's audit entry).
+    ``make(sequence)`` formats the number of a new sequence value: the next of the
+    year over every kind, or the first after it whose number was never given.  The
+    row is added to the caller's transaction (it lands with the issue's audit entry).
     """
     found = session.scalars(
         select(DocumentNumber).where(DocumentNumber.kind == kind, DocumentNumber.subject == subject)
@@ -73,17 +77,20 @@ def assign(
     if found is not None:
         return found
     last = session.scalar(
-        select(func.max(DocumentNumber.sequence)).where(
-            DocumentNumber.kind == kind, DocumentNumber.year == when.year
-        )
+        select(func.max(DocumentNumber.sequence)).where(DocumentNumber.year == when.year)
     )
     sequence = (last or 0) + 1
+    number = make(sequence)
+    # A pattern without {tahun} gives this year's numbers again: skip those already given.
+    while session.scalar(select(DocumentNumber.id).where(DocumentNumber.number == number)):
+        sequence += 1
+        number = make(sequence)
     row = DocumentNumber(
         kind=kind,
         subject=subject,
         year=when.year,
         sequence=sequence,
-        number=make(sequence),
+        number=number,
         assigned_at=when,
     )
     session.add(row)

@@ -16,6 +16,7 @@ from jinja2 import (
     FileSystemLoader,
     PackageLoader,
     StrictUndefined,
+    pass_context,
 )
 from markupsafe import Markup
 from sqlalchemy import select
@@ -51,6 +52,13 @@ def _dt(value: datetime | str | None, lang: str = "id") -> str:
     """Given a moment (UTC), return it as documents write it: '30 November 2026 14.05 WIB'."""
     naskah = load_naskah()
     return dates.date_time(value or None, naskah.time_zone, naskah.zone_name, lang)
+
+
+@pass_context
+def _dt_filter(context: Any, value: datetime | str | None, lang: str | None = None) -> str:
+    """The template filter ``dt``: without a language, the template's own (``lang``), so an
+    English document gets English months whether or not its template says ``dt(lang)``."""
+    return _dt(value, lang or context.get("lang") or "id")
 
 
 def word(lang: str, group: str, value: str) -> str:
@@ -94,7 +102,7 @@ def template_environment(extra_dirs: tuple[Path, ...] = ()) -> Environment:
         finalize=_shown,
     )
     env.filters["filesize"] = _filesize
-    env.filters["dt"] = _dt
+    env.filters["dt"] = _dt_filter
     # A run's or step's state in the document's words ("succeeded" → "berhasil").
     env.filters["status"] = lambda value, lang="id": word(lang, "status", str(value))
     # The one filter of every Markdown template: a value from a person or a host

@@ -155,11 +155,17 @@ def test_schedule_install_writes_what_it_prints_and_an_audit_entry(sop_env, tmp_
 @pytest.mark.parametrize(
     ("args", "line"),
     [
-        (("--format", "anacron"), "sop: error: --format: 'anacron' is not allowed"),
-        (("--path", "srv/data"), "sop: error: --path: 'srv/data' is relative"),
-        (("--database", "oracle/x"), "sop: error: --database: 'oracle/x'; allowed: ENGINE/NAME"),
-        (("--database", "mariadb/"), "sop: error: --database: 'mariadb/'; allowed: ENGINE/NAME"),
-        (("--target", "nope"), "sop: error: --target: 'nope' is not a host of the inventory"),
+        (("--format", "anacron"), "sop: error: --format: 'anacron' tidak diizinkan"),
+        (("--path", "srv/data"), "sop: error: --path: 'srv/data' relatif"),
+        (
+            ("--database", "oracle/x"),
+            "sop: error: --database: 'oracle/x'; yang diizinkan: MESIN/NAMA",
+        ),
+        (
+            ("--database", "mariadb/"),
+            "sop: error: --database: 'mariadb/'; yang diizinkan: MESIN/NAMA",
+        ),
+        (("--target", "nope"), "sop: error: --target: 'nope' bukan host inventaris"),
     ],
 )
 def test_schedule_refuses_bad_input_in_one_line_and_writes_nothing(
@@ -303,7 +309,10 @@ def test_report_names_the_records_of_its_request_only(sop_env, tmp_path) -> None
         }
         assert record_file_backups(session, run.id, {"ctl1": result}) == 1
         request_id = request.id
-    for lang, title in (("id", "Laporan hasil backup file"), ("en", "File backup result report")):
+    for lang, title, when in (
+        ("id", "Laporan hasil backup file", "28 November 2026 10.00 WIB"),
+        ("en", "File backup result report", "28 November 2026 10:00 WIB"),
+    ):
         result = sop_env.sop(
             "backup", "report", str(request_id), "--lang", lang, "--out", str(tmp_path)
         )
@@ -313,8 +322,8 @@ def test_report_names_the_records_of_its_request_only(sop_env, tmp_path) -> None
         md, html = written[".md"], written[".html"]
         text = md.read_text()
         assert title in text and "pdf: 2, csv: 1 (3" in text and "`01234567`" in text
-        # 03:00 UTC is 10.00 in Slawi: documents show the office's time, in words.
-        assert "| 28 November 2026 10.00 WIB |" in text and "ctl1:/srv/data" in text
+        # 03:00 UTC is 10.00 in Slawi: documents show the office's time, in the document's words.
+        assert f"| {when} |" in text and "ctl1:/srv/data" in text
         assert html.suffix == ".html" and title in html.read_text()
     (entry,) = _audit(sop_env, "backup.file.ok")
     assert entry["actor"] == "budi" and entry["data"]["snapshot"] == "0123456789abcdef"

@@ -58,7 +58,7 @@ REQ = [
                 "max_age_days=1",
             ],
             "budi",
-            ("nohost", "known hosts: ctl1, ctl2"),
+            ("nohost", "host yang dikenal: ctl1, ctl2"),
         ),
         ([*REQ[:-4], "--param", "oops", "--reason", "x"], "budi", ("oops", "KEY=VALUE")),
         # Issue 16: a monitoring request needs no repair parameters, but not half of them;

@@ -43,7 +43,7 @@ def _one_line(result, *words: str) -> str:
         (["audit", "show", "--last", "many"], ("--last", "'many'")),
         (["show", "3.1", "--lang"], ("--lang",)),
         (["approve", "1", "--expires", "1000000d"], ("--expires", "36500d")),
-        (["grant", "extend", "1", "--by", "99999999d"], ("--by", "longer than allowed")),
+        (["grant", "extend", "1", "--by", "99999999d"], ("--by", "lebih lama dari yang diizinkan")),
         (["approve", "1", "--expires", "1.5h"], ("--expires", "1h30m")),
         (["status", "1", "--lang", "fr"], ("--lang", "'id'", "'en'")),
         (["--lang", "fr", "list"], ("--lang", "'id'", "'en'")),

@@ -69,3 +69,20 @@ def test_a_feature_command_still_loads_its_feature(sop_env, tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     assert "sop_runner.procedures.backup.cli" in modules
     assert "sop_runner.procedures.grants.cli" not in modules  # only the one asked for
+
+
+def test_status_reads_a_request_without_ansible(sop_env, tmp_path):
+    """`sop status` shows a request; it needs the inventory's names, not Ansible's manager."""
+    made = sop_env.sop(*REQUEST, operator="budi")
+    assert made.returncode == 0, made.stderr
+    run, modules = _imported(tmp_path, "status", made.stdout.strip())
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "sop_runner.gates" in modules  # the gates were read
+    assert not [m for m in modules if m == "ansible" or m.startswith("ansible.")]
+    assert not [m for m in modules if m == "pydantic" or m.startswith("pydantic.")]
+
+
+REQUEST = (
+    "request", "6.1", "--target", "ctl1", "--reason", "bench", "--quiet",
+    "--param", "cleanup_path=/var/tmp/sop-startup", "--param", "max_age_days=30",
+)  # fmt: skip

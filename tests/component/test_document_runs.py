@@ -66,7 +66,7 @@ def test_a_1_2_run_postponed_at_step_3_ends_ditunda_with_its_report(sop_env, tmp
     assert any('"run.postponed"' in a for a in actions)
     # A postponed request does not run again.
     again = sop_env.sop("run", str(request_id), operator="budi")
-    assert again.returncode != 0 and "postponed" in again.stderr
+    assert again.returncode != 0 and "berstatus ditunda" in again.stderr, again.stderr
     ok(sop_env.sop("report", str(request_id), "--out", str(tmp_path)))
     report = (tmp_path / f"laporan-1.2-{request_id}-id.md").read_text()
     assert "ditunda" in report and "tidak berlaku" in report
@@ -176,7 +176,7 @@ def test_time_given_badly_is_one_line_exit_2(sop_env):
         operator="budi",
     )
     assert result.returncode == 2
-    assert "--time 2: 'kemarin' is not a duration" in result.stderr
+    assert "--time 2: 'kemarin' bukan durasi" in result.stderr
     assert "Traceback" not in result.stderr
     # Refused before anything is written: no run was started.
     with sop_env.ctx().session() as session:
@@ -221,7 +221,7 @@ def test_4_2_on_a_critical_host_drafts_a_circular_with_the_window(sop_env, tmp_p
     # 4.1 takes the window only when its circular is drafted: then it is required.
     spec = {"change": "RAM", "expected_spec": ["memory_mb >= 1"]}
     with pytest.raises(
-        SopError, match="--param maintenance_window: required: the work hits simpeg"
+        SopError, match="--param maintenance_window: wajib: pekerjaan ini mengenai simpeg"
     ):
         new_request(sop_env.ctx(), "4.1", ["ctl2"], spec, "RAM", "budi")
     assert (

@@ -281,7 +281,7 @@ def test_the_report_of_a_real_run_is_indonesian_and_signed_at_the_end(
 
 def test_a_features_documents_are_naskah_too(issued_here: tuple[SopEnv, dict[str, Path]]):
     """`sop upgrade report` (a feature's documents) goes through the same layer: PDF with
-    the kop and the next number of its kind, the Markdown files first as before."""
+    the kop and the next number of the year, the Markdown files first as before."""
     pdf.need_poppler()
     env, files = issued_here
     request_id = files["laporan"].stem.split("-")[-2]
@@ -300,8 +300,9 @@ def test_a_features_documents_are_naskah_too(issued_here: tuple[SopEnv, dict[str
     assert (
         "PEMERINTAH KABUPATEN TEGAL" in text and "LAPORAN HASIL PENINGKATAN PERANGKAT KERAS" in text
     )
-    # The core's report of this request is laporan 001; the feature's report is the next.
-    assert re.search(r"500\.12/002/Diskominfo/20\d\d", text), text[:600]
+    # The core's report, work order and circular of this request are 001-003 (one yearly
+    # sequence for every kind): the feature's report is the next, never a second 002.
+    assert re.search(r"500\.12/004/Diskominfo/20\d\d", text), text[:600]
     assert "Sari Wulandari, S.Kom." in text and DATE.search(text)
     assert ok(env.sop("verify", str(report))).stdout.startswith("SAH: ")
     # The remote account log (SOP 2.4) too: no request, so no signature, but kop and number.

@@ -77,20 +77,20 @@ def test_no_approval(sop_env, old_file):
 def test_approval_by_the_requester(sop_env, old_file):
     request_id = _request(sop_env, old_file, requester="rudi")
     _sign(sop_env, request_id, "rudi")
-    _run_refused(sop_env, request_id, old_file, "requester")
+    _run_refused(sop_env, request_id, old_file, "menyetujui permintaannya sendiri")
 
 
 def test_approval_by_a_wrong_role(sop_env, old_file):
     request_id = _request(sop_env, old_file)
     _sign(sop_env, request_id, "ahmad")  # pimpinan signing as penanggung_jawab
-    _run_refused(sop_env, request_id, old_file, "does not hold the role")
+    _run_refused(sop_env, request_id, old_file, "tidak memegang peran")
 
 
 def test_expired_approval(sop_env, old_file):
     request_id = _request(sop_env, old_file)
     _sign(sop_env, request_id, "sari", expires=timedelta(seconds=1))
     time.sleep(1.2)
-    _run_refused(sop_env, request_id, old_file, "expired")
+    _run_refused(sop_env, request_id, old_file, "kedaluwarsa")
 
 
 def test_request_changed_after_approval(sop_env, old_file):
@@ -111,7 +111,7 @@ def test_approval_row_edited_in_database(sop_env, old_file):
             text("UPDATE approvals SET expires_at = '2099-01-01T00:00:00+00:00' WHERE id = :i"),
             {"i": approval_id},
         )
-    _run_refused(sop_env, request_id, old_file, "signature does not verify")
+    _run_refused(sop_env, request_id, old_file, "tanda tangan tidak sah")
 
 
 def test_approval_copied_to_another_request(sop_env, old_file):
@@ -130,7 +130,7 @@ def test_approval_copied_to_another_request(sop_env, old_file):
                 request_id=other,
             )
         )
-    _run_refused(sop_env, other, old_file, "signature does not verify")
+    _run_refused(sop_env, other, old_file, "tanda tangan tidak sah")
 
 
 def test_status_names_each_gate_and_its_problem(sop_env, old_file):
@@ -138,7 +138,7 @@ def test_status_names_each_gate_and_its_problem(sop_env, old_file):
     _sign(sop_env, request_id, "ahmad")
     result = sop_env.sop("status", str(request_id))
     assert result.returncode == 0
-    assert "tertunda" in result.stdout and "does not hold the role" in result.stdout
+    assert "tertunda" in result.stdout and "tidak memegang peran" in result.stdout
 
 
 def _params_file(env, old_file: Path, **changed: object) -> str:

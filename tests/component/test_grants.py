@@ -90,10 +90,10 @@ def test_extending_an_open_grant_never_passes_the_cap_counted_from_its_start(gra
     now = datetime.now(UTC)
     gid = _insert(ctx, "open", now - timedelta(hours=7, minutes=50), now + timedelta(minutes=5))
     before = _written(ctx)
-    with pytest.raises(SopError, match=r"--by: .*8h in total from its start") as refused:
+    with pytest.raises(SopError, match=r"--by: .*melewati 8h seluruhnya sejak awalnya") as refused:
         service.extend_grant(ctx, gid, "30m", "budi")
     assert "\n" not in str(refused.value)
-    assert "grants open" in str(refused.value) or "new grant" in str(refused.value)
+    assert "buka izin baru" in str(refused.value)
     assert _written(ctx) == before, "a refused extension wrote something"
 
 
@@ -102,7 +102,7 @@ def test_a_scheduled_grant_is_capped_from_its_scheduled_start(grant_env) -> None
     start = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
     gid = _insert(ctx, "scheduled", start, start + timedelta(hours=7))
     assert service.extend_grant(ctx, gid, "1h", "budi").extensions == 1  # exactly 8 h: allowed
-    with pytest.raises(SopError, match="in total from its start"):
+    with pytest.raises(SopError, match="seluruhnya sejak awalnya"):
         service.extend_grant(ctx, gid, "1s", "budi")
 
 
@@ -146,12 +146,12 @@ HUGE = "99999999999999999999h"
 @pytest.mark.parametrize(
     ("args", "environ", "words"),
     [
-        (["open", "--duration", HUGE], {}, ("--duration", "allowed: up to 8h")),
-        (["open", "--duration", "99999999999999999999"], {}, ("--duration", "up to 8h")),
+        (["open", "--duration", HUGE], {}, ("--duration", "yang diizinkan: paling lama 8h")),
+        (["open", "--duration", "99999999999999999999"], {}, ("--duration", "paling lama 8h")),
         (["open", "--start", "9999-12-31T23:00:00+00:00"], {}, ("--start",)),
         (["open", "--start", "0001-01-01T00:00:00+07:00"], {}, ("--start",)),
         (["open"], {policy.MAX_DURATION_ENV: HUGE}, (policy.MAX_DURATION_ENV,)),
-        (["extend", "1", "--by", HUGE], {}, ("--by", "allowed: up to 8h")),
+        (["extend", "1", "--by", HUGE], {}, ("--by", "yang diizinkan: paling lama 8h")),
         (["extend", "99999999999999999999999", "--by", "1m"], {}, ("grant",)),
         (["revoke", "99999999999999999999999", "--reason", "x"], {}, ("grant",)),
     ],

@@ -131,7 +131,7 @@ def test_another_operators_name_a_forged_approval_a_plan_or_a_done_request_get_n
     with sqlite3.connect(office.store) as conn:
         conn.execute("UPDATE requests SET status = 'done' WHERE id = 1")
     done = _ask(office, issuer, kind="step", request=1, step=5)
-    assert done["error"].startswith("issuer refused: request 1 is done"), done
+    assert done["error"].startswith("issuer refused: permintaan 1 berstatus selesai"), done
     # An old ask (replayed) is not answered.
     old = (datetime.now(UTC) - timedelta(hours=1)).isoformat(timespec="seconds")
     replayed = _ask(office, issuer, kind="step", request=2, step=1, asked_at=old)

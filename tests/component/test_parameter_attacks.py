@@ -163,7 +163,7 @@ def test_a_done_request_replayed_through_ansible_playbook_is_refused(office, wor
     assert done.returncode == 0, done.stderr
     assert not (workdir / "old.log").exists()
     again = _old_file(office, workdir / "old.log")
-    _refused(_repair(office, request_id, workdir), f"request {request_id} is done")
+    _refused(_repair(office, request_id, workdir), f"permintaan {request_id} berstatus selesai")
     assert again.exists(), "the approvals of a done request opened the gate again"
 
 
@@ -171,9 +171,9 @@ def test_a_cancelled_request_is_refused_by_the_gate_and_by_sop_run(office, workd
     request_id = _approved(office, workdir)
     cancelled = office.sop("cancel", request_id, "--reason", "tidak jadi")
     assert cancelled.returncode == 0, cancelled.stderr
-    _refused(_repair(office, request_id, workdir), f"request {request_id} is cancelled")
+    _refused(_repair(office, request_id, workdir), f"permintaan {request_id} berstatus dibatalkan")
     run = office.sop("run", request_id, *CONFIRM, "--confirm", "6=laporan akhir")
-    assert run.returncode == 4 and "cancelled" in run.stderr, run.stderr
+    assert run.returncode == 4 and "berstatus dibatalkan" in run.stderr, run.stderr
     assert (workdir / "old.log").exists()
     assert office.sop("audit", "verify", name=None).returncode == 0
 
@@ -194,7 +194,7 @@ def test_removing_services_yml_no_longer_removes_a_gate(office, workdir):
 def test_a_step_before_the_gate_checks_the_request(office, workdir):
     # SOP 6.1 step 1 (resource_monitor.yml) reads only, but runs for a signed request only.
     result = office.play("resource_monitor.yml", "-l", "ctl1", "-e", "sop_request=999")
-    _refused(result, "no request with id 999")
+    _refused(result, "tidak ada permintaan bernomor 999")
     request_id = _request(office, workdir)
     monitored = office.play(
         "resource_monitor.yml", "-l", "ctl1",

@@ -69,7 +69,7 @@ def test_two_concurrent_runs_one_runs_the_gated_step(sop_env, old_file):
     codes = sorted(code for code, _, _ in results)
     assert codes == [0, ALREADY_RUNNING], results
     loser = next(err for code, _, err in results if code == ALREADY_RUNNING)
-    assert f"request {request_id}: already running (run 1 by " in loser, loser
+    assert f"permintaan {request_id}: sedang berjalan (run 1 by " in loser, loser
     assert " since " in loser and len(loser.strip().splitlines()) == 1
     assert _gated_step_runs(sop_env) == (1, 1)
     assert not old_file.exists()
@@ -80,7 +80,7 @@ def test_a_request_cancelled_while_waiting_stops_its_run(sop_env, old_file):
     request_id = _approved_request(sop_env, old_file)
     ok(sop_env.sop("cancel", request_id, "--reason", "salah sasaran", operator="budi"))
     run = sop_env.sop("run", request_id, *CONFIRM, operator="dewi")
-    assert run.returncode == 4 and f"request {request_id} is cancelled" in run.stderr
+    assert run.returncode == 4 and f"permintaan {request_id} berstatus dibatalkan" in run.stderr
     assert _gated_step_runs(sop_env) == (0, 0)
     assert old_file.exists()
     status = ok(sop_env.sop("status", request_id))

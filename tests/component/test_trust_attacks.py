@@ -131,7 +131,7 @@ def test_an_approval_stops_holding_when_its_signer_loses_the_role(office):
         ],
     )
     status = office.sop("status", request_id, name=None)
-    assert "does not hold the role penanggung_jawab in registry version 2" in status.stdout
+    assert "tidak memegang peran penanggung_jawab di registri versi 2" in status.stdout
     run = office.sop("run", request_id, *CONFIRM)
     assert run.returncode == 3 and "memerlukan persetujuan sah" in run.stderr
 

@@ -154,15 +154,18 @@ def test_extend_moves_the_end_and_revoke_closes_at_once(env: GrantEnv) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--port", "3306"], "--port: 3306 is never granted"),
-        (["--port", "443"], "--port: 443 is never granted"),
-        (["--port", "0"], "--port: 0 is not a port; allowed: 1-65535"),
-        (["--port", "70000"], "--port: 70000 is not a port"),
-        (["--duration", "0m"], "--duration: '0m' is not above zero"),
-        (["--duration", "-5m"], "--duration: '-5m' is not a duration"),
-        (["--duration", "9h"], "--duration: '9h' is longer than allowed; allowed: up to 8h"),
-        (["--target", "nosuchhost"], "--target: 'nosuchhost' is not a host of the inventory"),
-        (["--source", "0.0.0.0/0"], "--source: '0.0.0.0/0' is too wide"),
+        (["--port", "3306"], "--port: 3306 tidak pernah dibuka"),
+        (["--port", "443"], "--port: 443 tidak pernah dibuka"),
+        (["--port", "0"], "--port: 0 bukan port; yang diizinkan: 1-65535"),
+        (["--port", "70000"], "--port: 70000 bukan port"),
+        (["--duration", "0m"], "--duration: '0m' tidak di atas nol"),
+        (["--duration", "-5m"], "--duration: '-5m' bukan durasi"),
+        (
+            ["--duration", "9h"],
+            "--duration: '9h' lebih lama dari yang diizinkan; yang diizinkan: paling lama 8h",
+        ),
+        (["--target", "nosuchhost"], "--target: 'nosuchhost' bukan host inventaris"),
+        (["--source", "0.0.0.0/0"], "--source: '0.0.0.0/0' terlalu lebar"),
     ],
 )
 def test_refusals_change_nothing(env: GrantEnv, args: list[str], message: str) -> None:
@@ -275,7 +278,7 @@ def test_repeated_extensions_stop_at_the_cap_counted_from_the_start(
     cp = env.sop("grant", "extend", str(gid), "--by", "70s")
     assert cp.returncode == 2, cp.stdout + cp.stderr
     line = one_line(cp)
-    assert "--by:" in line and "5m in total from its start" in line, line
+    assert "--by:" in line and "5m seluruhnya sejak awalnya" in line, line
     assert env.count("requests") == requests, "a refused extension made a request"
     assert [(e["val"], e["timeout"]) for e in env.net.elements()] == holding
     row = env.grant_row(gid)

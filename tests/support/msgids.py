@@ -1,7 +1,8 @@
 """The messages of the core CLI that must be in the Indonesian catalog (issue 17).
 
 Collected from the source, not from a list kept by hand: every ``_("literal")``
-call, and the docstring of every function added with ``options.command``.
+call, and the docstring of every function added with ``options.command`` or
+decorated with ``options.subcommand``.
 """
 
 from __future__ import annotations
@@ -12,11 +13,20 @@ from pathlib import Path
 
 from sop_runner.config import REPO_ROOT
 
-# The modules whose words are moved to gettext (the rest: docs/i18n.md, "what is left").
+PROCEDURES = REPO_ROOT / "sop_runner" / "procedures"
+# The modules whose words are moved to gettext (the rest: docs/i18n.md, "what is left"):
+# the core CLI, and every feature's commands and the help of its groups (its manifest).
 MODULES = (
     *sorted((REPO_ROOT / "sop_runner" / "cli").glob("*.py")),
     REPO_ROOT / "sop_runner" / "gates.py",
     REPO_ROOT / "sop_runner" / "execution.py",
+    *(REPO_ROOT / "sop_runner" / f"{name}.py" for name in ("requests", "claims", "durations")),
+    REPO_ROOT / "sop_runner" / "inventory.py",
+    *sorted(PROCEDURES.glob("*/cli.py")),
+    *sorted(PROCEDURES.glob("*/__init__.py")),
+    PROCEDURES / "register" / "service.py",
+    PROCEDURES / "backup" / "schedules.py",
+    PROCEDURES / "grants" / "policy.py",
 )
 
 
@@ -30,6 +40,14 @@ def msgids(path: Path) -> set[str]:
     }
     found: set[str] = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and docs.get(node.name):
+            for decorator in node.decorator_list:
+                if (
+                    isinstance(decorator, ast.Call)
+                    and isinstance(decorator.func, ast.Name)
+                    and decorator.func.id == "subcommand"
+                ):
+                    found.add(docs[node.name])
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
             continue
         if (

@@ -62,14 +62,14 @@ def test_a_bad_pattern_is_refused_naming_what_is_allowed(pattern, says):
         numbering.format_number(pattern, "1", 1, "x", datetime(2026, 1, 1, tzinfo=UTC))
 
 
-def test_the_sequence_is_yearly_per_kind_and_a_subject_keeps_its_number(sqlite_sop_env):
+def test_the_sequence_is_yearly_across_kinds_and_a_subject_keeps_its_number(sqlite_sop_env):
     ctx = sqlite_sop_env.ctx()
     made = {}
 
     def assign(kind: str, subject: str, year: int) -> str:
         when = datetime(year, 6, 1, tzinfo=UTC)
         with ctx.session() as session:
-            row = numbering.assign(session, kind, subject, when, lambda n: f"{kind}/{n}/{year}")
+            row = numbering.assign(session, kind, subject, when, lambda n: f"500/{n}/{year}")
             return row.number
 
     made["a"] = assign("laporan", "request/1", 2026)
@@ -77,13 +77,58 @@ def test_the_sequence_is_yearly_per_kind_and_a_subject_keeps_its_number(sqlite_s
     made["c"] = assign("surat_edaran", "request/2", 2026)
     made["a-again"] = assign("laporan", "request/1", 2026)
     made["d"] = assign("laporan", "request/3", 2027)
+    made["e"] = assign("surat_perintah_tugas", "request/3", 2027)
     assert made == {
-        "a": "laporan/1/2026",
-        "b": "laporan/2/2026",
-        "c": "surat_edaran/1/2026",
-        "a-again": "laporan/1/2026",
-        "d": "laporan/1/2027",
+        "a": "500/1/2026",
+        "b": "500/2/2026",
+        "c": "500/3/2026",  # one sequence for every kind: never a second 500/1/2026
+        "a-again": "500/1/2026",
+        "d": "500/1/2027",
+        "e": "500/2/2027",
     }
+
+
+def test_a_number_already_given_is_never_given_again(sqlite_sop_env):
+    """A pattern without the year restarts its sequence yearly: the next free number is taken."""
+    ctx = sqlite_sop_env.ctx()
+    with ctx.session() as session:
+        first = numbering.assign(
+            session, "laporan", "request/1", datetime(2026, 6, 1, tzinfo=UTC), lambda n: f"X/{n}"
+        )
+        second = numbering.assign(
+            session, "dokumen", "request/2", datetime(2027, 6, 1, tzinfo=UTC), lambda n: f"X/{n}"
+        )
+        assert (first.number, second.number) == ("X/1", "X/2")
+
+
+def test_documents_of_different_kinds_issued_in_one_year_have_their_own_numbers(
+    sqlite_sop_env, tmp_path: Path
+):
+    from sqlalchemy import select
+
+    from sop_runner.documents.models import DocumentNumber
+    from sop_runner.documents.publish import issue
+
+    ctx = sqlite_sop_env.ctx()
+
+    def number_of_issued(ctx, kind: str, subject: str) -> str:
+        with ctx.session() as session:
+            return session.scalars(
+                select(DocumentNumber.number).where(
+                    DocumentNumber.kind == kind, DocumentNumber.subject == subject
+                )
+            ).one()
+
+    numbers = {}
+    for kind in ("laporan", "surat_perintah_tugas", "surat_edaran"):
+        doc = Document(kind, "request/41", kind, f"{kind}-41", "id", "Isi.")
+        issue(ctx, doc, tmp_path, ("md",))
+        numbers[kind] = number_of_issued(ctx, kind, "request/41")
+    assert len(set(numbers.values())) == 3, numbers
+    # Written again, a document keeps the number it was issued with.
+    again = Document("laporan", "request/41", "laporan", "laporan-41b", "id", "Isi lagi.")
+    issue(ctx, again, tmp_path, ("md",))
+    assert number_of_issued(ctx, "laporan", "request/41") == numbers["laporan"]
 
 
 def test_nip_and_signature_fingerprints_are_printed_as_people_read_them():
@@ -247,3 +292,16 @@ def test_without_weasyprint_pdf_is_one_clear_line_and_nothing_is_written(
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
     with ctx.session() as session:
         assert session.scalar(select(func.count()).select_from(DocumentNumber)) == 0
+
+
+def test_a_template_s_dates_follow_its_language_unless_told():
+    """Feature templates write `{{ moment | dt }}`: an English document gets English months."""
+    from sop_runner.reports.render import template_environment
+
+    template = template_environment().from_string("{{ moment | dt }} / {{ moment | dt('id') }}")
+    late = "2026-11-30T20:05:00+00:00"
+    assert template.render(moment=late, lang="en") == (
+        "1 December 2026 03:05 WIB / 1 Desember 2026 03.05 WIB"
+    )
+    assert template.render(moment=late, lang="id").startswith("1 Desember 2026 03.05 WIB")
+    assert template.render(moment=late).startswith("1 Desember 2026")  # no language: Indonesian

@@ -20,7 +20,7 @@ def test_forms_read(text: str, seconds: int) -> None:
 
 def test_bare_number_only_with_a_unit_for_it() -> None:
     assert durations.parse("30", "--duration", bare_unit="m") == timedelta(minutes=30)
-    with pytest.raises(SopError, match="--expires: '30' is not a duration"):
+    with pytest.raises(SopError, match="--expires: '30' bukan durasi"):
         durations.parse("30", "--expires")
 
 
@@ -33,13 +33,15 @@ def test_malformed_or_zero_is_one_line(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["99999999999999999999h", "3650000d", "36501d"])
 def test_absurd_numbers_are_refused_before_any_overflow(text: str) -> None:
-    with pytest.raises(SopError, match="longer than allowed; allowed: up to 36500d"):
+    with pytest.raises(
+        SopError, match="lebih lama dari yang diizinkan; yang diizinkan: paling lama 36500d"
+    ):
         durations.parse(text, "--duration")
 
 
 def test_maximum_is_named_in_the_refusal() -> None:
     assert durations.parse("8h", "--duration", maximum=timedelta(hours=8)) == timedelta(hours=8)
-    with pytest.raises(SopError, match="up to 8h"):
+    with pytest.raises(SopError, match="paling lama 8h"):
         durations.parse("8h1s", "--duration", maximum=timedelta(hours=8))
 
 

@@ -24,7 +24,7 @@ from tests.support.sop import inventory_context
 
 @pytest.mark.parametrize("port", [21, 53, 80, 443, 3306])
 def test_the_documents_ports_are_never_granted(port: int) -> None:
-    with pytest.raises(SopError, match=rf"--port: {port} is never granted"):
+    with pytest.raises(SopError, match=rf"--port: {port} tidak pernah dibuka"):
         policy.check_port(port)
     with pytest.raises(fg.GrantError, match=rf"port: {port} is never granted"):
         fg.check_grant({"source": "10.0.0.1", "destination": "10.0.0.2", "port": port}, False)
@@ -36,7 +36,7 @@ def test_module_and_sop_refuse_the_same_ports() -> None:
 
 @pytest.mark.parametrize("port", [0, -1, 65536, 70000])
 def test_ports_out_of_range(port: int) -> None:
-    with pytest.raises(SopError, match="allowed: 1-65535"):
+    with pytest.raises(SopError, match="yang diizinkan: 1-65535"):
         policy.check_port(port)
 
 
@@ -55,23 +55,25 @@ def test_durations(text: str, expected: int) -> None:
 
 @pytest.mark.parametrize("text", ["0", "0m", "0s", "0h0m"])
 def test_zero_duration_refused(text: str) -> None:
-    with pytest.raises(SopError, match=r"--duration: .* is not above zero"):
+    with pytest.raises(SopError, match=r"--duration: .* tidak di atas nol"):
         policy.parse_duration(text, "--duration")
 
 
 @pytest.mark.parametrize("text", ["-5m", "abc", "", "5x", "1.5h", "m"])
 def test_malformed_duration_refused(text: str) -> None:
-    with pytest.raises(SopError, match=r"--duration: .* is not a duration"):
+    with pytest.raises(SopError, match=r"--duration: .* bukan durasi"):
         policy.parse_duration(text, "--duration")
 
 
 def test_maximum_duration_default_and_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(policy.MAX_DURATION_ENV, raising=False)
     assert policy.parse_duration("8h", "--duration") == timedelta(hours=8)
-    with pytest.raises(SopError, match=r"--duration: '8h1s' is longer .*; allowed: up to 8h$"):
+    with pytest.raises(
+        SopError, match=r"--duration: '8h1s' lebih lama .*; yang diizinkan: paling lama 8h$"
+    ):
         policy.parse_duration("8h1s", "--duration")
     monkeypatch.setenv(policy.MAX_DURATION_ENV, "2h")
-    with pytest.raises(SopError, match="up to 2h"):
+    with pytest.raises(SopError, match="paling lama 2h"):
         policy.parse_duration("3h", "--duration")
 
 
@@ -104,7 +106,9 @@ def test_bad_sources(text: str) -> None:
 
 def test_protocols() -> None:
     assert policy.check_protocol("TCP") == "tcp"
-    with pytest.raises(SopError, match="--protocol: 'icmp' is not allowed; allowed: tcp, udp"):
+    with pytest.raises(
+        SopError, match="--protocol: 'icmp' tidak diizinkan; yang diizinkan: tcp, udp"
+    ):
         policy.check_protocol("icmp")
 
 
@@ -113,9 +117,9 @@ def test_start_now_later_and_past() -> None:
     assert policy.parse_start("now", now) == now
     later = policy.parse_start("2025-03-01T10:00:00+00:00", now)
     assert later == now + timedelta(hours=1)
-    with pytest.raises(SopError, match=r"--start: .* is in the past"):
+    with pytest.raises(SopError, match=r"--start: .* sudah lewat"):
         policy.parse_start("2025-03-01T08:00:00+00:00", now)
-    with pytest.raises(SopError, match="--start: 'tomorrow' is not a time"):
+    with pytest.raises(SopError, match="--start: 'tomorrow' bukan waktu"):
         policy.parse_start("tomorrow", now)
 
 
@@ -144,11 +148,11 @@ def test_targets_resolve_to_address_and_firewall(
     ctx = inventory_context(tmp_path, _inventory(tmp_path, LAB_LIKE))
     target = policy.resolve_target(ctx, "srv1")
     assert target == policy.Target("srv1", "10.77.1.11", "gw", "nftables")
-    with pytest.raises(SopError, match="--target: 'nope' is not a host of the inventory"):
+    with pytest.raises(SopError, match="--target: 'nope' bukan host inventaris"):
         policy.resolve_target(ctx, "nope")
-    with pytest.raises(SopError, match="--target: 'web' has no IPv4 ansible_host"):
+    with pytest.raises(SopError, match="--target: 'web' tidak mempunyai ansible_host IPv4"):
         policy.resolve_target(ctx, "web")
-    with pytest.raises(SopError, match="--target: 'gw' is the firewall itself"):
+    with pytest.raises(SopError, match="--target: 'gw' adalah firewall itu sendiri"):
         policy.resolve_target(ctx, "gw")
 
 

@@ -52,7 +52,7 @@ def test_a_directory_with_hosts_yml_means_that_file(tmp_path: Path) -> None:
 
 def test_unknown_target_and_host_are_one_line(tmp_path: Path) -> None:
     inventory = load_inventory(_yaml_inventory(tmp_path))
-    with pytest.raises(SopError, match="'db9' is not a host or group"):
+    with pytest.raises(SopError, match="'db9' bukan host atau grup"):
         inventory.resolve_targets(["db9"])
     with pytest.raises(SopError, match="'db9' is not a host of the inventory"):
         inventory.host_vars("db9")

@@ -63,7 +63,7 @@ def test_an_approval_signed_in_the_future_is_invalid(sqlite_sop_env):
     now = datetime.now(UTC)
     ahead = sign_approval(request, 5, "penanggung_jawab", ctx.actor("sari"), now=now + 365 * DAY)
     problems = problems_of(ahead, request, ctx.trusted, now)
-    assert any("in the future" in p for p in problems), problems
+    assert any("di masa depan" in p for p in problems), problems
     # A clock a minute or two fast is not an attack.
     close = sign_approval(
         request, 5, "penanggung_jawab", ctx.actor("sari"), now=now + timedelta(minutes=2)
@@ -77,16 +77,16 @@ def test_an_approval_longer_than_its_procedure_allows_is_invalid(sqlite_sop_env)
     sari = ctx.actor("sari")
     too_long = sign_approval(request, 5, "penanggung_jawab", sari, expires_in=31 * DAY, now=now)
     problems = problems_of(too_long, request, ctx.trusted, now)
-    assert any("longer than the" in p and "6.1" in p for p in problems), problems
+    assert any("lebih lama dari" in p and "6.1" in p for p in problems), problems
     fits = sign_approval(request, 5, "penanggung_jawab", sari, expires_in=3 * DAY, now=now)
     assert problems_of(fits, request, ctx.trusted, now) == []
     lowered = problems_of(fits, request, ctx.trusted, now, longest=timedelta(hours=8))
-    assert any("longer than the 8h" in p for p in lowered), lowered
+    assert any("lebih lama dari 8h" in p for p in lowered), lowered
 
 
 def test_deciding_refuses_a_lifetime_beyond_the_bound():
     procedure = CATALOG.get("6.1")
-    with pytest.raises(SopError, match=r"^--expires: .*allowed: up to 5d"):
+    with pytest.raises(SopError, match=r"^--expires: .*yang diizinkan: paling lama 5d"):
         gates.lifetime("31d", procedure, None)
     for absurd in ("2900000d", "3650000d", "99999999999999999999999d"):
         with pytest.raises(SopError, match=r"^--expires: "):
@@ -107,6 +107,9 @@ def test_the_trust_file_names_a_lower_bound_for_every_procedure(tmp_path):
     path = tmp_path / "trust.yml"
     assert parse_trust(_trust_text(""), path).approval_max is None
     assert parse_trust(_trust_text("approval_max: 8h\n"), path).approval_max == timedelta(hours=8)
-    for wrong, words in (("40d", "longer than allowed"), ("soon", "approval_max: 'soon'")):
+    for wrong, words in (
+        ("40d", "lebih lama dari yang diizinkan"),
+        ("soon", "approval_max: 'soon'"),
+    ):
         with pytest.raises(SopError, match=words):
             parse_trust(_trust_text(f"approval_max: {wrong}\n"), path)

@@ -27,9 +27,9 @@ def test_params_are_parsed_as_scalars_and_lists():
     [
         ("novalue", "KEY=VALUE"),
         ("Bad-Key=1", "KEY=VALUE"),
-        ("sop_request=3", "reserved"),
-        ("x={a: 1}", "scalar"),
-        ("x=[[1]]", "scalar"),
+        ("sop_request=3", "sudah dipakai sop sendiri"),
+        ("x={a: 1}", r"satu nilai atau \[daftar\] datar"),
+        ("x=[[1]]", r"satu nilai atau \[daftar\] datar"),
     ],
 )
 def test_malformed_params_are_refused(pair, words):

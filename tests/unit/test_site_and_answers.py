@@ -37,11 +37,11 @@ def test_given_times():
     assert timing.seconds == 40 * 60 and timing.how == "given"
     assert given_timing("45m", 5, now).started == now - timedelta(minutes=45)
     for bad, message in [
-        ("kemarin", "is not a duration"),
+        ("kemarin", "bukan durasi"),
         ("2026-06-01T09:00/2026-06-01T09:30", "give the offset"),
         ("2026-06-01T09:30+00:00/2026-06-01T09:00+00:00", "ends before it starts"),
         ("2026-06-02T09:00+00:00/2026-06-02T10:00+00:00", "ends in the future"),
-        ("8d", "longer than allowed"),
+        ("8d", "lebih lama dari yang diizinkan"),
     ]:
         with pytest.raises(SopError, match=message):
             given_timing(bad, 3, now)

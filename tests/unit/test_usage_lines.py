@@ -69,3 +69,25 @@ def test_the_line_is_indonesian_by_default(monkeypatch):
 def test_an_error_it_does_not_know_is_still_one_line():
     error = UsageError("Something\nnew   happened.")
     assert one_line(error) == "Something new happened."
+
+
+def test_a_whole_number_read_without_pydantic_is_refused_in_the_same_words():
+    from sop_runner.cli.coercion import NotAWholeNumber, whole_number, without_pydantic
+
+    without_pydantic()
+    light = typer.Typer()
+
+    @light.command()
+    def status(request_id: int) -> None:
+        """Show a request."""
+
+    with pytest.raises(UsageError) as caught:
+        light(["abc"], standalone_mode=False, prog_name="sop")
+    assert isinstance(caught.value.__cause__, NotAWholeNumber)
+    assert one_line(caught.value) == (
+        "REQUEST_ID: 'abc' is not allowed; allowed: a whole number, like 12"
+    )
+    assert [whole_number(v) for v in ("12", " 7 ", "-3", 5)] == [12, 7, -3, 5]
+    for bad in ("1.5", "", True, 2.0):
+        with pytest.raises(NotAWholeNumber):
+            whole_number(bad)

@@ -26,8 +26,9 @@ from __future__ import annotations
 from importlib import import_module
 
 from sop_runner.features import Command, Manifest, lazy_exports
+from sop_runner.i18n import N_
 
-HELP = "SOP 2.1–2.3 physical access: the access log book, who is inside, the door's record."
+HELP = N_("SOP 2.1–2.3 physical access: the access log book, who is inside, the door's record.")
 
 MANIFEST = Manifest(
     name="access",

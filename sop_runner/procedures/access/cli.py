@@ -10,10 +10,20 @@ from typing import Annotated, Any
 
 import typer
 
-from sop_runner.cli.options import As, Json, Lang, choose_language, duration, operator_name, out
+from sop_runner.cli.options import (
+    As,
+    Json,
+    Lang,
+    choose_language,
+    duration,
+    operator_name,
+    out,
+    subcommand,
+)
 from sop_runner.context import Context
 from sop_runner.documents import dates
 from sop_runner.durations import compact
+from sop_runner.i18n import _
 from sop_runner.procedures.access import (
     HELP,
     book,
@@ -26,14 +36,15 @@ from sop_runner.procedures.access import (
 from sop_runner.procedures.access.models import AccessEntry
 from sop_runner.procedures.access.words import WORDS
 
-cli = typer.Typer(help=HELP, no_args_is_help=True)
+cli = typer.Typer(help=_(HELP), no_args_is_help=True)
 
 At = Annotated[
     str | None,
-    typer.Option("--at", help="when it happened: 'YYYY-MM-DD HH:MM' (WIB) or ISO 8601"),
+    typer.Option("--at", help=_("when it happened: 'YYYY-MM-DD HH:MM' (WIB) or ISO 8601")),
 ]
 When = Annotated[
-    str | None, typer.Option("--at", help="the moment to look at (default: now, $SOP_ACCESS_NOW)")
+    str | None,
+    typer.Option("--at", help=_("the moment to look at (default: now, $SOP_ACCESS_NOW)")),
 ]
 
 
@@ -66,13 +77,13 @@ def _id_number() -> str:
     return str(typer.prompt("Nomor identitas", hide_input=True))
 
 
-@cli.command("permit")
+@subcommand(cli, "permit")
 def permit_command(
-    kind: Annotated[str, typer.Option("--kind", help="vendor or tamu")],
-    name: Annotated[str, typer.Option("--name", help="the person's name")],
-    organisation: Annotated[str, typer.Option("--organisation", help="their organisation")],
-    purpose: Annotated[str, typer.Option("--purpose", help="why they enter")],
-    valid: Annotated[str, typer.Option("--valid", help="how long it may be used")] = "1d",
+    kind: Annotated[str, typer.Option("--kind", help=_("vendor or tamu"))],
+    name: Annotated[str, typer.Option("--name", help=_("the person's name"))],
+    organisation: Annotated[str, typer.Option("--organisation", help=_("their organisation"))],
+    purpose: Annotated[str, typer.Option("--purpose", help=_("why they enter"))],
+    valid: Annotated[str, typer.Option("--valid", help=_("how long it may be used"))] = "1d",
     as_: As = None,
     lang: Lang = None,
 ) -> None:
@@ -93,34 +104,35 @@ def permit_command(
     )
 
 
-@cli.command("checkin")
+@subcommand(cli, "checkin")
 def checkin_command(
-    kind: Annotated[str, typer.Option("--kind", help="vendor, petugas or tamu")],
-    purpose: Annotated[str, typer.Option("--purpose", help="why (alasan yang jelas)")],
-    room: Annotated[list[str], typer.Option("--room", help="a place of the site (repeat)")],
+    kind: Annotated[str, typer.Option("--kind", help=_("vendor, petugas or tamu"))],
+    purpose: Annotated[str, typer.Option("--purpose", help=_("why (alasan yang jelas)"))],
+    room: Annotated[list[str], typer.Option("--room", help=_("a place of the site (repeat)"))],
     rules_acknowledged: Annotated[
-        bool, typer.Option("--rules-acknowledged", help="the rules of the kind were acknowledged")
+        bool,
+        typer.Option("--rules-acknowledged", help=_("the rules of the kind were acknowledged")),
     ] = False,
-    name: Annotated[str | None, typer.Option("--name", help="vendor's or guest's name")] = None,
+    name: Annotated[str | None, typer.Option("--name", help=_("vendor's or guest's name"))] = None,
     organisation: Annotated[str | None, typer.Option("--organisation")] = None,
     petugas: Annotated[
-        str | None, typer.Option("--petugas", help="the petugas entering (default: --as)")
+        str | None, typer.Option("--petugas", help=_("the petugas entering (default: --as)"))
     ] = None,
     coordination: Annotated[
-        str | None, typer.Option("--coordination", help="vendor: prior coordination reference")
+        str | None, typer.Option("--coordination", help=_("vendor: prior coordination reference"))
     ] = None,
     permission: Annotated[
-        int | None, typer.Option("--permission", help="the PJ's signed permission id")
+        int | None, typer.Option("--permission", help=_("the PJ's signed permission id"))
     ] = None,
-    escort: Annotated[str | None, typer.Option("--escort", help="the escorting petugas")] = None,
+    escort: Annotated[str | None, typer.Option("--escort", help=_("the escorting petugas"))] = None,
     id_type: Annotated[
         str | None,
-        typer.Option("--id-type", help="KTP, SIM or PASPOR (the number is read from stdin)"),
+        typer.Option("--id-type", help=_("KTP, SIM or PASPOR (the number is read from stdin)")),
     ] = None,
     gadgets: Annotated[
-        str | None, typer.Option("--gadgets", help="guest: gadgets deposited")
+        str | None, typer.Option("--gadgets", help=_("guest: gadgets deposited"))
     ] = None,
-    request: Annotated[int | None, typer.Option("--request", help="the 2.1–2.3 request")] = None,
+    request: Annotated[int | None, typer.Option("--request", help=_("the 2.1–2.3 request"))] = None,
     at: At = None,
     as_: As = None,
     lang: Lang = None,
@@ -156,15 +168,15 @@ def checkin_command(
     )
 
 
-@cli.command("checkout")
+@subcommand(cli, "checkout")
 def checkout_command(
     entry: int,
     door_locked: Annotated[
-        bool, typer.Option("--door-locked", help="the door was locked and checked")
+        bool, typer.Option("--door-locked", help=_("the door was locked and checked"))
     ] = False,
-    id_returned: Annotated[bool, typer.Option("--id-returned", help="the ID went back")] = False,
+    id_returned: Annotated[bool, typer.Option("--id-returned", help=_("the ID went back"))] = False,
     gadgets_returned: Annotated[
-        bool, typer.Option("--gadgets-returned", help="the gadgets went back")
+        bool, typer.Option("--gadgets-returned", help=_("the gadgets went back"))
     ] = False,
     at: At = None,
     as_: As = None,
@@ -182,11 +194,11 @@ def checkout_command(
     )
 
 
-@cli.command("extend")
+@subcommand(cli, "extend")
 def extend_command(
     entry: int,
-    by: Annotated[str, typer.Option("--by", help="how much longer, e.g. 30m, 2h")],
-    reason: Annotated[str, typer.Option("--reason", help="why the stay is extended")],
+    by: Annotated[str, typer.Option("--by", help=_("how much longer, e.g. 30m, 2h"))],
+    reason: Annotated[str, typer.Option("--reason", help=_("why the stay is extended"))],
     at: At = None,
     as_: As = None,
     lang: Lang = None,
@@ -263,7 +275,7 @@ def _moment(at: str | None) -> datetime:
     return policy.parse_time(at) if at else policy.now()
 
 
-@cli.command("inside")
+@subcommand(cli, "inside")
 def inside_command(at: When = None, lang: Lang = None, as_json: Json = False) -> None:
     """Who is inside the data center now (or at --at), against the Mutu Baku."""
     w = _words(lang)
@@ -275,7 +287,7 @@ def inside_command(at: When = None, lang: Lang = None, as_json: Json = False) ->
     _show(found, w)
 
 
-@cli.command("overdue")
+@subcommand(cli, "overdue")
 def overdue_command(at: When = None, lang: Lang = None, as_json: Json = False) -> None:
     """Who is inside past the Mutu Baku (vendor 8 Jam, petugas 3 Jam, tamu 10 Menit).
 
@@ -302,19 +314,20 @@ def _notify(ctx: Context, found: list[book.Presence], w: dict[str, str]) -> None
 
 
 Out = Annotated[
-    Path | None, typer.Option("--out", help="folder for the files (default: <data>/reports/access)")
+    Path | None,
+    typer.Option("--out", help=_("folder for the files (default: <data>/reports/access)")),
 ]
-Formats = Annotated[str, typer.Option("--format", help="pdf,html,md (any of them)")]
+Formats = Annotated[str, typer.Option("--format", help=_("pdf,html,md (any of them)"))]
 
 
 def _out(ctx: Context, folder: Path | None) -> Path:
     return folder or ctx.settings.reports_dir / "access"
 
 
-@cli.command("badge")
+@subcommand(cli, "badge")
 def badge_command(
-    pin: Annotated[str, typer.Argument(help="the door terminal's user number")],
-    petugas: Annotated[str, typer.Option("--petugas", help="the petugas it belongs to")],
+    pin: Annotated[str, typer.Argument(help=_("the door terminal's user number"))],
+    petugas: Annotated[str, typer.Option("--petugas", help=_("the petugas it belongs to"))],
     as_: As = None,
 ) -> None:
     """Name the petugas a door terminal's user number (PIN) belongs to (signed)."""
@@ -322,10 +335,10 @@ def badge_command(
     _say(f"PIN {pin.strip()} = {petugas}")
 
 
-@cli.command("import")
+@subcommand(cli, "import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="the door's file (ZKTeco attlog or CSV)")],
-    fmt: Annotated[str, typer.Option("--format", help="zkteco or csv")] = "zkteco",
+    file: Annotated[Path, typer.Argument(help=_("the door's file (ZKTeco attlog or CSV)"))],
+    fmt: Annotated[str, typer.Option("--format", help=_("zkteco or csv"))] = "zkteco",
     as_: As = None,
     lang: Lang = None,
 ) -> None:
@@ -342,11 +355,11 @@ def _period(since: str | None, until: str | None) -> tuple[datetime | None, date
     )
 
 
-@cli.command("reconcile")
+@subcommand(cli, "reconcile")
 def reconcile_command(
-    since: Annotated[str | None, typer.Option("--since", help="from (WIB)")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="until (WIB)")] = None,
-    report: Annotated[bool, typer.Option("--report", help="write the PJ's report")] = False,
+    since: Annotated[str | None, typer.Option("--since", help=_("from (WIB)"))] = None,
+    until: Annotated[str | None, typer.Option("--until", help=_("until (WIB)"))] = None,
+    report: Annotated[bool, typer.Option("--report", help=_("write the PJ's report"))] = False,
     out_dir: Out = None,
     formats: Formats = "pdf,html,md",
     lang: Lang = None,
@@ -396,13 +409,13 @@ def reconcile_command(
         raise typer.Exit(1)
 
 
-report_cli = typer.Typer(help="The documents of the access log book.", no_args_is_help=True)
+report_cli = typer.Typer(help=_("The documents of the access log book."), no_args_is_help=True)
 cli.add_typer(report_cli, name="report")
 
 
-@report_cli.command("month")
+@subcommand(report_cli, "month")
 def month_command(
-    month: Annotated[str, typer.Argument(help="YYYY-MM")],
+    month: Annotated[str, typer.Argument(help=_("YYYY-MM"))],
     out_dir: Out = None,
     formats: Formats = "pdf,html,md",
     lang: Lang = None,
@@ -416,9 +429,9 @@ def month_command(
         _say(str(path))
 
 
-@report_cli.command("history")
+@subcommand(report_cli, "history")
 def history_command(
-    person: Annotated[str, typer.Argument(help="the name in the log book, or a petugas")],
+    person: Annotated[str, typer.Argument(help=_("the name in the log book, or a petugas"))],
     out_dir: Out = None,
     formats: Formats = "pdf,html,md",
     lang: Lang = None,
@@ -433,18 +446,18 @@ def history_command(
 
 
 retention_cli = typer.Typer(
-    help="Anonymise old log book entries (a petugas proposes, the PJ approves, then apply).",
+    help=_("Anonymise old log book entries (a petugas proposes, the PJ approves, then apply)."),
     no_args_is_help=True,
 )
 cli.add_typer(retention_cli, name="retention")
-Check = Annotated[bool, typer.Option("--check", help="say what it would do; change nothing")]
+Check = Annotated[bool, typer.Option("--check", help=_("say what it would do; change nothing"))]
 
 
-@retention_cli.command("propose")
+@subcommand(retention_cli, "propose")
 def retention_propose(
     older_than: Annotated[
         str | None,
-        typer.Option("--older-than", help="period kept (default $SOP_ACCESS_RETENTION, 365d)"),
+        typer.Option("--older-than", help=_("period kept (default $SOP_ACCESS_RETENTION, 365d)")),
     ] = None,
     check: Check = False,
     as_: As = None,
@@ -454,14 +467,14 @@ def retention_propose(
     _say(("(--check) " if check else "") + found.says())
 
 
-@retention_cli.command("approve")
+@subcommand(retention_cli, "approve")
 def retention_approve(proposal: int, as_: As = None) -> None:
     """The penanggung jawab approves a retention proposal (signed; not its proposer)."""
     retention.approve(Context(), proposal, operator_name(as_))
     _say(f"retention {proposal}: disetujui")
 
 
-@retention_cli.command("apply")
+@subcommand(retention_cli, "apply")
 def retention_apply(proposal: int, check: Check = False, as_: As = None) -> None:
     """Anonymise exactly the entries of an approved proposal (signed, audited)."""
     row = retention.apply(Context(), proposal, operator_name(as_), check)

@@ -12,13 +12,14 @@ from __future__ import annotations
 from importlib import import_module
 
 from sop_runner.features import Command, Manifest, lazy_exports
+from sop_runner.i18n import N_
 
 MANIFEST = Manifest(
     name="backup",
     tables=f"{__name__}.models",
     commands={
         "backup": Command(
-            help="SOP 7.1–7.5 backup: schedules, overdue backups, reports, semester recap.",
+            help=N_("SOP 7.1–7.5 backup: schedules, overdue backups, reports, semester recap."),
             # Loaded only when `sop backup` runs.
             load=lambda: import_module(f"{__name__}.cli").cli,
         )

@@ -8,18 +8,19 @@ from typing import Annotated
 
 import typer
 
-from sop_runner.cli.options import As, Json, Lang, choose_language, operator_name
+from sop_runner.cli.options import As, Json, Lang, choose_language, operator_name, subcommand
 from sop_runner.context import Context
+from sop_runner.i18n import _
 from sop_runner.procedures.backup import FEATURE, compliance, schedules
 from sop_runner.procedures.backup.documents import write_report
 from sop_runner.procedures.backup.recap import write_recap
 
-cli = typer.Typer(help=FEATURE.commands["backup"].help)
+cli = typer.Typer(help=_(FEATURE.commands["backup"].help))
 
-Out = Annotated[Path | None, typer.Option("--out", help="directory to write to")]
+Out = Annotated[Path | None, typer.Option("--out", help=_("directory to write to"))]
 
 
-@cli.command("report")
+@subcommand(cli, "report")
 def report_command(request_id: int, lang: Lang = None, out: Out = None) -> None:
     """Write the result report of a 7.1–7.5 request (Laporan hasil backup/restore/penghapusan)."""
     ctx = Context()
@@ -27,9 +28,9 @@ def report_command(request_id: int, lang: Lang = None, out: Out = None) -> None:
         typer.echo(str(path))
 
 
-@cli.command("recap")
+@subcommand(cli, "recap")
 def recap_command(
-    semester: Annotated[str, typer.Option("--semester", help="YYYY-1 (Jan–Jun) or YYYY-2")],
+    semester: Annotated[str, typer.Option("--semester", help=_("YYYY-1 (Jan–Jun) or YYYY-2"))],
     lang: Lang = None,
     out: Out = None,
 ) -> None:
@@ -39,10 +40,10 @@ def recap_command(
         typer.echo(str(path))
 
 
-@cli.command("overdue")
+@subcommand(cli, "overdue")
 def overdue_command(
-    at: Annotated[str | None, typer.Option("--at", help="evaluate at this time (ISO)")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    at: Annotated[str | None, typer.Option("--at", help=_("evaluate at this time (ISO)"))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=_("machine-readable output"))] = False,
 ) -> None:
     """Show what is overdue against the minimums: data weekly, files monthly, retention yearly.
 
@@ -53,22 +54,22 @@ def overdue_command(
     raise typer.Exit(1 if late else 0)
 
 
-@cli.command("schedule")
+@subcommand(cli, "schedule")
 def schedule_command(
-    target: Annotated[str, typer.Option("--target", help="host to back up")],
-    repository: Annotated[str, typer.Option("--repository", help="restic repository")],
-    paths: Annotated[list[str] | None, typer.Option("--path", help="file path (7.1)")] = None,
+    target: Annotated[str, typer.Option("--target", help=_("host to back up"))],
+    repository: Annotated[str, typer.Option("--repository", help=_("restic repository"))],
+    paths: Annotated[list[str] | None, typer.Option("--path", help=_("file path (7.1)"))] = None,
     databases: Annotated[
-        list[str] | None, typer.Option("--database", help="ENGINE/NAME (7.2)")
+        list[str] | None, typer.Option("--database", help=_("ENGINE/NAME (7.2)"))
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="cron or systemd")] = "cron",
-    install: Annotated[bool, typer.Option("--install", help="write the entries")] = False,
+    fmt: Annotated[str, typer.Option("--format", help=_("cron or systemd"))] = "cron",
+    install: Annotated[bool, typer.Option("--install", help=_("write the entries"))] = False,
     dest: Annotated[
-        Path | None, typer.Option("--dest", help="cron file or systemd unit directory")
+        Path | None, typer.Option("--dest", help=_("cron file or systemd unit directory"))
     ] = None,
     as_: As = None,
     operator: Annotated[
-        str | None, typer.Option("--operator", hidden=True, help="old name of --as")
+        str | None, typer.Option("--operator", hidden=True, help=_("old name of --as"))
     ] = None,
     as_json: Json = False,
 ) -> None:

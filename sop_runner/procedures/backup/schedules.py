@@ -14,6 +14,7 @@ from pathlib import Path
 from sop_runner import audit
 from sop_runner.context import Context
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.inventory import Inventory
 
 FORMATS = ("cron", "systemd")
@@ -107,18 +108,25 @@ def check_schedule(
     Raise SopError naming the first option that is not allowed.
     """
     if fmt not in FORMATS:
-        raise SopError(f"--format: {fmt!r} is not allowed; use cron or systemd")
+        raise SopError(_("--format: {fmt!r} is not allowed; use cron or systemd").format(fmt=fmt))
     for path in paths:
         if not path.startswith("/"):
-            raise SopError(f"--path: {path!r} is relative; allowed: absolute paths")
+            raise SopError(
+                _("--path: {path!r} is relative; allowed: absolute paths").format(path=path)
+            )
     for db in databases:
-        engine, _, name = db.partition("/")
+        engine, _slash, name = db.partition("/")
         if engine not in ENGINES or not name or "/" in name:
             raise SopError(
-                f"--database: {db!r}; allowed: ENGINE/NAME with ENGINE mariadb, mysql or postgresql"
+                _(
+                    "--database: {db!r}; allowed: ENGINE/NAME with ENGINE mariadb, mysql or "
+                    "postgresql"
+                ).format(db=db)
             )
     if target not in inventory.hosts:
-        raise SopError(f"--target: {target!r} is not a host of the inventory")
+        raise SopError(
+            _("--target: {target!r} is not a host of the inventory").format(target=target)
+        )
 
 
 def cron_text(entries: dict[str, str]) -> str:

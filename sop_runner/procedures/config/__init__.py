@@ -21,10 +21,11 @@ from __future__ import annotations
 from importlib import import_module
 
 from sop_runner.features import Command, Manifest, lazy_exports
+from sop_runner.i18n import N_
 from sop_runner.procedures.config.recover import on_startup
 
-CONFIG_HELP = "SOP 3.1 configuration: log and documentation."
-PLAN_HELP = "Show what the desired configuration would change (check mode + diff)."
+CONFIG_HELP = N_("SOP 3.1 configuration: log and documentation.")
+PLAN_HELP = N_("Show what the desired configuration would change (check mode + diff).")
 
 
 MANIFEST = Manifest(

@@ -8,19 +8,20 @@ from typing import Annotated
 
 import typer
 
-from sop_runner.cli.options import Lang, choose_language
+from sop_runner.cli.options import Lang, choose_language, subcommand
 from sop_runner.context import Context
+from sop_runner.i18n import _
 from sop_runner.procedures.config import CONFIG_HELP, PLAN_HELP, documents, plan, recover
 
-config_app = typer.Typer(help=CONFIG_HELP, no_args_is_help=True)
-plan_app = typer.Typer(help=PLAN_HELP)
+config_app = typer.Typer(help=_(CONFIG_HELP), no_args_is_help=True)
+plan_app = typer.Typer(help=_(PLAN_HELP))
 
 
-@config_app.command("docs")
+@subcommand(config_app, "docs")
 def docs_command(
     request_id: int,
     lang: Lang = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="directory")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help=_("directory"))] = None,
 ) -> None:
     """Write the configuration documentation and result report of a 3.1 request."""
     ctx = Context()
@@ -29,17 +30,17 @@ def docs_command(
         typer.echo(str(path))
 
 
-@config_app.command("log")
+@subcommand(config_app, "log")
 def log_command(
-    device: Annotated[str | None, typer.Option(help="only this device")] = None,
-    last: Annotated[int, typer.Option(help="how many of the newest")] = 20,
+    device: Annotated[str | None, typer.Option(help=_("only this device"))] = None,
+    last: Annotated[int, typer.Option(help=_("how many of the newest"))] = 20,
 ) -> None:
     """Show the configuration log (only changes that passed their test)."""
     for line in documents.log_lines(Context(), device, last):
         typer.echo(line)
 
 
-@config_app.command("recover")
+@subcommand(config_app, "recover")
 def recover_command(lang: Lang = None) -> None:
     """Roll back network changes left behind by a dead revert watchdog (netmiko devices)."""
     ctx = Context()
@@ -50,9 +51,11 @@ def recover_command(lang: Lang = None) -> None:
 @plan_app.callback(invoke_without_command=True)
 def plan_command(
     target: Annotated[
-        list[str] | None, typer.Option("--target", help="host or group (repeatable)")
+        list[str] | None, typer.Option("--target", help=_("host or group (repeatable)"))
     ] = None,
-    out_file: Annotated[Path | None, typer.Option("--out", help="write the Markdown here")] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help=_("write the Markdown here"))
+    ] = None,
     lang: Lang = None,
 ) -> None:
     """Render, per device, exactly what a 3.1 run would change; exit 1 on render errors."""

@@ -16,8 +16,9 @@ from __future__ import annotations
 from importlib import import_module
 
 from sop_runner.features import Command, Manifest, lazy_exports
+from sop_runner.i18n import N_
 
-HELP = "SOP 5.1 dismantle: feasibility report, certificate of sanitization."
+HELP = N_("SOP 5.1 dismantle: feasibility report, certificate of sanitization.")
 
 MANIFEST = Manifest(
     name="dismantle",

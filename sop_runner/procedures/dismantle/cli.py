@@ -7,21 +7,22 @@ from typing import Annotated
 
 import typer
 
-from sop_runner.cli.options import As, Lang, choose_language, operator_name, out
+from sop_runner.cli.options import As, Lang, choose_language, operator_name, out, subcommand
 from sop_runner.context import Context
+from sop_runner.i18n import _
 from sop_runner.procedures.dismantle import HELP
 from sop_runner.procedures.dismantle.bootdisk import record_boot_disk
 from sop_runner.procedures.dismantle.certificate import sign_certificates
 from sop_runner.procedures.dismantle.documents import write_documents
 
-cli = typer.Typer(help=HELP)
+cli = typer.Typer(help=_(HELP))
 
 
-@cli.command("report")
+@subcommand(cli, "report")
 def report_command(
     request_id: int,
     lang: Lang = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="directory")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help=_("directory"))] = None,
 ) -> None:
     """Write the feasibility analysis and the dismantle report with its certificates."""
     ctx = Context()
@@ -29,20 +30,20 @@ def report_command(
         out.print(str(path))
 
 
-@cli.command("sign")
+@subcommand(cli, "sign")
 def sign_command(request_id: int, as_: As = None) -> None:
     """Sign the certificates: the performer, then a second person validates."""
     for line in sign_certificates(Context(), request_id, operator_name(as_)):
         out.print(f"signed {line}")
 
 
-@cli.command("boot-disk")
+@subcommand(cli, "boot-disk")
 def boot_disk_command(
     request_id: int,
-    host: Annotated[str, typer.Option("--host", help="the halted device (a request target)")],
-    device: Annotated[str, typer.Option("--device", help="its boot disk, e.g. /dev/sda")],
-    log: Annotated[Path, typer.Option("--log", help="the erasing tool's own log (nwipe)")],
-    method: Annotated[str, typer.Option("--method", help="clear or purge")] = "clear",
+    host: Annotated[str, typer.Option("--host", help=_("the halted device (a request target)"))],
+    device: Annotated[str, typer.Option("--device", help=_("its boot disk, e.g. /dev/sda"))],
+    log: Annotated[Path, typer.Option("--log", help=_("the erasing tool's own log (nwipe)"))],
+    method: Annotated[str, typer.Option("--method", help=_("clear or purge"))] = "clear",
     as_: As = None,
 ) -> None:
     """Record the boot disk's erasure by an external tool once step 5 halted the device."""

@@ -24,13 +24,14 @@ from __future__ import annotations
 from importlib import import_module
 
 from sop_runner.features import Command, Manifest, lazy_exports
+from sop_runner.i18n import N_
 
 MANIFEST = Manifest(
     name="grants",
     tables=f"{__name__}.models",
     commands={
         "grant": Command(
-            help="SOP 2.4 remote access: time-limited port grants on the firewall.",
+            help=N_("SOP 2.4 remote access: time-limited port grants on the firewall."),
             # Loaded only when `sop grant` runs.
             load=lambda: import_module(f"{__name__}.cli").cli,
         )

@@ -10,9 +10,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sop_runner.cli.options import As, Json, Lang, choose_language, operator_name, out
+from sop_runner.cli.options import As, Json, Lang, choose_language, operator_name, out, subcommand
 from sop_runner.context import Context
 from sop_runner.durations import compact
+from sop_runner.i18n import N_, _
 from sop_runner.procedures.grants import documents, reconcile, service
 from sop_runner.procedures.grants.models import FirewallGrant
 from sop_runner.procedures.grants.policy import (
@@ -22,8 +23,8 @@ from sop_runner.procedures.grants.policy import (
     parse_duration,
 )
 
-HELP = "SOP 2.4 remote access: time-limited port grants on the firewall."
-cli = typer.Typer(help=HELP, no_args_is_help=True)
+HELP = N_("SOP 2.4 remote access: time-limited port grants on the firewall.")
+cli = typer.Typer(help=_(HELP), no_args_is_help=True)
 
 
 def _left(grant: FirewallGrant, now: datetime) -> str:
@@ -43,28 +44,33 @@ def _say(text: str) -> None:
     out.print(text, markup=False, highlight=False)
 
 
-@cli.command("open")
+@subcommand(cli, "open")
 def open_command(
-    user: Annotated[str, typer.Option("--user", help="the remote user (pengguna)")],
-    source: Annotated[str, typer.Option("--source", help="user's IPv4 address or network")],
-    target: Annotated[str, typer.Option("--target", help="target host of the inventory")],
-    port: Annotated[int, typer.Option("--port", help="port to open (not 21, 53, 80, 443, 3306)")],
-    reason: Annotated[str, typer.Option("--reason", help="why the remote access is needed")],
-    protocol: Annotated[str, typer.Option("--protocol", help="tcp or udp")] = "tcp",
-    start: Annotated[str, typer.Option("--start", help="now, or a date-time")] = "now",
+    user: Annotated[str, typer.Option("--user", help=_("the remote user (pengguna)"))],
+    source: Annotated[str, typer.Option("--source", help=_("user's IPv4 address or network"))],
+    target: Annotated[str, typer.Option("--target", help=_("target host of the inventory"))],
+    port: Annotated[
+        int, typer.Option("--port", help=_("port to open (not 21, 53, 80, 443, 3306)"))
+    ],
+    reason: Annotated[str, typer.Option("--reason", help=_("why the remote access is needed"))],
+    protocol: Annotated[str, typer.Option("--protocol", help=_("tcp or udp"))] = "tcp",
+    start: Annotated[str, typer.Option("--start", help=_("now, or a date-time"))] = "now",
     duration: Annotated[
-        str, typer.Option("--duration", help="e.g. 60m, 1h30m, 45s (max: $SOP_GRANT_MAX_DURATION)")
+        str,
+        typer.Option("--duration", help=_("e.g. 60m, 1h30m, 45s (max: $SOP_GRANT_MAX_DURATION)")),
     ] = DEFAULT_DURATION,
     vendor_key: Annotated[
         Path | None,
         typer.Option(
             "--vendor-key",
-            help="the remote user's own SSH public key: certified for this grant's time "
-            "(the certificate is written beside it, NAME-cert.pub)",
+            help=_(
+                "the remote user's own SSH public key: certified for this grant's time "
+                "(the certificate is written beside it, NAME-cert.pub)"
+            ),
         ),
     ] = None,
     account: Annotated[
-        str, typer.Option("--account", help="the account on the target it logs in to")
+        str, typer.Option("--account", help=_("the account on the target it logs in to"))
     ] = "vendor",
     as_: As = None,
 ) -> None:
@@ -94,11 +100,11 @@ def _say_certificates(ctx: Context, grant_id: int) -> None:
         )
 
 
-@cli.command("extend")
+@subcommand(cli, "extend")
 def extend_command(
-    grant_id: Annotated[int, typer.Argument(help="grant id")],
+    grant_id: Annotated[int, typer.Argument(help=_("grant id"))],
     by: Annotated[
-        str, typer.Option("--by", help="e.g. 30m; start to end stays within the maximum")
+        str, typer.Option("--by", help=_("e.g. 30m; start to end stays within the maximum"))
     ] = DEFAULT_DURATION,
     as_: As = None,
 ) -> None:
@@ -109,10 +115,10 @@ def extend_command(
     _say_certificates(ctx, grant_id)
 
 
-@cli.command("revoke")
+@subcommand(cli, "revoke")
 def revoke_command(
-    grant_id: Annotated[int, typer.Argument(help="grant id")],
-    reason: Annotated[str, typer.Option("--reason", help="why it is closed early")],
+    grant_id: Annotated[int, typer.Argument(help=_("grant id"))],
+    reason: Annotated[str, typer.Option("--reason", help=_("why it is closed early"))],
     as_: As = None,
 ) -> None:
     """Close a grant now (SOP 2.4 step 4)."""
@@ -120,13 +126,15 @@ def revoke_command(
     _say(f"grant {grant.id} closed (revoke)")
 
 
-@cli.command("sessions")
+@subcommand(cli, "sessions")
 def sessions_command(
-    grant_id: Annotated[int, typer.Argument(help="grant id")],
+    grant_id: Annotated[int, typer.Argument(help=_("grant id"))],
     as_: As = None,
 ) -> None:
-    """Read the sessions a grant's certificates opened from the target's sshd log (SOP 2.4
-    step 5: the remote account log)."""
+    """Read the sessions a grant's certificates opened from the target's sshd log (SOP 2.4 step 5).
+
+    They are the remote account log of the grant.
+    """
     rows = service.read_sessions(Context(), grant_id, operator_name(as_))
     if not rows:
         _say(f"grant {grant_id}: no session in the target's sshd log")
@@ -138,9 +146,9 @@ def sessions_command(
         )
 
 
-@cli.command("list")
+@subcommand(cli, "list")
 def list_command(
-    all_: Annotated[bool, typer.Option("--all", help="also closed and failed grants")] = False,
+    all_: Annotated[bool, typer.Option("--all", help=_("also closed and failed grants"))] = False,
     as_json: Json = False,
 ) -> None:
     """Show the active grants with their time left."""
@@ -191,10 +199,10 @@ def list_command(
     out.print(table)
 
 
-@cli.command("reconcile")
+@subcommand(cli, "reconcile")
 def reconcile_command(
     firewall: Annotated[
-        str | None, typer.Option("--firewall", help="one firewall (default: all)")
+        str | None, typer.Option("--firewall", help=_("one firewall (default: all)"))
     ] = None,
     as_: As = None,
 ) -> None:
@@ -214,12 +222,12 @@ def reconcile_command(
             )
 
 
-@cli.command("report")
+@subcommand(cli, "report")
 def report_command(
-    since: Annotated[str | None, typer.Option("--from", help="first day (YYYY-MM-DD)")] = None,
-    until: Annotated[str | None, typer.Option("--to", help="day after the last")] = None,
+    since: Annotated[str | None, typer.Option("--from", help=_("first day (YYYY-MM-DD)"))] = None,
+    until: Annotated[str | None, typer.Option("--to", help=_("day after the last"))] = None,
     lang: Lang = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="directory")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help=_("directory"))] = None,
 ) -> None:
     """Write the remote account log (daftar log akun remot) as Markdown and HTML."""
     ctx = Context()

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sop_runner import durations
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 if TYPE_CHECKING:
     from sop_runner.context import Context
@@ -61,11 +62,13 @@ OPTION_OF_PARAM = {
 def check_port(port: int) -> int:
     """Given a port number, return it when it may be granted; raise SopError otherwise."""
     if not 1 <= port <= 65535:
-        raise SopError(f"--port: {port} is not a port; allowed: 1-65535")
+        raise SopError(_("--port: {port} is not a port; allowed: 1-65535").format(port=port))
     if port in FORBIDDEN_PORTS:
         raise SopError(
-            f"--port: {port} is never granted for remote access (SOP 2.4); allowed: any port "
-            f"1-65535 except {', '.join(map(str, FORBIDDEN_PORTS))}"
+            _(
+                "--port: {port} is never granted for remote access (SOP 2.4); allowed: any "
+                "port 1-65535 except {forbidden}"
+            ).format(port=port, forbidden=", ".join(map(str, FORBIDDEN_PORTS)))
         )
     return port
 
@@ -74,7 +77,11 @@ def check_protocol(protocol: str) -> str:
     """Given a protocol name, return it lowercased; raise SopError unless tcp or udp."""
     value = protocol.strip().lower()
     if value not in PROTOCOLS:
-        raise SopError(f"--protocol: {protocol!r} is not allowed; allowed: tcp, udp")
+        raise SopError(
+            _("--protocol: {protocol!r} is not allowed; allowed: tcp, udp").format(
+                protocol=protocol
+            )
+        )
     return value
 
 
@@ -87,13 +94,17 @@ def check_source(text: str) -> str:
         net = ipaddress.IPv4Network(text.strip(), strict=False)
     except ValueError:
         raise SopError(
-            f"--source: {text!r} is not an IPv4 address or network; allowed: e.g. "
-            "10.77.2.10 or 10.77.2.0/24"
+            _(
+                "--source: {text!r} is not an IPv4 address or network; allowed: e.g. "
+                "10.77.2.10 or 10.77.2.0/24"
+            ).format(text=text)
         ) from None
     if net.prefixlen < MIN_SOURCE_PREFIX:
         raise SopError(
-            f"--source: {text!r} is too wide; allowed: a network of /{MIN_SOURCE_PREFIX} "
-            "or narrower, or one address"
+            _(
+                "--source: {text!r} is too wide; allowed: a network of /{prefix} or narrower, "
+                "or one address"
+            ).format(text=text, prefix=MIN_SOURCE_PREFIX)
         )
     return str(net.network_address) if net.prefixlen == 32 else str(net)
 
@@ -111,10 +122,14 @@ def parse_start(text: str, now: datetime) -> datetime:
         value = (value if value.tzinfo else value.astimezone()).astimezone(UTC)
     except (ValueError, OverflowError):
         raise SopError(
-            f"--start: {text!r} is not a time; allowed: now, or e.g. 2025-03-01T09:00"
+            _("--start: {text!r} is not a time; allowed: now, or e.g. 2025-03-01T09:00").format(
+                text=text
+            )
         ) from None
     if value < now - START_GRACE:
-        raise SopError(f"--start: {text} is in the past; allowed: now or a later time")
+        raise SopError(
+            _("--start: {text} is in the past; allowed: now or a later time").format(text=text)
+        )
     return value
 
 
@@ -128,14 +143,22 @@ def parse_day(text: str | None, field: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise SopError(f"{field}: {text!r} is not a date; allowed: e.g. 2025-03-01") from None
+        raise SopError(
+            _("{field}: {text!r} is not a date; allowed: e.g. 2025-03-01").format(
+                field=field, text=text
+            )
+        ) from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def check_grant_id(grant_id: int) -> int:
     """Given a grant id from the command line, return it; raise SopError when it cannot be one."""
     if not 1 <= grant_id <= MAX_GRANT_ID:
-        raise SopError(f"grant: {grant_id} is not a grant id; allowed: 1-{MAX_GRANT_ID}")
+        raise SopError(
+            _("grant: {id} is not a grant id; allowed: 1-{largest}").format(
+                id=grant_id, largest=MAX_GRANT_ID
+            )
+        )
     return grant_id
 
 
@@ -172,8 +195,14 @@ def end_of(start: datetime, duration: timedelta, field: str) -> datetime:
             end = end.replace(microsecond=0) + timedelta(seconds=1)
     except OverflowError:
         raise SopError(
-            f"{field}: {start.isoformat(timespec='seconds')} plus {durations.compact(duration)} "
-            "is past the last time sop can hold (9999-12-31); allowed: an earlier time"
+            _(
+                "{field}: {start} plus {duration} is past the last time sop can hold "
+                "(9999-12-31); allowed: an earlier time"
+            ).format(
+                field=field,
+                start=start.isoformat(timespec="seconds"),
+                duration=durations.compact(duration),
+            )
         ) from None
     return end
 
@@ -191,12 +220,23 @@ def check_total(grant_id: int, start: datetime, old_end: datetime, new_end: date
     if new_end <= latest:
         return
     room = latest - old_end
-    more = f"up to {durations.compact(room)} more" if room.total_seconds() >= 1 else "no more"
+    more = (
+        _("up to {room} more").format(room=durations.compact(room))
+        if room.total_seconds() >= 1
+        else _("no more")
+    )
     raise SopError(
-        f"--by: grant {grant_id} would last {durations.compact(new_end - start)}, over "
-        f"{durations.compact(cap)} in total from its start "
-        f"({start.isoformat(timespec='seconds')}); allowed: {more} "
-        f"(until {latest.isoformat(timespec='seconds')}); to go on, open a new grant"
+        _(
+            "--by: grant {id} would last {length}, over {cap} in total from its start "
+            "({start}); allowed: {more} (until {latest}); to go on, open a new grant"
+        ).format(
+            id=grant_id,
+            length=durations.compact(new_end - start),
+            cap=durations.compact(cap),
+            start=start.isoformat(timespec="seconds"),
+            more=more,
+            latest=latest.isoformat(timespec="seconds"),
+        )
     )
 
 
@@ -233,28 +273,42 @@ def resolve_target(ctx: Context, name: str) -> Target:
     inventory = ctx.inventory
     if name not in inventory.hosts:
         known = ", ".join(sorted(inventory.hosts)) or "none"
-        raise SopError(f"--target: {name!r} is not a host of the inventory; allowed: {known}")
+        raise SopError(
+            _("--target: {name!r} is not a host of the inventory; allowed: {known}").format(
+                name=name, known=known
+            )
+        )
     hvars = inventory.host_vars(name)
     try:
         address = str(ipaddress.IPv4Address(str(hvars.get("ansible_host", ""))))
     except ValueError:
         raise SopError(
-            f"--target: {name!r} has no IPv4 ansible_host in {inventory.path}; "
-            "allowed: hosts with an IPv4 address"
+            _(
+                "--target: {name!r} has no IPv4 ansible_host in {path}; allowed: hosts with "
+                "an IPv4 address"
+            ).format(name=name, path=inventory.path)
         ) from None
     firewalls = sorted(inventory.groups.get("firewalls", frozenset()))
     chosen = hvars.get("grant_firewall") or (firewalls[0] if len(firewalls) == 1 else None)
     if not chosen or chosen not in inventory.hosts:
         raise SopError(
-            f"--target: no firewall for {name!r}; put one host in the group 'firewalls' "
-            "or set the host variable grant_firewall"
+            _(
+                "--target: no firewall for {name!r}; put one host in the group 'firewalls' "
+                "or set the host variable grant_firewall"
+            ).format(name=name)
         )
     if name == chosen:
-        raise SopError(f"--target: {name!r} is the firewall itself; allowed: hosts behind it")
+        raise SopError(
+            _("--target: {name!r} is the firewall itself; allowed: hosts behind it").format(
+                name=name
+            )
+        )
     backend = str(inventory.host_vars(chosen).get("firewall_backend", "nftables"))
     if backend not in ("nftables", "routeros"):
         raise SopError(
-            f"firewall {chosen}: firewall_backend {backend!r}; allowed: nftables, routeros"
+            _("firewall {name}: firewall_backend {backend!r}; allowed: nftables, routeros").format(
+                name=chosen, backend=backend
+            )
         )
     return Target(name, address, chosen, backend)
 
@@ -285,9 +339,9 @@ def validate(ctx: Context, wish: GrantWish, now: datetime) -> tuple[Target, date
     the parameter schema of procedure 2.4 that the request for the firewall must pass.
     """
     if not wish.user.strip():
-        raise SopError("--user: required, the remote user's name")
+        raise SopError(_("--user: required, the remote user's name"))
     if not wish.reason.strip():
-        raise SopError("--reason: required, say why the remote access is needed")
+        raise SopError(_("--reason: required, say why the remote access is needed"))
     check_port(wish.port)
     protocol = check_protocol(wish.protocol)
     source = check_source(wish.source)

@@ -16,8 +16,9 @@ from __future__ import annotations
 from importlib import import_module
 
 from sop_runner.features import Command, Manifest, lazy_exports
+from sop_runner.i18n import N_
 
-HELP = "Buku daftar perangkat (device register) and its status history."
+HELP = N_("Buku daftar perangkat (device register) and its status history.")
 _SERVICE = (
     "STATUSES",
     "TRANSITIONS",

@@ -8,20 +8,21 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sop_runner.cli.options import As, Json, operator_name, out
+from sop_runner.cli.options import As, Json, operator_name, out, subcommand
 from sop_runner.context import Context
+from sop_runner.i18n import _
 from sop_runner.procedures.register import HELP, service
 
-cli = typer.Typer(help=HELP)
+cli = typer.Typer(help=_(HELP))
 
 
-@cli.command("add")
+@subcommand(cli, "add")
 def add_command(
     name: str,
-    asset: Annotated[str, typer.Option("--asset", help="asset (property) number")] = "",
-    owner: Annotated[str, typer.Option(help="owning unit (OPD)")] = "",
-    function: Annotated[str, typer.Option(help="what the device does")] = "",
-    status: Annotated[str, typer.Option(help="first status")] = "active",
+    asset: Annotated[str, typer.Option("--asset", help=_("asset (property) number"))] = "",
+    owner: Annotated[str, typer.Option(help=_("owning unit (OPD)"))] = "",
+    function: Annotated[str, typer.Option(help=_("what the device does"))] = "",
+    status: Annotated[str, typer.Option(help=_("first status"))] = "active",
     as_: As = None,
 ) -> None:
     """Register a device."""
@@ -32,7 +33,7 @@ def add_command(
     out.print(f"registered {name} ({status})")
 
 
-@cli.command("list")
+@subcommand(cli, "list")
 def list_command(as_json: Json = False) -> None:
     """List the register, every status included (nothing is ever deleted)."""
     with Context().session() as session:
@@ -56,7 +57,7 @@ def list_command(as_json: Json = False) -> None:
     out.print(table)
 
 
-@cli.command("history")
+@subcommand(cli, "history")
 def history_command(name: str) -> None:
     """Show a device's status history, one change a line (from → to, when, by, run, note)."""
     with Context().session() as session:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from sop_runner import audit
 from sop_runner.errors import SopError
+from sop_runner.i18n import N_, _
 from sop_runner.procedures.register.models import Device, DeviceSpecChange, DeviceStatusChange
 
 STATUSES = ("received", "active", "decommissioning", "offline", "disposed", "unregistered")
@@ -28,7 +29,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 # The way out of the register (SOP 5.1), walked one status at a time by advance_to.
 DISMANTLE_PATH = ("active", "decommissioning", "offline", "disposed")
-_ADD_IT_FIRST = "; `sop register add` it first"
+_ADD_IT_FIRST = N_("; `sop register add` it first")
 
 # A device's history table: status changes or specification changes.
 Entry = TypeVar("Entry", DeviceStatusChange, DeviceSpecChange)
@@ -48,7 +49,11 @@ def _registered(session: Session, name: str, hint: str = "") -> Device:
     """Given a device name, return its row.  Raise SopError if it is not registered."""
     device = get_device(session, name)
     if device is None:
-        raise SopError(f"register: {name!r} is not registered{hint}")
+        raise SopError(
+            _("register: {name!r} is not registered{hint}").format(
+                name=name, hint=_(hint) if hint else ""
+            )
+        )
     return device
 
 
@@ -68,11 +73,19 @@ def add_device(
     Raise SopError if the name is empty, the status unknown or the device already there.
     """
     if not name.strip():
-        raise SopError("name: empty; give the device's name (as in the inventory)")
+        raise SopError(_("name: empty; give the device's name (as in the inventory)"))
     if status not in STATUSES:
-        raise SopError(f"--status: {status!r} is not allowed; use one of {', '.join(STATUSES)}")
+        raise SopError(
+            _("--status: {status!r} is not allowed; use one of {allowed}").format(
+                status=status, allowed=", ".join(STATUSES)
+            )
+        )
     if get_device(session, name) is not None:
-        raise SopError(f"register: {name!r} is already registered; change its status instead")
+        raise SopError(
+            _("register: {name!r} is already registered; change its status instead").format(
+                name=name
+            )
+        )
     device = Device(
         name=name,
         asset_number=asset_number,
@@ -111,16 +124,22 @@ def change_status(
     device = get_device(session, name)
     if device is None:
         if not register_missing:
-            raise SopError(f"register: {name!r} is not registered{_ADD_IT_FIRST}")
+            raise SopError(
+                _("register: {name!r} is not registered{hint}").format(
+                    name=name, hint=_(_ADD_IT_FIRST)
+                )
+            )
         device = add_device(
             session, name, actor, status="unregistered", notes="found only at dismantling"
         )
     if device.status == to_status:
         return None
     if to_status not in TRANSITIONS.get(device.status, ()):
-        allowed = ", ".join(TRANSITIONS.get(device.status, ())) or "none (final)"
+        allowed = ", ".join(TRANSITIONS.get(device.status, ())) or _("none (final)")
         raise SopError(
-            f"register: {name} is {device.status}; it can go to {allowed}, not {to_status}"
+            _("register: {name} is {status}; it can go to {allowed}, not {to_status}").format(
+                name=name, status=device.status, allowed=allowed, to_status=to_status
+            )
         )
     previous = device.status
     device.status = to_status

@@ -13,8 +13,9 @@ from __future__ import annotations
 from importlib import import_module
 
 from sop_runner.features import Command, Manifest, lazy_exports
+from sop_runner.i18n import N_
 
-HELP = "SOP 4.1/4.2 upgrades: analysis report, upgrade report, documentation."
+HELP = N_("SOP 4.1/4.2 upgrades: analysis report, upgrade report, documentation.")
 
 MANIFEST = Manifest(
     name="upgrade",

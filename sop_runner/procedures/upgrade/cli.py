@@ -7,20 +7,21 @@ from typing import Annotated
 
 import typer
 
-from sop_runner.cli.options import Lang, choose_language, out
+from sop_runner.cli.options import Lang, choose_language, out, subcommand
 from sop_runner.context import Context
+from sop_runner.i18n import _
 from sop_runner.procedures.upgrade import HELP
 from sop_runner.procedures.upgrade.documents import write_documents
 
-cli = typer.Typer(help=HELP)
+cli = typer.Typer(help=_(HELP))
 
 
-@cli.command("report")
+@subcommand(cli, "report")
 def report_command(
     request_id: int,
     lang: Lang = None,
     out_dir: Annotated[
-        Path | None, typer.Option("--out", help="directory for the documents")
+        Path | None, typer.Option("--out", help=_("directory for the documents"))
     ] = None,
 ) -> None:
     """Write the analysis report, the upgrade report and the configuration documentation."""
