@@ -13,13 +13,16 @@ from __future__ import annotations
 from importlib import import_module
 
 from sop_runner.features import Command, Manifest, lazy_exports
+from sop_runner.i18n import N_
+
+HELP = N_("SOP 6.1/6.2 monitoring: periodic reports from Prometheus, targets, incidents.")
 
 MANIFEST = Manifest(
     name="monitoring",
     tables=f"{__name__}.models",
     commands={
         "monitoring": Command(
-            help="SOP 6.1/6.2 monitoring: periodic reports from Prometheus, targets, incidents.",
+            help=HELP,
             # Loaded only when `sop monitoring` runs.
             load=lambda: import_module(f"{__name__}.cli").cli,
         )

@@ -8,38 +8,38 @@ from typing import Annotated
 
 import typer
 
-from sop_runner.cli.options import As, Json, Lang, choose_language, operator_name
+from sop_runner.cli.options import As, Json, Lang, choose_language, operator_name, subcommand
 from sop_runner.context import Context
-from sop_runner.procedures.monitoring import analysis, periodic, prom
+from sop_runner.i18n import _
+from sop_runner.procedures.monitoring import HELP, analysis, periodic, prom
 
-HELP = "SOP 6.1/6.2 monitoring: periodic reports from Prometheus, targets, incidents."
-cli = typer.Typer(help=HELP, no_args_is_help=True)
+cli = typer.Typer(help=_(HELP), no_args_is_help=True)
 
 Prometheus = Annotated[
     str | None,
-    typer.Option("--prometheus", help="Prometheus URL (default: $SOP_PROMETHEUS_URL)"),
+    typer.Option("--prometheus", help=_("Prometheus URL (default: $SOP_PROMETHEUS_URL)")),
 ]
-PeriodKind = Annotated[str | None, typer.Option("--period", help="weekly or monthly")]
-From = Annotated[str | None, typer.Option("--from", help="start: YYYY-MM-DD[THH:MM] (WIB)")]
-To = Annotated[str | None, typer.Option("--to", help="end: YYYY-MM-DD[THH:MM] (default: now)")]
-Hosts = Annotated[list[str] | None, typer.Option("--host", help="only this host (repeatable)")]
-Out = Annotated[Path | None, typer.Option("--out", help="directory to write to")]
+PeriodKind = Annotated[str | None, typer.Option("--period", help=_("weekly or monthly"))]
+From = Annotated[str | None, typer.Option("--from", help=_("start: YYYY-MM-DD[THH:MM] (WIB)"))]
+To = Annotated[str | None, typer.Option("--to", help=_("end: YYYY-MM-DD[THH:MM] (default: now)"))]
+Hosts = Annotated[list[str] | None, typer.Option("--host", help=_("only this host (repeatable)"))]
+Out = Annotated[Path | None, typer.Option("--out", help=_("directory to write to"))]
 
 
-@cli.command("report")
+@subcommand(cli, "report")
 def report_command(
     period: PeriodKind = None,
     start: From = None,
     end: To = None,
     host: Hosts = None,
     request: Annotated[
-        int | None, typer.Option("--request", help="the 6.1 monitoring request it reports on")
+        int | None, typer.Option("--request", help=_("the 6.1 monitoring request it reports on"))
     ] = None,
-    cpu_max: Annotated[float, typer.Option("--cpu-max", help="CPU threshold, %")] = 80.0,
-    memory_max: Annotated[float, typer.Option("--memory-max", help="RAM threshold, %")] = 85.0,
-    disk_max: Annotated[float, typer.Option("--disk-max", help="disk threshold, %")] = 80.0,
+    cpu_max: Annotated[float, typer.Option("--cpu-max", help=_("CPU threshold, %"))] = 80.0,
+    memory_max: Annotated[float, typer.Option("--memory-max", help=_("RAM threshold, %"))] = 85.0,
+    disk_max: Annotated[float, typer.Option("--disk-max", help=_("disk threshold, %"))] = 80.0,
     disk_full_days: Annotated[
-        float, typer.Option("--disk-full-days", help="a disk full sooner is a problem")
+        float, typer.Option("--disk-full-days", help=_("a disk full sooner is a problem"))
     ] = 30.0,
     prometheus: Prometheus = None,
     lang: Lang = None,
@@ -69,15 +69,15 @@ def report_command(
         typer.echo(f"{name}: {problem}; rekomendasi: {fix}", err=True)
 
 
-@cli.command("network")
+@subcommand(cli, "network")
 def network_command(
     period: PeriodKind = None,
     start: From = None,
     end: To = None,
-    k: Annotated[float, typer.Option("--k", help="anomaly beyond mean ± k·σ")] = 3.0,
-    weeks: Annotated[int, typer.Option("--weeks", help="weeks of baseline")] = 3,
+    k: Annotated[float, typer.Option("--k", help=_("anomaly beyond mean ± k·σ"))] = 3.0,
+    weeks: Annotated[int, typer.Option("--weeks", help=_("weeks of baseline"))] = 3,
     request: Annotated[
-        int | None, typer.Option("--request", help="the 6.2 monitoring request it reports on")
+        int | None, typer.Option("--request", help=_("the 6.2 monitoring request it reports on"))
     ] = None,
     prometheus: Prometheus = None,
     lang: Lang = None,
@@ -110,7 +110,7 @@ def network_command(
             )
 
 
-@cli.command("targets")
+@subcommand(cli, "targets")
 def targets_command(prometheus: Prometheus = None, as_json: Json = False) -> None:
     """Show Prometheus's scrape targets and their health; exit 1 if one is down."""
     found = prom.targets(prom.prometheus_url(prometheus))
@@ -122,9 +122,9 @@ def targets_command(prometheus: Prometheus = None, as_json: Json = False) -> Non
     raise typer.Exit(0 if found and all(t["health"] == "up" for t in found) else 1)
 
 
-@cli.command("incidents")
+@subcommand(cli, "incidents")
 def incidents_command(
-    status: Annotated[str | None, typer.Option("--status", help="open or closed")] = None,
+    status: Annotated[str | None, typer.Option("--status", help=_("open or closed"))] = None,
     as_json: Json = False,
 ) -> None:
     """List the information security incidents (SOP 6.2 step 4)."""
@@ -136,19 +136,30 @@ def incidents_command(
         return
     for row in rows:
         typer.echo(
-            f"incident {row['id']} {row['status']} {row['severity']} {row['host']}: "
-            f"{row['summary']} (dibuka {row['opened_at']} oleh {row['opened_by']})"
+            _("incident {id} {status} {severity} {host}: {summary} (opened {at} by {by})").format(
+                id=row["id"],
+                status=row["status"],
+                severity=row["severity"],
+                host=row["host"],
+                summary=row["summary"],
+                at=row["opened_at"],
+                by=row["opened_by"],
+            )
         )
 
 
-@cli.command("incident-close")
+@subcommand(cli, "incident-close")
 def incident_close_command(
     incident_id: int,
-    note: Annotated[str, typer.Option("--note", help="what was done about it")],
+    note: Annotated[str, typer.Option("--note", help=_("what was done about it"))],
     as_: As = None,
 ) -> None:
     """Close an incident with what was done (a signed action of the person closing it)."""
     from sop_runner.procedures.monitoring import incidents
 
     row = incidents.close_incident(Context(), incident_id, note, operator_name(as_))
-    typer.echo(f"incident {row['id']} closed by {row['closed_by']}: {row['close_note']}")
+    typer.echo(
+        _("incident {id} closed by {by}: {note}").format(
+            id=row["id"], by=row["closed_by"], note=row["close_note"]
+        )
+    )
