@@ -231,3 +231,9 @@ def device_place(session: Session, device: Device) -> dict[str, Any]:
         "position": device.position,
         "feed": feed.name if feed else None,
     }
+
+
+def room_name(session: Session, room_id: int | None) -> str:
+    """Given a room's id, return its name ("" when none)."""
+    room = session.get(Room, room_id) if room_id else None
+    return room.name if room else ""

@@ -92,3 +92,22 @@ def register_dict(session: Session) -> dict[str, Any]:
         "prefixes": [{"prefix": p.prefix, "description": p.description} for p in prefixes(session)],
         "cables": cables(session),
     }
+
+
+def check_text(found: Any) -> str:
+    """Given a ResourceCheck, return it in words (Indonesian), one resource a line."""
+    lines = [
+        f"Pemeriksaan sumber daya untuk {found.device}:",
+        f"- rack {found.rack}: {found.u_needed}U "
+        + (f"tersedia mulai U{found.position}" if found.position else "tidak tersedia"),
+        f"- catu daya {found.feed}: {found.power_used_w} W terpakai + {found.power_needed_w} W "
+        f"dari anggaran {found.power_budget_w} W ({found.derating_pct} %)",
+    ]
+    if found.switch:
+        lines.append(f"- switch {found.switch}: port {found.port or 'tidak tersedia'}")
+    if found.prefix:
+        lines.append(f"- prefix {found.prefix}: alamat {found.address or 'tidak tersedia'}")
+    lines.append(
+        "Hasil: " + ("tersedia" if found.ok else "TIDAK tersedia — " + "; ".join(found.short))
+    )
+    return "\n".join(lines)
