@@ -19,6 +19,7 @@ from sop_runner.catalog import Procedure, Step
 from sop_runner.catalog.branches import applies
 from sop_runner.context import Context
 from sop_runner.errors import SopError, StepFailed, Waiting
+from sop_runner.features import StepOutcome
 from sop_runner.i18n import _, language
 from sop_runner.operators import ROLES, Acting, require_role
 from sop_runner.requests import get_request
@@ -252,18 +253,33 @@ def _waiting(ctx: Context, run: Run, acting: Acting, why: str) -> Waiting:
 
 
 def _human(
-    ctx: Context, run: Run, step: Step, acting: Acting, ui: RunUI, answers: Answers, shown: datetime
+    ctx: Context,
+    run: Run,
+    step: Step,
+    acting: Acting,
+    ui: RunUI,
+    answers: Answers,
+    shown: datetime,
+    computed: StepOutcome | None = None,
 ) -> StepRecord:
     """Given a human step, take its confirmation (a note; a branch and its reason; the
     person of a vendor's or guest's party; the real times) and record it, signed.
+    What a feature ``computed`` from its records (the branch, a note, data) stands
+    unless the person says otherwise; a branch that contradicts it is refused.
 
     Raise SopError (the run left waiting) when any of them is missing or wrong.
     """
     lang = language()
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = dict(computed.data) if computed else {}
     choice = None
+    given = answers.choices.get(step.number)
+    if computed and computed.choice and given not in (None, computed.choice):
+        raise SopError(
+            f"--choose {step.number}: {given!r} contradicts the records, which say "
+            f"{computed.choice!r}: {computed.note}"
+        )
     if step.choices:
-        key = answers.choices.get(step.number) or ui.ask_choice(step)
+        key = (computed.choice if computed else None) or given or ui.ask_choice(step)
         allowed = ", ".join(c.key for c in step.choices)
         if key is None:
             raise _waiting(
@@ -298,7 +314,11 @@ def _human(
             )
         data["person"] = person
     asked = step.number not in answers.notes
-    note = answers.notes.get(step.number) or ui.ask_confirmation(step)
+    note = (
+        answers.notes.get(step.number)
+        or (computed.note if computed else None)
+        or ui.ask_confirmation(step)
+    )
     if note is None:
         raise _waiting(
             ctx,
@@ -452,7 +472,8 @@ def _run_steps(
                 ctx, run, step, started, status, acting, note, timing=Timing(now, now, "unknown")
             )
         elif step.kind == "human":
-            record = _human(ctx, run, step, acting, ui, answers, started)
+            computed = ctx.features.step_outcome(ctx, request, run.id, step.number, operator)
+            record = _human(ctx, run, step, acting, ui, answers, started, computed)
         else:
             record = _run_automated(ctx, run, step, request, acting, ui, started, token)
         ui.step_ended(step, record)

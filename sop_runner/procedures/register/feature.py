@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sop_runner.features import Feature
-from sop_runner.procedures.register import MANIFEST
+from sop_runner.procedures.register import MANIFEST, install
 from sop_runner.procedures.register import models as m
 
 FEATURE = Feature(
@@ -23,4 +23,11 @@ FEATURE = Feature(
         m.Cable,
     ),
     commands=MANIFEST.commands,
+    param_checks={"1.2": install.check_params},
+    # SOP 1.2: the register decides step 2's branch, step 3's report and step 4's entry.
+    step_hooks={
+        "1.2/2": install.resources,
+        "1.2/3": install.postponement,
+        "1.2/4": install.register_entry,
+    },
 )
