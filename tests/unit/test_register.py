@@ -178,3 +178,31 @@ def test_an_address_and_a_cable_end_are_held_once(session):
         "budget_w": 1600,
         "load_w": 100,
     }
+
+
+def test_the_registers_rooms_are_the_sites_places(tmp_path: Path):
+    from types import SimpleNamespace
+
+    from sop_runner import site
+    from sop_runner.procedures.register.rooms import registered_places
+    from sop_runner.store import engine_for
+
+    url = f"sqlite:///{tmp_path / 'sop.db'}"
+    ctx = SimpleNamespace(engine=engine_for(url))
+    (tmp_path / "site.yml").write_text("places:\n  - {name: ruang-ups, title: Ruang UPS}\n")
+    try:
+        site.use_places_from(lambda: registered_places(ctx))
+        # No rooms registered yet: site.yml's places stand.
+        assert [p.name for p in site.load_site(tmp_path).places] == ["ruang-ups"]
+        with session_scope(url) as session:
+            register.add_room(session, "server-farm", "server_farm", "budi", "Ruang server")
+            register.add_room(session, "loading-dock", "loading_dock", "budi", "Loading dock")
+        places = site.load_site(tmp_path).places
+        assert [(p.name, p.title) for p in places] == [
+            ("loading-dock", "Loading dock"),
+            ("server-farm", "Ruang server"),
+        ]
+        (tmp_path / "site.yml").unlink()
+        assert len(site.load_site(tmp_path).places) == 2
+    finally:
+        site.use_places_from(None)

@@ -55,6 +55,7 @@ These, like ``FEATURE``, are imported on first use: a `sop` start reads
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
 from sop_runner.features import Command, Manifest, lazy_exports
 
@@ -103,10 +104,27 @@ _VIEWS = ("device_dict", "register_dict")
 _CAPACITY = ("check_resources", "ResourceCheck")
 __all__ = ["FEATURE", "MANIFEST", *_SERVICE, *_PLACES, *_NETWORK, *_VIEWS, *_CAPACITY]
 
+
+def on_startup(ctx: Any) -> None:
+    """Given the command's context (None at start), make the register's rooms the places.
+
+    Only a function is handed to sop_runner.site; the store is read when the
+    inventory is (register/rooms.py), so `sop list` imports nothing more.
+    """
+    from sop_runner import site
+
+    def places() -> tuple[Any, ...]:
+        return import_module(f"{__name__}.rooms").registered_places(ctx)
+
+    site.use_places_from(places)
+
+
 MANIFEST = Manifest(
     name="register",
     tables=f"{__name__}.models",
     commands={"register": Command(help=HELP, load=lambda: import_module(f"{__name__}.cli").cli)},
+    # Light (hands sop_runner.site a function): the register's rooms are the places.
+    on_startup=(on_startup,),
 )
 
 __getattr__ = lazy_exports(

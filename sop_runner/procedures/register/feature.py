@@ -23,6 +23,7 @@ FEATURE = Feature(
         m.Cable,
     ),
     commands=MANIFEST.commands,
+    on_startup=MANIFEST.on_startup,
     param_checks={"1.2": install.check_params},
     # SOP 1.2: the register decides step 2's branch, step 3's report and step 4's entry.
     step_hooks={
