@@ -107,10 +107,16 @@ def _read_with_ansible(source: Path) -> tuple[set[str], dict[str, set[str]], dic
     from ansible.errors import AnsibleError
     from ansible.inventory.manager import InventoryManager
     from ansible.parsing.dataloader import DataLoader
+    from ansible.plugins.loader import inventory_loader
     from ansible.utils.display import Display
     from ansible.vars.manager import VariableManager
 
+    from sop_runner.config import REPO_ROOT
+
     Display().verbosity = 0
+    # The register's inventory plugin, wherever `sop` was started (ansible.cfg names it
+    # only for runs started in the repository).
+    inventory_loader.add_directory(str(REPO_ROOT / "plugins" / "inventory"))
     loader = DataLoader()
     try:
         manager = InventoryManager(loader=loader, sources=[str(source)])
