@@ -159,6 +159,7 @@ EXPECTED_REPORTS: dict[str, str | None] = {
 # name, type, and R (required), D (a default) or X (derived: computed by `sop request`).
 # Every parameter the procedure's playbooks use; none for the guided procedures.
 EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
+    "1.1": [("delivery", "integer", "")],
     "1.2": [
         (name, "string", "") for name in ("device", "rack", "feed", "switch", "prefix", "interface")
     ],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sop_runner.features import Feature
-from sop_runner.procedures.register import MANIFEST, install
+from sop_runner.procedures.register import MANIFEST, install, receiving_steps
 from sop_runner.procedures.register import models as m
 
 FEATURE = Feature(
@@ -30,5 +30,9 @@ FEATURE = Feature(
         "1.2/2": install.resources,
         "1.2/3": install.postponement,
         "1.2/4": install.register_entry,
+        # SOP 1.1: the delivery's arrival, staging and completeness check.
+        "1.1/1": receiving_steps.arrival,
+        "1.1/2": receiving_steps.staging,
+        "1.1/3": receiving_steps.completeness,
     },
 )
