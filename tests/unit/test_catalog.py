@@ -163,7 +163,15 @@ EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
     "1.2": [
         (name, "string", "") for name in ("device", "rack", "feed", "switch", "prefix", "interface")
     ],
-    "1.4": [("services", "list", "D"), ("maintenance_window", "time_window", "")],
+    "1.4": [
+        ("services", "list", "D"),
+        ("maintenance_window", "time_window", ""),
+        ("facility", "string", ""),
+        ("facility_kind", "string", ""),
+        ("vendor", "text", ""),
+        ("model", "text", ""),
+        ("serial", "text", ""),
+    ],
     "2.1": [("coordinated", "boolean", "D")],
     "2.4": [
         ("grant_state", "string", "R"),

@@ -1,8 +1,10 @@
-"""`sop register delivery …`: SOP 1.1, equipment from the loading dock to the staging area."""
+"""`sop register delivery …` (SOP 1.1: dock → staging → completeness) and `sop register
+berita-acara` (SOP 1.4 step 6)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -20,6 +22,7 @@ deliveries = typer.Typer(help="SOP 1.1: deliveries at the loading dock, staging,
 def attach(cli: typer.Typer) -> None:
     """Given the `sop register` app, add the delivery group."""
     cli.add_typer(deliveries, name="delivery")
+    cli.command("berita-acara")(berita_acara_command)
 
 
 def _devices(texts: list[str], fields: dict[str, Any]) -> list[dict[str, Any]]:
@@ -146,3 +149,40 @@ def overdue_command(
         send(ctx, Notice("register.dock_overdue", "Perangkat menunggu di loading dock", body))
     if waiting:
         raise typer.Exit(1)
+
+
+def berita_acara_command(
+    request: int,
+    scan: Annotated[
+        Path | None, typer.Option(help="the scan of the copy the vendor signed")
+    ] = None,
+    vendor_name: Annotated[
+        str, typer.Option("--vendor-name", help="who signed for the vendor")
+    ] = "",
+    vendor_company: Annotated[str, typer.Option("--vendor-company", help="the vendor")] = "",
+    acknowledge: Annotated[
+        bool, typer.Option(help="penanggung jawab: sign it as known (diketahui)")
+    ] = False,
+    folder: Annotated[
+        Path | None, typer.Option("--out", help="folder for the PDF, HTML and Markdown")
+    ] = None,
+    as_: As = None,
+) -> None:
+    """SOP 1.4 step 6: record the vendor's signed scan, acknowledge it, issue the document."""
+    from sop_runner.procedures.register import berita_acara, facility
+
+    if scan is not None:
+        change(
+            as_,
+            lambda s, who: facility.record_scan(s, request, scan, vendor_name, who, vendor_company),
+        )
+        out.print(f"request {request}: scan {scan.name} recorded", markup=False, highlight=False)
+    if acknowledge:
+        change(as_, lambda s, who: facility.acknowledge(s, request, who))
+        out.print(f"request {request}: berita acara diketahui", markup=False, highlight=False)
+    if folder is not None:
+        paths = berita_acara.issue_berita_acara(Context(), request, folder)
+        if scan is not None:
+            paths.append(berita_acara.attach_scan(scan, folder, request))
+        for path in paths:
+            out.print(str(path), markup=False, highlight=False)
