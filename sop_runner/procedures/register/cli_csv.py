@@ -19,6 +19,7 @@ def attach(cli: typer.Typer) -> None:
     cli.command("export")(export_command)
     cli.command("import")(import_command)
     cli.command("discover")(discover_command)
+    cli.command("upgrade-store")(upgrade_store_command)
 
 
 def export_command(
@@ -62,3 +63,11 @@ def discover_command(
     changed = change(as_, lambda s, who: discover(s, found, who, groups))
     for host, what in changed.items():
         out.print(f"{host}: {', '.join(what) or 'unchanged'}", markup=False, highlight=False)
+
+
+def upgrade_store_command() -> None:
+    """Add the register columns a store made before issue 18 lacks (once; then nothing)."""
+    from sop_runner.procedures.register.upgrade_store import add_columns
+
+    added = add_columns(Context().engine)
+    out.print(f"added: {', '.join(added)}" if added else "the store is up to date", markup=False)
