@@ -54,8 +54,8 @@ def _farm(env) -> None:
     ))  # fmt: skip
 
 
-@SQLITE
 def test_register_changes_are_signed_listed_and_checked(sop_env):
+    # Both stores: the register's tables and queries on SQLite and on PostgreSQL.
     _farm(sop_env)
     signed = [e for e in _entries(sop_env) if e["action"].startswith("register.")]
     actions = {e["action"] for e in signed}
