@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from sop_runner.answers import Answers
 from sop_runner.errors import SopError
 from sop_runner.execution import run_request
 from sop_runner.procedures import register
@@ -41,10 +42,16 @@ def _site(env) -> None:
             )
 
 
-def _run(env, params: dict) -> tuple[str, dict[int, StepRecord]]:
+def _run(env, params: dict, insist: str = "") -> tuple[str, dict[int, StepRecord]]:
+    """Given a 1.2 request's parameters, request, approve and run it; return how it ended
+    and its step records.  ``insist``: first a petugas' --choose 2=… the register denies."""
     ctx = env.ctx()
     request = new_request(ctx, "1.2", ["ctl1"], params, "pasang server baru", "budi")
     ok(env.sop("approve", str(request.id), operator="sari"))
+    if insist:
+        answers = Answers(choices={2: insist}, notes=dict(LATER))
+        with pytest.raises(SopError, match=f"--choose 2: '{insist}' contradicts the records"):
+            run_request(env.ctx(), request.id, "budi", answers=answers)
     outcome = run_request(env.ctx(), request.id, "budi", confirmations=dict(LATER))
     with ctx.session() as s:
         run = s.scalars(select(Run).where(Run.request_id == request.id)).one()
@@ -85,7 +92,7 @@ def test_1_2_registers_a_device_that_fits_and_postpones_one_that_does_not(sop_en
             "prefix 10.20.0.0/30: tidak ada alamat IP",
         ),
     ):
-        status, records = _run(sop_env, {"device": device, **params})
+        status, records = _run(sop_env, {"device": device, **params}, insist="tersedia")
         assert status == "postponed", device
         assert records[2].data["choice"] == "tidak_tersedia"
         assert short in records[3].note, records[3].note
