@@ -98,3 +98,25 @@ def test_discovery_fills_the_register_and_the_plugin_yields_it(tmp_path: Path, f
         assert hosts["ctl1"]["ansible_host"] == ctl1["addresses"][0]["address"].split("/")[0]
     for group in ("servers", "role_server", "rack_r01", "opd_diskominfo"):
         assert inventory[group]["hosts"] == ["ctl1"], group
+
+
+def test_sop_itself_reads_the_register_inventory(tmp_path: Path):
+    """`sop` loads its inventory in-process (sop_runner/inventory.py), not through the
+    ansible CLI: the plugin's documentation fragments need Ansible's collection loader."""
+    url = f"sqlite:///{tmp_path / 'sop.db'}"
+    with session_scope(url) as s:
+        register.add_device(s, "srv5", "budi", kind="server")
+        register.assign_address(s, "10.9.0.5/24", "srv5", "eth0", "budi")
+    config = tmp_path / "sop_register.yml"
+    config.write_text(f"plugin: sop_register\ndb_url: {url}\n")
+    code = (
+        "import sys; from pathlib import Path; from sop_runner.inventory import load_inventory;"
+        "inv = load_inventory(Path(sys.argv[1]));"
+        "print(sorted(inv.hosts), sorted(inv.groups['servers']), inv.host_vars('srv5')"
+        "['ansible_host'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(config)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "['srv5'] ['srv5'] 10.9.0.5", result.stdout
