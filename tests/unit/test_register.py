@@ -232,3 +232,4 @@ def test_a_store_from_before_issue_18_gets_the_new_device_columns(tmp_path: Path
         srv2 = register.device_dict(session, register.get_device(session, "srv2"))
         register.add_device(session, "srv9", "budi", code="X-9", power_w=10)
     assert (srv2["kind"], srv2["power_w"], srv2["asset"]) == ("server", 0, "A-1")
+    engine.dispose()
