@@ -264,8 +264,7 @@ def _human(
 ) -> StepRecord:
     """Given a human step, take its confirmation (a note; a branch and its reason; the
     person of a vendor's or guest's party; the real times) and record it, signed.
-    What a feature ``computed`` from its records (the branch, a note, data) stands
-    unless the person says otherwise; a branch that contradicts it is refused.
+    A feature's ``computed`` branch, note and data stand; a --choose against them is refused.
 
     Raise SopError (the run left waiting) when any of them is missing or wrong.
     """
@@ -313,12 +312,9 @@ def _human(
                 ).format(n=step.number, activity=step.activity.get(lang), actor=step.actor),
             )
         data["person"] = person
-    asked = step.number not in answers.notes
-    note = (
-        answers.notes.get(step.number)
-        or (computed.note if computed else None)
-        or ui.ask_confirmation(step)
-    )
+    default = computed.note if computed else None  # what a feature computed (issue 18)
+    asked = step.number not in answers.notes and not default
+    note = answers.notes.get(step.number) or default or ui.ask_confirmation(step)
     if note is None:
         raise _waiting(
             ctx,

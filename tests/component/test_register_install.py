@@ -68,6 +68,8 @@ def test_1_2_registers_a_device_that_fits_and_postpones_one_that_does_not(sop_en
     assert status == "succeeded"
     assert records[2].data["choice"] == "tersedia" and records[2].signed
     assert records[2].data["resources"]["position"] == 1
+    # Computed, not answered at a prompt: no made-up measured time (issue 16's rule).
+    assert records[2].duration_seconds is None and records[2].data["timing"] == "unknown"
     assert records[3].status == "not_applicable" and records[4].status == "done"
     with sop_env.ctx().session() as s:
         device = register.device_dict(s, register.get_device(s, "srv1"))
