@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from sop_runner import audit, claims, gates, impact, records
+from sop_runner import audit, claims, failure_branch, gates, impact, records
 from sop_runner.answers import Answers, Timing, given_timing
 from sop_runner.catalog import Procedure, Step
 from sop_runner.catalog.branches import applies
@@ -353,19 +353,25 @@ def _end_early(
     step: Step,
     ending: str,
     acting: Acting,
+    because: str = "",
 ) -> None:
     """Given the step after which the document ends the run ("ditunda", "dibatalkan"),
-    record the steps left as "tidak berlaku" and close the run and its request, signed."""
-    why = f"{ENDED[ending]} pada langkah {step.doc_number}"
-    for later in procedure.steps[step.number :]:
-        _not_applicable(ctx, run, later, acting, f"tidak berlaku: {why}")
+    record the steps left as "tidak berlaku" and close the run and its request, signed
+    (``because``: what made it end, e.g. the failure of a test)."""
+    ended = f"{ENDED[ending]} pada langkah {step.doc_number}"
+    why = ended + (f": {because}" if because else "")
+    for later in procedure.steps[step.number :]:  # the reason once, on the run, not on each
+        _not_applicable(ctx, run, later, acting, f"tidak berlaku: {ended}")
     with ctx.session() as session:
         row = session.get(Run, run.id)
         req = session.get(Request, request_id)
         assert row is not None and req is not None
         row.status, row.ended_at, row.error = ending, datetime.now(UTC), why
         signed = acting.sign(
-            session, f"run.{ending}", f"run/{run.id}", {"request": request_id, "step": step.number}
+            session,
+            f"run.{ending}",
+            f"run/{run.id}",
+            {"request": request_id, "step": step.number, "why": why},
         )
         req.status = ending
         req.closed = {
@@ -471,7 +477,16 @@ def _run_steps(
             computed = ctx.features.step_outcome(ctx, request, run.id, step.number, operator)
             record = _human(ctx, run, step, acting, ui, answers, started, computed)
         else:
-            record = _run_automated(ctx, run, step, request, acting, ui, started, token)
+            try:
+                record = _run_automated(ctx, run, step, request, acting, ui, started, token)
+            except StepFailed as failure:
+                if step.when_failed is None:
+                    raise
+                # "Jika gagal … dibatalkan": the document's branch, not a resumable stop.
+                ending = failure_branch.take(
+                    ctx, run, request_id, procedure, step, str(failure), acting
+                )
+                raise StepFailed(f"{failure} — {ENDED[ending]}") from None
         ui.step_ended(step, record)
         steps_done += 1
         choice = step.choice(record.data.get("choice", "")) if step.choices else None
@@ -595,6 +610,7 @@ def _run_automated(
     if not result.ok:
         why = f"step {step.number} ({playbook}) failed: {result.error or result.status}"
         _finish_step(ctx, run, step, started, "failed", acting, why, data, ident)
-        _fail_run(ctx, run, operator, "failed", why)
+        if step.when_failed is None:  # otherwise the run takes the document's branch
+            _fail_run(ctx, run, operator, "failed", why)
         raise StepFailed(why)
     return _finish_step(ctx, run, step, started, "done", acting, "", data, ident)

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sop_runner import audit, durations, keys
+from sop_runner import audit, durations, gate_order, keys
 from sop_runner.catalog import Procedure, model
 from sop_runner.errors import AwaitingApproval, GateRefused, SopError
 from sop_runner.i18n import _
@@ -45,12 +45,16 @@ class GateRequirement:
     when: str
     required: bool
     why: str
+    # The earlier steps this gate decides on (catalog gate.after): approved only after them.
+    after: tuple[int, ...] = ()
 
 
 @dataclass
 class GateState:
     requirement: GateRequirement
     approvals: list[tuple[Approval, list[str]]] = field(default_factory=list)
+    # Those of requirement.after not yet recorded done: nobody can approve it yet.
+    not_yet: list[int] = field(default_factory=list)
 
     @property
     def satisfied(self) -> bool:
@@ -118,7 +122,9 @@ def requirements(
             )
         if step.gate_rule == "project" and required:
             why += " (project rule)"
-        result.append(GateRequirement(step.number, step.gate_role, when, required, why))
+        result.append(
+            GateRequirement(step.number, step.gate_role, when, required, why, step.gate_after)
+        )
     required_gates = [g for g in result if g.required]
     if (
         procedure.names_pimpinan
@@ -319,9 +325,21 @@ def gate_states(
     states = []
     for requirement in requirements(procedure, impact, request.params):
         state = GateState(requirement)
+        after = requirement.after
+        settled = gate_order.settled_at(session, request.id, after) if after else None
+        if after:
+            state.not_yet = gate_order.missing(session, request.id, after)
         for row in rows:
             if row.step_number == requirement.step_number and row.role == requirement.role:
-                state.approvals.append((row, problems_of(row, request, trusted, now, longest)))
+                problems = problems_of(row, request, trusted, now, longest)
+                signed = datetime.fromisoformat(row.signed_at)
+                # Decided before the analysis it decides on was there to read (a step's
+                # given end may lie up to CLOCK_SKEW ahead of when it was recorded).
+                if after and (settled is None or signed < settled - CLOCK_SKEW):
+                    problems.append(
+                        f"signed before steps {gate_order.numbers(after)} were done and recorded"
+                    )
+                state.approvals.append((row, problems))
         states.append(state)
     return states
 
@@ -353,6 +371,20 @@ def assert_open(states: list[GateState], request: Request, up_to_step: int) -> N
         found = "; ".join(
             f"approval {a.id} by {a.signer}: {', '.join(p)}" for a, p in state.approvals if p
         )
+        if state.not_yet:
+            raise AwaitingApproval(
+                _(
+                    "gate at step {step}: request {id} needs the {role}'s approval, given only "
+                    "after steps {after} are done and recorded (not yet: {missing}); run "
+                    "`sop run {id}` up to step {step} first"
+                ).format(
+                    step=req.step_number,
+                    id=request.id,
+                    role=req.role,
+                    after=gate_order.numbers(req.after),
+                    missing=gate_order.numbers(state.not_yet),
+                )
+            )
         raise AwaitingApproval(
             _("gate at step {step}: request {id} needs a valid approval by {role} ({why})").format(
                 step=req.step_number, id=request.id, role=req.role, why=req.why
@@ -458,6 +490,20 @@ def decide(
             ).format(name=acting.name, roles=", ".join(acting.roles), id=request.id, needed=needed)
         )
     requirement = pending[0].requirement
+    if decision == "approve" and pending[0].not_yet:
+        raise GateRefused(
+            _(
+                "approve: the {role} decides on request {id} at step {step}, after its "
+                "analysis; it cannot be approved before steps {after} are done and recorded "
+                "(not yet: {missing})"
+            ).format(
+                role=requirement.role,
+                id=request.id,
+                step=requirement.step_number,
+                after=gate_order.numbers(requirement.after),
+                missing=gate_order.numbers(pending[0].not_yet),
+            )
+        )
     row = sign_approval(
         request, requirement.step_number, requirement.role, acting, decision, reason, expires_in
     )
@@ -475,6 +521,12 @@ def decide(
             "role": row.role,
             "expires_at": row.expires_at,
             "request_hash": row.request_hash,
+            # What the approver decided on: the records of the steps before the gate.
+            **(
+                {"decided_on": gate_order.recorded_ids(session, request.id, requirement.after)}
+                if requirement.after
+                else {}
+            ),
         },
     )
     return row
@@ -490,6 +542,8 @@ def describe(state: GateState, lang: str) -> dict[str, Any]:
         "why": req.why,
         "satisfied": state.satisfied,
         "rejected": state.rejected,
+        "after": list(req.after),
+        "not_yet": list(state.not_yet),
         "approvals": [
             {
                 "id": a.id,

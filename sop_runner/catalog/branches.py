@@ -101,8 +101,53 @@ def check(steps: tuple[Step, ...], param_names: set[str]) -> None:
                 f"{at}/ends_run",
                 "a step that ends the run must apply only on its branch (applies_when)",
             )
+        _check_after(step, at)
+        _check_when_failed(step, steps, at)
         if step.choices and step.kind != "human":
             raise BranchError(f"{at}/choices", "only a human step decides a choice")
+
+
+def _check_after(step: Step, at: str) -> None:
+    """Given a step, raise BranchError unless the steps its gate decides on come before it."""
+    seen: set[int] = set()
+    for number in step.gate_after:
+        if not 1 <= number < step.number:
+            raise BranchError(
+                f"{at}/gate/after",
+                f"{number} is not an earlier step; allowed: 1–{step.number - 1}",
+            )
+        if number in seen:
+            raise BranchError(f"{at}/gate/after", f"{number} is listed twice")
+        seen.add(number)
+
+
+def _check_when_failed(step: Step, steps: tuple[Step, ...], at: str) -> None:
+    """Given a step, raise BranchError unless its failure branch is an automated step's
+    and is either a run ending, or a later step's choice that ends the run."""
+    failed = step.when_failed
+    if failed is None:
+        return
+    if step.kind != "automated":
+        raise BranchError(f"{at}/when_failed", "only an automated step fails by itself")
+    if (failed.step is None) == (failed.ends_run is None) or (failed.step is None) != (
+        failed.choice is None
+    ):
+        raise BranchError(f"{at}/when_failed", "must be {step: N, choice: KEY} or {ends_run: HOW}")
+    if failed.step is None:
+        return
+    if not step.number < failed.step <= len(steps):
+        raise BranchError(
+            f"{at}/when_failed/step",
+            f"{failed.step} is not a later step; allowed: {step.number + 1}–{len(steps)}",
+        )
+    choice = steps[failed.step - 1].choice(str(failed.choice))
+    if choice is None or choice.ends_run is None:
+        ending = [c.key for c in steps[failed.step - 1].choices if c.ends_run]
+        raise BranchError(
+            f"{at}/when_failed/choice",
+            f"{failed.choice!r} is no choice of step {failed.step} that ends the run; "
+            f"allowed: {', '.join(ending) or 'none'}",
+        )
 
 
 def applies(step: Step, params: dict[str, Any], decided: dict[int, str]) -> bool:

@@ -13,7 +13,16 @@ import yaml
 from sop_runner import durations, yamlio
 from sop_runner.catalog import branches
 from sop_runner.catalog.durations import StandardTime
-from sop_runner.catalog.model import ROLES, SUBJECTS, Catalog, Param, Procedure, Step, Text
+from sop_runner.catalog.model import (
+    ROLES,
+    SUBJECTS,
+    Catalog,
+    Param,
+    Procedure,
+    Step,
+    Text,
+    WhenFailed,
+)
 from sop_runner.errors import SopError
 from sop_runner.params import TYPE_RULES, check, thaw
 
@@ -415,6 +424,8 @@ def _build_step(index: int, raw: dict[str, Any], actors: tuple[str, ...]) -> Ste
         interrupts_service=bool(raw.get("interrupts_service", False)),
         circular=raw.get("circular"),
         gate_rule=gate.get("rule", "document") if gate else "document",
+        gate_after=tuple(gate.get("after", ())) if gate else (),
+        when_failed=WhenFailed(**raw["when_failed"]) if "when_failed" in raw else None,
         applies_when_param=(raw.get("applies") or {}).get("when_param"),
         applies_unless_param=(raw.get("applies") or {}).get("unless_param"),
         not_applicable=_opt_text((raw.get("applies") or {}).get("otherwise")),

@@ -79,6 +79,23 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class WhenFailed:
+    """The branch an automated step's failure takes: a choice at a later step (4.1 step 7
+    "batal") or, the test being inside the step itself (3.1), the run's ending."""
+
+    step: int | None = None
+    choice: str | None = None
+    ends_run: str | None = None
+
+    def describe(self, lang: str = "id") -> str:
+        """Given a language, return the branch in words ("langkah 7 = batal")."""
+        if self.step is not None:
+            return ("langkah" if lang == "id" else "step") + f" {self.step} = {self.choice}"
+        words = {"id": {"postponed": "ditunda", "cancelled": "dibatalkan"}}
+        return words.get(lang, {}).get(str(self.ends_run), str(self.ends_run))
+
+
+@dataclass(frozen=True)
 class Step:
     """One row of a procedure's table."""
 
@@ -109,6 +126,12 @@ class Step:
     # "document": the table or narrative asks for the approval; "project": this
     # project's own rule (a restore over live data, retention), which settings may switch off.
     gate_rule: str = "document"
+    # The earlier steps a gate decides on (4.2: the Pimpinan after the analysis): it can
+    # be approved only once they are recorded done (catalog ``gate.after``).
+    gate_after: tuple[int, ...] = ()
+    # What a failure of this automated step does ("jika gagal … dibatalkan"); None: it
+    # stops the run, resumable.
+    when_failed: WhenFailed | None = None
     # The step applies only to requests carrying / not carrying a parameter (catalog
     # ``applies``); otherwise it is recorded "tidak berlaku" with this note.
     applies_when_param: str | None = None

@@ -103,6 +103,9 @@ def _kind_text(step: dict[str, Any], names: dict[str, str]) -> str:
         kind += f" ⛨ {names[step['gate_role']]}"
         if step["gate_rule"] == "project":
             kind += " [" + _("project rule") + "]"
+        if step["gate_after"]:
+            steps = ", ".join(str(n) for n in step["gate_after"])
+            kind += " (" + _("after steps {steps}").format(steps=steps) + ")"
     if step["interrupts_service"]:
         kind += " ⚡"
     if step["circular"]:
@@ -117,6 +120,8 @@ def _branch_text(step: dict[str, Any]) -> str:
         parts.append("  ↳ " + _("only if {condition}").format(condition=step["applies_when"]))
     if step["ends_run"]:
         parts.append("  ■ " + _(step["ends_run"]))
+    if step["when_failed"]:
+        parts.append("  ✗ " + _("if it fails: {branch}").format(branch=step["when_failed"]))
     return "\n" + "\n".join(parts) if parts else ""
 
 

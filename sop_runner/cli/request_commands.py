@@ -91,6 +91,25 @@ def _print_content(content: dict[str, Any]) -> None:
     )
 
 
+def print_decided_on(gate: dict[str, Any]) -> None:
+    """Given a gate row of the status view, print the results of the steps it decides on."""
+    if not gate["after"]:
+        return
+    out.print(
+        "  "
+        + _("decided on the results of steps {steps}:").format(
+            steps=", ".join(str(n) for n in gate["after"])
+        ),
+        markup=False,
+    )
+    for found in gate["decides_on"]:
+        said = [_(found["status"])]
+        if found.get("by"):
+            said.append(f"{found['by']} {found['at']}")
+        said += [found[k] for k in ("choice", "note") if found.get(k)]
+        out.print(f"    {found['step']}. {found['activity']}: " + " — ".join(said), markup=False)
+
+
 def _decide(
     request_id: int,
     decision: str,
@@ -139,6 +158,11 @@ def _decide(
             _("signed hash {hash}, which covers:").format(hash=row.request_hash), markup=False
         )
         _show_content(req)
+        step_number, role = row.step_number, row.role
+    # What the approver decided on (a gate after the analysis, 4.2), once it is stored.
+    for gate in views.status_view(ctx, request_id, language())["gates"]:
+        if gate["step"] == step_number and gate["role_id"] == role:
+            print_decided_on(gate)
 
 
 def approve(
@@ -278,6 +302,7 @@ def show_status(view: dict[str, Any]) -> None:
                 ),
                 markup=False,
             )
+        print_decided_on(gate)
     for run in view["runs"]:
         done = sum(1 for s in run["steps"] if s["status"] in ("done", "skipped"))
         out.print(

@@ -71,6 +71,7 @@ def procedure_view(procedure: Procedure, lang: str) -> dict[str, Any]:
                 "prerequisite": s.prerequisite.get(lang) if s.prerequisite else None,
                 "remarks": s.notes.get(lang) if s.notes else None,
                 "gate_rule": s.gate_rule if s.gate_role else None,
+                "gate_after": list(s.gate_after),
                 "interrupts_service": s.interrupts_service,
                 "circular": s.circular,
                 "choices": [
@@ -79,6 +80,7 @@ def procedure_view(procedure: Procedure, lang: str) -> dict[str, Any]:
                 ],
                 "applies_when": s.applies_when.describe(lang) if s.applies_when else None,
                 "ends_run": s.ends_run,
+                "when_failed": s.when_failed.describe(lang) if s.when_failed else None,
             }
             for s in procedure.steps
         ],
@@ -163,7 +165,8 @@ def _waiting_for(
     waiting = [
         {"what": "approval", "step": g["step"], "role": g["role_id"], "not": req.requested_by}
         for g in gate_rows
-        if g["required"] and g["verdict"] == "pending"
+        # A gate after steps not yet done (4.2's Pimpinan) waits for the run first.
+        if g["required"] and g["verdict"] == "pending" and not g["not_yet"]
     ]
     if any(g["verdict"] == "rejected" for g in gate_rows):
         return []
@@ -178,7 +181,7 @@ def _waiting_for(
 def _gate_rows(
     session: Session, ctx: Context, req: Request, procedure: Procedure, lang: str
 ) -> tuple[list[dict[str, Any]], str | None]:
-    from sop_runner import gates, impact
+    from sop_runner import gate_order, gates, impact
     from sop_runner.errors import GateRefused
 
     the_impact = impact.analyse(procedure, ctx.inventory, req.targets, req.params)
@@ -201,6 +204,12 @@ def _gate_rows(
                 "required": info["required"],
                 "why": info["why"],
                 "verdict": verdict,
+                "after": info["after"],
+                "not_yet": info["not_yet"],
+                # What the approver decides on (4.2: the analysis' verdict, steps 2–4).
+                "decides_on": gate_order.results(
+                    session, req.id, procedure, state.requirement.after, lang
+                ),
                 "approvals": [
                     {k: a[k] for k in ("id", "signer", "decision", "expires_at", "valid")}
                     | {"problems": list(a["problems"])}

@@ -16,7 +16,7 @@ from ansible.module_utils import sop_icmp
 from sqlalchemy import select
 
 from sop_runner.procedures.config.models import ConfigDocument, ConfigLogEntry
-from sop_runner.store.models import Run
+from sop_runner.store.models import Request, Run, StepRecord
 from tests.support.config_lab import CONFIRM, desired
 from tests.support.config_lab import config_log as _log
 from tests.support.config_lab import ok as _ok
@@ -152,10 +152,34 @@ def test_server_change_that_breaks_the_service_is_rolled_back(sop_env, lab, tmp_
     assert answer.strip() == "200"
     assert "no-such-site" not in lab.ssh("srv1", "cat /etc/nginx/nginx.conf").stdout
     assert len(_log(sop_env)) == logged, "a failed change was logged"
-    with sop_env.ctx().session() as session:
+    # "Jika konfigurasi gagal, maka konfigurasi tersebut dibatalkan": the run ends
+    # dibatalkan with the failure as its reason, steps 5-8 "tidak berlaku" (issue 16).
+    _assert_cancelled(sop_env, request_id, "post-change test failed")
+    paths = _ok(sop_env.sop("config", "docs", str(request_id))).stdout.split()
+    report = Path(paths[1]).read_text()
+    assert "**dibatalkan**" in report and "post-change test failed on srv1" in report, report
+
+
+def _assert_cancelled(env: Any, request_id: int, because: str) -> str:
+    """Given a 3.1 request whose change failed its test, check its run and request were
+    closed "dibatalkan" at step 4 with the failure as the reason; return that reason."""
+    with env.ctx().session() as session:
         run = session.scalars(select(Run).where(Run.request_id == request_id)).one()
-        assert run.status == "failed", failed.stdout + failed.stderr
-        assert "post-change test failed" in (run.error or ""), run.error
+        steps = {
+            r.step_number: r.status
+            for r in session.scalars(select(StepRecord).where(StepRecord.run_id == run.id))
+        }
+        request = session.get(Request, request_id)
+        assert request is not None
+        assert (run.status, request.status) == ("cancelled", "cancelled"), run.error
+        assert (request.closed or {}).get("reason") == run.error
+        error = run.error or ""
+    assert error.startswith("dibatalkan pada langkah 4: ") and because in error, error
+    assert steps == {4: "failed", 5: "not_applicable", 6: "not_applicable",
+                     7: "not_applicable", 8: "not_applicable"} | {
+        n: s for n, s in steps.items() if n < 4
+    }, steps  # fmt: skip
+    return error
 
 
 # -- kernel parameters (roles/sysctl_config) on srv1 -------------------------------------
@@ -280,11 +304,7 @@ def test_sysctl_change_that_breaks_ping_is_rolled_back(
     assert _sysctl(lab) == before, "file or runtime values not restored"
     assert _answers_ping(lab), "srv1 does not answer ping after the rollback"
     assert len(_log(sop_env)) == logged, "a failed change was logged"
-    with sop_env.ctx().session() as session:
-        run = session.scalars(select(Run).where(Run.request_id == request_id)).one()
-        assert run.status == "failed", failed.stdout + failed.stderr
-        error = run.error or ""
-    assert "post-change test failed on srv1" in error, error
+    error = _assert_cancelled(sop_env, request_id, "post-change test failed on srv1")
     assert f"ping of {lab.address('srv1')} from the controller got no answer" in error, error
     assert f"rolled back: {SYSCTL_FILE} equals the file before" in error, error
     assert "runtime values equal those before" in error, error

@@ -21,7 +21,7 @@ from sop_runner.config import REPO_ROOT
 from sop_runner.lab.hosts import SRV2_RESTART
 from sop_runner.procedures.register import spec_history
 from sop_runner.procedures.upgrade.models import UpgradePackageChange, UpgradeRecord
-from sop_runner.store.models import Run
+from sop_runner.store.models import Request, Run, StepRecord
 from tests.support.remote_restic import restic_on
 from tests.support.sop import run_through
 
@@ -64,7 +64,7 @@ def _window(minutes_before: int = 5, minutes_after: int = 60) -> str:
     )
 
 
-def _request(lab_env, extra_requirements="[]", extra_checks="[]", approve=True) -> str:
+def _request(lab_env, extra_requirements="[]", extra_checks="[]") -> str:
     out = _ok(
         lab_env.sop(
             "request",
@@ -87,16 +87,26 @@ def _request(lab_env, extra_requirements="[]", extra_checks="[]", approve=True) 
         )
     ).stdout
     request_id = out.split()[1]
-    if approve:
-        _ok(lab_env.sop("approve", request_id, operator="sari"))
+    _ok(lab_env.sop("approve", request_id, operator="sari"))  # step 1: the order to analyse
     return request_id
 
 
-def _run(lab_env, request_id):
+def _run_42(lab_env, request_id):
     # The penanggung jawab's and the Pimpinan's steps are theirs: the run is handed over.
     args = [a for step in HUMAN_42 for a in ("--confirm", f"{step}=selesai")]
     args += ["--choose", "3=sesuai"]  # step 3 is the document's branch (issue 16)
     return run_through(lab_env.sop, request_id, *args)
+
+
+def _run(lab_env, request_id):
+    """Given a 4.2 request approved at step 1, run it as the document has it: the run
+    stops before step 6 (exit 3) until the Pimpinan, seeing the analysis, approves the
+    upgrade; then it goes on from there.  Return the last `sop run`."""
+    result = _run_42(lab_env, request_id)
+    if result.returncode == 3 and "langkah 6" in result.stderr:
+        _ok(lab_env.sop("approve", request_id, operator="ahmad"))
+        result = _run_42(lab_env, request_id)
+    return result
 
 
 def _run_failing(lab_env, **params) -> tuple[str, str]:
@@ -170,9 +180,11 @@ def _records(lab_env, kind):
         ]
 
 
-def test_unapproved_upgrade_is_refused_by_plain_ansible(lab_env, lab, srv2_behind):
+def test_upgrade_without_the_pimpinan_is_refused_by_plain_ansible(lab_env, lab, srv2_behind):
+    """The order at step 1 covers the analysis only: the upgrade (step 8) waits for the
+    Pimpinan's approval at step 6, which a plain ansible-playbook cannot go around."""
     before = _versions(lab)
-    rid = _request(lab_env, approve=False)
+    rid = _request(lab_env)
     cp = subprocess.run(
         [
             str(BIN / "ansible-playbook"),
@@ -191,7 +203,7 @@ def test_unapproved_upgrade_is_refused_by_plain_ansible(lab_env, lab, srv2_behin
         timeout=120,
     )
     assert cp.returncode != 0
-    assert "penanggung_jawab" in cp.stdout + cp.stderr
+    assert "langkah 6" in cp.stdout and "pimpinan" in cp.stdout, cp.stdout
     assert _versions(lab) == before
 
 
@@ -246,7 +258,15 @@ def test_compatible_upgrade_backs_up_upgrades_and_tests(lab_env, lab, srv2_behin
     pending = _pending(lab)
     assert pending > 0
     rid = _request(lab_env)
-    _ok(_run(lab_env, rid))
+    # The analysis (steps 2–4) runs, then the run waits for the Pimpinan (exit 3) ...
+    waiting = _run_42(lab_env, rid)
+    assert waiting.returncode == 3 and "langkah 6" in waiting.stderr, waiting.stderr
+    assert _versions(lab) == before and not _records(lab_env, "upgrade_backups")
+    # ... who approves seeing the analysis' verdict, and the run goes on from step 6.
+    approved = _ok(lab_env.sop("approve", rid, operator="ahmad")).stdout
+    assert "diputuskan atas hasil langkah 2, 3, 4" in approved
+    assert "Sesuai dengan lingkungan dan aplikasi" in approved, approved
+    _ok(_run_42(lab_env, rid))
     after = _versions(lab)
     assert _pending(lab) == 0
     changed = {k for k in before if before[k] != after.get(k)}
@@ -287,10 +307,33 @@ def test_hardware_upgrade_keeps_spec_history(lab_env, lab, tmp_path):
     ).read_text()
     assert "Laporan hasil peningkatan perangkat keras" in text and "riwayat spesifikasi" in text
 
-    result = _run_41(lab_env, _hw_request(lab_env, "[memory_mb >= 999999999]"))
-    assert result.returncode != 0 and "CANCELLED" in result.stdout + result.stderr
+    # Step 6's test fails: the run takes step 7's "batal" (issue 16), the failure its
+    # reason signed by the petugas; step 8 does not apply; run and request dibatalkan.
+    cancelled = _hw_request(lab_env, "[memory_mb >= 999999999]")
+    result = _run_41(lab_env, cancelled)
+    assert result.returncode == 1 and "CANCELLED" in result.stdout + result.stderr
     with lab_env.ctx().session() as session:
         assert len(spec_history(session, "srv2")) == 2  # nothing added by the cancelled one
+        run = session.scalars(select(Run).where(Run.request_id == int(cancelled))).one()
+        steps = {
+            r.step_number: r
+            for r in session.scalars(select(StepRecord).where(StepRecord.run_id == run.id))
+        }
+        assert (run.status, session.get(Request, int(cancelled)).status) == (
+            "cancelled",
+            "cancelled",
+        )
+        assert run.error.startswith("dibatalkan pada langkah 7: step 6 (hw_upgrade_test.yml)")
+        assert (steps[6].status, steps[7].status, steps[7].data["choice"]) == (
+            "failed",
+            "done",
+            "batal",
+        )
+        # Signed by the petugas whose run met the failure (run_through hands it to dewi).
+        assert "memory_mb >= 999999999" in steps[7].note
+        assert steps[7].confirmed_by == steps[6].confirmed_by == "dewi"
+        assert steps[7].signed and steps[7].signed["signature"]
+        assert [steps[n].status for n in (8, 9, 10)] == ["not_applicable"] * 3
 
 
 def test_backup_before_the_upgrade_holds_the_database_dumps(lab_env, lab):
@@ -309,7 +352,9 @@ def test_backup_before_the_upgrade_holds_the_database_dumps(lab_env, lab):
     ).stdout  # fmt: skip
     rid = out.split()[1]
     _ok(lab_env.sop("approve", rid, operator="sari"))
-    _ok(lab_env.sop("approve", rid, operator="ahmad"))  # srv1's services are critical
+    # The Pimpinan approves after the analysis (steps 2–4), where the run waits.
+    assert _run_42(lab_env, rid).returncode == 3
+    _ok(lab_env.sop("approve", rid, operator="ahmad"))
     record = execution.run_step(lab_env.ctx(), int(rid), 7, "budi")
     assert record.status == "done", record.note
     (backup,) = _records(lab_env, "upgrade_backups")

@@ -91,3 +91,65 @@ def test_a_branch_that_points_nowhere_is_refused(tmp_path, old, new, message):
     folder = _copy_with(tmp_path, "1.2", old, new)
     with pytest.raises(SopError, match="1.2.yaml: " + message.replace("(", r"\(")):
         load_catalog(folder)
+
+
+def test_the_pimpinan_approves_4_2_after_the_analysis():
+    step = load_catalog().get("4.2").step(6)
+    assert (step.gate_role, step.gate_when, step.gate_after) == (
+        "pimpinan",
+        "services_affected",
+        (2, 3, 4),
+    )
+
+
+@pytest.mark.parametrize(
+    ("after", "message"),
+    [
+        ("[2, 6]", "steps/5/gate/after: 6 is not an earlier step; allowed: 1–5"),
+        ("[0]", "steps/5/gate/after/0: 0 is less than the minimum of 1"),
+        ("[3, 3]", "steps/5/gate/after: 3 is listed twice"),
+    ],
+)
+def test_a_gate_after_steps_that_do_not_come_before_it_is_refused(tmp_path, after, message):
+    folder = _copy_with(tmp_path, "4.2", "after: [2, 3, 4]", f"after: {after}")
+    with pytest.raises(SopError, match="4.2.yaml: " + message):
+        load_catalog(folder)
+
+
+def test_a_failed_test_takes_the_documents_cancel_branch():
+    catalog = load_catalog()
+    hardware = catalog.get("4.1").step(6).when_failed
+    assert hardware is not None and (hardware.step, hardware.choice) == (7, "batal")
+    configuration = catalog.get("3.1").step(4).when_failed
+    assert configuration is not None and configuration.ends_run == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("procedure", "old", "new", "message"),
+    [
+        (
+            "4.1",
+            "when_failed: {step: 7, choice: batal}",
+            "when_failed: {step: 7, choice: berhasil}",
+            "steps/5/when_failed/choice: 'berhasil' is no choice of step 7 that ends the run; "
+            "allowed: batal",
+        ),
+        (
+            "4.1",
+            "when_failed: {step: 7, choice: batal}",
+            "when_failed: {step: 3, choice: batal}",
+            "steps/5/when_failed/step: 3 is not a later step; allowed: 7–10",
+        ),
+        (
+            "3.1",
+            "when_failed: {ends_run: cancelled}",
+            "when_failed: {ends_run: cancelled, step: 5}",
+            "steps/3/when_failed: must be {step: N, choice: KEY} or {ends_run: HOW}",
+        ),
+    ],
+)
+def test_a_failure_branch_that_points_nowhere_is_refused(tmp_path, procedure, old, new, message):
+    folder = _copy_with(tmp_path, procedure, old, new)
+    with pytest.raises(SopError) as raised:
+        load_catalog(folder)
+    assert f"{procedure}.yaml: {message}" in str(raised.value)

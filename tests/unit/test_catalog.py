@@ -120,7 +120,8 @@ EXPECTED_GATES: dict[str, list[tuple[int, str, str]]] = {
     "2.3": [(1, J, "always")],
     "3.1": [(2, J, "services_affected")],
     "4.1": [(1, J, "always")],
-    "4.2": [(1, J, "always")],
+    # The order at step 1 covers the analysis; the Pimpinan approves the upgrade after it.
+    "4.2": [(1, J, "always"), (6, K, "services_affected")],
     "5.1": [(3, K, "always")],
     "6.1": [(5, J, "always")],
     # Not in the document's tables: the project's rule that steps destroying data are gated.
@@ -172,7 +173,9 @@ EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
         ("model", "text", ""),
         ("serial", "text", ""),
     ],
-    "2.1": [("coordinated", "boolean", "D")],
+    "2.1": [("coordinated", "boolean", "D"), ("visit", "integer", "")],
+    "2.2": [("visit", "integer", "")],
+    "2.3": [("visit", "integer", "")],
     "2.4": [
         ("grant_state", "string", "R"),
         ("grant_user", "text", "R"),
