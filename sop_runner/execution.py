@@ -260,11 +260,10 @@ def _human(
     ui: RunUI,
     answers: Answers,
     shown: datetime,
-    computed: StepOutcome | None = None,
+    computed: StepOutcome | None = None,  # what a feature computed (issue 18)
 ) -> StepRecord:
     """Given a human step, take its confirmation (a note; a branch and its reason; the
     person of a vendor's or guest's party; the real times) and record it, signed.
-    A feature's ``computed`` branch, note and data stand; a --choose against them is refused.
 
     Raise SopError (the run left waiting) when any of them is missing or wrong.
     """
@@ -272,13 +271,9 @@ def _human(
     data: dict[str, Any] = dict(computed.data) if computed else {}
     choice = None
     given = answers.choices.get(step.number)
-    if computed and computed.choice and given not in (None, computed.choice):
-        raise SopError(
-            f"--choose {step.number}: {given!r} contradicts the records, which say "
-            f"{computed.choice!r}: {computed.note}"
-        )
+    given = computed.decide(given, step.number) if computed else given
     if step.choices:
-        key = (computed.choice if computed else None) or given or ui.ask_choice(step)
+        key = given or ui.ask_choice(step)
         allowed = ", ".join(c.key for c in step.choices)
         if key is None:
             raise _waiting(

@@ -64,6 +64,18 @@ class StepOutcome:
     note: str = ""
     data: Mapping[str, Any] = field(default_factory=dict)
 
+    def decide(self, given: str | None, step: int) -> str | None:
+        """Given the person's --choose for the step (None: none), return the branch taken.
+
+        Raise SopError if it contradicts the branch the records decide.
+        """
+        if self.choice and given not in (None, self.choice):
+            raise SopError(
+                f"--choose {step}: {given!r} contradicts the records, which say "
+                f"{self.choice!r}: {self.note}"
+            )
+        return self.choice or given
+
 
 # (context, request, run id, step number, operator) -> the step's outcome, or None when the
 # feature has nothing to say for this request; raise SopError to leave the run waiting.
