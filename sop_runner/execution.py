@@ -19,6 +19,7 @@ from sop_runner.catalog import Procedure, Step
 from sop_runner.catalog.branches import applies
 from sop_runner.context import Context
 from sop_runner.errors import SopError, StepFailed, Waiting
+from sop_runner.features import StepOutcome
 from sop_runner.i18n import _, language
 from sop_runner.operators import ROLES, Acting, require_role
 from sop_runner.requests import get_request
@@ -252,7 +253,14 @@ def _waiting(ctx: Context, run: Run, acting: Acting, why: str) -> Waiting:
 
 
 def _human(
-    ctx: Context, run: Run, step: Step, acting: Acting, ui: RunUI, answers: Answers, shown: datetime
+    ctx: Context,
+    run: Run,
+    step: Step,
+    acting: Acting,
+    ui: RunUI,
+    answers: Answers,
+    shown: datetime,
+    computed: StepOutcome | None = None,  # what a feature computed (issue 18)
 ) -> StepRecord:
     """Given a human step, take its confirmation (a note; a branch and its reason; the
     person of a vendor's or guest's party; the real times) and record it, signed.
@@ -260,10 +268,12 @@ def _human(
     Raise SopError (the run left waiting) when any of them is missing or wrong.
     """
     lang = language()
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = dict(computed.data) if computed else {}
     choice = None
+    given = answers.choices.get(step.number)
+    given = computed.decide(given, step.number) if computed else given
     if step.choices:
-        key = answers.choices.get(step.number) or ui.ask_choice(step)
+        key = given or ui.ask_choice(step)
         allowed = ", ".join(c.key for c in step.choices)
         if key is None:
             raise _waiting(
@@ -297,8 +307,9 @@ def _human(
                 ).format(n=step.number, activity=step.activity.get(lang), actor=step.actor),
             )
         data["person"] = person
-    asked = step.number not in answers.notes
-    note = answers.notes.get(step.number) or ui.ask_confirmation(step)
+    default = computed.note if computed else None  # what a feature computed (issue 18)
+    asked = step.number not in answers.notes and not default
+    note = answers.notes.get(step.number) or default or ui.ask_confirmation(step)
     if note is None:
         raise _waiting(
             ctx,
@@ -458,7 +469,8 @@ def _run_steps(
                 ctx, run, step, started, status, acting, note, timing=Timing(now, now, "unknown")
             )
         elif step.kind == "human":
-            record = _human(ctx, run, step, acting, ui, answers, started)
+            computed = ctx.features.step_outcome(ctx, request, run.id, step.number, operator)
+            record = _human(ctx, run, step, acting, ui, answers, started, computed)
         else:
             try:
                 record = _run_automated(ctx, run, step, request, acting, ui, started, token)

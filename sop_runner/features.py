@@ -56,6 +56,33 @@ StartupHook = Callable[["Context"], None]
 
 
 @dataclass(frozen=True)
+class StepOutcome:
+    """What a feature computes for a human step (issue 18): the branch the records decide
+    (None: the person chooses), the note when the person gives none, data for the record."""
+
+    choice: str | None = None
+    note: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def decide(self, given: str | None, step: int) -> str | None:
+        """Given the person's --choose for the step (None: none), return the branch taken.
+
+        Raise SopError if it contradicts the branch the records decide.
+        """
+        if self.choice and given not in (None, self.choice):
+            raise SopError(
+                f"--choose {step}: {given!r} contradicts the records, which say "
+                f"{self.choice!r}: {self.note}"
+            )
+        return self.choice or given
+
+
+# (context, request, run id, step number, operator) -> the step's outcome, or None when the
+# feature has nothing to say for this request; raise SopError to leave the run waiting.
+StepHook = Callable[["Context", "Request", int, int, str], "StepOutcome | None"]
+
+
+@dataclass(frozen=True)
 class Command:
     """A `sop` subcommand group of a feature, loaded only when it is used."""
 
@@ -91,6 +118,8 @@ class Feature:
     report_sections: Mapping[str, ReportSection] = field(default_factory=dict)
     documents: Mapping[str, DocumentWriter] = field(default_factory=dict)
     on_startup: tuple[StartupHook, ...] = ()
+    # Human steps a feature computes from its records, by "PROCEDURE/STEP" (e.g. "1.2/2").
+    step_hooks: Mapping[str, StepHook] = field(default_factory=dict)
     # A folder of Jinja2 templates the feature's documents and report sections use.
     templates: Path | None = None
 
@@ -152,6 +181,17 @@ class Registry:
     def documents(self, procedure_id: str) -> list[DocumentWriter]:
         """Given a procedure id, return the writers of its features' own documents."""
         return self._for("documents", procedure_id)
+
+    def step_outcome(
+        self, ctx: Context, request: Request, run_id: int, number: int, operator: str
+    ) -> StepOutcome | None:
+        """Given a run's human step, return what the first feature with a hook for it
+        computes from its records (None: the person alone decides)."""
+        for hook in self._for("step_hooks", f"{request.procedure_id}/{number}"):
+            found = hook(ctx, request, run_id, number, operator)
+            if found is not None:
+                return found
+        return None
 
     def startup_hooks(self) -> list[StartupHook]:
         """Return every feature's start-up hook, in feature order."""

@@ -7,10 +7,15 @@ like it: the trust root names the inventory); without one, the rooms every data
 center of this document has are used.  ``project_gates: false`` there switches off
 the gates this project adds beyond the document (a restore over live data, deleting
 backups): the catalog marks them ``rule: project``.
+
+When the register (issue 18) has rooms, they are the places: the register
+feature hands its rooms in through ``use_places_from`` (the core imports no
+feature), and ``site.yml``'s places stand only while the register has none.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,14 +67,26 @@ class Site:
         return sorted(set(targets))
 
 
+# Where the register's rooms come from (set by the register feature); None: no register.
+_registered_places: Callable[[], tuple[Place, ...]] | None = None
+
+
+def use_places_from(source: Callable[[], tuple[Place, ...]] | None) -> None:
+    """Given a function returning the register's rooms as places (None: none), use it."""
+    global _registered_places
+    _registered_places = source
+
+
 def load_site(folder: Path) -> Site:
-    """Given the inventory's folder, return the site its ``site.yml`` describes.
+    """Given the inventory's folder, return the site its ``site.yml`` describes, its
+    places the register's rooms when it has any.
 
     Raise SopError naming the file and the field when it is malformed.
     """
     path = folder / SITE_FILE
+    registered = _registered_places() if _registered_places is not None else ()
     if not path.exists():
-        return Site()
+        return Site(places=registered or DEFAULT_PLACES)
     try:
         data = yamlio.load(path.read_text()) or {}
     except yaml.YAMLError:
@@ -84,4 +101,4 @@ def load_site(folder: Path) -> Site:
     gates = data.get("project_gates", True)
     if not isinstance(gates, bool):
         raise SopError(f"site {path}: project_gates: {gates!r} is not allowed; use true or false")
-    return Site(places=tuple(places) or DEFAULT_PLACES, project_gates=gates)
+    return Site(places=registered or tuple(places) or DEFAULT_PLACES, project_gates=gates)

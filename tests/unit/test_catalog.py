@@ -160,7 +160,19 @@ EXPECTED_REPORTS: dict[str, str | None] = {
 # name, type, and R (required), D (a default) or X (derived: computed by `sop request`).
 # Every parameter the procedure's playbooks use; none for the guided procedures.
 EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
-    "1.4": [("services", "list", "D"), ("maintenance_window", "time_window", "")],
+    "1.1": [("delivery", "integer", "")],
+    "1.2": [
+        (name, "string", "") for name in ("device", "rack", "feed", "switch", "prefix", "interface")
+    ],
+    "1.4": [
+        ("services", "list", "D"),
+        ("maintenance_window", "time_window", ""),
+        ("facility", "string", ""),
+        ("facility_kind", "string", ""),
+        ("vendor", "text", ""),
+        ("model", "text", ""),
+        ("serial", "text", ""),
+    ],
     "2.1": [("coordinated", "boolean", "D"), ("visit", "integer", "")],
     "2.2": [("visit", "integer", "")],
     "2.3": [("visit", "integer", "")],

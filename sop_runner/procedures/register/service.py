@@ -1,7 +1,8 @@
-"""The register's actions: add a device, move it along its statuses, keep its specifications.
+"""The register's devices: add one, move it along its statuses, keep its specifications.
 
 A device is never deleted: removing it from the register (SOP 5.1 step 6) is a
-status change with an entry in the history table and in the audit trail.
+status change with an entry in the history table and in the audit trail.  Every
+change is an audit entry, signed when a person makes it (``signing.record``).
 """
 
 from __future__ import annotations
@@ -12,24 +13,69 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sop_runner import audit
 from sop_runner.errors import SopError
-from sop_runner.i18n import N_, _
 from sop_runner.procedures.register.models import Device, DeviceSpecChange, DeviceStatusChange
+from sop_runner.procedures.register.signing import Actor, actor_name, record
 
-STATUSES = ("received", "active", "decommissioning", "offline", "disposed", "unregistered")
+STATUSES = (
+    "received",
+    "staged",
+    "active",
+    "decommissioning",
+    "offline",
+    "disposed",
+    "unregistered",
+)
 # Where a status may go next; "unregistered" stands for a device found only at dismantling.
+# received (1.1 at the dock) → staged (1.1 step 2) → active (1.2/1.4 installed) → out (5.1).
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "received": ("active", "disposed"),
+    "received": ("staged", "active", "disposed"),
+    "staged": ("active", "disposed"),
     "active": ("decommissioning",),
     "unregistered": ("active", "decommissioning"),
     "decommissioning": ("offline", "active"),
     "offline": ("disposed", "active"),
     "disposed": (),
 }
+# The supporting facilities of SOP 1.4 are devices of these kinds.
+FACILITY_KINDS = (
+    "power",  # catu daya: UPS, genset, panel, ATS
+    "ac",  # pengatur dan pengukur pendingin ruangan
+    "humidity",  # pengatur dan pengukur kelembaban
+    "fire_detection",
+    "fire_suppression",
+    "cctv",
+    "access_lock",  # finger/face lock
+    "lighting",
+)
+KINDS = (
+    "server",
+    "switch",
+    "router",
+    "firewall",
+    "storage",
+    "pdu",
+    "patch_panel",
+    "other",
+    *FACILITY_KINDS,
+)
+# The fields a device has besides its name and status, as `add_device` takes them.
+FIELDS = (
+    "code",
+    "asset_number",
+    "owner",
+    "function",
+    "notes",
+    "kind",
+    "vendor",
+    "model",
+    "serial",
+    "u_height",
+    "power_w",
+)
 # The way out of the register (SOP 5.1), walked one status at a time by advance_to.
 DISMANTLE_PATH = ("active", "decommissioning", "offline", "disposed")
-_ADD_IT_FIRST = N_("; `sop register add` it first")
+_ADD_IT_FIRST = "; `sop register add` it first"
 
 # A device's history table: status changes or specification changes.
 Entry = TypeVar("Entry", DeviceStatusChange, DeviceSpecChange)
@@ -49,69 +95,104 @@ def _registered(session: Session, name: str, hint: str = "") -> Device:
     """Given a device name, return its row.  Raise SopError if it is not registered."""
     device = get_device(session, name)
     if device is None:
-        raise SopError(
-            _("register: {name!r} is not registered{hint}").format(
-                name=name, hint=_(hint) if hint else ""
-            )
-        )
+        raise SopError(f"register: {name!r} is not registered{hint}")
     return device
 
 
 def add_device(
     session: Session,
     name: str,
-    actor: str,
+    actor: Actor,
     asset_number: str = "",
     owner: str = "",
     function: str = "",
     status: str = "active",
     notes: str = "",
     run_id: int | None = None,
+    **fields: Any,
 ) -> Device:
     """Given a new device's data, register it with a first history entry; return the row.
 
-    Raise SopError if the name is empty, the status unknown or the device already there.
+    ``fields`` are more of ``FIELDS`` (code, kind, vendor, model, serial, u_height,
+    power_w).  Raise SopError if the name is empty, the status or kind unknown, a
+    number negative, or the name or code already registered.
     """
     if not name.strip():
-        raise SopError(_("name: empty; give the device's name (as in the inventory)"))
+        raise SopError("name: empty; give the device's name (as in the inventory)")
     if status not in STATUSES:
-        raise SopError(
-            _("--status: {status!r} is not allowed; use one of {allowed}").format(
-                status=status, allowed=", ".join(STATUSES)
-            )
-        )
+        raise SopError(f"--status: {status!r} is not allowed; use one of {', '.join(STATUSES)}")
     if get_device(session, name) is not None:
-        raise SopError(
-            _("register: {name!r} is already registered; change its status instead").format(
-                name=name
-            )
-        )
-    device = Device(
-        name=name,
-        asset_number=asset_number,
-        owner=owner,
-        function=function,
-        status=status,
-        notes=notes,
+        raise SopError(f"register: {name!r} is already registered; change its status instead")
+    values = _checked_fields(
+        session,
+        {"asset_number": asset_number, "owner": owner, "function": function, "notes": notes}
+        | fields,
     )
+    device = Device(name=name, status=status, **values)
     session.add(device)
     session.flush()
-    _history(session, device, None, status, actor, run_id, "registered")
-    audit.append(
+    _history(session, device, None, status, actor_name(actor), run_id, "registered")
+    record(
         session,
         actor,
         "register.added",
         f"device/{name}",
-        {"asset_number": asset_number, "owner": owner, "status": status},
+        {"status": status, "run": run_id, **{k: v for k, v in values.items() if v}},
     )
     return device
+
+
+def update_device(session: Session, name: str, actor: Actor, **fields: Any) -> dict[str, Any]:
+    """Given a registered device and new values of some ``FIELDS``, change them; return
+    ``{field: [old, new]}`` of what changed (nothing written when nothing did).
+
+    Raise SopError if the device is not registered or a value is not allowed.
+    """
+    device = _registered(session, name, _ADD_IT_FIRST)
+    values = _checked_fields(session, fields, device)
+    changed = {k: [getattr(device, k), v] for k, v in values.items() if getattr(device, k) != v}
+    if not changed:
+        return {}
+    for key, (_old, new) in changed.items():
+        setattr(device, key, new)
+    record(session, actor, "register.updated", f"device/{name}", {"changed": changed})
+    return changed
+
+
+def _checked_fields(
+    session: Session, fields: dict[str, Any], device: Device | None = None
+) -> dict[str, Any]:
+    """Given device fields, return them typed.  Raise SopError naming a field not allowed."""
+    unknown = sorted(set(fields) - set(FIELDS))
+    if unknown:
+        raise SopError(f"{unknown[0]}: not a device field; allowed: {', '.join(FIELDS)}")
+    values: dict[str, Any] = {}
+    for key, value in fields.items():
+        if key in ("u_height", "power_w"):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise SopError(
+                    f"--{key.replace('_', '-')}: {value!r} is not allowed; a whole number >= 0"
+                )
+            values[key] = value
+        elif key == "code":
+            values[key] = str(value).strip() or None
+        else:
+            values[key] = str(value).strip()
+    if "kind" in values and values["kind"] not in KINDS:
+        raise SopError(f"--kind: {values['kind']!r} is not allowed; use one of {', '.join(KINDS)}")
+    code = values.get("code")
+    if code:
+        other = session.scalars(select(Device).where(Device.code == code)).first()
+        if other is not None and other is not device:
+            raise SopError(f"--code: {code!r} is already the code of {other.name}")
+    return values
 
 
 def change_status(
     session: Session,
     name: str,
     to_status: str,
-    actor: str,
+    actor: Actor,
     note: str = "",
     run_id: int | None = None,
     register_missing: bool = False,
@@ -124,27 +205,21 @@ def change_status(
     device = get_device(session, name)
     if device is None:
         if not register_missing:
-            raise SopError(
-                _("register: {name!r} is not registered{hint}").format(
-                    name=name, hint=_(_ADD_IT_FIRST)
-                )
-            )
+            raise SopError(f"register: {name!r} is not registered{_ADD_IT_FIRST}")
         device = add_device(
             session, name, actor, status="unregistered", notes="found only at dismantling"
         )
     if device.status == to_status:
         return None
     if to_status not in TRANSITIONS.get(device.status, ()):
-        allowed = ", ".join(TRANSITIONS.get(device.status, ())) or _("none (final)")
+        allowed = ", ".join(TRANSITIONS.get(device.status, ())) or "none (final)"
         raise SopError(
-            _("register: {name} is {status}; it can go to {allowed}, not {to_status}").format(
-                name=name, status=device.status, allowed=allowed, to_status=to_status
-            )
+            f"register: {name} is {device.status}; it can go to {allowed}, not {to_status}"
         )
     previous = device.status
     device.status = to_status
-    change = _history(session, device, previous, to_status, actor, run_id, note)
-    audit.append(
+    change = _history(session, device, previous, to_status, actor_name(actor), run_id, note)
+    record(
         session,
         actor,
         "register.status",
@@ -155,7 +230,7 @@ def change_status(
 
 
 def advance_to(
-    session: Session, name: str, to_status: str, actor: str, note: str, run_id: int | None
+    session: Session, name: str, to_status: str, actor: Actor, note: str, run_id: int | None
 ) -> list[DeviceStatusChange]:
     """Given a target status along active → decommissioning → offline → disposed, walk there.
 
@@ -191,7 +266,7 @@ def record_spec(
     session: Session,
     name: str,
     spec: dict[str, Any],
-    actor: str,
+    actor: Actor,
     phase: str = "current",
     note: str = "",
     run_id: int | None = None,
@@ -207,13 +282,13 @@ def record_spec(
         phase=phase,
         spec=spec,
         recorded_at=datetime.now(UTC),
-        recorded_by=actor,
+        recorded_by=actor_name(actor),
         run_id=run_id,
         note=note,
     )
     session.add(entry)
     session.flush()
-    audit.append(
+    record(
         session,
         actor,
         "register.spec",
@@ -236,7 +311,7 @@ def _history(
     device: Device,
     from_status: str | None,
     to_status: str,
-    actor: str,
+    actor: Actor,
     run_id: int | None,
     note: str,
 ) -> DeviceStatusChange:

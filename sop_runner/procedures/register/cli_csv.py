@@ -1,0 +1,73 @@
+"""`sop register export|import|discover`: the register out and in (NetBox CSV, Ansible facts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sop_runner.cli.options import As, out
+from sop_runner.context import Context
+from sop_runner.errors import SopError
+from sop_runner.procedures.register import csvio
+from sop_runner.procedures.register.cli import change
+
+
+def attach(cli: typer.Typer) -> None:
+    """Given the `sop register` app, add export and import."""
+    cli.command("export")(export_command)
+    cli.command("import")(import_command)
+    cli.command("discover")(discover_command)
+    cli.command("upgrade-store")(upgrade_store_command)
+
+
+def export_command(
+    folder: Annotated[Path, typer.Argument(help="folder to write the CSV files into")],
+) -> None:
+    """Write the register as NetBox import CSV files (locations, racks, devices, …)."""
+    with Context().session() as session:
+        texts = csvio.export(session)
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in csvio.TABLES:
+        (folder / f"{table}.csv").write_text(texts[table], encoding="utf-8")
+    out.print(f"{len(texts)} CSV files in {folder}", markup=False, highlight=False)
+
+
+def import_command(
+    file: Annotated[Path, typer.Argument(help="a devices CSV in NetBox's import shape")],
+    as_: As = None,
+) -> None:
+    """Register the devices of a NetBox-shaped devices CSV (all rows or none)."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SopError(f"file: {file}: cannot be read as UTF-8 text ({error})") from None
+    added = change(as_, lambda s, who: csvio.import_devices(s, text, who))
+    out.print(f"{len(added)} devices registered: {', '.join(added)}", markup=False, highlight=False)
+
+
+def discover_command(
+    facts: Annotated[Path, typer.Argument(help="folder of fact files (ansible -m setup --tree)")],
+    as_: As = None,
+) -> None:
+    """Fill the register from Ansible facts: serial, MAC, addresses, CPU, RAM, disks."""
+    from sop_runner.procedures.register.discovery import discover, load_facts
+
+    found = load_facts(facts)
+    ctx = Context()
+    inventory = ctx.inventory
+    groups = {
+        host: [g for g, members in inventory.groups.items() if host in members] for host in found
+    }
+    changed = change(as_, lambda s, who: discover(s, found, who, groups))
+    for host, what in changed.items():
+        out.print(f"{host}: {', '.join(what) or 'unchanged'}", markup=False, highlight=False)
+
+
+def upgrade_store_command() -> None:
+    """Add the register columns a store made before issue 18 lacks (once; then nothing)."""
+    from sop_runner.procedures.register.upgrade_store import add_columns
+
+    added = add_columns(Context().engine)
+    out.print(f"added: {', '.join(added)}" if added else "the store is up to date", markup=False)
