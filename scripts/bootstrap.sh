@@ -15,6 +15,9 @@ APT_PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-liberation2
   fonts-dejavu-core
   poppler-utils
+  # SOP 3.2: the network/device schema is drawn by Graphviz (dot); the label tests read
+  # the QR codes back with zbarimg.
+  graphviz zbar-tools
 )
 
 missing=()
