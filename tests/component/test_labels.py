@@ -133,16 +133,18 @@ def test_a_3_2_run_labels_and_draws_at_its_steps(sop_env):
         sop_env.sop("request", "3.2", "--target", "ctl1", "--reason", "rack R01 baru",
                     "--quiet", operator="budi")
     ).stdout.strip()  # fmt: skip
-    ok(sop_env.sop("run", request, "--confirm", "1=pelabelan rack R01", operator="budi"))
+    confirms = [a for n in range(1, 5) for a in ("--confirm", f"{n}=label terpasang {n}")]
+    ok(sop_env.sop("run", request, *confirms, operator="budi"))
     with sop_env.ctx().session() as session:
         run = session.scalars(select(Run).where(Run.request_id == int(request))).one()
-        notes = {
-            r.step_number: r.note
+        records = {
+            r.step_number: r
             for r in session.scalars(select(StepRecord).where(StepRecord.run_id == run.id))
         }
     assert run.status == "succeeded"
-    assert "label perangkat dan rack" in notes[2] and "label kabel (2 ujung)" in notes[3]
-    assert "skema perangkat versi 1" in notes[4]
-    for note in (notes[2], notes[3]):
-        assert Path(note.rsplit(": ", 1)[1]).exists()
+    # The machine made the files; the person's signed confirmation says they are on.
+    devices, cables = (Path(records[n].data["labels"]) for n in (2, 3))
+    assert "SRV-01" in pdf.text(devices) and pdf.text(cables).count("C-0001") == 2
+    assert records[4].data["schema"]["version"] == 1
+    assert all(records[n].signed and records[n].note.startswith("label") for n in (2, 3, 4))
     assert (sop_env.root / "data" / "reports" / "schema" / "skema-perangkat.svg").exists()

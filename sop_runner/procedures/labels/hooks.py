@@ -1,7 +1,8 @@
 """The steps that label and draw: SOP 1.2 step 6 and SOP 3.2 steps 2–4 (step hooks).
 
-The hook makes the files when the run reaches the step; the step's note names them, and
-the person's confirmation (signed) says the labels are on and the schema is in place.
+The hook makes the files when the run reaches the step and hands their names to the step's
+record (``data``); the person still confirms the step (signed): that the labels are on
+and the schema is in place.  (A note from the hook would stand for the confirmation.)
 """
 
 from __future__ import annotations
@@ -21,13 +22,15 @@ def _sign_as(operator: str, run_id: int) -> service.Sign:
     return sign
 
 
-def _schema_note(ctx: Context, sign: service.Sign) -> tuple[str, dict[str, Any]]:
+def _schema(ctx: Context, sign: service.Sign) -> dict[str, Any]:
     drawn = service.draw_schema(ctx, sign)
-    state = "diperbarui" if drawn.new else "tidak berubah"
-    note = f"skema perangkat versi {drawn.version} ({state}): " + ", ".join(
-        str(p) for p in drawn.files
-    )
-    return note, {"schema": {"version": drawn.version, "new": drawn.new}}
+    return {
+        "schema": {
+            "version": drawn.version,
+            "new": drawn.new,
+            "files": [str(p) for p in drawn.files],
+        }
+    }
 
 
 def install_labels(
@@ -36,13 +39,10 @@ def install_labels(
     """SOP 1.2 step 6: the device's labels (and both ends of its cables), and the schema."""
     sign = _sign_as(operator, run_id)
     device = request.params.get("device")
-    parts, data = [], {}
+    data: dict[str, Any] = {}
     if device:
-        path = service.print_labels(ctx, sign, devices=[str(device)])
-        parts.append(f"label: {path}")
-        data["labels"] = path.name
-    note, schema = _schema_note(ctx, sign)
-    return StepOutcome(None, "; ".join([*parts, note]), {**data, **schema})
+        data["labels"] = str(service.print_labels(ctx, sign, devices=[str(device)]))
+    return StepOutcome(None, "", {**data, **_schema(ctx, sign)})
 
 
 def device_labels(
@@ -50,7 +50,7 @@ def device_labels(
 ) -> StepOutcome | None:
     """SOP 3.2 step 2: labels for every rack and device (code, name, QR to the register)."""
     path = service.print_labels(ctx, _sign_as(operator, run_id), what=("racks", "devices"))
-    return StepOutcome(None, f"label perangkat dan rack: {path}", {"labels": path.name})
+    return StepOutcome(None, "", {"labels": str(path)})
 
 
 def cable_labels(
@@ -58,12 +58,11 @@ def cable_labels(
 ) -> StepOutcome | None:
     """SOP 3.2 step 3: two labels per cable, one for each end, with the device codes."""
     path = service.print_labels(ctx, _sign_as(operator, run_id), what=("cables",))
-    return StepOutcome(None, f"label kabel (2 ujung): {path}", {"labels": path.name})
+    return StepOutcome(None, "", {"labels": str(path)})
 
 
 def schema_step(
     ctx: Context, request: Any, run_id: int, number: int, operator: str
 ) -> StepOutcome | None:
     """SOP 3.2 step 4: the device schema drawn again from the register (previous kept)."""
-    note, data = _schema_note(ctx, _sign_as(operator, run_id))
-    return StepOutcome(None, note, data)
+    return StepOutcome(None, "", _schema(ctx, _sign_as(operator, run_id)))
