@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from sop_runner.procedures.software.models import SoftwareAnalysis, SoftwareEntry
 from sop_runner.store.models import AuditEntry, Request, Run, StepRecord
+from tests.component.test_cli_json import _valid
 from tests.support import pdf
 from tests.support.sop import ok
 
@@ -60,8 +61,7 @@ def test_register_changes_are_signed_kept_and_listed(sop_env):
             "software", "update", "1", "--version", "3.3.0", "--reason", "x", operator="budi"
         )
     )
-    listed = json.loads(ok(sop_env.sop("software", "list", "--json")).stdout)
-    assert listed["schema"] == "sop.software/1"
+    listed = _valid("software", ok(sop_env.sop("software", "list", "--json")).stdout)
     [entry] = listed["software"]
     assert (entry["name"], entry["version"], entry["host"], entry["owner"]) == (
         "simpeg",
@@ -73,7 +73,9 @@ def test_register_changes_are_signed_kept_and_listed(sop_env):
     assert entry["source_code_handed_over"] and not entry["vendor_remote"]
     ok(sop_env.sop("software", "remove", "1", "--reason", "diganti", operator="budi"))
     assert json.loads(ok(sop_env.sop("software", "list", "--json")).stdout)["software"] == []
-    history = json.loads(ok(sop_env.sop("software", "history", "1", "--json")).stdout)
+    history = _valid(
+        "software-history", ok(sop_env.sop("software", "history", "1", "--json")).stdout
+    )
     assert [c["action"] for c in history["changes"]] == ["added", "updated", "removed"]
     assert history["changes"][1]["values"] == {"version": "3.3.0"}
     # Each change is the person's own signed action in the audit trail.
