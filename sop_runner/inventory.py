@@ -107,10 +107,22 @@ def _read_with_ansible(source: Path) -> tuple[set[str], dict[str, set[str]], dic
     from ansible.errors import AnsibleError
     from ansible.inventory.manager import InventoryManager
     from ansible.parsing.dataloader import DataLoader
+    from ansible.plugins.loader import inventory_loader
     from ansible.utils.display import Display
     from ansible.vars.manager import VariableManager
 
+    from sop_runner.config import REPO_ROOT
+
     Display().verbosity = 0
+    if source.name.endswith(("sop_register.yml", "sop_register.yaml")):
+        # The register's inventory plugin (issue 18), wherever `sop` was started, with the
+        # collection loader its documentation fragments need (the ansible CLIs set it up).
+        from ansible.plugins.loader import init_plugin_loader
+        from ansible.utils.collection_loader import AnsibleCollectionConfig
+
+        if not AnsibleCollectionConfig.collection_finder:
+            init_plugin_loader()
+        inventory_loader.add_directory(str(REPO_ROOT / "plugins" / "inventory"))
     loader = DataLoader()
     try:
         manager = InventoryManager(loader=loader, sources=[str(source)])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from sop_runner.answers import Answers
 from sop_runner.errors import SopError
 from sop_runner.execution import run_request
 from sop_runner.procedures import register
@@ -41,23 +42,29 @@ def _site(env) -> None:
             )
 
 
-def _run(env, params: dict) -> tuple[str, dict[int, StepRecord]]:
+def _run(env, params: dict, insist: str = "") -> tuple[int, str, dict[int, StepRecord]]:
+    """Given a 1.2 request's parameters, request, approve and run it; return how it ended
+    and its step records.  ``insist``: first a petugas' --choose 2=… the register denies."""
     ctx = env.ctx()
     request = new_request(ctx, "1.2", ["ctl1"], params, "pasang server baru", "budi")
     ok(env.sop("approve", str(request.id), operator="sari"))
+    if insist:
+        answers = Answers(choices={2: insist}, notes=dict(LATER))
+        with pytest.raises(SopError, match=f"--choose 2: '{insist}' contradicts the records"):
+            run_request(env.ctx(), request.id, "budi", answers=answers)
     outcome = run_request(env.ctx(), request.id, "budi", confirmations=dict(LATER))
     with ctx.session() as s:
         run = s.scalars(select(Run).where(Run.request_id == request.id)).one()
         rows = s.scalars(select(StepRecord).where(StepRecord.run_id == run.id)).all()
         s.expunge_all()
-    return outcome.status, {r.step_number: r for r in rows}
+    return request.id, outcome.status, {r.step_number: r for r in rows}
 
 
 @SQLITE
-def test_1_2_registers_a_device_that_fits_and_postpones_one_that_does_not(sop_env):
+def test_1_2_registers_a_device_that_fits_and_postpones_one_that_does_not(sop_env, tmp_path):
     _site(sop_env)
     where = {"rack": "R01", "feed": "PDU-A", "switch": "sw1", "prefix": "10.10.0.0/24"}
-    status, records = _run(sop_env, {"device": "srv1", **where})
+    _, status, records = _run(sop_env, {"device": "srv1", **where})
     assert status == "succeeded"
     assert records[2].data["choice"] == "tersedia" and records[2].signed
     assert records[2].data["resources"]["position"] == 1
@@ -85,7 +92,7 @@ def test_1_2_registers_a_device_that_fits_and_postpones_one_that_does_not(sop_en
             "prefix 10.20.0.0/30: tidak ada alamat IP",
         ),
     ):
-        status, records = _run(sop_env, {"device": device, **params})
+        request_id, status, records = _run(sop_env, {"device": device, **params}, insist="tersedia")
         assert status == "postponed", device
         assert records[2].data["choice"] == "tidak_tersedia"
         assert short in records[3].note, records[3].note
@@ -93,6 +100,10 @@ def test_1_2_registers_a_device_that_fits_and_postpones_one_that_does_not(sop_en
         with sop_env.ctx().session() as s:
             row = register.get_device(s, device)
             assert (row.status, row.rack_id) == ("received", None), device  # nothing registered
+    # The postponement report (laporan penundaan) to the penanggung jawab says what is short.
+    ok(sop_env.sop("report", str(request_id), "--format", "md", "--out", str(tmp_path)))
+    report = (tmp_path / f"laporan-penundaan-1.2-{request_id}-id.md").read_text()
+    assert "prefix 10.20.0.0/30: tidak ada alamat IP yang kosong" in report
 
 
 @SQLITE

@@ -159,6 +159,7 @@ EXPECTED_REPORTS: dict[str, str | None] = {
 # name, type, and R (required), D (a default) or X (derived: computed by `sop request`).
 # Every parameter the procedure's playbooks use; none for the guided procedures.
 EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
+    "1.1": [("delivery", "integer", "")],
     "1.3": [
         ("software", "string", "R"),
         ("method", "string", "D"),
@@ -167,7 +168,15 @@ EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
     "1.2": [
         (name, "string", "") for name in ("device", "rack", "feed", "switch", "prefix", "interface")
     ],
-    "1.4": [("services", "list", "D"), ("maintenance_window", "time_window", "")],
+    "1.4": [
+        ("services", "list", "D"),
+        ("maintenance_window", "time_window", ""),
+        ("facility", "string", ""),
+        ("facility_kind", "string", ""),
+        ("vendor", "text", ""),
+        ("model", "text", ""),
+        ("serial", "text", ""),
+    ],
     "2.1": [("coordinated", "boolean", "D")],
     "2.4": [
         ("grant_state", "string", "R"),

@@ -159,7 +159,7 @@ def test_a_reconciliation_request_of_2_4_takes_the_grants_list_alone() -> None:
         ("7.5", [f"repository={REPO}", "retention_today=2030-01-01"],
          ["--param retention_today: procedure 7.5 has no such parameter",
           "allowed: database_max_age_days, max_age_days, repository"]),
-        ("1.1", ["x=1"], ["procedure 1.1 has no such parameter; allowed: none"]),
+        ("2.2", ["x=1"], ["procedure 2.2 has no such parameter; allowed: none"]),
         ("3.1", ["config_ref=pr-1", "config_digest=sha256:00"],
          ["--param config_digest: computed by `sop request 3.1` itself"]),
         # Devices: absolute /dev/ paths, no wildcard, no '..', each once, at least one.

@@ -206,3 +206,30 @@ def test_the_registers_rooms_are_the_sites_places(tmp_path: Path):
         assert len(site.load_site(tmp_path).places) == 2
     finally:
         site.use_places_from(None)
+
+
+def test_a_store_from_before_issue_18_gets_the_new_device_columns(tmp_path: Path):
+    import sqlite3
+
+    from sop_runner.procedures.register.upgrade_store import add_columns, missing_columns
+    from sop_runner.store import engine_for
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as old:  # register_devices as issue 17 left it
+        old.execute(
+            "CREATE TABLE register_devices (id INTEGER PRIMARY KEY, name VARCHAR(128) UNIQUE,"
+            " asset_number VARCHAR(64), owner VARCHAR(128), function TEXT, status VARCHAR(16),"
+            " notes TEXT)"
+        )
+        old.execute(
+            "INSERT INTO register_devices VALUES (1, 'srv2', 'A-1', 'BKPSDM', '', 'active', '')"
+        )
+    engine = engine_for(f"sqlite:///{path}")
+    assert "code" in missing_columns(engine) and "power_w" in missing_columns(engine)
+    assert "kind" in add_columns(engine)
+    assert missing_columns(engine) == [] and add_columns(engine) == []
+    with session_scope(f"sqlite:///{path}") as session:
+        srv2 = register.device_dict(session, register.get_device(session, "srv2"))
+        register.add_device(session, "srv9", "budi", code="X-9", power_w=10)
+    assert (srv2["kind"], srv2["power_w"], srv2["asset"]) == ("server", 0, "A-1")
+    engine.dispose()

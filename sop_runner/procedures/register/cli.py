@@ -216,9 +216,9 @@ def history_command(name: str) -> None:
 
 def _register_groups() -> None:
     """Add the places, network and CSV command groups (modules of their own)."""
-    from sop_runner.procedures.register import cli_csv, cli_network, cli_places
+    from sop_runner.procedures.register import cli_csv, cli_delivery, cli_network, cli_places
 
-    for module in (cli_places, cli_network, cli_csv):
+    for module in (cli_places, cli_network, cli_csv, cli_delivery):
         module.attach(cli)
 
 

@@ -1,4 +1,4 @@
-"""`sop register export|import`: the register as CSV in NetBox's bulk-import shape."""
+"""`sop register export|import|discover`: the register out and in (NetBox CSV, Ansible facts)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ def attach(cli: typer.Typer) -> None:
     """Given the `sop register` app, add export and import."""
     cli.command("export")(export_command)
     cli.command("import")(import_command)
+    cli.command("discover")(discover_command)
+    cli.command("upgrade-store")(upgrade_store_command)
 
 
 def export_command(
@@ -43,3 +45,29 @@ def import_command(
         raise SopError(f"file: {file}: cannot be read as UTF-8 text ({error})") from None
     added = change(as_, lambda s, who: csvio.import_devices(s, text, who))
     out.print(f"{len(added)} devices registered: {', '.join(added)}", markup=False, highlight=False)
+
+
+def discover_command(
+    facts: Annotated[Path, typer.Argument(help="folder of fact files (ansible -m setup --tree)")],
+    as_: As = None,
+) -> None:
+    """Fill the register from Ansible facts: serial, MAC, addresses, CPU, RAM, disks."""
+    from sop_runner.procedures.register.discovery import discover, load_facts
+
+    found = load_facts(facts)
+    ctx = Context()
+    inventory = ctx.inventory
+    groups = {
+        host: [g for g, members in inventory.groups.items() if host in members] for host in found
+    }
+    changed = change(as_, lambda s, who: discover(s, found, who, groups))
+    for host, what in changed.items():
+        out.print(f"{host}: {', '.join(what) or 'unchanged'}", markup=False, highlight=False)
+
+
+def upgrade_store_command() -> None:
+    """Add the register columns a store made before issue 18 lacks (once; then nothing)."""
+    from sop_runner.procedures.register.upgrade_store import add_columns
+
+    added = add_columns(Context().engine)
+    out.print(f"added: {', '.join(added)}" if added else "the store is up to date", markup=False)

@@ -196,3 +196,21 @@ class Delivery(Base):
     checked: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     complete: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+
+class FacilityRecord(Base):
+    """The berita acara of a 1.4 installation: the vendor's paper copy (its scan's hash)
+    and the penanggung jawab's signed acknowledgement ("diketahui")."""
+
+    __tablename__ = "register_facility_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), unique=True)
+    vendor_name: Mapped[str] = mapped_column(String(128))
+    vendor_company: Mapped[str] = mapped_column(String(200), default="")
+    scan_name: Mapped[str] = mapped_column(String(255))
+    scan_sha256: Mapped[str] = mapped_column(String(64))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The penanggung jawab's signature block over the acknowledgement (trust/trail.py).
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    acknowledged: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
