@@ -10,6 +10,9 @@ APT_PACKAGES=(
   restic mariadb-server mariadb-client postgresql postgresql-client
   netcat-openbsd util-linux procps attr sqlite3 frr debootstrap nwipe
   systemd-container nginx-light frr-pythontools
+  # The control cards (SOP 6.3, 6.4): a UPS through NUT, a room sensor through SNMP
+  # (the lab simulates both: dummy-ups, snmpd with a pass script).
+  nut-server nut-client snmpd snmp
   # The documents: WeasyPrint's system libraries (Pango, HarfBuzz) and fonts for its
   # PDF; poppler-utils reads PDFs back (pdftotext, pdftoppm) in the document tests.
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-liberation2
