@@ -148,3 +148,21 @@ def test_a_3_2_run_labels_and_draws_at_its_steps(sop_env):
     assert records[4].data["schema"]["version"] == 1
     assert all(records[n].signed and records[n].note.startswith("label") for n in (2, 3, 4))
     assert (sop_env.root / "data" / "reports" / "schema" / "skema-perangkat.svg").exists()
+
+
+def test_1_2_step_6_labels_the_installed_device_and_redraws_the_schema(sop_env):
+    from tests.component.test_register_install import _run, _site
+
+    _site(sop_env)
+    where = {"rack": "R01", "feed": "PDU-A", "switch": "sw1", "prefix": "10.10.0.0/24"}
+    _, status, records = _run(sop_env, {"device": "srv1", **where})
+    assert status == "succeeded"
+    data = records[6].data
+    with sop_env.ctx().session() as session:
+        [cable] = [c for c in register.cables(session) if "srv1" in (c["a_device"], c["b_device"])]
+    labels = pdf.text(Path(data["labels"]))
+    assert "SRV-01" in labels and labels.count(cable["label"]) == 2  # both ends of its cable
+    assert data["schema"]["version"] == 1 and data["schema"]["new"]
+    svg = html.unescape(Path(data["schema"]["files"][0]).read_text())
+    assert "srv1" in svg and cable["label"] in svg
+    assert records[6].note == "dilabel" and records[6].signed  # the person's confirmation
