@@ -100,17 +100,16 @@ def host_address(device: dict[str, Any]) -> str | None:
 
 def read_register(db_url: str | None) -> dict[str, Any]:
     """Given a store URL (None: the trusted one), return the whole register as data."""
-    from sqlalchemy.orm import Session
-
+    from sop_runner.procedures.register.reader import reading
     from sop_runner.procedures.register.views import register_dict
-    from sop_runner.store import engine_for
-    from sop_runner.store.db import read_only
 
     if not db_url:
         from sop_runner.config import load_settings
 
         db_url = load_settings().db_url
-    with read_only(engine_for(db_url)) as conn, Session(bind=conn) as session:
+    # Read-only, without engine_for's schema writes: `sop` may hold the write lock while
+    # it loads this inventory (an approval, a run).
+    with reading(db_url) as session:
         return register_dict(session)
 
 

@@ -188,7 +188,8 @@ def test_the_registers_rooms_are_the_sites_places(tmp_path: Path):
     from sop_runner.store import engine_for
 
     url = f"sqlite:///{tmp_path / 'sop.db'}"
-    ctx = SimpleNamespace(engine=engine_for(url))
+    engine_for(url)  # the store exists (as `sop` makes it)
+    ctx = SimpleNamespace(settings=SimpleNamespace(db_url=url))
     (tmp_path / "site.yml").write_text("places:\n  - {name: ruang-ups, title: Ruang UPS}\n")
     try:
         site.use_places_from(lambda: registered_places(ctx))
@@ -233,3 +234,26 @@ def test_a_store_from_before_issue_18_gets_the_new_device_columns(tmp_path: Path
         register.add_device(session, "srv9", "budi", code="X-9", power_w=10)
     assert (srv2["kind"], srv2["power_w"], srv2["asset"]) == ("server", 0, "A-1")
     engine.dispose()
+
+
+def test_the_register_is_read_while_a_command_holds_the_write_lock(tmp_path: Path):
+    """`sop approve` loads its inventory inside its own write transaction: the register
+    inventory and the site's places must read without waiting for that lock."""
+    import time
+    from types import SimpleNamespace
+
+    from sop_runner.procedures.register.reader import reading
+    from sop_runner.procedures.register.rooms import registered_places
+    from sop_runner.procedures.register.views import register_dict
+
+    url = f"sqlite:///{tmp_path / 'sop.db'}"
+    with session_scope(url) as session:
+        register.add_room(session, "server-farm", "server_farm", "budi")
+    ctx = SimpleNamespace(settings=SimpleNamespace(db_url=url))
+    with session_scope(url) as writing:
+        register.add_room(writing, "area-staging", "staging_area", "budi")  # holds the lock
+        started = time.monotonic()
+        assert [p.name for p in registered_places(ctx)] == ["server-farm"]  # committed only
+        with reading(url) as session:
+            assert [r["name"] for r in register_dict(session)["rooms"]] == ["server-farm"]
+        assert time.monotonic() - started < 5

@@ -1,6 +1,6 @@
 """The register's rooms as the site's places (sop_runner/site.py; wired by the package's
-start-up hook).  Read when a command loads the inventory, through a read-only
-connection: a command's own write transaction may be open then.
+start-up hook).  Read when a command loads the inventory, by a plain reader
+(reader.py): a command's own write transaction may be open then.
 """
 
 from __future__ import annotations
@@ -12,12 +12,16 @@ def registered_places(ctx: Any = None) -> tuple[Any, ...]:
     """Return the register's rooms as places of the site, by name (empty: none yet)."""
     from sqlalchemy import select
 
-    from sop_runner.context import Context
     from sop_runner.procedures.register.models import Room
+    from sop_runner.procedures.register.reader import reading
     from sop_runner.site import Place
-    from sop_runner.store.db import read_only
 
-    context = ctx or Context()
-    with read_only(context.engine) as conn:
-        rows = conn.execute(select(Room.name, Room.title).order_by(Room.name)).all()
+    if ctx is None:
+        from sop_runner.config import load_settings
+
+        url = load_settings().db_url
+    else:
+        url = ctx.settings.db_url
+    with reading(url) as session:
+        rows = session.execute(select(Room.name, Room.title).order_by(Room.name)).all()
     return tuple(Place(name, title or name) for name, title in rows)
