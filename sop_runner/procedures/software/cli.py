@@ -70,6 +70,9 @@ def add_command(
 ) -> None:
     """Add a software to the register (signed by you)."""
     ctx = Context()
+    # The store first: it defines every feature's tables (the register's rooms, which the
+    # inventory's places are read from, too) before the inventory is read.
+    ctx.engine  # noqa: B018
     if host not in ctx.inventory.hosts:
         raise SopError(f"--host: {host!r} is not a host of the inventory")
     acting = ctx.actor(operator_name(as_))
