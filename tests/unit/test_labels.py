@@ -39,8 +39,8 @@ REGISTER = {
 def test_each_cable_has_a_label_for_each_end_with_the_same_id():
     [a, b] = items.cable_labels(REGISTER)
     assert (a.title, b.title) == ("C-1", "C-1")
-    assert a.lines == ("ujung A: SRV-01:eth0", 'ke sw"1\\:ge-0/0/1')
-    assert b.lines == ('ujung B: sw"1\\:ge-0/0/1', "ke SRV-01:eth0")
+    assert a.lines == ("ujung A", "SRV-01:eth0", '→ sw"1\\:ge-0/0/1')
+    assert b.lines == ("ujung B", 'sw"1\\:ge-0/0/1', "→ SRV-01:eth0")
     assert (a.qr, b.qr) == (
         "sop-pusatdata:register/cable/C-1?ujung=A",
         "sop-pusatdata:register/cable/C-1?ujung=B",

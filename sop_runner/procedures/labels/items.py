@@ -82,7 +82,7 @@ def cable_labels(register: dict[str, Any], devices: list[str] | None = None) -> 
         b = f"{codes.get(cable['b_device'], cable['b_device'])}:{cable['b_interface']}"
         for end, here, there in (("A", a, b), ("B", b, a)):
             labels.append(
-                Label("cable", cable["label"], (f"ujung {end}: {here}", f"ke {there}"),
+                Label("cable", cable["label"], (f"ujung {end}", here, f"→ {there}"),
                       cable_qr(cable["label"], end))
             )  # fmt: skip
     return labels

@@ -50,7 +50,7 @@ def _qr(payload: str) -> str:
 def _label_html(label: Label, stock: Sheet) -> str:
     # The QR square, with the label's own margin around it; on the narrow A4 label a little
     # smaller, so that the text beside it keeps ~19 mm.
-    qr = min(stock.height - 3, stock.width * 0.4)
+    qr = min(stock.height - 3, stock.width * 0.36)
     lines = "".join(f'<div class="l">{html.escape(line)}</div>' for line in label.lines)
     return (
         f'<div class="label {label.kind}">'
@@ -76,7 +76,7 @@ def labels_html(labels: list[Label], stock: Sheet) -> str:
         pages.append(f'<div class="page">{"".join(cells)}</div>')
     tape = stock.rows == 1 and stock.columns == 1
     title = 9 if tape else 7.5
-    line = 7 if tape else 5.6
+    line = 7 if tape else 5.3
     return f"""<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"><style>
 @page {{ size: {stock.page[0]}mm {stock.page[1]}mm; margin: 0 }}
 body {{ margin: 0; font-family: "Liberation Sans", "DejaVu Sans", sans-serif }}
@@ -88,8 +88,8 @@ body {{ margin: 0; font-family: "Liberation Sans", "DejaVu Sans", sans-serif }}
           box-sizing: border-box; overflow: hidden }}
 .qr {{ flex: none; margin-right: 1.2mm }}
 .text {{ overflow: hidden }}
-.t {{ font-weight: bold; font-size: {title}pt; line-height: 1.1; word-break: break-all }}
-.l {{ font-size: {line}pt; line-height: 1.15; word-break: break-all }}
+.t {{ font-weight: bold; font-size: {title}pt; line-height: 1.1; overflow-wrap: anywhere }}
+.l {{ font-size: {line}pt; line-height: 1.15; overflow-wrap: anywhere }}
 </style></head><body>{"".join(pages)}</body></html>"""
 
 
