@@ -20,6 +20,9 @@ APT_PACKAGES=(
   poppler-utils
   # Monitoring (SOP 6.1, 6.2): the time-series engine and the exporter the lab runs in its hosts.
   prometheus prometheus-node-exporter
+  # SOP 3.2: the network/device schema is drawn by Graphviz (dot); the label tests read
+  # the QR codes back with zbarimg.
+  graphviz zbar-tools
 )
 
 missing=()

@@ -161,6 +161,11 @@ EXPECTED_REPORTS: dict[str, str | None] = {
 # Every parameter the procedure's playbooks use; none for the guided procedures.
 EXPECTED_PARAMS: dict[str, list[tuple[str, str, str]]] = {
     "1.1": [("delivery", "integer", "")],
+    "1.3": [
+        ("software", "string", "R"),
+        ("method", "string", "D"),
+        ("spec_digest", "string", "RX"),
+    ],
     "1.2": [
         (name, "string", "") for name in ("device", "rack", "feed", "switch", "prefix", "interface")
     ],
@@ -319,6 +324,9 @@ def test_automated_steps_and_their_playbooks(catalog: Catalog) -> None:
         if s.kind == "automated"
     ]
     assert automated == [
+        ("1.3", 2, "software_environment.yml"),
+        ("1.3", 6, "software_install.yml"),
+        ("1.3", 7, "software_register.yml"),
         ("2.4", 2, "remote_access_grant.yml"),
         ("3.1", 4, "config_apply.yml"),
         ("4.1", 2, "hw_upgrade_before.yml"),
