@@ -179,12 +179,14 @@ def gated_step(
     sop_run: Mapping[str, Any] | None,
     who: str,
     playbook: str,
+    origin: Mapping[str, Any] | None = None,
 ) -> int:
     """Given the gate of a step that changes something, return the run it belongs to.
 
     Inside `sop run` the play shows its claim (``sop_run``: the run's id and token).
     A plain ansible-playbook claims the step itself (a Run of status ``outside``),
-    once per request and step.  Raise GateRefused if the request is closed, the claim
+    once per request and step; ``origin`` (AWX's job id and user) goes into its
+    claim.  Raise GateRefused if the request is closed, the claim
     shown is not the running run's, another run holds the request, or the step ran
     already.
     """
@@ -241,6 +243,7 @@ def gated_step(
             "playbook": playbook,
             "host": socket.gethostname(),
             "pid": os.getppid(),
+            **(origin or {}),
         },
     )
     session.add(run)
