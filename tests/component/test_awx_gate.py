@@ -37,9 +37,7 @@ def _entries(env, action: str) -> list[dict]:
     return [entry for entry in found if entry["action"] == action]
 
 
-def test_an_awx_job_runs_with_the_approved_parameters_and_names_its_user(
-    sqlite_sop_env, old_file
-):
+def test_an_awx_job_runs_with_the_approved_parameters_and_names_its_user(sqlite_sop_env, old_file):
     env = sqlite_sop_env
     request_id = _request(env, old_file)
     _sign(env, request_id, "sari")
