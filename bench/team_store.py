@@ -1,7 +1,7 @@
 """A team store under load (issue 21): PostgreSQL shared by N workers.
 
 1. Audit appends/s: N processes append to the one hash chain at once (each append takes
-   the chain's head row lock: the chain stays one line), then the chain is verified.
+   the chain's advisory lock: the chain stays one line), then the chain is verified.
 2. Runs/min: N `sop run` of different SOP 6.1 requests at once, on the controller's
    local hosts (ansible_connection local: the store and the runner are measured, not SSH).
 
