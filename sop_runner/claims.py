@@ -209,6 +209,15 @@ def gated_step(
         return running.id
     if running is not None:
         raise AlreadyRunning(f"request {request_id}: already running ({holder(running)})")
+    # An outside run's own step record (plugins/callback/sop_records.py) is named as such.
+    earlier = next(
+        (r for r in runs if r.status == OUTSIDE and (r.claim or {}).get("step") == step), None
+    )
+    if earlier is not None:
+        raise GateRefused(
+            f"step {step} of request {request_id} already ran through ansible-playbook "
+            f"({holder(earlier)}); a request's gated step runs once: make a new request"
+        )
     done = session.scalars(
         select(StepRecord).where(
             StepRecord.run_id.in_([r.id for r in runs]),
@@ -220,14 +229,6 @@ def gated_step(
         raise GateRefused(
             f"step {step} of request {request_id} already ran in run {done.run_id}; "
             "a request's gated step runs once: make a new request"
-        )
-    earlier = next(
-        (r for r in runs if r.status == OUTSIDE and (r.claim or {}).get("step") == step), None
-    )
-    if earlier is not None:
-        raise GateRefused(
-            f"step {step} of request {request_id} already ran through ansible-playbook "
-            f"({holder(earlier)}); a request's gated step runs once: make a new request"
         )
     now = datetime.now(UTC)
     run = Run(
