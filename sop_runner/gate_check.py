@@ -269,6 +269,8 @@ def check_play(
                 "hosts": sorted(play_hosts),
                 "read_only": read_only,
                 "run": run_id,
+                # The run a plain play's gate made (claims.gated_step): its audit record.
+                **({"outside_run": run_id} if run_id and "sop_run" not in extra_vars else {}),
                 **origin,
             },
         )

@@ -66,3 +66,6 @@ def test_a_plain_play_leaves_the_step_record_sop_run_leaves(sqlite_sop_env, tmp_
     assert any(e.event == "runner_on_ok" and e.host == "ctl1" for e in events)
     subjects = {e["subject"] for e in entries if e["action"] == "step.done"}
     assert f"run/{run.id}/step/5" in subjects
+    # The plain play's run is in the audit trail (the gate's pass names it), so the trail
+    # verifies with the run and its step records.
+    assert ok(env.sop("audit", "verify"))
