@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help setup demo test test-unit test-component lint syntax lab-up lab-down bench
+.PHONY: help setup demo test test-unit test-component lint syntax lab-up lab-down bench collection
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -42,3 +42,7 @@ lab-down: ## Take the lab down and clean leftovers
 
 bench: setup ## Benchmarks; figures go to bench/RESULTS.md
 	@for b in bench/*.py; do echo "== $$b"; PYTHONPATH=$(CURDIR) $(PY) "$$b" || exit 1; done
+
+COLLECTION_DIR ?= build/collection
+collection: setup ## Build the Ansible collection (library/, plugins/, roles/) into build/collection
+	@$(PY) -m sop_runner.awx.collection $(COLLECTION_DIR)

@@ -189,12 +189,14 @@ def gated_step(
     sop_run: Mapping[str, Any] | None,
     who: str,
     playbook: str,
+    origin: Mapping[str, Any] | None = None,
 ) -> int:
     """Given the gate of a step that changes something, return the run it belongs to.
 
     Inside `sop run` the play shows its claim (``sop_run``: the run's id and token).
     A plain ansible-playbook claims the step itself (a Run of status ``outside``),
-    once per request and step.  Raise GateRefused if the request is closed, the claim
+    once per request and step; ``origin`` (AWX's job id and user) goes into its
+    claim.  Raise GateRefused if the request is closed, the claim
     shown is not the running run's, another run holds the request, or the step ran
     already.
     """
@@ -217,6 +219,15 @@ def gated_step(
         return running.id
     if running is not None:
         raise AlreadyRunning(f"request {request_id}: already running ({holder(running)})")
+    # An outside run's own step record (plugins/callback/sop_records.py) is named as such.
+    earlier = next(
+        (r for r in runs if r.status == OUTSIDE and (r.claim or {}).get("step") == step), None
+    )
+    if earlier is not None:
+        raise GateRefused(
+            f"step {step} of request {request_id} already ran through ansible-playbook "
+            f"({holder(earlier)}); a request's gated step runs once: make a new request"
+        )
     done = session.scalars(
         select(StepRecord).where(
             StepRecord.run_id.in_([r.id for r in runs]),
@@ -228,14 +239,6 @@ def gated_step(
         raise GateRefused(
             f"step {step} of request {request_id} already ran in run {done.run_id}; "
             "a request's gated step runs once: make a new request"
-        )
-    earlier = next(
-        (r for r in runs if r.status == OUTSIDE and (r.claim or {}).get("step") == step), None
-    )
-    if earlier is not None:
-        raise GateRefused(
-            f"step {step} of request {request_id} already ran through ansible-playbook "
-            f"({holder(earlier)}); a request's gated step runs once: make a new request"
         )
     now = datetime.now(UTC)
     run = Run(
@@ -251,6 +254,7 @@ def gated_step(
             "playbook": playbook,
             "host": socket.gethostname(),
             "pid": os.getppid(),
+            **(origin or {}),
         },
     )
     session.add(run)

@@ -71,6 +71,29 @@ def play_params(extra_vars: Mapping[str, Any]) -> dict[str, Any]:
     return data(given)
 
 
+def awx_origin(extra_vars: Mapping[str, Any]) -> dict[str, Any]:
+    """Given a play's extra vars, return what AWX says of its job (``awx_job_id``,
+    ``awx_user_name``): empty for a play AWX did not launch.
+
+    AWX's word, not a signature: it names who launched the job in the records; what
+    lets the play through is still the request's signed approvals.
+    """
+    origin: dict[str, Any] = {}
+    job = extra_vars.get("awx_job_id")
+    if job is not None and str(job).isdigit():
+        origin["awx_job_id"] = int(str(job))
+    user = extra_vars.get("awx_user_name")
+    if isinstance(user, str) and user:
+        origin["awx_user_name"] = str(user)[:64]
+    return origin
+
+
+def _gate_actor(origin: Mapping[str, Any]) -> str:
+    # The audit names the AWX user who launched the job; a plain play stays "ansible".
+    user = origin.get("awx_user_name")
+    return f"awx:{user}"[:64] if user else "ansible"
+
+
 def check_dry_run(procedure_id: str, extra_vars: Mapping[str, Any]) -> None:
     """Given a check run without a request, raise GateRefused if its extra vars are
     refused or one of its sop_params does not fit the procedure's schema (a dry run may
@@ -172,6 +195,7 @@ def check_play(
     except (TypeError, ValueError):
         raise GateRefused(f"sop_request: {request_id!r} is not a request id (a number)") from None
     procedure = ctx.catalog.get(procedure_id)
+    origin = awx_origin(extra_vars)
     # The registry (and its history) first: a registry that does not verify stops the gate.
     trusted = ctx.trusted
     with ctx.session() as session:
@@ -190,7 +214,10 @@ def check_play(
                     f"request {request.id} covers hosts {', '.join(request.targets)}; "
                     f"this play targets {', '.join(sorted(play_hosts)) or 'no host'}"
                 )
-            _compare_params(request, procedure, play_params(extra_vars), ctx.inventory.hosts)
+            # A play given no sop_params (an AWX job whose survey asks the request alone)
+            # runs with the request's own, approved parameters (the gate hands them over).
+            given = play_params(extra_vars) if "sop_params" in extra_vars else request.params
+            _compare_params(request, procedure, dict(given), ctx.inventory.hosts)
             _compare_derived(request, procedure, derived or {})
             gates.assert_request_signed(request, trusted)
             the_impact = impact.analyse(procedure, ctx.inventory, request.targets, request.params)
@@ -212,12 +239,13 @@ def check_play(
                         data(sop_run) if sop_run is not None else None,
                         _operator_of_this_account(ctx),
                         playbook,
+                        origin,
                     )
         except SopError as refusal:
             session.rollback()  # nothing claimed; the refusal alone is written
             audit.append(
                 session,
-                "ansible",
+                _gate_actor(origin),
                 "gate.refused",
                 f"request/{request_number}",
                 {
@@ -225,13 +253,14 @@ def check_play(
                     "step": step,
                     "hosts": sorted(play_hosts),
                     "why": str(refusal),
+                    **origin,
                 },
             )
             session.commit()
             raise
         audit.append(
             session,
-            "ansible",
+            _gate_actor(origin),
             "gate.passed",
             f"request/{request.id}",
             {
@@ -240,6 +269,9 @@ def check_play(
                 "hosts": sorted(play_hosts),
                 "read_only": read_only,
                 "run": run_id,
+                # The run a plain play's gate made (claims.gated_step): its audit record.
+                **({"outside_run": run_id} if run_id and "sop_run" not in extra_vars else {}),
+                **origin,
             },
         )
         return {
@@ -248,4 +280,5 @@ def check_play(
             "step": step,
             "targets": request.targets,
             "run": run_id,
+            "params": dict(request.params),
         }

@@ -73,8 +73,15 @@ class ActionModule(ActionBase):
             result["failed"] = True
             result["msg"] = f"sop_gate refused: {refusal}"
             return result
+        params = summary.pop("params", {})
         result["sop_gate"] = summary
         result["msg"] = f"request {summary['request']} approved for this play"
+        if "sop_params" not in _extra_vars(self._task):
+            # An AWX job's survey asks the request alone: the play gets the request's own
+            # approved parameters, as data never templated (run_once: every host has them).
+            from ansible.utils.unsafe_proxy import wrap_var
+
+            result["ansible_facts"] = {"sop_params": wrap_var(params)}
         return _with_certificate(result, int(summary["request"]), step, hosts, ctx=ctx)
 
 

@@ -129,7 +129,7 @@ class Gatherer:
                 if not self.require:
                     self._reference(row.seq, action, _subject(content), {})
                     return
-            else:
+            elif action != "gate.passed":  # a gate's pass may record a plain play's run
                 return
         try:
             entry = json.loads(content)
@@ -165,6 +165,9 @@ class Gatherer:
             target, ident = out.approvals, data.get("approval")
         elif action == "run.started" and subject.startswith("run/"):
             target, ident = out.runs, subject.removeprefix("run/")
+        elif action == "gate.passed" and data.get("outside_run") is not None:
+            # A plain ansible-playbook (or AWX) play's run, claimed by the gate itself.
+            target, ident = out.runs, data.get("outside_run")
         elif action.startswith("step.") and (match := _RUN_STEP.fullmatch(subject)):
             key = (int(match[1]), int(match[2]), action.removeprefix("step."))
             out.steps.setdefault(key, []).append(seq)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,25 +22,31 @@ from sop_runner.store.models import AuditEntry
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 REPO = "sftp:root@backup:/srv/restic/ctl1"
+# The entries call the installed `sop` by its absolute path, with the settings of an
+# environment file (sop_runner/procedures/backup/schedules.py).
+SOP = str(Path(sys.executable).parent / "sop")
+ENV = "/etc/sop-pusatdata/schedule.env"
+SOURCE = f"set -a && . {ENV} && set +a && "
 
 CRON = (
     "# sop-pusatdata backup schedule (SOP 7.1 monthly, 7.2 weekly, 7.5 yearly)\n"
     "SHELL=/bin/sh\n"
     "PATH=/usr/local/bin:/usr/bin:/bin\n"
-    "30 1 * * 0 root id=$(sop request 7.2 --target ctl1 "
+    f"30 1 * * 0 root {SOURCE}id=$({SOP} request 7.2 --target ctl1 "
     "--param 'databases=[mariadb/appdb, postgresql/appdb]' "
     f"--param 'repository={REPO}' --reason 'jadwal 7.2' --as budi --quiet) "
-    '&& [ -n "$id" ] && sop run "$id" '
+    f'&& [ -n "$id" ] && {SOP} run "$id" '
     "--confirm 1=terjadwal --confirm 2=terjadwal --confirm 3=terjadwal --confirm 5=terjadwal "
     "--as budi\n"
-    "30 2 1 * * root id=$(sop request 7.1 --target ctl1 --param 'paths=[/srv/data, /etc]' "
+    f"30 2 1 * * root {SOURCE}id=$({SOP} request 7.1 --target ctl1 "
+    "--param 'paths=[/srv/data, /etc]' "
     f"--param 'repository={REPO}' --reason 'jadwal 7.1' --as budi --quiet) "
-    '&& [ -n "$id" ] && sop run "$id" '
+    f'&& [ -n "$id" ] && {SOP} run "$id" '
     "--confirm 1=terjadwal --confirm 2=terjadwal --confirm 4=terjadwal --as budi\n"
-    "30 3 2 1 * root id=$(sop request 7.5 --target ctl1 "
+    f"30 3 2 1 * root {SOURCE}id=$({SOP} request 7.5 --target ctl1 "
     f"--param 'repository={REPO}' --param 'max_age_days=365' --reason 'jadwal 7.5' "
     "--as budi --quiet) "
-    '&& [ -n "$id" ] && sop run "$id" '
+    f'&& [ -n "$id" ] && {SOP} run "$id" '
     "--confirm 1=terjadwal --confirm 3=terjadwal --as budi\n"
 )
 
@@ -50,10 +57,11 @@ SYSTEMD = (
     "\n"
     "[Service]\n"
     "Type=oneshot\n"
-    "ExecStart=/bin/sh -c \"id=\\$(sop request 7.1 --target ctl1 --param 'paths=[/srv/data]' "
+    f"EnvironmentFile={ENV}\n"
+    f"ExecStart=/bin/sh -c \"id=$$({SOP} request 7.1 --target ctl1 --param 'paths=[/srv/data]' "
     "--param 'repository=/mnt/backup/restic' --reason 'jadwal 7.1' --quiet) "
-    '&& [ -n \\"\\$id\\" ] '
-    '&& sop run \\"\\$id\\" --confirm 1=terjadwal --confirm 2=terjadwal '
+    '&& [ -n \\"$$id\\" ] '
+    f'&& {SOP} run \\"$$id\\" --confirm 1=terjadwal --confirm 2=terjadwal '
     '--confirm 4=terjadwal"\n'
     "\n"
     "# --- sop-backup-file.timer\n"
@@ -73,10 +81,11 @@ SYSTEMD = (
     "\n"
     "[Service]\n"
     "Type=oneshot\n"
-    'ExecStart=/bin/sh -c "id=\\$(sop request 7.5 --target ctl1 '
+    f"EnvironmentFile={ENV}\n"
+    f'ExecStart=/bin/sh -c "id=$$({SOP} request 7.5 --target ctl1 '
     "--param 'repository=/mnt/backup/restic' --param 'max_age_days=365' "
     "--reason 'jadwal 7.5' --quiet) "
-    '&& [ -n \\"\\$id\\" ] && sop run \\"\\$id\\" --confirm 1=terjadwal '
+    f'&& [ -n \\"$$id\\" ] && {SOP} run \\"$$id\\" --confirm 1=terjadwal '
     '--confirm 3=terjadwal"\n'
     "\n"
     "# --- sop-backup-retention.timer\n"
@@ -131,13 +140,18 @@ def test_schedule_install_writes_what_it_prints_and_an_audit_entry(sop_env, tmp_
     args = ("--repository", REPO, "--path", "/srv/data", "--path", "/etc")
     args += ("--database", "mariadb/appdb", "--database", "postgresql/appdb")
     result = _schedule(sop_env, *args, "--install", "--dest", str(dest), operator="dewi")
-    assert (result.returncode, result.stdout) == (0, f"{dest}\n"), result.stderr
+    env_file = dest.parent / "sop-pusatdata-schedule.env"
+    assert (result.returncode, result.stdout) == (0, f"{dest}\n{env_file}\n"), result.stderr
     printed = _schedule(sop_env, *args, "--as", "budi").stdout
-    assert dest.read_text() == printed.replace(" --as budi", "")
+    assert dest.read_text() == printed.replace(" --as budi", "").replace(ENV, str(env_file))
     assert stat.S_IMODE(dest.stat().st_mode) == 0o644
     (entry,) = _audit(sop_env, "backup.schedule_installed")
     assert (entry["actor"], entry["subject"]) == ("dewi", "schedule/ctl1")
-    assert entry["data"] == {"files": [str(dest)], "format": "cron", "repository": REPO}
+    assert entry["data"] == {
+        "files": [str(dest), str(env_file)],
+        "format": "cron",
+        "repository": REPO,
+    }
 
     units = tmp_path / "units"
     result = _schedule(
@@ -147,6 +161,7 @@ def test_schedule_install_writes_what_it_prints_and_an_audit_entry(sop_env, tmp_
     assert sorted(p.name for p in units.iterdir()) == [
         "sop-backup-retention.service",
         "sop-backup-retention.timer",
+        "sop-pusatdata-schedule.env",
     ]
     assert _audit(sop_env, "backup.schedule_installed")[-1]["actor"] == "sop"
 

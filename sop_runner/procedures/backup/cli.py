@@ -77,23 +77,27 @@ def schedule_command(
     ctx = Context()
     as_ = as_ or operator
     schedules.check_schedule(ctx.inventory, target, paths or [], databases or [], fmt)
+    # cron and systemd start `sop` without the venv on PATH and without the caller's
+    # settings: its absolute path, and the settings in an environment file.
+    env_file = schedules.environment_file(fmt, dest)
+    settings = schedules.environment_text(ctx.settings)
     entries = schedules.schedule_entries(
-        target, repository, paths or [], databases or [], "sop", as_
+        target, repository, paths or [], databases or [], schedules.installed_sop(), as_, env_file
     )
     if as_json and not install:
-        files = schedules.systemd_units(entries) if fmt == "systemd" else {}
+        files = schedules.systemd_units(entries, env_file) if fmt == "systemd" else {}
         payload = {
             "schema": "sop.backup-schedule/1",
             "format": fmt,
             "target": target,
             "entries": entries,
-            "files": files,
+            "files": {**files, str(env_file): settings},
         }
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     if not install:
-        typer.echo(schedules.preview(entries, fmt), nl=False)
+        typer.echo(schedules.preview(entries, fmt, env_file), nl=False)
         return
     who = operator_name(as_) or "sop"
-    for path in schedules.install(ctx, target, repository, fmt, entries, dest, who):
+    for path in schedules.install(ctx, target, repository, fmt, entries, dest, who, env_file):
         typer.echo(path)

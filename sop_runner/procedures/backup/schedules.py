@@ -4,14 +4,23 @@ Each entry makes a request and runs it through `sop` (gates and records as for
 a person at the terminal); the human steps are confirmed as "terjadwal"
 (scheduled).  The texts run as root: they hold no secret, and the inputs that
 reach them are checked first (``check_schedule``).
+
+cron and systemd start the command with a bare environment: no venv on PATH, no
+HOME, none of the caller's settings.  So the entries name the installed `sop` by
+its absolute path (``installed_sop``), and the settings it needs (trust file, data
+and key folders, language) are in an environment file written beside them
+(``environment_text``): systemd reads it as ``EnvironmentFile=``, cron sources it.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 from sop_runner import audit
+from sop_runner.config import Settings
 from sop_runner.context import Context
 from sop_runner.errors import SopError
 from sop_runner.i18n import _
@@ -21,6 +30,13 @@ FORMATS = ("cron", "systemd")
 ENGINES = ("mariadb", "mysql", "postgresql")
 CRON_FILE = Path("/etc/cron.d/sop-pusatdata-backup")
 UNIT_DIR = Path("/etc/systemd/system")
+ENV_FILE = Path("/etc/sop-pusatdata/schedule.env")
+ENV_NAME = "sop-pusatdata-schedule.env"
+# What a cron line runs first: the settings, exported to `sop` (systemd: EnvironmentFile).
+_SOURCE = "set -a && . {} && set +a && "
+# Characters no setting written to the environment file may hold (it is read by sh
+# and by systemd, which quote differently).
+_UNSAFE_SETTING = set("\"'$`\\\n%")
 CRON_HEADER = (
     "# sop-pusatdata backup schedule (SOP 7.1 monthly, 7.2 weekly, 7.5 yearly)\n"
     "SHELL=/bin/sh\nPATH=/usr/local/bin:/usr/bin:/bin\n"
@@ -34,6 +50,46 @@ SCHEDULES = {
 }
 
 
+def installed_sop() -> str:
+    """Return the absolute path of the `sop` command of this installation.
+
+    Raise SopError if there is none (sop is not installed as a command).
+    """
+    beside = Path(sys.executable).parent / "sop"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside.absolute())
+    found = shutil.which("sop")
+    if found is None:
+        raise SopError("no `sop` command installed: a schedule needs its absolute path")
+    return str(Path(found).absolute())
+
+
+def environment_file(fmt: str, dest: Path | None) -> Path:
+    """Given the format and --dest, return where the schedule's environment file goes."""
+    if dest is None:
+        return ENV_FILE
+    return (dest if fmt == "systemd" else dest.parent) / ENV_NAME
+
+
+def environment_text(settings: Settings) -> str:
+    """Given the caller's settings, return the environment file a scheduled `sop` reads.
+
+    Raise SopError if a setting holds a character that sh and systemd read differently.
+    """
+    values = {
+        "SOP_DATA_DIR": str(settings.data_dir),
+        "SOP_KEY_DIR": str(settings.key_dir),
+        "SOP_LANG": settings.lang,
+    }
+    if settings.trust_file is not None:
+        values["SOP_TRUST_FILE"] = str(settings.trust_file)
+    for key, value in values.items():
+        if _UNSAFE_SETTING & set(value):
+            raise SopError(f"{key}: {value!r} holds quotes, $, % or a newline; not scheduled")
+    lines = [f'{key}="{value}"' for key, value in sorted(values.items())]
+    return "# sop-pusatdata: settings of the scheduled runs (no secret)\n" + "\n".join(lines) + "\n"
+
+
 def schedule_entries(
     target: str,
     repository: str,
@@ -41,6 +97,7 @@ def schedule_entries(
     databases: list[str],
     sop: str = "sop",
     operator: str | None = None,
+    env_file: Path | None = None,
 ) -> dict[str, str]:
     """Given what to back up, return the cron entries (name -> line) meeting the minimums.
 
@@ -55,8 +112,9 @@ def schedule_entries(
         args = " ".join(f"--param '{p}'" for p in params)
         confirms = " ".join(f"--confirm {n}=terjadwal" for n in confirm)
         who = f" --as {operator}" if operator else ""
+        source = _SOURCE.format(env_file) if env_file is not None else ""
         return (
-            f"{cron} root id=$({sop} request {proc} --target {target} {args} "
+            f"{cron} root {source}id=$({sop} request {proc} --target {target} {args} "
             f"--reason 'jadwal {proc}'{who} --quiet) "
             f'&& [ -n "$id" ] && {sop} run "$id" {confirms}{who}'
         )
@@ -78,15 +136,18 @@ def schedule_entries(
     return entries
 
 
-def systemd_units(entries: dict[str, str]) -> dict[str, str]:
+def systemd_units(entries: dict[str, str], env_file: Path | None = None) -> dict[str, str]:
     """Given cron entries, return systemd service and timer unit files (file name -> text)."""
     units = {}
+    source = _SOURCE.format(env_file) if env_file is not None else ""
+    settings = f"EnvironmentFile={env_file}\n" if env_file is not None else ""
     for kind, entry in entries.items():
-        command = entry.split(" root ", 1)[1]
+        command = entry.split(" root ", 1)[1].removeprefix(source)
         name = f"sop-backup-{kind}"
         units[f"{name}.service"] = (
             f"[Unit]\nDescription=sop-pusatdata SOP {SCHEDULES[kind][3]} ({kind})\n\n"
-            f"[Service]\nType=oneshot\nExecStart=/bin/sh -c {_sh_quote(command)}\n"
+            f"[Service]\nType=oneshot\n{settings}"
+            f"ExecStart=/bin/sh -c {_systemd_quote(command)}\n"
         )
         units[f"{name}.timer"] = (
             f"[Unit]\nDescription=sop-pusatdata SOP {SCHEDULES[kind][3]} schedule\n\n"
@@ -96,8 +157,11 @@ def systemd_units(entries: dict[str, str]) -> dict[str, str]:
     return units
 
 
-def _sh_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
+def _systemd_quote(text: str) -> str:
+    # systemd's own quoting (systemd.service "Command lines"): a backslash and a double
+    # quote are escaped, "$" is "$$" and "%" is "%%" (a "\\$" is kept as is, with a warning).
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("$", "$$").replace("%", "%%") + '"'
 
 
 def check_schedule(
@@ -134,11 +198,12 @@ def cron_text(entries: dict[str, str]) -> str:
     return CRON_HEADER + "".join(f"{line}\n" for line in entries.values())
 
 
-def preview(entries: dict[str, str], fmt: str) -> str:
+def preview(entries: dict[str, str], fmt: str, env_file: Path | None = None) -> str:
     """Given entries and a format, return what `sop backup schedule` prints without --install."""
     if fmt == "cron":
         return cron_text(entries)
-    return "".join(f"# --- {name}\n{body}\n" for name, body in systemd_units(entries).items())
+    units = systemd_units(entries, env_file)
+    return "".join(f"# --- {name}\n{body}\n" for name, body in units.items())
 
 
 def install(
@@ -149,11 +214,14 @@ def install(
     entries: dict[str, str],
     dest: Path | None,
     operator: str,
+    env_file: Path | None = None,
 ) -> list[str]:
-    """Given checked entries, write the cron file or the systemd units; return the files.
+    """Given checked entries, write the cron file or the systemd units, and the
+    environment file they read (``env_file``, the settings); return the files.
 
     The installation is audited (files, format, repository) under the operator.
     """
+    settings = environment_text(ctx.settings) if env_file is not None else ""
     if fmt == "cron":
         target_file = dest or CRON_FILE
         target_file.parent.mkdir(parents=True, exist_ok=True)
@@ -164,9 +232,14 @@ def install(
         directory = dest or UNIT_DIR
         directory.mkdir(parents=True, exist_ok=True)
         written = []
-        for name, body in systemd_units(entries).items():
+        for name, body in systemd_units(entries, env_file).items():
             (directory / name).write_text(body)
             written.append(str(directory / name))
+    if env_file is not None:
+        env_file.parent.mkdir(parents=True, exist_ok=True)
+        env_file.write_text(settings)
+        os.chmod(env_file, 0o644)
+        written.append(str(env_file))
     with ctx.session() as session:
         audit.append(
             session,

@@ -1,0 +1,1 @@
+"""sop-pusatdata for AWX: the collection build, and AWX's configuration from the catalog."""
