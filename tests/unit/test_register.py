@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -257,3 +258,28 @@ def test_the_register_is_read_while_a_command_holds_the_write_lock(tmp_path: Pat
         with reading(url) as session:
             assert [r["name"] for r in register_dict(session)["rooms"]] == ["server-farm"]
         assert time.monotonic() - started < 5
+
+
+def test_a_store_without_the_rooms_table_has_no_registered_places(tmp_path: Path) -> None:
+    """A command that reads the site before any command made the schema (a fresh store,
+    or one made before issue 18) must not stop on "no such table: register_rooms"."""
+    import sqlite3
+
+    from sop_runner.procedures.register.rooms import registered_places
+
+    fresh = tmp_path / "fresh.db"
+    old = tmp_path / "old.db"
+    sqlite3.connect(old).execute("create table requests (id integer primary key)").close()
+
+    assert registered_places_at(registered_places, f"sqlite:///{fresh}") == ()
+    assert registered_places_at(registered_places, f"sqlite:///{old}") == ()
+
+
+def registered_places_at(read: Any, url: str) -> tuple[Any, ...]:
+    class Settings:
+        db_url = url
+
+    class Ctx:
+        settings = Settings()
+
+    return read(Ctx())

@@ -10,7 +10,7 @@ from typing import Any
 
 def registered_places(ctx: Any = None) -> tuple[Any, ...]:
     """Return the register's rooms as places of the site, by name (empty: none yet)."""
-    from sqlalchemy import select
+    from sqlalchemy import inspect, select
 
     from sop_runner.procedures.register.models import Room
     from sop_runner.procedures.register.reader import reading
@@ -23,5 +23,9 @@ def registered_places(ctx: Any = None) -> tuple[Any, ...]:
     else:
         url = ctx.settings.db_url
     with reading(url) as session:
+        # A store no command has opened yet (or one made before the register had rooms)
+        # has no rooms table: it has no rooms, and the site keeps site.yml's places.
+        if not inspect(session.connection()).has_table(Room.__tablename__):
+            return ()
         rows = session.execute(select(Room.name, Room.title).order_by(Room.name)).all()
     return tuple(Place(name, title or name) for name, title in rows)
