@@ -272,6 +272,7 @@ def test_a_store_without_the_rooms_table_has_no_registered_places(tmp_path: Path
     sqlite3.connect(old).execute("create table requests (id integer primary key)").close()
 
     assert registered_places_at(registered_places, f"sqlite:///{fresh}") == ()
+    assert not fresh.exists(), "reading the site must not create the store (it makes it 0600)"
     assert registered_places_at(registered_places, f"sqlite:///{old}") == ()
 
 

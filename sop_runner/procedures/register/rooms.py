@@ -22,6 +22,9 @@ def registered_places(ctx: Any = None) -> tuple[Any, ...]:
         url = load_settings().db_url
     else:
         url = ctx.settings.db_url
+    if _missing_sqlite_file(url):
+        # Reading must not create the store: the store makes its own file, private (0600).
+        return ()
     with reading(url) as session:
         # A store no command has opened yet (or one made before the register had rooms)
         # has no rooms table: it has no rooms, and the site keeps site.yml's places.
@@ -29,3 +32,17 @@ def registered_places(ctx: Any = None) -> tuple[Any, ...]:
             return ()
         rows = session.execute(select(Room.name, Room.title).order_by(Room.name)).all()
     return tuple(Place(name, title or name) for name, title in rows)
+
+
+def _missing_sqlite_file(url: str) -> bool:
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    database = parsed.database or ""
+    return (
+        parsed.get_backend_name() == "sqlite"
+        and database not in ("", ":memory:")
+        and not Path(database).exists()
+    )
