@@ -20,6 +20,7 @@ from sop_runner.documents import dates
 from sop_runner.procedures.monitoring.backfill import GIB, HostHistory
 from tests.support.prometheus import RunningPrometheus, prometheus_with_history
 from tests.support.sop import ok
+from tests.support.systemd import SYSTEMD_PATH, environment_file, systemd_words
 
 DAYS = 30
 # srv1's disk: 70 GiB free at the start, 2 GiB more used every day: full 35 days after
@@ -119,6 +120,46 @@ BAD = [
     (["--period", "weekly", "--prometheus", "http://127.0.0.1:9"], "prometheus"),
     (["--period", "weekly", "--format", "pdf"], "--format"),
 ]
+
+
+def test_the_weekly_report_runs_as_its_installed_timer_would(month, sqlite_sop_env, tmp_path):
+    """`sop monitoring schedule --install` writes timers whose command, run as systemd runs
+    it (only the EnvironmentFile's settings, systemd's PATH), issues the weekly report."""
+    running, _start = month
+    units = tmp_path / "units"
+    ok(
+        sqlite_sop_env.sop(
+            "monitoring", "schedule", "--install", "--dest", str(units),
+            "--prometheus", running.url, "--as", "budi",
+        )
+    )  # fmt: skip
+    assert {p.name for p in units.iterdir()} >= {
+        "sop-monitoring-61-weekly.timer",
+        "sop-monitoring-61-monthly.timer",
+        "sop-monitoring-62-weekly.timer",
+    }
+    fields = dict(
+        line.split("=", 1)
+        for line in (units / "sop-monitoring-61-weekly.service").read_text().splitlines()
+        if "=" in line
+    )
+    settings = environment_file(Path(fields["EnvironmentFile"]))
+    assert settings["SOP_PROMETHEUS_URL"] == running.url
+    argv = systemd_words(fields["ExecStart"])
+    assert Path(argv[2].split()[0]).is_absolute()  # the installed sop, not one on a PATH
+    done = subprocess.run(
+        argv,
+        env={"PATH": SYSTEMD_PATH, "LANG": "C.UTF-8", **settings},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+        cwd="/",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    pdfs = [Path(p) for p in done.stdout.split() if p.endswith(".pdf")]
+    assert pdfs and pdfs[0].exists(), done.stdout
+    ok(sqlite_sop_env.sop("verify", str(pdfs[0])))
 
 
 def test_bad_input_is_one_line_naming_it_exit_2_and_nothing_written(sqlite_sop_env, tmp_path):

@@ -13,56 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from sop_runner.store.models import Request, Run, StepRecord
+from tests.support.systemd import SYSTEMD_PATH, environment_file, systemd_words
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 REPO = "/mnt/backup/restic"
-# What systemd (and Debian's cron) give a job: no venv, no HOME, none of our settings.
-SYSTEMD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-_ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t", "s": " "}
-
-
-def systemd_words(line: str) -> list[str]:
-    """Given a unit's command line, return its words as systemd reads them
-    (systemd.service, "Command lines"): quotes group, C escapes are undone (an unknown
-    escape stays, backslash and all), "$$" is "$" and "%%" is "%"."""
-    words: list[str] = []
-    word, quote, index, started = "", "", 0, False
-    while index < len(line):
-        char = line[index]
-        if char == "\\" and index + 1 < len(line):
-            nxt = line[index + 1]
-            word += _ESCAPES.get(nxt, "\\" + nxt)
-            index += 2
-            started = True
-            continue
-        if quote:
-            if char == quote:
-                quote = ""
-            else:
-                word += char
-        elif char in "\"'":
-            quote, started = char, True
-        elif char.isspace():
-            if started:
-                words.append(word)
-            word, started = "", False
-        else:
-            word += char
-            started = True
-        index += 1
-    if started:
-        words.append(word)
-    return [w.replace("$$", "$").replace("%%", "%") for w in words]
-
-
-def environment_file(path: Path) -> dict[str, str]:
-    """Given an EnvironmentFile, return its variables (KEY="VALUE" lines, # comments)."""
-    found = {}
-    for line in path.read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            key, _, value = line.partition("=")
-            found[key] = value.strip('"')
-    return found
 
 
 def _unit(path: Path) -> dict[str, str]:

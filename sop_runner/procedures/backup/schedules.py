@@ -15,28 +15,27 @@ and key folders, language) are in an environment file written beside them
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 from pathlib import Path
 
 from sop_runner import audit
-from sop_runner.config import Settings
 from sop_runner.context import Context
 from sop_runner.errors import SopError
 from sop_runner.i18n import _
 from sop_runner.inventory import Inventory
+from sop_runner.scheduling import (  # noqa: F401  (installed_sop, … are this module's API too)
+    ENV_FILE,
+    ENV_NAME,
+    SOURCE,
+    environment_file,
+    environment_text,
+    installed_sop,
+    systemd_quote,
+)
 
 FORMATS = ("cron", "systemd")
 ENGINES = ("mariadb", "mysql", "postgresql")
 CRON_FILE = Path("/etc/cron.d/sop-pusatdata-backup")
 UNIT_DIR = Path("/etc/systemd/system")
-ENV_FILE = Path("/etc/sop-pusatdata/schedule.env")
-ENV_NAME = "sop-pusatdata-schedule.env"
-# What a cron line runs first: the settings, exported to `sop` (systemd: EnvironmentFile).
-_SOURCE = "set -a && . {} && set +a && "
-# Characters no setting written to the environment file may hold (it is read by sh
-# and by systemd, which quote differently).
-_UNSAFE_SETTING = set("\"'$`\\\n%")
 CRON_HEADER = (
     "# sop-pusatdata backup schedule (SOP 7.1 monthly, 7.2 weekly, 7.5 yearly)\n"
     "SHELL=/bin/sh\nPATH=/usr/local/bin:/usr/bin:/bin\n"
@@ -48,46 +47,6 @@ SCHEDULES = {
     "file": ("30 2 1 * *", "*-*-01 02:30:00", "backup_files.yml", "7.1"),
     "retention": ("30 3 2 1 *", "*-01-02 03:30:00", "retention.yml", "7.5"),
 }
-
-
-def installed_sop() -> str:
-    """Return the absolute path of the `sop` command of this installation.
-
-    Raise SopError if there is none (sop is not installed as a command).
-    """
-    beside = Path(sys.executable).parent / "sop"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside.absolute())
-    found = shutil.which("sop")
-    if found is None:
-        raise SopError("no `sop` command installed: a schedule needs its absolute path")
-    return str(Path(found).absolute())
-
-
-def environment_file(fmt: str, dest: Path | None) -> Path:
-    """Given the format and --dest, return where the schedule's environment file goes."""
-    if dest is None:
-        return ENV_FILE
-    return (dest if fmt == "systemd" else dest.parent) / ENV_NAME
-
-
-def environment_text(settings: Settings) -> str:
-    """Given the caller's settings, return the environment file a scheduled `sop` reads.
-
-    Raise SopError if a setting holds a character that sh and systemd read differently.
-    """
-    values = {
-        "SOP_DATA_DIR": str(settings.data_dir),
-        "SOP_KEY_DIR": str(settings.key_dir),
-        "SOP_LANG": settings.lang,
-    }
-    if settings.trust_file is not None:
-        values["SOP_TRUST_FILE"] = str(settings.trust_file)
-    for key, value in values.items():
-        if _UNSAFE_SETTING & set(value):
-            raise SopError(f"{key}: {value!r} holds quotes, $, % or a newline; not scheduled")
-    lines = [f'{key}="{value}"' for key, value in sorted(values.items())]
-    return "# sop-pusatdata: settings of the scheduled runs (no secret)\n" + "\n".join(lines) + "\n"
 
 
 def schedule_entries(
@@ -112,7 +71,7 @@ def schedule_entries(
         args = " ".join(f"--param '{p}'" for p in params)
         confirms = " ".join(f"--confirm {n}=terjadwal" for n in confirm)
         who = f" --as {operator}" if operator else ""
-        source = _SOURCE.format(env_file) if env_file is not None else ""
+        source = SOURCE.format(env_file) if env_file is not None else ""
         return (
             f"{cron} root {source}id=$({sop} request {proc} --target {target} {args} "
             f"--reason 'jadwal {proc}'{who} --quiet) "
@@ -139,7 +98,7 @@ def schedule_entries(
 def systemd_units(entries: dict[str, str], env_file: Path | None = None) -> dict[str, str]:
     """Given cron entries, return systemd service and timer unit files (file name -> text)."""
     units = {}
-    source = _SOURCE.format(env_file) if env_file is not None else ""
+    source = SOURCE.format(env_file) if env_file is not None else ""
     settings = f"EnvironmentFile={env_file}\n" if env_file is not None else ""
     for kind, entry in entries.items():
         command = entry.split(" root ", 1)[1].removeprefix(source)
@@ -147,7 +106,7 @@ def systemd_units(entries: dict[str, str], env_file: Path | None = None) -> dict
         units[f"{name}.service"] = (
             f"[Unit]\nDescription=sop-pusatdata SOP {SCHEDULES[kind][3]} ({kind})\n\n"
             f"[Service]\nType=oneshot\n{settings}"
-            f"ExecStart=/bin/sh -c {_systemd_quote(command)}\n"
+            f"ExecStart=/bin/sh -c {systemd_quote(command)}\n"
         )
         units[f"{name}.timer"] = (
             f"[Unit]\nDescription=sop-pusatdata SOP {SCHEDULES[kind][3]} schedule\n\n"
@@ -155,13 +114,6 @@ def systemd_units(entries: dict[str, str], env_file: Path | None = None) -> dict
             "[Install]\nWantedBy=timers.target\n"
         )
     return units
-
-
-def _systemd_quote(text: str) -> str:
-    # systemd's own quoting (systemd.service "Command lines"): a backslash and a double
-    # quote are escaped, "$" is "$$" and "%" is "%%" (a "\\$" is kept as is, with a warning).
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + escaped.replace("$", "$$").replace("%", "%%") + '"'
 
 
 def check_schedule(

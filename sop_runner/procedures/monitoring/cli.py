@@ -163,3 +163,34 @@ def incident_close_command(
             id=row["id"], by=row["closed_by"], note=row["close_note"]
         )
     )
+
+
+@subcommand(cli, "schedule")
+def schedule_command(
+    fmt: Annotated[str, typer.Option("--format", help=_("cron or systemd"))] = "systemd",
+    install: Annotated[
+        bool, typer.Option("--install", help=_("write the files (default: only show them)"))
+    ] = False,
+    dest: Annotated[
+        Path | None, typer.Option("--dest", help=_("folder of the units, or the cron file"))
+    ] = None,
+    prometheus: Prometheus = None,
+    as_: As = None,
+) -> None:
+    """Schedule the periodic reports: 6.1 weekly and monthly, 6.2 weekly."""
+    from sop_runner.procedures.monitoring import schedule
+    from sop_runner.scheduling import installed_sop
+
+    ctx = Context()
+    url = prom.prometheus_url(prometheus)
+    env_file = schedule.environment_path(fmt, dest)
+    if not install:
+        jobs = schedule.jobs(installed_sop(), operator_name(as_))
+        for name, body in schedule.texts(jobs, fmt, env_file).items():
+            typer.echo(f"# --- {name}\n{body}")
+        return
+    # The reports the timers write are signed by the operator who installs them.
+    acting = ctx.actor(operator_name(as_))
+    jobs = schedule.jobs(installed_sop(), acting.name)
+    for path in schedule.install(ctx, jobs, fmt, dest, url, acting.name):
+        typer.echo(str(path))
