@@ -35,9 +35,6 @@ class Row:
     def __init__(self, values: dict[str, Any]) -> None:
         self.__dict__.update(values)
 
-    def __getattr__(self, name: str) -> Any:  # pragma: no cover - a column we did not select
-        raise AttributeError(name)
-
 
 def _value(column: str, value: Any) -> Any:
     if value is None:

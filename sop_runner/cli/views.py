@@ -226,17 +226,17 @@ def _gate_rows(
     return rows, changed
 
 
-def status_view(ctx: Context, request_id: int, lang: str, *, light: bool = True) -> dict[str, Any]:
+def status_view(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
     """Given a request id and a language, return the `sop status` view.
 
     The store is read with its own driver (sop_runner/store_reads.py, no ORM: issue 17's
-    start-up) unless it cannot be read that way; ``light=False`` reads it through the ORM.
+    start-up) unless it cannot be read that way: then through the ORM.
     Raise SopError if there is no such request.
     """
     from sop_runner.requests import get_request
     from sop_runner.store_reads import reader
 
-    with reader(ctx.settings.db_url if light else "") as store:
+    with reader(ctx.settings.db_url) as store:
         if store is not None:
             req = store.request(request_id)
             if req is None:

@@ -93,13 +93,13 @@ def test_status_says_what_the_orm_path_says(sop_env, tmp_path):
             operator="budi",
         )
     ).stdout.strip()  # fmt: skip
-    for request_id in (str(upgrade), waiting):
-        for args in ((request_id,), (request_id, "--json"), (request_id, "--lang", "en")):
-            light, modules = _status(tmp_path, "light", *args)
-            orm, orm_modules = _status(tmp_path, "orm", *args)
-            assert light.returncode == 0, light.stderr[-2000:]
-            assert (light.stdout, light.stderr) == (orm.stdout, orm.stderr), args
-            assert "sqlalchemy" not in modules and "sqlalchemy" in orm_modules  # two paths
+    cases = [(str(upgrade),), (str(upgrade), "--json"), (str(upgrade), "--lang", "en")]
+    for args in [*cases, (waiting,), (waiting, "--json")]:
+        light, modules = _status(tmp_path, "light", *args)
+        orm, orm_modules = _status(tmp_path, "orm", *args)
+        assert light.returncode == 0, light.stderr[-2000:]
+        assert (light.stdout, light.stderr) == (orm.stdout, orm.stderr), args
+        assert "sqlalchemy" not in modules and "sqlalchemy" in orm_modules  # two paths
     shown = json.loads(_status(tmp_path, "light", str(upgrade), "--json")[0].stdout)
     (late,) = [g for g in shown["gates"] if g["role_id"] == "pimpinan"]
     assert (late["after"], late["not_yet"], late["verdict"]) == ([2, 3, 4], [], "ok")
