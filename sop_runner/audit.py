@@ -17,12 +17,15 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, select, text
-from sqlalchemy.orm import Session
+# SQLAlchemy and the store's models are imported where they are used: `sop status`
+# needs canonical() and the hashes without the ORM (issue 17, start-up).
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
-from sop_runner.store.models import AuditEntry, AuditHead
+    from sop_runner.store.models import AuditEntry
 
 GENESIS = "0" * 64
 # The keys of an entry's signature block (``content["signed"]``).
@@ -43,6 +46,8 @@ def _lock_chain(session: Session) -> None:
     # SQLite already holds the write lock (BEGIN IMMEDIATE); PostgreSQL needs
     # a transaction-scoped lock so two writers cannot both extend one head.
     if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
         session.execute(text("SELECT pg_advisory_xact_lock(74657)"))
 
 
@@ -90,6 +95,8 @@ def append(
     signature covers the very head the entry follows.  Raise ValueError if
     the block it returns lacks a key or names another head.
     """
+    from sop_runner.store.models import AuditEntry, AuditHead
+
     _lock_chain(session)
     head = session.get(AuditHead, 1)
     prev_hash = head.head_hash if head else GENESIS
@@ -147,6 +154,8 @@ class Row:
 
 def _rows(engine: Engine, batch: int = 50_000) -> Iterator[Row]:
     """Given an engine, yield the chain in order, in batches (1M rows fit any machine)."""
+    from sqlalchemy import text
+
     last = 0
     with engine.connect() as conn:
         while True:
@@ -240,6 +249,10 @@ def _walk(rows: Iterator[Row], engine: Engine) -> tuple[int, Finding | None]:
     if pending is not None:
         assert prev is not None
         return count, _classify_broken_link(prev2, prev, pending, None)
+    from sqlalchemy import select
+
+    from sop_runner.store.models import AuditHead
+
     with engine.connect() as conn:
         head = conn.execute(select(AuditHead.length, AuditHead.head_hash)).first()
     last_hash = prev.entry_hash if prev else GENESIS

@@ -9,39 +9,39 @@ signed before they were does not count, and the approver is shown what they foun
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from sop_runner.catalog import Procedure
-from sop_runner.store.models import Run, StepRecord
+from sop_runner.store_reads import StoreReader, steps_of
+
+# The ORM where it is used: `sop status` reads the steps with a StoreReader.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from sop_runner.store.models import StepRecord
+
+    Reads = Session | StoreReader
 
 
-def recorded(session: Session, request_id: int, steps: tuple[int, ...]) -> dict[int, StepRecord]:
+def recorded(session: Reads, request_id: int, steps: tuple[int, ...]) -> dict[int, StepRecord]:
     """Given a request and step numbers, return the latest record of each of those steps
     that is done in the request's runs (a step without one is missing)."""
     if not steps:
         return {}
-    rows = session.scalars(
-        select(StepRecord)
-        .join(Run, Run.id == StepRecord.run_id)
-        .where(Run.request_id == request_id, StepRecord.step_number.in_(steps))
-        .order_by(StepRecord.id)
-    ).all()
+    rows = steps_of(session, request_id, steps)
     latest: dict[int, StepRecord] = {}
     for row in rows:
         latest[row.step_number] = row  # a step done again later replaces its first result
     return {n: r for n, r in latest.items() if r.status == "done"}
 
 
-def missing(session: Session, request_id: int, steps: tuple[int, ...]) -> list[int]:
+def missing(session: Reads, request_id: int, steps: tuple[int, ...]) -> list[int]:
     """Given a request and the steps a gate decides on, return those not yet done."""
     done = recorded(session, request_id, steps)
     return [n for n in steps if n not in done]
 
 
-def settled_at(session: Session, request_id: int, steps: tuple[int, ...]) -> datetime | None:
+def settled_at(session: Reads, request_id: int, steps: tuple[int, ...]) -> datetime | None:
     """Given a request and the steps a gate decides on, return when the last of them
     was done (None while one is missing): an approval signed before it does not count."""
     done = recorded(session, request_id, steps)
@@ -57,7 +57,7 @@ def numbers(steps: tuple[int, ...] | list[int]) -> str:
 
 
 def results(
-    session: Session, request_id: int, procedure: Procedure, steps: tuple[int, ...], lang: str
+    session: Reads, request_id: int, procedure: Procedure, steps: tuple[int, ...], lang: str
 ) -> list[dict[str, Any]]:
     """Given a request and the steps a gate decides on, return what each found, for the
     approver: who did it and when, the branch taken (the analysis' verdict) and the note."""

@@ -17,10 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from sop_runner import audit, durations, gate_order, keys
 from sop_runner.catalog import Procedure, model
@@ -29,8 +26,14 @@ from sop_runner.i18n import N_, _
 from sop_runner.impact import Impact
 from sop_runner.operators import Acting
 from sop_runner.requests import request_hash, request_problems
-from sop_runner.store.models import Approval, Request
+from sop_runner.store_reads import approvals_of
 from sop_runner.trust.registry import Registry
+
+if TYPE_CHECKING:  # the ORM where it is used: `sop status` runs without it (store_reads.py)
+    from sqlalchemy.orm import Session
+
+    from sop_runner.store.models import Approval, Request
+    from sop_runner.store_reads import StoreReader
 
 # A signer's clock may run a little fast; an approval dated further ahead is refused.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -353,7 +356,7 @@ def problems_of(
 
 
 def gate_states(
-    session: Session,
+    session: Session | StoreReader,
     request: Request,
     procedure: Procedure,
     impact: Impact,
@@ -367,9 +370,7 @@ def gate_states(
     """
     now = now or datetime.now(UTC)
     longest = longest or procedure.approval_max
-    rows = session.scalars(
-        select(Approval).where(Approval.request_id == request.id).order_by(Approval.id)
-    ).all()
+    rows = approvals_of(session, request.id)
     states = []
     for requirement in requirements(procedure, impact, request.params):
         state = GateState(requirement)
@@ -459,6 +460,8 @@ def sign_approval(
     now: datetime | None = None,
 ) -> Approval:
     """Given what is decided and who decides, return a signed approval row (not stored)."""
+    from sop_runner.store.models import Approval
+
     now = now or datetime.now(UTC)
     row = Approval(
         request_id=request.id,

@@ -9,16 +9,18 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from sqlalchemy.orm import Session
 
 from sop_runner import audit, yamlio
 from sop_runner.errors import SopError
 from sop_runner.i18n import _
-from sop_runner.store.models import Request
 
+# The ORM where it is used: `sop status` hashes and checks a request read without it.
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from sop_runner.context import Context
     from sop_runner.operators import Acting
+    from sop_runner.store.models import Request
     from sop_runner.trust.registry import Registry
 
 _PARAM_KEY = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -116,6 +118,8 @@ def create_request(
     """
     if not reason.strip():
         raise SopError(_("--reason: required, say why the work is needed"))
+    from sop_runner.store.models import Request
+
     request = Request(
         procedure_id=procedure_id,
         targets=sorted(targets),
@@ -152,6 +156,8 @@ def request_problems(request: Request, registries: Sequence[Registry]) -> list[s
 
 def get_request(session: Session, request_id: int) -> Request:
     """Given an id, return the request; raise SopError if there is none."""
+    from sop_runner.store.models import Request
+
     request = session.get(Request, request_id)
     if request is None:
         raise SopError(_("request: no request with id {id}").format(id=request_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,7 +22,10 @@ from sop_runner.requests import (
     parse_params,
     request_hash,
 )
-from sop_runner.store.models import Request
+
+# The ORM's model names a type only: `sop status` runs without SQLAlchemy (issue 17).
+if TYPE_CHECKING:
+    from sop_runner.store.models import Request
 
 
 def register(app: typer.Typer) -> None:

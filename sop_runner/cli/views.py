@@ -9,7 +9,7 @@ the same dict, so what a script reads is what a person sees.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from sop_runner.catalog.model import ROLE_NAMES
 
@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
     from sop_runner.catalog import Catalog, Procedure
     from sop_runner.context import Context
+    from sop_runner.gates import Trusted
     from sop_runner.store.models import Request
+    from sop_runner.store_reads import StoreReader
 
 SCHEMA_VERSION = 1
 
@@ -121,17 +123,12 @@ def request_content(req: Request) -> dict[str, Any]:
     }
 
 
-def _runs(session: Session, request_id: int) -> list[dict[str, Any]]:
-    from sqlalchemy import select
+def _runs(session: Session | StoreReader, request_id: int) -> list[dict[str, Any]]:
+    from sop_runner.store_reads import runs_of, step_records_of
 
-    from sop_runner.store.models import Run, StepRecord
-
-    runs = session.scalars(select(Run).where(Run.request_id == request_id).order_by(Run.id))
     shown = []
-    for run in runs:
-        steps = session.scalars(
-            select(StepRecord).where(StepRecord.run_id == run.id).order_by(StepRecord.id)
-        )
+    for run in runs_of(session, request_id):
+        steps = step_records_of(session, run.id)
         shown.append(
             {
                 "id": run.id,
@@ -179,7 +176,12 @@ def _waiting_for(
 
 
 def _gate_rows(
-    session: Session, ctx: Context, req: Request, procedure: Procedure, lang: str
+    session: Session | StoreReader,
+    ctx: Context,
+    req: Request,
+    procedure: Procedure,
+    lang: str,
+    trusted: Trusted | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     from sop_runner import gate_order, gates, impact
     from sop_runner.errors import GateRefused
@@ -189,7 +191,8 @@ def _gate_rows(
     inventory = load_inventory(ctx.settings.inventory, variables=False)
     the_impact = impact.analyse(procedure, inventory, req.targets, req.params)
     longest = gates.longest_approval(procedure, ctx.settings.trust.approval_max)
-    states = gates.gate_states(session, req, procedure, the_impact, ctx.trusted, longest=longest)
+    trusted = trusted or ctx.trusted
+    states = gates.gate_states(session, req, procedure, the_impact, trusted, longest=longest)
     changed = None
     try:
         gates.assert_impact_fixed(req, procedure, the_impact)
@@ -226,36 +229,72 @@ def _gate_rows(
 def status_view(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
     """Given a request id and a language, return the `sop status` view.
 
+    The store is read with its own driver (sop_runner/store_reads.py, no ORM: issue 17's
+    start-up) unless it cannot be read that way: then through the ORM.
     Raise SopError if there is no such request.
     """
-    from sop_runner.requests import get_request, request_hash
+    from sop_runner.requests import get_request
+    from sop_runner.store_reads import reader
 
+    with reader(ctx.settings.db_url) as store:
+        if store is not None:
+            req = store.request(request_id)
+            if req is None:
+                get_request_missing(request_id)
+            return _status(store, ctx, req, lang, light_trusted(ctx, store))
     with ctx.session() as session:
-        req = get_request(session, request_id)
-        procedure = ctx.catalog.get(req.procedure_id)
-        gate_rows, changed = _gate_rows(session, ctx, req, procedure, lang)
-        runs = _runs(session, req.id)
-        return {
-            "schema": f"sop.status/{SCHEMA_VERSION}",
-            "lang": lang,
-            "request": {
-                "id": req.id,
-                "procedure": procedure.id,
-                "title": procedure.title.get(lang),
-                "targets": list(req.targets),
-                "status": req.status,
-                "reason": req.reason,
-                "requested_by": req.requested_by,
-                "created_at": req.created_at,
-                "hash": request_hash(req),
-                "closed": dict(req.closed) if req.closed else None,
-                **request_content(req),
-            },
-            "impact_changed": changed,
-            "gates": gate_rows,
-            "runs": runs,
-            "waiting_for": _waiting_for(req, gate_rows, runs),
-        }
+        return _status(session, ctx, get_request(session, request_id), lang, None)
+
+
+def get_request_missing(request_id: int) -> NoReturn:
+    """Given an id no request has, raise the SopError `get_request` raises."""
+    from sop_runner.errors import SopError
+    from sop_runner.i18n import _
+
+    raise SopError(_("request: no request with id {id}").format(id=request_id))
+
+
+def light_trusted(ctx: Context, store: StoreReader) -> Trusted:
+    """Given a reader of the store, return the registry in force and its history, verified
+    as Context.trusted verifies them (the newest version the store recorded refuses a
+    rollback), without opening the store through the ORM."""
+    from sop_runner.gates import Trusted
+    from sop_runner.trust import registry as registries
+
+    trust = ctx.settings.trust
+    current = registries.current(trust, accepted_version=store.newest_registry_version())
+    return Trusted(current, tuple(registries.history(trust, accepted_version=current.version)))
+
+
+def _status(
+    session: Session | StoreReader, ctx: Context, req: Request, lang: str, trusted: Trusted | None
+) -> dict[str, Any]:
+    from sop_runner.requests import request_hash
+
+    procedure = ctx.catalog.get(req.procedure_id)
+    gate_rows, changed = _gate_rows(session, ctx, req, procedure, lang, trusted)
+    runs = _runs(session, req.id)
+    return {
+        "schema": f"sop.status/{SCHEMA_VERSION}",
+        "lang": lang,
+        "request": {
+            "id": req.id,
+            "procedure": procedure.id,
+            "title": procedure.title.get(lang),
+            "targets": list(req.targets),
+            "status": req.status,
+            "reason": req.reason,
+            "requested_by": req.requested_by,
+            "created_at": req.created_at,
+            "hash": request_hash(req),
+            "closed": dict(req.closed) if req.closed else None,
+            **request_content(req),
+        },
+        "impact_changed": changed,
+        "gates": gate_rows,
+        "runs": runs,
+        "waiting_for": _waiting_for(req, gate_rows, runs),
+    }
 
 
 def request_rows(

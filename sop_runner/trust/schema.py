@@ -1,23 +1,43 @@
-"""The trust documents' JSON schemas (schemas/*.yaml) and one-line errors naming the field."""
+"""The trust documents' JSON schemas (schemas/*.yaml) and one-line errors naming the field.
+
+A document that fitted its schema is remembered by the SHA-256 of its exact content,
+the schemas and this code, as an empty marker file in this package's own
+``__pycache__`` (as sop_runner/catalog/cache.py keeps the validated catalog): written
+only by whoever can write the package, so exactly as trusted as the ``.pyc`` files
+Python loads from there.  The same document is then not validated again, and jsonschema
+is not even imported (about 85 ms of `sop status`'s start, issue 17); any other
+content, schema or code gives another name and is validated in full.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import tempfile
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING, Any
 
 from sop_runner import yamlio
 
+# jsonschema where a document is validated: a document validated before needs none.
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
+
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 BASE = "https://sop-pusatdata.invalid/trust/"
+CACHE_DIR = Path(__file__).resolve().parent / "__pycache__"
+KEEP = 64  # markers kept: the trust file and each registry version in use
 
 
 @cache
 def _schemas() -> Registry:
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
     resources = []
     for file in sorted(SCHEMA_DIR.glob("*.yaml")):
         schema = yamlio.load(file.read_text(encoding="utf-8"))
@@ -28,6 +48,8 @@ def _schemas() -> Registry:
 
 @cache
 def _validator(name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     uri = f"{BASE}{name}.schema.json"
     return Draft202012Validator(_schemas()[uri].contents, registry=_schemas())
 
@@ -77,8 +99,45 @@ def schema_problem(name: str, data: Any) -> str | None:
     The problem reads ``<field>: <what is wrong; what is allowed>``; None when the
     document fits the schema.
     """
+    marker = _marker(name, data)
+    if marker is not None and marker.exists():
+        return None  # this very content fitted these schemas before
+    from jsonschema.exceptions import best_match
+
     error = best_match(_validator(name).iter_errors(data))
     if error is None:
+        if marker is not None:
+            _remember(marker)
         return None
     path, message = _describe(error)
     return f"{field_name(path)}: {message}"
+
+
+def _marker(name: str, data: Any) -> Path | None:
+    """Given a schema name and a document, return the marker file its passing would leave
+    (None when the document cannot be named exactly)."""
+    digest = hashlib.sha256()
+    for path in [*sorted(SCHEMA_DIR.glob("*.yaml")), Path(__file__)]:
+        content = path.read_bytes()
+        digest.update(f"{path.name}\0{len(content)}\0".encode())
+        digest.update(content)
+    try:
+        # pickle names types exactly (a date is no string), unlike JSON text.
+        digest.update(name.encode() + b"\0" + pickle.dumps(data, protocol=5))
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return None
+    return CACHE_DIR / f"trust-valid-{digest.hexdigest()[:48]}"
+
+
+def _remember(marker: Path) -> None:
+    try:
+        marker.parent.mkdir(exist_ok=True)
+        old = sorted(marker.parent.glob("trust-valid-*"), key=lambda p: p.stat().st_mtime)
+        for path in old[: max(0, len(old) - KEEP + 1)]:
+            path.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=marker.parent, prefix=".trust-valid-")
+        os.close(fd)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, marker)
+    except OSError:  # a package folder not ours to write: validate each time
+        return

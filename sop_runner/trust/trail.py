@@ -14,24 +14,30 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
 
 from sop_runner import audit
 from sop_runner.audit import GENESIS, canonical
 from sop_runner.errors import SopError
-from sop_runner.store.models import AuditEntry
 from sop_runner.trust.actions import SignedAction, sign_action, verify_action
 from sop_runner.trust.registry import Registry, RegistryOperator
 from sop_runner.trust.trustfile import TrustRoot
 from sop_runner.trust.witness import Checkpoint, log_id, make_checkpoint, publish
 
+# SQLAlchemy where it is used: `sop status` verifies signature blocks without the ORM.
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from sop_runner.store.models import AuditEntry
+
 
 def head_of(engine: Engine) -> tuple[int, str]:
     """Given the store, return the chain's size and newest hash (0 and GENESIS when empty)."""
+    from sqlalchemy import text
+
     with engine.connect() as conn:
         row = conn.execute(
             text("SELECT seq, entry_hash FROM audit_entries ORDER BY seq DESC LIMIT 1")

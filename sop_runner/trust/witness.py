@@ -24,7 +24,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy.engine import URL, make_url
 
 from sop_runner.audit import canonical
 from sop_runner.errors import SopError
@@ -151,6 +150,8 @@ def log_id(store_url: str) -> str:
     name comes from the root-owned trust file, never from the store itself:
     a store rewritten from its first entry is still the same log.
     """
+    from sqlalchemy.engine import URL, make_url  # here: `sop status` starts without it
+
     url = make_url(store_url)
     bare = URL.create(
         url.get_backend_name(), url.username, None, url.host, url.port, url.database, url.query

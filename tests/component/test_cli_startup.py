@@ -82,6 +82,25 @@ def test_status_reads_a_request_without_ansible(sop_env, tmp_path):
     assert not [m for m in modules if m == "pydantic" or m.startswith("pydantic.")]
 
 
+# What `sop status` must not load (issue 17, its light path): the ORM and SQLAlchemy
+# altogether (the store is read with the database's own driver, sop_runner/store_reads.py),
+# the store's models and schema, the features' tables, Ansible, pydantic, templates.
+STATUS_HEAVY = ("sqlalchemy", "sop_runner.store", "ansible", "pydantic", "jinja2")
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_status_reads_the_store_without_sqlalchemy(sop_env, tmp_path, json_flag):
+    made = sop_env.sop(*REQUEST, operator="budi")
+    assert made.returncode == 0, made.stderr
+    run, modules = _imported(tmp_path, "status", made.stdout.strip(), *json_flag)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "sop_runner.gates" in modules and "sop_runner.store_reads" in modules
+    heavy = {m for m in modules if any(m == h or m.startswith(h + ".") for h in STATUS_HEAVY)}
+    assert sorted(heavy) == []
+    features = [m for m in modules if m.startswith("sop_runner.procedures.") and m.count(".") > 2]
+    assert sorted(set(features) - STARTUP_MODULES) == []
+
+
 REQUEST = (
     "request", "6.1", "--target", "ctl1", "--reason", "bench", "--quiet",
     "--param", "cleanup_path=/var/tmp/sop-startup", "--param", "max_age_days=30",
