@@ -24,7 +24,13 @@ pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 HEAVY = ("sqlalchemy", "sop_runner.store", "sop_runner.gates", "ansible", "jinja2", "pydantic")
 # … nor any feature: of a feature, every start reads only its package (its MANIFEST)
 # and the modules of its start-up hook, never its tables, recorders or commands.
-STARTUP_MODULES = {"sop_runner.procedures.config.recover", "sop_runner.procedures.config.words"}
+# The register's rooms are the site's places (issue 18): read, with the database's own
+# driver, whenever a command loads the inventory (status does, for the gates' impact).
+STARTUP_MODULES = {
+    "sop_runner.procedures.config.recover",
+    "sop_runner.procedures.config.words",
+    "sop_runner.procedures.register.rooms",
+}
 
 
 # `python -m sop_runner.cli ARGS`, writing the loaded modules to a file when it exits.
