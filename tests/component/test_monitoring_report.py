@@ -20,7 +20,7 @@ from sop_runner.documents import dates
 from sop_runner.procedures.monitoring.backfill import GIB, HostHistory
 from tests.support.prometheus import RunningPrometheus, prometheus_with_history
 from tests.support.sop import ok
-from tests.support.systemd import SYSTEMD_PATH, environment_file, systemd_words
+from tests.support.systemd import environment_file, run_as_systemd, systemd_words, unit_fields
 
 DAYS = 30
 # srv1's disk: 70 GiB free at the start, 2 GiB more used every day: full 35 days after
@@ -138,24 +138,13 @@ def test_the_weekly_report_runs_as_its_installed_timer_would(month, sqlite_sop_e
         "sop-monitoring-61-monthly.timer",
         "sop-monitoring-62-weekly.timer",
     }
-    fields = dict(
-        line.split("=", 1)
-        for line in (units / "sop-monitoring-61-weekly.service").read_text().splitlines()
-        if "=" in line
-    )
+    service = units / "sop-monitoring-61-weekly.service"
+    fields = unit_fields(service)
     settings = environment_file(Path(fields["EnvironmentFile"]))
     assert settings["SOP_PROMETHEUS_URL"] == running.url
     argv = systemd_words(fields["ExecStart"])
     assert Path(argv[2].split()[0]).is_absolute()  # the installed sop, not one on a PATH
-    done = subprocess.run(
-        argv,
-        env={"PATH": SYSTEMD_PATH, "LANG": "C.UTF-8", **settings},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-        cwd="/",
-    )
+    done = run_as_systemd(service, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     pdfs = [Path(p) for p in done.stdout.split() if p.endswith(".pdf")]
     assert pdfs and pdfs[0].exists(), done.stdout

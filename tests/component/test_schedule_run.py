@@ -13,14 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from sop_runner.store.models import Request, Run, StepRecord
-from tests.support.systemd import SYSTEMD_PATH, environment_file, systemd_words
+from tests.support.systemd import environment_file, run_as_systemd, systemd_words, unit_fields
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 REPO = "/mnt/backup/restic"
-
-
-def _unit(path: Path) -> dict[str, str]:
-    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
 
 
 def _scheduled_request(env) -> tuple[Request, Run, list[StepRecord]]:  # type: ignore[no-untyped-def]
@@ -54,20 +50,12 @@ def test_a_systemd_timer_command_runs_as_systemd_would_run_it(sop_env, tmp_path)
         timeout=60,
     )
     assert "escape" not in verified.stderr, verified.stderr
-    fields = _unit(service)
+    fields = unit_fields(service)
     settings = environment_file(Path(fields["EnvironmentFile"]))
     assert set(settings) >= {"SOP_TRUST_FILE", "SOP_DATA_DIR", "SOP_KEY_DIR", "SOP_LANG"}
     argv = systemd_words(fields["ExecStart"])
     assert argv[:2] == ["/bin/sh", "-c"] and Path(argv[2].split("$(")[1].split()[0]).is_absolute()
-    done = subprocess.run(
-        argv,
-        env={"PATH": SYSTEMD_PATH, "LANG": "C.UTF-8", **settings},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        cwd="/",
-    )
+    done = run_as_systemd(service)
     # 7.5 waits for the penanggung jawab's approval after its scheduled step 1.
     assert done.returncode == 3, done.stdout + done.stderr
     request, run, steps = _scheduled_request(sop_env)

@@ -3,6 +3,7 @@ run an installed timer's command as systemd would (backup and monitoring schedul
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 # What systemd (and Debian's cron) give a job: no venv, no HOME, none of our settings.
@@ -52,3 +53,24 @@ def environment_file(path: Path) -> dict[str, str]:
             key, _, value = line.partition("=")
             found[key] = value.strip('"')
     return found
+
+
+def unit_fields(path: Path) -> dict[str, str]:
+    """Given a unit file, return its KEY=VALUE lines as a mapping."""
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+
+
+def run_as_systemd(service: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """Given an installed service unit, run its ExecStart as systemd would: its words as
+    systemd reads them, only the EnvironmentFile's variables and systemd's PATH, in /."""
+    fields = unit_fields(service)
+    settings = environment_file(Path(fields["EnvironmentFile"]))
+    return subprocess.run(
+        systemd_words(fields["ExecStart"]),
+        env={"PATH": SYSTEMD_PATH, "LANG": "C.UTF-8", **settings},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+        cwd="/",
+    )
