@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from sop_runner.cli.options import As, Json, operator_name, out, subcommand
 from sop_runner.context import Context
@@ -188,7 +188,17 @@ def list_command(
     if as_json:
         print_json(whole)
         return
-    table = Table("code", "name", "kind", "owner", "function", "rack", "U", "status")
+    # Names are shown whole (a reversed or hidden character must be seen): others wrap.
+    table = Table(
+        _("code"),
+        Column(_("name"), no_wrap=True),
+        _("kind"),
+        Column(_("owner"), no_wrap=True),
+        _("function"),
+        _("rack"),
+        "U",
+        _("status"),
+    )
     for d in whole["devices"]:
         table.add_row(
             d["code"] or "",

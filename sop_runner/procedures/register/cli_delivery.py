@@ -116,7 +116,15 @@ def list_command(as_json: Json = False) -> None:
     if as_json:
         print_json({"schema": "sop.register-deliveries/1", "deliveries": rows})
         return
-    table = Table("id", "vendor", "document", "arrived", "staged", "complete", "late h")
+    table = Table(
+        "id",
+        _("vendor"),
+        _("document"),
+        _("arrived"),
+        _("staged"),
+        _("complete"),
+        _("late h"),
+    )
     for r in rows:
         table.add_row(
             str(r["id"]),

@@ -91,7 +91,7 @@ def ip_list(as_json: Json = False) -> None:
     if as_json:
         print_json({"schema": "sop.register-ips/1", "addresses": rows})
         return
-    table = Table("address", "device", "interface", "dns name")
+    table = Table(_("address"), _("device"), "interface", _("dns name"))
     for r in rows:
         table.add_row(r["address"], r["device"], r["interface"], r["dns_name"])
     out.print(table)
@@ -122,7 +122,7 @@ def cable_list(as_json: Json = False) -> None:
     if as_json:
         print_json({"schema": "sop.register-cables/1", "cables": rows})
         return
-    table = Table("label", "A", "B", "type", "length")
+    table = Table("label", "A", "B", _("type"), _("length"))
     for c in rows:
         table.add_row(
             str(c["label"]),

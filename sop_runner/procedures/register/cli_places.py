@@ -45,7 +45,7 @@ def room_list(as_json: Json = False) -> None:
     if as_json:
         print_json({"schema": "sop.register-rooms/1", "rooms": whole["rooms"]})
         return
-    table = Table("name", "kind", "title")
+    table = Table(_("name"), _("kind"), _("title"))
     for room in whole["rooms"]:
         table.add_row(room["name"], room["kind"], room["title"])
     out.print(table)
@@ -85,7 +85,7 @@ def rack_list(as_json: Json = False) -> None:
     if as_json:
         print_json({"schema": "sop.register-racks/1", "racks": rows})
         return
-    table = Table("name", "room", "U", "used U")
+    table = Table(_("name"), _("room"), "U", _("used U"))
     for r in rows:
         table.add_row(r["name"], r["room"], str(r["u_height"]), str(r["used_u"]))
     out.print(table)
@@ -114,7 +114,7 @@ def feed_list(as_json: Json = False) -> None:
     if as_json:
         print_json({"schema": "sop.register-feeds/1", "feeds": rows})
         return
-    table = Table("name", "rating W", "budget W", "load W")
+    table = Table(_("name"), _("rating W"), _("budget W"), _("load W"))
     for f in rows:
         table.add_row(f["name"], str(f["rating_w"]), str(f["budget_w"]), str(f["load_w"]))
     out.print(table)

@@ -156,7 +156,17 @@ def list_command(
         payload = {"schema": "sop.software/1", "software": rows}
         out.print(json.dumps(payload, indent=2, ensure_ascii=False), markup=False, highlight=False)
         return
-    table = Table("id", "name", "version", "host", "owner", "licence", "by", "date", "status")
+    table = Table(
+        "id",
+        _("name"),
+        _("version"),
+        "host",
+        _("owner"),
+        _("licence"),
+        _("by"),
+        _("date"),
+        _("status"),
+    )
     for r in rows:
         table.add_row(
             str(r["id"]),
