@@ -10,6 +10,7 @@ from rich.prompt import Prompt
 
 from sop_runner.catalog import Procedure, Step
 from sop_runner.execution import RunUI
+from sop_runner.i18n import tr
 from sop_runner.store.models import StepRecord
 from sop_runner.terminal import SafeConsole
 
@@ -64,7 +65,7 @@ class TerminalUI(RunUI):
         took = "—" if record.duration_seconds is None else f"{record.duration_seconds:.1f}s"
         self.console.print(
             f"{mark} {step.number}. {step.activity.get(self.lang)[:70]} "
-            f"[{record.status}, {took}{over}]",
+            f"[{tr(record.status, self.lang)}, {took}{over}]",
             markup=False,
             highlight=False,
         )

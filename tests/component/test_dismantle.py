@@ -117,7 +117,7 @@ def test_run_wipes_keeps_register_history_and_never_halts_the_controller(
         steps = [(c.from_status, c.to_status) for c in history(session, "ctl1")]
     assert steps == [(None, "active"), ("active", "decommissioning")]  # never halted
     shown = env.sop("register", "history", "ctl1")  # type: ignore[attr-defined]
-    assert "active → decommissioning by budi" in shown.stdout
+    assert "active → decommissioning oleh budi" in shown.stdout
 
     # The certificate is signed once the run has finished: the full run with the halt,
     # the certificate and the report is tests/integration/test_dismantle.py (srv2).

@@ -112,7 +112,7 @@ def test_a_newline_in_the_reason_adds_no_row_to_the_work_order(petugas):
 def test_a_reversed_name_is_shown_visibly_on_the_terminal(petugas):
     added = petugas.sop("register", "add", REVERSED, "--owner", "Dinas\u200bKominfo")
     assert added.returncode == 0, added.stderr
-    assert "registered srv<U+202E>1gp.exe" in added.stdout
+    assert "srv<U+202E>1gp.exe terdaftar" in added.stdout
     trail = petugas.sop("audit", "show")
     assert "device/srv<U+202E>1gp.exe" in trail.stdout, trail.stdout
     listed = petugas.sop("register", "list")

@@ -107,7 +107,7 @@ def test_bad_label_input_is_one_line_exit_2(sop_env):
 def test_the_schema_names_every_device_and_cable_and_keeps_the_previous(sop_env, tmp_path):
     _farm(sop_env)
     first = ok(sop_env.sop("label", "schema", "--out", str(tmp_path), operator="budi")).stdout
-    assert "version 1 (new)" in first
+    assert "versi 1 (baru)" in first
     svg = (tmp_path / "skema-perangkat.svg").read_text()
     shown = html.unescape(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)))
     for name, code in DEVICES.items():
@@ -117,7 +117,7 @@ def test_the_schema_names_every_device_and_cable_and_keeps_the_previous(sop_env,
     assert "Rack R01" in shown and "10.10.0.0/24" in shown
     assert (tmp_path / "skema-perangkat.pdf").read_bytes().startswith(b"%PDF")
     again = ok(sop_env.sop("label", "schema", "--out", str(tmp_path), operator="budi")).stdout
-    assert "version 1 (unchanged)" in again
+    assert "versi 1 (tidak berubah)" in again
     ctx = sop_env.ctx()
     with ctx.session() as s:
         register.add_device(s, "nas1", ctx.actor("budi"), kind="storage", code="DKI-NAS-01")

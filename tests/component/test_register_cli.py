@@ -89,7 +89,7 @@ def test_register_bad_input_is_one_line_exit_2_and_nothing_written(sop_env):
     for args, field in (
         (("rack", "add", "R02", "--room", "dapur"), "--room: 'dapur'"),
         (("add", "x1", "--kind", "toaster"), "--kind: 'toaster'"),
-        (("place", "srv1", "--rack", "R01", "--position", "41"), "--position: U42 of R01"),
+        (("place", "srv1", "--rack", "R01", "--position", "41"), "--position: U42 di R01"),
         (("cable", "add", "C-2", "--a", "srv1", "--b", "sw1:x"), "--a: 'srv1'"),
     ):
         result = sop_env.sop("register", *args, operator="budi")
@@ -119,7 +119,7 @@ def test_csv_export_is_netbox_shaped_and_imports_back(sop_env, tmp_path: Path):
     new = text.replace("srv1,", "srv7,", 1).replace("DKI-SRV-01", "DKI-SRV-07")
     (tmp_path / "new.csv").write_text(new)
     result = ok(sop_env.sop("register", "import", str(tmp_path / "new.csv"), operator="budi"))
-    assert "1 devices registered: srv7" in result.stdout
+    assert "1 perangkat terdaftar: srv7" in result.stdout
     header, row = new.splitlines()[:2]
     good, broken = (
         row.replace("srv7", "srv8"),
@@ -128,7 +128,7 @@ def test_csv_export_is_netbox_shaped_and_imports_back(sop_env, tmp_path: Path):
     (tmp_path / "bad.csv").write_text("\n".join([header, good.replace("DKI-SRV-07", ""), broken]))
     refused = sop_env.sop("register", "import", str(tmp_path / "bad.csv"), operator="budi")
     assert refused.returncode == 2, refused.stdout
-    assert "csv line 3: cf_power_w: 'abc' is not a whole number" in refused.stderr
+    assert "csv baris 3: cf_power_w: 'abc' bukan bilangan bulat" in refused.stderr
     listed = json.loads(ok(sop_env.sop("register", "list", "--json")).stdout)["devices"]
     names = {d["name"] for d in listed}
     assert "srv7" in names and not names & {"srv8", "srv9"}  # all rows or none

@@ -54,14 +54,14 @@ def test_1_4_berita_acara_signed_on_paper_known_by_the_pj_and_the_facility_regis
     with ctx.session() as s:
         register.add_room(s, "server-farm", "server_farm", "budi", "Ruang server")
     request = new_request(ctx, "1.4", ["server-farm"], PARAMS, "UPS baru", "budi")
-    with pytest.raises(SopError, match="step 6: the berita acara needs the scan"):
+    with pytest.raises(SopError, match="langkah 6: berita acara memerlukan pindaiannya"):
         _run(sop_env, request.id)
     scan = tmp_path / "ba-ups-2-ttd.pdf"
     scan.write_bytes(b"%PDF-1.4 pindaian berita acara bertanda tangan basah\n")
     refused = sop_env.sop(
         "register", "berita-acara", str(request.id), "--acknowledge", operator="sari"
     )
-    assert refused.returncode == 2 and "record the berita acara scan first" in refused.stderr
+    assert refused.returncode == 2 and "catat dulu pindaian berita acara" in refused.stderr
     ok(sop_env.sop(
         "register", "berita-acara", str(request.id), "--scan", str(scan), "--vendor-name",
         "Andi Wijaya", "--vendor-company", "PT Daya Prima", operator="budi",
@@ -70,7 +70,7 @@ def test_1_4_berita_acara_signed_on_paper_known_by_the_pj_and_the_facility_regis
         "register", "berita-acara", str(request.id), "--acknowledge", operator="budi"
     )
     assert not_pj.returncode == 2 and "does not hold the role penanggung_jawab" in not_pj.stderr
-    with pytest.raises(SopError, match="the penanggung jawab's acknowledgement"):
+    with pytest.raises(SopError, match='tanda "diketahui" penanggung jawab'):
         _run(sop_env, request.id)
     out = tmp_path / "ba"
     made = ok(sop_env.sop(

@@ -113,7 +113,7 @@ def test_a_1_2_request_names_a_device_rack_and_feed_the_register_has(sop_env):
     _site(sop_env)
     ctx = sop_env.ctx()
     for params, message in (
-        ({"device": "srv1", "rack": "R01"}, "--param feed: required with device"),
+        ({"device": "srv1", "rack": "R01"}, "--param feed: wajib bersama device"),
         ({"device": "nope", "rack": "R01", "feed": "PDU-A"}, "--param device: 'nope'"),
         ({"device": "srv1", "rack": "R9", "feed": "PDU-A"}, "--param rack: 'R9'"),
     ):

@@ -41,7 +41,7 @@ def test_1_1_receives_warns_past_one_day_stages_and_checks_completeness(sop_env)
     assert overdue.returncode == 1 and "melewati Mutu Baku 1 Hari" in overdue.stdout
 
     request = new_request(ctx, "1.1", ["loading-dock"], {"delivery": 1}, "barang datang", "budi")
-    with pytest.raises(SopError, match="record the completeness check first"):
+    with pytest.raises(SopError, match="catat dulu pemeriksaan kelengkapan"):
         run_request(sop_env.ctx(), request.id, "budi")
     with ctx.session() as s:
         srv21 = register.device_dict(s, register.get_device(s, "srv21"))
@@ -51,7 +51,7 @@ def test_1_1_receives_warns_past_one_day_stages_and_checks_completeness(sop_env)
     refused = sop_env.sop(
         "register", "delivery", "check", "1", "--found", "kabel=1", operator="budi"
     )
-    assert refused.returncode == 2 and "'kabel' is not on the packing list" in refused.stderr
+    assert refused.returncode == 2 and "'kabel' tidak ada di packing list" in refused.stderr
     ok(sop_env.sop(
         "register", "delivery", "check", "1", "--found", "server R650=2", "--found",
         "rail kit=1", "--note", "satu rail kit tidak ada", operator="budi",

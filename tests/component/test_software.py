@@ -92,7 +92,7 @@ def test_register_changes_are_signed_kept_and_listed(sop_env):
         (["add", "x", "--host", "nowhere", "--version", "1"], "--host"),
         (["add", "x", "--host", "ctl1", "--version", "1", "--date", "2026-13-01"], "--date"),
         (["add", "x", "--host", "ctl1", "--version", "{{ lookup('pipe','id') }}"], "--version"),
-        (["update", "7", "--version", "2"], "no entry 7"),
+        (["update", "7", "--version", "2"], "tidak ada entri 7"),
         (["remove", "7"], "--reason"),
     ],
 )
@@ -188,9 +188,9 @@ def test_a_spec_changed_after_approval_is_refused_by_the_gate(sop_env):
 @pytest.mark.parametrize(
     ("spec", "params", "message"),
     [
-        ("no-source", ["software=no-source"], "source code was handed over"),
-        ("no-source", ["software=no-source", "method=vendor_remote"], "open remote access grant"),
-        ("missing", ["software=missing"], "no spec 'missing'"),
+        ("no-source", ["software=no-source"], "kode sumbernya sudah diserahkan"),
+        ("no-source", ["software=no-source", "method=vendor_remote"], "izin akses remot"),
+        ("missing", ["software=missing"], "tidak ada spesifikasi 'missing'"),
         ("no-source", ["software=../x"], "software"),
     ],
 )

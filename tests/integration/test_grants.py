@@ -200,7 +200,7 @@ def test_reconcile_closes_a_grant_added_by_hand(env: GrantEnv) -> None:
     assert len(net.elements()) == 2
     cp = env.sop("grant", "reconcile")
     assert cp.returncode == 0, cp.stderr
-    assert "1 anomalies" in cp.stdout and f"/{other_port}" in cp.stdout, cp.stdout
+    assert "1 anomali" in cp.stdout and f"/{other_port}" in cp.stdout, cp.stdout
     remaining = net.elements()
     assert [e["val"]["concat"][3] for e in remaining] == [net.port]
     assert net.connect()

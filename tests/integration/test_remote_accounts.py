@@ -69,7 +69,7 @@ def test_vendor_certificate_lives_with_its_grant_and_the_log_shows_its_session(e
     early = _vendor_key(tmp_path, "andi-revoked")
     revoked_id, said = _open(env, "--port", "22", "--duration", "3m", "--vendor-key",
                              f"{early}.pub")  # fmt: skip
-    assert f"certificate {early}-cert.pub: vendor@srv1 until" in said
+    assert f"sertifikat {early}-cert.pub: vendor@srv1 sampai" in said
     assert _login(env, early, 22).stdout.strip() == "vendor"
     cp = env.sop("grant", "revoke", str(revoked_id), "--reason", "pekerjaan selesai")
     assert cp.returncode == 0, cp.stdout + cp.stderr
@@ -92,7 +92,7 @@ def test_vendor_certificate_lives_with_its_grant_and_the_log_shows_its_session(e
 
     read = env.sop("grant", "sessions", str(grant_id))
     assert read.returncode == 0, read.stdout + read.stderr
-    assert f"vendor@srv1 from {env.net.ext_addr}:" in read.stdout
+    assert f"vendor@srv1 dari {env.net.ext_addr}:" in read.stdout
     report = env.sop("grant", "report", "--lang", "en", "--out", str(tmp_path))
     assert report.returncode == 0, report.stderr
     text = Path(report.stdout.split()[0]).read_text()

@@ -24,7 +24,12 @@ MODULES = (
     REPO_ROOT / "sop_runner" / "inventory.py",
     *sorted(PROCEDURES.glob("*/cli.py")),
     *sorted(PROCEDURES.glob("*/__init__.py")),
-    PROCEDURES / "register" / "service.py",
+    # Features written after issue 17: every module, their refusals and output lines too.
+    *(
+        path
+        for name in ("register", "software", "labels")
+        for path in sorted((PROCEDURES / name).glob("*.py"))
+    ),
     PROCEDURES / "backup" / "schedules.py",
     PROCEDURES / "grants" / "policy.py",
 )

@@ -105,3 +105,47 @@ def test_grant_refusals_speak_indonesian_and_keep_the_option(monkeypatch):
     assert _refusal(policy.check_protocol, "icmp") == (
         "--protocol: 'icmp' tidak diizinkan; yang diizinkan: tcp, udp"
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "id",
+            [
+                "--sheet: 'a5' tidak diizinkan; yang diizinkan: a4-65, tape-24",
+                "--item: 'rail kit=x': jumlahnya harus bilangan bulat >= 1",
+                "--a: 'srv1' tidak diizinkan; berikan DEVICE:INTERFACE, mis. srv1:eth0",
+                "software: 'Bad' tidak diizinkan; yang diizinkan: huruf kecil, angka dan '-' "
+                "(nama berkas software/NAME.yml di samping inventaris)",
+            ],
+        ),
+        (
+            "en",
+            [
+                "--sheet: 'a5' is not allowed; use a4-65, tape-24",
+                "--item: 'rail kit=x': the quantity must be a whole number >= 1",
+                "--a: 'srv1' is not allowed; give DEVICE:INTERFACE, e.g. srv1:eth0",
+                "software: 'Bad' is not allowed; use lower-case letters, digits and '-' "
+                "(the name of a file software/NAME.yml beside the inventory)",
+            ],
+        ),
+    ],
+)
+def test_register_software_label_refusals_speak_the_language_and_keep_the_field(
+    monkeypatch, lang, expected
+):
+    from sop_runner.procedures.labels.sheets import sheet
+    from sop_runner.procedures.register import cli  # noqa: F401  (cli_network is part of it)
+    from sop_runner.procedures.register.cli_network import end
+    from sop_runner.procedures.register.receiving import packing_list
+    from sop_runner.procedures.software.spec import spec_path
+
+    monkeypatch.setattr(i18n, "_chosen", lang)
+    said = [
+        _refusal(sheet, "a5"),
+        _refusal(packing_list, ["rail kit=x"]),
+        _refusal(end, "srv1", "--a"),
+        _refusal(spec_path, Path("/inv"), "Bad"),
+    ]
+    assert said == expected

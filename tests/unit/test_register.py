@@ -12,10 +12,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sop_runner import i18n
 from sop_runner.errors import SopError
 from sop_runner.procedures import register
 from sop_runner.store import session_scope
 from sop_runner.store.models import AuditEntry
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the English messages (the msgids); Indonesian: test_core_words.py."""
+    monkeypatch.setattr(i18n, "_chosen", "en")
 
 
 @pytest.fixture

@@ -8,11 +8,19 @@ from pathlib import Path
 import pytest
 from ansible.module_utils.sop_software_env import evaluate, listening_ports, ram_mb, reasons
 
+from sop_runner import i18n
 from sop_runner.catalog import load_catalog
 from sop_runner.config import REPO_ROOT
 from sop_runner.errors import SopError
 from sop_runner.procedures.software.params import branch_of
 from sop_runner.procedures.software.spec import load_spec
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the English messages (the msgids); Indonesian: test_core_words.py."""
+    monkeypatch.setattr(i18n, "_chosen", "en")
+
 
 FACTS = {
     "os_id": "debian",

@@ -27,16 +27,31 @@ HELP = N_("SOP 2.4 remote access: time-limited port grants on the firewall.")
 cli = typer.Typer(help=_(HELP), no_args_is_help=True)
 
 
+# A grant's states, shown in the person's language (the records keep these words).
+STATES = (N_("opening"), N_("open"), N_("scheduled"), N_("closed"), N_("failed"), N_("expired"))
+
+
 def _left(grant: FirewallGrant, now: datetime) -> str:
     return compact(max(timedelta(0), grant.ends_at - now))
 
 
 def _line(grant: FirewallGrant) -> str:
-    return (
-        f"grant {grant.id} {grant.status}: {grant.user} {grant.source} -> {grant.target} "
-        f"({grant.destination}) {grant.protocol}/{grant.port} via {grant.firewall}, "
-        f"until {grant.ends_at.isoformat(timespec='seconds')} "
-        f"({_left(grant, datetime.now(UTC))} left)"
+    # The grant's id stays the second word in every language (scripts read it there).
+    return _(
+        "grant {id} {status}: {user} {source} -> {target} ({destination}) {protocol}/{port} "
+        "via {firewall}, until {until} ({left} left)"
+    ).format(
+        id=grant.id,
+        status=_(grant.status),
+        user=grant.user,
+        source=grant.source,
+        target=grant.target,
+        destination=grant.destination,
+        protocol=grant.protocol,
+        port=grant.port,
+        firewall=grant.firewall,
+        until=grant.ends_at.isoformat(timespec="seconds"),
+        left=_left(grant, datetime.now(UTC)),
     )
 
 
@@ -95,8 +110,12 @@ def _say_certificates(ctx: Context, grant_id: int) -> None:
         with ctx.session() as session:
             path = accounts.certificate_path_of(session, grant_id)
         _say(
-            f"certificate {path}: {newest.principal} until "
-            f"{newest.valid_before.isoformat(timespec='seconds')} (key id '{newest.key_id}')"
+            _("certificate {path}: {principal} until {until} (key id '{key_id}')").format(
+                path=path,
+                principal=newest.principal,
+                until=newest.valid_before.isoformat(timespec="seconds"),
+                key_id=newest.key_id,
+            )
         )
 
 
@@ -123,7 +142,7 @@ def revoke_command(
 ) -> None:
     """Close a grant now (SOP 2.4 step 4)."""
     grant = service.revoke_grant(Context(), grant_id, reason, operator_name(as_))
-    _say(f"grant {grant.id} closed (revoke)")
+    _say(_("grant {id} closed (revoke)").format(id=grant.id))
 
 
 @subcommand(cli, "sessions")
@@ -137,12 +156,19 @@ def sessions_command(
     """
     rows = service.read_sessions(Context(), grant_id, operator_name(as_))
     if not rows:
-        _say(f"grant {grant_id}: no session in the target's sshd log")
+        _say(_("grant {id}: no session in the target's sshd log").format(id=grant_id))
     for row in rows:
-        closed = row.closed_at.isoformat(timespec="seconds") if row.closed_at else "still open"
+        closed = row.closed_at.isoformat(timespec="seconds") if row.closed_at else _("still open")
         _say(
-            f"{row.account}@{row.host} from {row.source}:{row.port} "
-            f"{row.opened_at.isoformat(timespec='seconds')} -> {closed} ({row.key_id})"
+            _("{account}@{host} from {source}:{port} {opened} -> {closed} ({key_id})").format(
+                account=row.account,
+                host=row.host,
+                source=row.source,
+                port=row.port,
+                opened=row.opened_at.isoformat(timespec="seconds"),
+                closed=closed,
+                key_id=row.key_id,
+            )
         )
 
 
@@ -179,14 +205,24 @@ def list_command(
         _say(json.dumps({"schema": "sop.grants/1", "grants": grants}, indent=2))
         return
     if not rows:
-        out.print("no active grants" if not all_ else "no grants", markup=False)
+        out.print(_("no active grants") if not all_ else _("no grants"), markup=False)
         return
-    columns = ("id", "status", "user", "source", "target", "port", "firewall", "ends (UTC)")
-    table = Table(*columns, "left", "closed by")
+    table = Table(
+        "id",
+        _("status"),
+        _("user"),
+        _("source"),
+        "target",
+        "port",
+        "firewall",
+        _("ends (UTC)"),
+        _("left"),
+        _("closed by"),
+    )
     for g in rows:
         table.add_row(
             str(g.id),
-            g.status,
+            _(g.status),
             g.user,
             g.source,
             f"{g.target} ({g.destination})",
@@ -209,15 +245,27 @@ def reconcile_command(
     """Make the firewalls hold exactly the recorded grants; report what differed."""
     for o in reconcile.reconcile(Context(), operator_name(as_), firewall):
         out.print(
-            f"{o.firewall}: {len(o.anomalies)} anomalies closed or reset, "
-            f"{len(o.restored)} restored, {len(o.opened)} scheduled opened, "
-            f"{o.settled} expired recorded",
+            _(
+                "{firewall}: {anomalies} anomalies closed or reset, {restored} restored, "
+                "{opened} scheduled opened, {settled} expired recorded"
+            ).format(
+                firewall=o.firewall,
+                anomalies=len(o.anomalies),
+                restored=len(o.restored),
+                opened=len(o.opened),
+                settled=o.settled,
+            ),
             markup=False,
         )
         for a in o.anomalies + o.restored:
             out.print(
-                f"  anomaly: {a['source']} -> {a['destination']} {a['protocol']}/{a['port']}: "
-                f"{a['what']}",
+                _("  anomaly: {source} -> {destination} {protocol}/{port}: {what}").format(
+                    source=a["source"],
+                    destination=a["destination"],
+                    protocol=a["protocol"],
+                    port=a["port"],
+                    what=a["what"],
+                ),
                 markup=False,
             )
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 from importlib import import_module
 
 from sop_runner.features import Command, Manifest, lazy_exports
+from sop_runner.i18n import N_
 
-HELP = "SOP 3.2 labels (devices, both ends of every cable) and the network/device schema."
+HELP = N_("SOP 3.2 labels (devices, both ends of every cable) and the network/device schema.")
 
 MANIFEST = Manifest(
     name="labels",

@@ -7,23 +7,26 @@ from typing import Annotated
 
 import typer
 
-from sop_runner.cli.options import As, operator_name, out
+from sop_runner.cli.options import As, operator_name, out, subcommand
 from sop_runner.context import Context
+from sop_runner.i18n import _
 from sop_runner.procedures.labels import HELP, service
 
-cli = typer.Typer(help=HELP)
+cli = typer.Typer(help=_(HELP))
 
 
-@cli.command("print")
+@subcommand(cli, "print")
 def print_command(
-    sheet: Annotated[str, typer.Option("--sheet", help="a4-65 or tape-24")] = "a4-65",
+    sheet: Annotated[
+        str, typer.Option("--sheet", help=_("`a4-65` (default) or `tape-24`"), show_default=False)
+    ] = "a4-65",
     device: Annotated[
-        list[str] | None, typer.Option("--device", help="only this device (and its cables)")
+        list[str] | None, typer.Option("--device", help=_("only this device (and its cables)"))
     ] = None,
     what: Annotated[
-        str, typer.Option("--what", help="racks,devices,cables")
+        str, typer.Option("--what", help=_("racks,devices,cables"))
     ] = "racks,devices,cables",
-    folder: Annotated[Path | None, typer.Option("--out", help="folder to write to")] = None,
+    folder: Annotated[Path | None, typer.Option("--out", help=_("folder to write to"))] = None,
     as_: As = None,
 ) -> None:
     """Print labels: devices (code, name, QR), racks, and both ends of every cable."""
@@ -34,16 +37,20 @@ def print_command(
     out.print(str(path), markup=False, highlight=False)
 
 
-@cli.command("schema")
+@subcommand(cli, "schema")
 def schema_command(
-    folder: Annotated[Path | None, typer.Option("--out", help="folder to write to")] = None,
+    folder: Annotated[Path | None, typer.Option("--out", help=_("folder to write to"))] = None,
     as_: As = None,
 ) -> None:
     """Draw the network/device schema from the register (SVG and PDF; previous versions kept)."""
     ctx = Context()
     acting = ctx.actor(operator_name(as_))
     drawn = service.draw_schema(ctx, acting.sign, folder)
-    state = "new" if drawn.new else "unchanged"
-    out.print(f"schema version {drawn.version} ({state})", markup=False, highlight=False)
+    state = _("new") if drawn.new else _("unchanged")
+    out.print(
+        _("schema version {version} ({state})").format(version=drawn.version, state=state),
+        markup=False,
+        highlight=False,
+    )
     for path in drawn.files:
         out.print(str(path), markup=False, highlight=False)

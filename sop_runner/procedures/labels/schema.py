@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 STEM = "skema-perangkat"
 
@@ -120,12 +121,18 @@ def dot_source(register: dict[str, Any], title: str, body: str | None = None) ->
 def render(source: str, fmt: str) -> bytes:
     """Given dot source and svg or pdf, return the drawing. Raise SopError if dot fails."""
     if shutil.which("dot") is None:
-        raise SopError("schema: Graphviz `dot` is not installed; run `bash scripts/bootstrap.sh`")
+        raise SopError(
+            _("schema: Graphviz `dot` is not installed; run `bash scripts/bootstrap.sh`")
+        )
     done = subprocess.run(
         ["dot", f"-T{fmt}"], input=source.encode(), capture_output=True, timeout=60, check=False
     )
     if done.returncode != 0:
-        raise SopError(f"schema: dot failed: {done.stderr.decode(errors='replace')[:300]}")
+        raise SopError(
+            _("schema: dot failed: {error}").format(
+                error=done.stderr.decode(errors="replace")[:300]
+            )
+        )
     return done.stdout
 
 

@@ -16,6 +16,7 @@ from sop_runner.context import Context
 from sop_runner.documents import dates
 from sop_runner.documents.naskah import load_naskah
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.labels import items, schema, sheets
 
 # (session, action, subject, data) -> the audit block: Acting.sign, or an unsigned append.
@@ -42,7 +43,11 @@ def make_labels(
     """
     bad = sorted(set(what) - set(WHAT))
     if bad:
-        raise SopError(f"--what: {bad[0]!r} is not allowed; use {', '.join(WHAT)}")
+        raise SopError(
+            _("--what: {what!r} is not allowed; use {allowed}").format(
+                what=bad[0], allowed=", ".join(WHAT)
+            )
+        )
     found: list[items.Label] = []
     if "racks" in what and not devices:
         found += items.rack_labels(data)
@@ -50,7 +55,9 @@ def make_labels(
         try:
             found += items.device_labels(data, devices)
         except KeyError as missing:
-            raise SopError(f"--device: {missing.args[0]!r} is not in the register") from None
+            raise SopError(
+                _("--device: {device!r} is not in the register").format(device=missing.args[0])
+            ) from None
     if "cables" in what:
         found += items.cable_labels(data, devices)
     return found

@@ -7,6 +7,7 @@ import html
 from dataclasses import dataclass
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.labels.items import Label
 
 
@@ -37,7 +38,11 @@ SHEETS = {
 def sheet(name: str) -> Sheet:
     """Given a sheet's name, return it. Raise SopError naming the ones there are."""
     if name not in SHEETS:
-        raise SopError(f"--sheet: {name!r} is not allowed; use {', '.join(SHEETS)}")
+        raise SopError(
+            _("--sheet: {sheet!r} is not allowed; use {allowed}").format(
+                sheet=name, allowed=", ".join(SHEETS)
+            )
+        )
     return SHEETS[name]
 
 
@@ -101,5 +106,5 @@ def labels_pdf(labels: list[Label], stock: Sheet) -> bytes:
     from sop_runner.documents.pdf import render_pdf
 
     if not labels:
-        raise SopError("labels: the register has nothing to label (add devices or cables first)")
+        raise SopError(_("labels: the register has nothing to label (add devices or cables first)"))
     return render_pdf(labels_html(labels, stock))

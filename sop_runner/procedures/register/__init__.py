@@ -58,8 +58,9 @@ from importlib import import_module
 from typing import Any
 
 from sop_runner.features import Command, Manifest, lazy_exports
+from sop_runner.i18n import N_
 
-HELP = "Buku daftar perangkat (the registers: places, devices, network) and their history."
+HELP = N_("Buku daftar perangkat (the registers: places, devices, network) and their history.")
 _SERVICE = (
     "STATUSES",
     "TRANSITIONS",

@@ -21,6 +21,7 @@ from sop_runner.documents.publish import issue
 from sop_runner.documents.signatures import Signer, block
 from sop_runner.errors import SopError
 from sop_runner.escaping import md
+from sop_runner.i18n import _
 from sop_runner.procedures.register import facility, places, service
 from sop_runner.trust.trail import verify_block
 
@@ -125,7 +126,11 @@ def issue_berita_acara(ctx: Any, request_id: int, out: Path) -> list[Path]:
         request = get_request(session, request_id)
         row = facility.get_record(session, request_id)
         if row is None:
-            raise SopError(f"request {request_id}: record the berita acara scan first (--scan)")
+            raise SopError(
+                _("request {request}: record the berita acara scan first (--scan)").format(
+                    request=request_id
+                )
+            )
         room = places.get_room(session, request.targets[0])
         room_title = room.title if room else request.targets[0]
         text = body(request, row, room_title, datetime.now(UTC), naskah.time_zone)

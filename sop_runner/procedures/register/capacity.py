@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.register.models import (
     Cable,
     Device,
@@ -75,7 +76,9 @@ def free_port(session: Session, switch: str) -> str | None:
     """
     device = session.scalars(select(Device).where(Device.name == switch)).first()
     if device is None:
-        raise SopError(f"--param switch: {switch!r} is not a registered device")
+        raise SopError(
+            _("--param switch: {switch!r} is not a registered device").format(switch=switch)
+        )
     cabled = set(session.scalars(select(Cable.a_interface_id))) | set(
         session.scalars(select(Cable.b_interface_id))
     )
@@ -98,7 +101,9 @@ def free_address(session: Session, prefix: str) -> str | None:
     """
     row = session.scalars(select(Prefix).where(Prefix.prefix == prefix)).first()
     if row is None:
-        raise SopError(f"--param prefix: {prefix!r} is not a registered prefix")
+        raise SopError(
+            _("--param prefix: {prefix!r} is not a registered prefix").format(prefix=prefix)
+        )
     network = ipaddress.ip_network(row.prefix)
     used = {ipaddress.ip_interface(a).ip for a in session.scalars(select(IPAddress.address)).all()}
     for host in network.hosts():
@@ -150,13 +155,17 @@ def check_resources(
     """
     row = session.scalars(select(Device).where(Device.name == device)).first()
     if row is None:
-        raise SopError(f"--param device: {device!r} is not registered; 1.1 receives it first")
+        raise SopError(
+            _("--param device: {device!r} is not registered; 1.1 receives it first").format(
+                device=device
+            )
+        )
     rack_row = get_rack(session, rack)
     if rack_row is None:
-        raise SopError(f"--param rack: {rack!r} is not a registered rack")
+        raise SopError(_("--param rack: {rack!r} is not a registered rack").format(rack=rack))
     feed_row = get_feed(session, feed)
     if feed_row is None:
-        raise SopError(f"--param feed: {feed!r} is not a registered power feed")
+        raise SopError(_("--param feed: {feed!r} is not a registered power feed").format(feed=feed))
     height = max(row.u_height, 1)
     position = free_position(session, rack_row, height)
     used = feed_load(session, feed_row) - (row.power_w if row.feed_id == feed_row.id else 0)

@@ -13,24 +13,27 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
-from sop_runner.cli.options import As, Json, operator_name, out
+from sop_runner.cli.options import As, Json, operator_name, out, subcommand
 from sop_runner.context import Context
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.register import HELP, places, service, views
 
-cli = typer.Typer(help=HELP)
+cli = typer.Typer(help=_(HELP))
 T = TypeVar("T")
 
-Code = Annotated[str | None, typer.Option("--code", help="device id on its label (id perangkat)")]
-Kind = Annotated[str | None, typer.Option("--kind", help="server, switch, …, ac, cctv, …")]
-Vendor = Annotated[str | None, typer.Option("--vendor", help="manufacturer")]
-Model = Annotated[str | None, typer.Option("--model", help="model (device type)")]
-Serial = Annotated[str | None, typer.Option("--serial", help="serial number")]
-UHeight = Annotated[int | None, typer.Option("--u-height", help="height in rack units")]
-PowerW = Annotated[int | None, typer.Option("--power-w", help="power draw in W")]
-Notes = Annotated[str | None, typer.Option("--notes", help="notes (keterangan)")]
+Code = Annotated[
+    str | None, typer.Option("--code", help=_("device id on its label (id perangkat)"))
+]
+Kind = Annotated[str | None, typer.Option("--kind", help=_("server, switch, …, ac, cctv, …"))]
+Vendor = Annotated[str | None, typer.Option("--vendor", help=_("manufacturer"))]
+Model = Annotated[str | None, typer.Option("--model", help=_("model (device type)"))]
+Serial = Annotated[str | None, typer.Option("--serial", help=_("serial number"))]
+UHeight = Annotated[int | None, typer.Option("--u-height", help=_("height in rack units"))]
+PowerW = Annotated[int | None, typer.Option("--power-w", help=_("power draw in W"))]
+Notes = Annotated[str | None, typer.Option("--notes", help=_("notes (keterangan)"))]
 
 
 def change(as_: str | None, do: Callable[[Any, Any], T]) -> T:
@@ -46,18 +49,28 @@ def given(**fields: Any) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
+def say(text: str) -> None:
+    """Given a line for the person, print it as it is (no markup)."""
+    out.print(text, markup=False, highlight=False)
+
+
+def say_changed(name: str, changed: Any) -> None:
+    """Given a device and the fields a change touched, say which (or that none did)."""
+    say(f"{name}: {', '.join(changed) or _('nothing changed')}")
+
+
 def print_json(payload: Any) -> None:
     """Given JSON-able data, print it as `--json` does."""
     out.print(json.dumps(payload, indent=2, ensure_ascii=False), markup=False, highlight=False)
 
 
-@cli.command("add")
+@subcommand(cli, "add")
 def add_command(
     name: str,
-    asset: Annotated[str, typer.Option("--asset", help="asset (property) number")] = "",
-    owner: Annotated[str, typer.Option(help="owning unit (OPD)")] = "",
-    function: Annotated[str, typer.Option(help="what the device does")] = "",
-    status: Annotated[str, typer.Option(help="first status")] = "active",
+    asset: Annotated[str, typer.Option("--asset", help=_("asset (property) number"))] = "",
+    owner: Annotated[str, typer.Option(help=_("owning unit (OPD)"))] = "",
+    function: Annotated[str, typer.Option(help=_("what the device does"))] = "",
+    status: Annotated[str, typer.Option(help=_("first status"))] = "active",
     code: Code = None,
     kind: Kind = None,
     vendor: Vendor = None,
@@ -84,15 +97,15 @@ def add_command(
             s, name, who, asset, owner, function, status, notes or "", **extra
         ),
     )
-    out.print(f"registered {name} ({status})", markup=False, highlight=False)
+    say(_("registered {name} ({status})").format(name=name, status=status))
 
 
-@cli.command("update")
+@subcommand(cli, "update")
 def update_command(
     name: str,
-    asset: Annotated[str | None, typer.Option("--asset", help="asset number")] = None,
-    owner: Annotated[str | None, typer.Option(help="owning unit (OPD)")] = None,
-    function: Annotated[str | None, typer.Option(help="what the device does")] = None,
+    asset: Annotated[str | None, typer.Option("--asset", help=_("asset number"))] = None,
+    owner: Annotated[str | None, typer.Option(help=_("owning unit (OPD)"))] = None,
+    function: Annotated[str | None, typer.Option(help=_("what the device does"))] = None,
     code: Code = None,
     kind: Kind = None,
     vendor: Vendor = None,
@@ -118,45 +131,50 @@ def update_command(
         notes=notes,
     )
     if not fields:
-        raise SopError("update: give at least one field to change (see --help)")
+        raise SopError(_("update: give at least one field to change (see --help)"))
     changed = change(as_, lambda s, who: service.update_device(s, name, who, **fields))
-    out.print(f"{name}: {', '.join(changed) or 'nothing changed'}", markup=False, highlight=False)
+    say_changed(name, changed)
 
 
-@cli.command("place")
+@subcommand(cli, "place")
 def place_command(
     name: str,
-    room: Annotated[str | None, typer.Option(help="room")] = None,
-    rack: Annotated[str | None, typer.Option(help="rack")] = None,
-    position: Annotated[int | None, typer.Option(help="lowest U the device takes")] = None,
-    feed: Annotated[str | None, typer.Option(help="power feed or PDU")] = None,
+    room: Annotated[str | None, typer.Option(help=_("room"))] = None,
+    rack: Annotated[str | None, typer.Option(help=_("rack"))] = None,
+    position: Annotated[int | None, typer.Option(help=_("lowest U the device takes"))] = None,
+    feed: Annotated[str | None, typer.Option(help=_("power feed or PDU"))] = None,
     as_: As = None,
 ) -> None:
     """Say where a device stands: room, or rack and U, and its power feed."""
     changed = change(
         as_, lambda s, who: places.place_device(s, name, who, room, rack, position, feed)
     )
-    out.print(f"{name}: {', '.join(changed) or 'nothing changed'}", markup=False, highlight=False)
+    say_changed(name, changed)
 
 
-@cli.command("status")
+@subcommand(cli, "status")
 def status_command(
     name: str,
-    to: str,
-    note: Annotated[str, typer.Option(help="why")] = "",
+    status: str,
+    note: Annotated[str, typer.Option(help=_("why"))] = "",
     as_: As = None,
 ) -> None:
     """Move a device to its next status (received, staged, active, …), kept in its history."""
-    if to not in service.STATUSES:
-        raise SopError(f"status: {to!r} is not allowed; use one of {', '.join(service.STATUSES)}")
-    done = change(as_, lambda s, who: service.change_status(s, name, to, who, note))
-    out.print(f"{name}: {to}" if done else f"{name}: already {to}", markup=False, highlight=False)
+    if status not in service.STATUSES:
+        raise SopError(
+            _("status: {status!r} is not allowed; use one of {allowed}").format(
+                status=status, allowed=", ".join(service.STATUSES)
+            )
+        )
+    done = change(as_, lambda s, who: service.change_status(s, name, status, who, note))
+    said = _("{name}: already {status}") if not done else "{name}: {status}"
+    say(said.format(name=name, status=status))
 
 
-@cli.command("list")
+@subcommand(cli, "list")
 def list_command(
-    kind: Annotated[str | None, typer.Option(help="only devices of this kind")] = None,
-    status: Annotated[str | None, typer.Option(help="only devices in this status")] = None,
+    kind: Annotated[str | None, typer.Option(help=_("only devices of this kind"))] = None,
+    status: Annotated[str | None, typer.Option(help=_("only devices in this status"))] = None,
     as_json: Json = False,
 ) -> None:
     """List the register, every status included (nothing is ever deleted)."""
@@ -170,7 +188,17 @@ def list_command(
     if as_json:
         print_json(whole)
         return
-    table = Table("code", "name", "kind", "owner", "function", "rack", "U", "status")
+    # Names are shown whole (a reversed or hidden character must be seen): others wrap.
+    table = Table(
+        _("code"),
+        Column(_("name"), no_wrap=True),
+        _("kind"),
+        Column(_("owner"), no_wrap=True),
+        _("function"),
+        _("rack"),
+        "U",
+        _("status"),
+    )
     for d in whole["devices"]:
         table.add_row(
             d["code"] or "",
@@ -185,13 +213,15 @@ def list_command(
     out.print(table)
 
 
-@cli.command("show")
+@subcommand(cli, "show")
 def show_command(name: str, as_json: Json = False) -> None:
     """Show one device: its fields, place, interfaces, addresses, specification."""
     with Context().session() as session:
         device = service.get_device(session, name)
         if device is None:
-            raise SopError(f"register: {name!r} is not registered")
+            raise SopError(
+                _("register: {name!r} is not registered{hint}").format(name=name, hint="")
+            )
         data = views.device_dict(session, device)
     if as_json:
         print_json({"schema": "sop.register-device/1", "device": data})
@@ -200,17 +230,21 @@ def show_command(name: str, as_json: Json = False) -> None:
         out.print(f"{key}: {value}", markup=False, highlight=False)
 
 
-@cli.command("history")
+@subcommand(cli, "history")
 def history_command(name: str) -> None:
     """Show a device's status history, one change a line (from → to, when, by, run, note)."""
     with Context().session() as session:
         for entry in service.history(session, name):
-            run = f" run {entry.run_id}" if entry.run_id else ""
-            out.print(
-                f"{entry.changed_at:%Y-%m-%d %H:%M:%S} {entry.from_status or '—'} → "
-                f"{entry.to_status} by {entry.changed_by}{run}: {entry.note}",
-                markup=False,
-                highlight=False,
+            run = _(" run {run}").format(run=entry.run_id) if entry.run_id else ""
+            say(
+                _("{at} {from_status} → {to_status} by {by}{run}: {note}").format(
+                    at=f"{entry.changed_at:%Y-%m-%d %H:%M:%S}",
+                    from_status=entry.from_status or "—",
+                    to_status=entry.to_status,
+                    by=entry.changed_by,
+                    run=run,
+                    note=entry.note,
+                )
             )
 
 

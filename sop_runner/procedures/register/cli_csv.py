@@ -7,23 +7,24 @@ from typing import Annotated
 
 import typer
 
-from sop_runner.cli.options import As, out
+from sop_runner.cli.options import As, command
 from sop_runner.context import Context
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.register import csvio
-from sop_runner.procedures.register.cli import change
+from sop_runner.procedures.register.cli import change, say
 
 
 def attach(cli: typer.Typer) -> None:
     """Given the `sop register` app, add export and import."""
-    cli.command("export")(export_command)
-    cli.command("import")(import_command)
-    cli.command("discover")(discover_command)
-    cli.command("upgrade-store")(upgrade_store_command)
+    command(cli, export_command, "export")
+    command(cli, import_command, "import")
+    command(cli, discover_command, "discover")
+    command(cli, upgrade_store_command, "upgrade-store")
 
 
 def export_command(
-    folder: Annotated[Path, typer.Argument(help="folder to write the CSV files into")],
+    folder: Annotated[Path, typer.Argument(help=_("folder to write the CSV files into"))],
 ) -> None:
     """Write the register as NetBox import CSV files (locations, racks, devices, …)."""
     with Context().session() as session:
@@ -31,24 +32,28 @@ def export_command(
     folder.mkdir(parents=True, exist_ok=True)
     for table in csvio.TABLES:
         (folder / f"{table}.csv").write_text(texts[table], encoding="utf-8")
-    out.print(f"{len(texts)} CSV files in {folder}", markup=False, highlight=False)
+    say(_("{count} CSV files in {folder}").format(count=len(texts), folder=folder))
 
 
 def import_command(
-    file: Annotated[Path, typer.Argument(help="a devices CSV in NetBox's import shape")],
+    file: Annotated[Path, typer.Argument(help=_("a devices CSV in NetBox's import shape"))],
     as_: As = None,
 ) -> None:
     """Register the devices of a NetBox-shaped devices CSV (all rows or none)."""
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise SopError(f"file: {file}: cannot be read as UTF-8 text ({error})") from None
+        raise SopError(
+            _("file: {file}: cannot be read as UTF-8 text ({error})").format(file=file, error=error)
+        ) from None
     added = change(as_, lambda s, who: csvio.import_devices(s, text, who))
-    out.print(f"{len(added)} devices registered: {', '.join(added)}", markup=False, highlight=False)
+    say(_("{count} devices registered: {names}").format(count=len(added), names=", ".join(added)))
 
 
 def discover_command(
-    facts: Annotated[Path, typer.Argument(help="folder of fact files (ansible -m setup --tree)")],
+    facts: Annotated[
+        Path, typer.Argument(help=_("folder of fact files (ansible -m setup --tree)"))
+    ],
     as_: As = None,
 ) -> None:
     """Fill the register from Ansible facts: serial, MAC, addresses, CPU, RAM, disks."""
@@ -62,7 +67,7 @@ def discover_command(
     }
     changed = change(as_, lambda s, who: discover(s, found, who, groups))
     for host, what in changed.items():
-        out.print(f"{host}: {', '.join(what) or 'unchanged'}", markup=False, highlight=False)
+        say(f"{host}: {', '.join(what) or _('unchanged')}")
 
 
 def upgrade_store_command() -> None:
@@ -70,4 +75,8 @@ def upgrade_store_command() -> None:
     from sop_runner.procedures.register.upgrade_store import add_columns
 
     added = add_columns(Context().engine)
-    out.print(f"added: {', '.join(added)}" if added else "the store is up to date", markup=False)
+    say(
+        _("added: {columns}").format(columns=", ".join(added))
+        if added
+        else _("the store is up to date")
+    )

@@ -7,14 +7,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sop_runner.cli.options import As, Json, out
+from sop_runner.cli.options import As, Json, out, subcommand
 from sop_runner.context import Context
+from sop_runner.i18n import _
 from sop_runner.procedures.register import places, views
-from sop_runner.procedures.register.cli import change, print_json
+from sop_runner.procedures.register.cli import change, print_json, say
 
-rooms = typer.Typer(help="Rooms: control room, staging area, server farm, loading dock.")
-racks = typer.Typer(help="Racks and their height in U.")
-feeds = typer.Typer(help="Power feeds / PDUs: rating in W and usable share (derating).")
+rooms = typer.Typer(help=_("Rooms: control room, staging area, server farm, loading dock."))
+racks = typer.Typer(help=_("Racks and their height in U."))
+feeds = typer.Typer(help=_("Power feeds / PDUs: rating in W and usable share (derating)."))
 
 
 def attach(cli: typer.Typer) -> None:
@@ -24,19 +25,19 @@ def attach(cli: typer.Typer) -> None:
     cli.add_typer(feeds, name="feed")
 
 
-@rooms.command("add")
+@subcommand(rooms, "add")
 def room_add(
     name: str,
     kind: Annotated[str, typer.Option(help=", ".join(places.ROOM_KINDS))],
-    title: Annotated[str, typer.Option(help="the room's name in words")] = "",
+    title: Annotated[str, typer.Option(help=_("the room's name in words"))] = "",
     as_: As = None,
 ) -> None:
     """Register a room of the site."""
     change(as_, lambda s, who: places.add_room(s, name, kind, who, title))
-    out.print(f"room {name} ({kind}) registered", markup=False, highlight=False)
+    say(_("room {name} ({kind}) registered").format(name=name, kind=kind))
 
 
-@rooms.command("list")
+@subcommand(rooms, "list")
 def room_list(as_json: Json = False) -> None:
     """List the rooms."""
     with Context().session() as session:
@@ -44,25 +45,29 @@ def room_list(as_json: Json = False) -> None:
     if as_json:
         print_json({"schema": "sop.register-rooms/1", "rooms": whole["rooms"]})
         return
-    table = Table("name", "kind", "title")
+    table = Table(_("name"), _("kind"), _("title"))
     for room in whole["rooms"]:
         table.add_row(room["name"], room["kind"], room["title"])
     out.print(table)
 
 
-@racks.command("add")
+@subcommand(racks, "add")
 def rack_add(
     name: str,
-    room: Annotated[str, typer.Option(help="the room it stands in")],
-    u_height: Annotated[int, typer.Option("--u-height", help="height in U")] = 42,
+    room: Annotated[str, typer.Option(help=_("the room it stands in"))],
+    u_height: Annotated[int, typer.Option("--u-height", help=_("height in U"))] = 42,
     as_: As = None,
 ) -> None:
     """Register a rack."""
     change(as_, lambda s, who: places.add_rack(s, name, room, who, u_height))
-    out.print(f"rack {name} ({u_height}U, {room}) registered", markup=False, highlight=False)
+    say(
+        _("rack {name} ({u_height}U, {room}) registered").format(
+            name=name, u_height=u_height, room=room
+        )
+    )
 
 
-@racks.command("list")
+@subcommand(racks, "list")
 def rack_list(as_json: Json = False) -> None:
     """List the racks with the units their devices take."""
     from sop_runner.procedures.register.capacity import occupied_units
@@ -80,28 +85,28 @@ def rack_list(as_json: Json = False) -> None:
     if as_json:
         print_json({"schema": "sop.register-racks/1", "racks": rows})
         return
-    table = Table("name", "room", "U", "used U")
+    table = Table(_("name"), _("room"), "U", _("used U"))
     for r in rows:
         table.add_row(r["name"], r["room"], str(r["u_height"]), str(r["used_u"]))
     out.print(table)
 
 
-@feeds.command("add")
+@subcommand(feeds, "add")
 def feed_add(
     name: str,
-    rating_w: Annotated[int, typer.Option("--rating-w", help="rating in W")],
-    rack: Annotated[str | None, typer.Option(help="the rack it feeds")] = None,
+    rating_w: Annotated[int, typer.Option("--rating-w", help=_("rating in W"))],
+    rack: Annotated[str | None, typer.Option(help=_("the rack it feeds"))] = None,
     derating_pct: Annotated[
-        int | None, typer.Option("--derating-pct", help="usable share in % (default 80)")
+        int | None, typer.Option("--derating-pct", help=_("usable share in % (default 80)"))
     ] = None,
     as_: As = None,
 ) -> None:
     """Register a power feed or PDU."""
     change(as_, lambda s, who: places.add_feed(s, name, rating_w, who, rack, derating_pct))
-    out.print(f"feed {name} ({rating_w} W) registered", markup=False, highlight=False)
+    say(_("feed {name} ({rating_w} W) registered").format(name=name, rating_w=rating_w))
 
 
-@feeds.command("list")
+@subcommand(feeds, "list")
 def feed_list(as_json: Json = False) -> None:
     """List the power feeds: rating, budget (rating × derating) and load."""
     with Context().session() as session:
@@ -109,7 +114,7 @@ def feed_list(as_json: Json = False) -> None:
     if as_json:
         print_json({"schema": "sop.register-feeds/1", "feeds": rows})
         return
-    table = Table("name", "rating W", "budget W", "load W")
+    table = Table(_("name"), _("rating W"), _("budget W"), _("load W"))
     for f in rows:
         table.add_row(f["name"], str(f["rating_w"]), str(f["budget_w"]), str(f["load_w"]))
     out.print(table)

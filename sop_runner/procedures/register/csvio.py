@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.register import places, service, views
 
 # Our statuses → NetBox's device status choices (the exact one is kept in cf_sop_status).
@@ -173,7 +174,11 @@ def _int(row: dict[str, str], column: str, line: int) -> int | None:
     try:
         return int(text)
     except ValueError:
-        raise SopError(f"csv line {line}: {column}: {text!r} is not a whole number") from None
+        raise SopError(
+            _("csv line {line}: {column}: {text!r} is not a whole number").format(
+                line=line, column=column, text=text
+            )
+        ) from None
 
 
 def import_devices(session: Session, text: str, actor: Any) -> list[str]:
@@ -187,17 +192,19 @@ def import_devices(session: Session, text: str, actor: Any) -> list[str]:
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
     if "name" not in header:
-        raise SopError("csv: the header must have a 'name' column (NetBox's device import)")
+        raise SopError(_("csv: the header must have a 'name' column (NetBox's device import)"))
     unknown = [c for c in header if c not in DEVICE_COLUMNS]
     if unknown:
         raise SopError(
-            f"csv: column {unknown[0]!r} is not allowed; use {', '.join(DEVICE_COLUMNS)}"
+            _("csv: column {column!r} is not allowed; use {allowed}").format(
+                column=unknown[0], allowed=", ".join(DEVICE_COLUMNS)
+            )
         )
     plans = []
     for line, row in enumerate(reader, start=2):
         name = (row.get("name") or "").strip()
         if not name:
-            raise SopError(f"csv line {line}: name: empty")
+            raise SopError(_("csv line {line}: name: empty").format(line=line))
         status = (row.get("cf_sop_status") or "").strip() or _from_netbox(row, line)
         fields = {
             "code": row.get("cf_code") or "",
@@ -229,7 +236,7 @@ def import_devices(session: Session, text: str, actor: Any) -> list[str]:
             if any(v is not None for v in where.values()):
                 places.place_device(session, name, actor, **where)
         except SopError as error:
-            raise SopError(f"csv line {line}: {error}") from None
+            raise SopError(_("csv line {line}: {error}").format(line=line, error=error)) from None
         added.append(name)
     return added
 
@@ -240,6 +247,8 @@ def _from_netbox(row: dict[str, str], line: int) -> str:
     ours |= {"decommissioning": "decommissioning", "offline": "offline", "planned": "received"}
     if status not in ours:
         raise SopError(
-            f"csv line {line}: status: {status!r} is not allowed; use one of {', '.join(ours)}"
+            _("csv line {line}: status: {status!r} is not allowed; use one of {allowed}").format(
+                line=line, status=status, allowed=", ".join(ours)
+            )
         )
     return ours[status]

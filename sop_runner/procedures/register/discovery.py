@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.register import network, service
 from sop_runner.procedures.register.models import DeviceSpecChange, Prefix
 from sop_runner.procedures.register.signing import Actor
@@ -54,7 +55,11 @@ def load_facts(folder: Path) -> dict[str, dict[str, Any]]:
     """Given a folder of per-host fact files (setup --tree, or the jsonfile fact cache),
     return ``{host: facts}``.  Raise SopError naming a file that is not JSON facts."""
     if not folder.is_dir():
-        raise SopError(f"facts: {folder} is not a folder of fact files (ansible -m setup --tree)")
+        raise SopError(
+            _("facts: {folder} is not a folder of fact files (ansible -m setup --tree)").format(
+                folder=folder
+            )
+        )
     found: dict[str, dict[str, Any]] = {}
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.is_file():
@@ -62,10 +67,12 @@ def load_facts(folder: Path) -> dict[str, dict[str, Any]]:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError):
-            raise SopError(f"facts: {path}: not JSON") from None
+            raise SopError(_("facts: {path}: not JSON").format(path=path)) from None
         facts = data.get("ansible_facts", data) if isinstance(data, dict) else None
         if not isinstance(facts, dict) or "ansible_hostname" not in facts:
-            raise SopError(f"facts: {path}: no Ansible facts (ansible_hostname missing)")
+            raise SopError(
+                _("facts: {path}: no Ansible facts (ansible_hostname missing)").format(path=path)
+            )
         found[path.name.removesuffix(".json")] = facts
     return found
 
@@ -141,7 +148,9 @@ def discover(
             if port["address"]:
                 _prefix(session, port["address"], actor)
                 mine = {
-                    r.address for r, _, i in network.addresses(session, host) if i == port["name"]
+                    r.address
+                    for r, _device, i in network.addresses(session, host)
+                    if i == port["name"]
                 }
                 if port["address"] not in mine:
                     try:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from sop_runner.errors import SopError
 from sop_runner.features import StepOutcome
+from sop_runner.i18n import _
 from sop_runner.procedures.register import places, service
 from sop_runner.procedures.register.models import FacilityRecord
 from sop_runner.procedures.register.signing import Actor, actor_name, record
@@ -40,7 +41,9 @@ def _facility_request(session: Session, request_id: int) -> Any:
     request = get_request(session, request_id)
     if request.procedure_id != "1.4" or "facility" not in request.params:
         raise SopError(
-            f"request: {request_id} is not a 1.4 request naming a facility (--param facility=…)"
+            _(
+                "request: {request} is not a 1.4 request naming a facility (--param facility=…)"
+            ).format(request=request_id)
         )
     return request
 
@@ -61,15 +64,25 @@ def record_scan(
     """
     _facility_request(session, request_id)
     if not vendor_name.strip():
-        raise SopError("--vendor-name: required: who signed the berita acara for the vendor")
+        raise SopError(_("--vendor-name: required: who signed the berita acara for the vendor"))
     try:
         data = scan.read_bytes()
     except OSError as error:
-        raise SopError(f"--scan: {scan}: cannot be read ({error.strerror})") from None
+        raise SopError(
+            _("--scan: {scan}: cannot be read ({error})").format(scan=scan, error=error.strerror)
+        ) from None
     if not data:
-        raise SopError(f"--scan: {scan}: empty; give the scanned signed copy (PDF or image)")
+        raise SopError(
+            _("--scan: {scan}: empty; give the scanned signed copy (PDF or image)").format(
+                scan=scan
+            )
+        )
     if get_record(session, request_id) is not None:
-        raise SopError(f"request {request_id}: the berita acara scan is recorded already")
+        raise SopError(
+            _("request {request}: the berita acara scan is recorded already").format(
+                request=request_id
+            )
+        )
     row = FacilityRecord(
         request_id=request_id,
         vendor_name=vendor_name.strip(),
@@ -107,10 +120,18 @@ def acknowledge(session: Session, request_id: int, acting: Any) -> FacilityRecor
 
     row = get_record(session, request_id)
     if row is None:
-        raise SopError(f"request {request_id}: record the berita acara scan first (--scan)")
+        raise SopError(
+            _("request {request}: record the berita acara scan first (--scan)").format(
+                request=request_id
+            )
+        )
     require_role(acting.operator, "penanggung_jawab", "acknowledging a berita acara")
     if row.acknowledged is not None:
-        raise SopError(f"request {request_id}: acknowledged already by {row.acknowledged_by}")
+        raise SopError(
+            _("request {request}: acknowledged already by {name}").format(
+                request=request_id, name=row.acknowledged_by
+            )
+        )
     row.acknowledged = acting.sign(session, ACK_ACTION, f"request/{request_id}", ack_data(row))
     row.acknowledged_by = acting.name
     return row
@@ -127,13 +148,15 @@ def berita_acara_step(
         row = get_record(session, request.id)
         if row is None or row.acknowledged is None:
             missing = (
-                "the scan (petugas: --scan FILE --vendor-name NAME)"
+                _("the scan (petugas: --scan FILE --vendor-name NAME)")
                 if row is None
-                else ("the penanggung jawab's acknowledgement (--acknowledge)")
+                else _("the penanggung jawab's acknowledgement (--acknowledge)")
             )
             raise SopError(
-                f"step 6: the berita acara needs {missing}: `sop register berita-acara "
-                f"{request.id} …`"
+                _(
+                    "step 6: the berita acara needs {missing}: `sop register berita-acara "
+                    "{request} …`"
+                ).format(missing=missing, request=request.id)
             )
         note = (
             f"Berita acara ditandatangani {row.vendor_name} di atas kertas (pindaian "
@@ -176,9 +199,14 @@ def check_params(ctx: Any, targets: list[str], params: dict[str, Any]) -> None:
     kind = params.get("facility_kind")
     if kind not in service.FACILITY_KINDS:
         raise SopError(
-            f"--param facility_kind: {kind!r} is not allowed; use one of "
-            f"{', '.join(service.FACILITY_KINDS)}"
+            _("--param facility_kind: {kind!r} is not allowed; use one of {allowed}").format(
+                kind=kind, allowed=", ".join(service.FACILITY_KINDS)
+            )
         )
     with ctx.session() as session:
         if service.get_device(session, params["facility"]) is not None:
-            raise SopError(f"--param facility: {params['facility']!r} is registered already")
+            raise SopError(
+                _("--param facility: {facility!r} is registered already").format(
+                    facility=params["facility"]
+                )
+            )

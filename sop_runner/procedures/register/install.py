@@ -17,6 +17,7 @@ from typing import Any
 
 from sop_runner.errors import SopError
 from sop_runner.features import StepOutcome
+from sop_runner.i18n import _
 from sop_runner.procedures.register import capacity, network, places, service, views
 
 PARAMS = ("device", "rack", "feed", "switch", "prefix")
@@ -40,7 +41,9 @@ def check_params(ctx: Any, targets: list[str], params: dict[str, Any]) -> None:
         return
     for name in ("rack", "feed"):
         if not params.get(name):
-            raise SopError(f"--param {name}: required with device (where it is installed)")
+            raise SopError(
+                _("--param {name}: required with device (where it is installed)").format(name=name)
+            )
     with ctx.session() as session:
         _check(session, params)
 
@@ -87,8 +90,10 @@ def register_entry(
         found = _check(session, params)
         if not found.ok:
             raise SopError(
-                f"step 4: the resources checked at step 2 are gone: {'; '.join(found.short)}; "
-                "check again (`sop register check`) and make a new request"
+                _(
+                    "step 4: the resources checked at step 2 are gone: {short}; "
+                    "check again (`sop register check`) and make a new request"
+                ).format(short="; ".join(found.short))
             )
         places.place_device(
             session, name, operator, rack=found.rack, position=found.position, feed=found.feed

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.register.models import Cable, Device, Interface, IPAddress, Prefix
 from sop_runner.procedures.register.signing import Actor, record
 
@@ -32,7 +33,9 @@ def default_type(name: str) -> str:
 def _device(session: Session, name: str, field: str = "device") -> Device:
     device = session.scalars(select(Device).where(Device.name == name)).first()
     if device is None:
-        raise SopError(f"{field}: {name!r} is not a registered device")
+        raise SopError(
+            _("{field}: {name!r} is not a registered device").format(field=field, name=name)
+        )
     return device
 
 
@@ -58,10 +61,16 @@ def set_interface(
     """
     owner = _device(session, device)
     if not name.strip() or len(name) > 64:
-        raise SopError(f"interface: {name!r} is not allowed; a name of 1–64 characters")
+        raise SopError(
+            _("interface: {name!r} is not allowed; a name of 1–64 characters").format(name=name)
+        )
     mac = mac.strip().lower()
     if mac and not MAC.fullmatch(mac):
-        raise SopError(f"--mac: {mac!r} is not allowed; six hex pairs, e.g. 52:54:00:12:34:56")
+        raise SopError(
+            _("--mac: {mac!r} is not allowed; six hex pairs, e.g. 52:54:00:12:34:56").format(
+                mac=mac
+            )
+        )
     row = get_interface(session, device, name)
     if row is None:
         row = Interface(device_id=owner.id, name=name, mac=mac, type=type or default_type(name))
@@ -90,11 +99,13 @@ def add_prefix(session: Session, prefix: str, actor: Actor, description: str = "
         network = ipaddress.ip_network(prefix.strip())
     except ValueError:
         raise SopError(
-            f"prefix: {prefix!r} is not allowed; a network with its length, e.g. 10.10.0.0/24"
+            _(
+                "prefix: {prefix!r} is not allowed; a network with its length, e.g. 10.10.0.0/24"
+            ).format(prefix=prefix)
         ) from None
     text = str(network)
     if session.scalars(select(Prefix).where(Prefix.prefix == text)).first() is not None:
-        raise SopError(f"prefix {text}: already registered")
+        raise SopError(_("prefix {prefix}: already registered").format(prefix=text))
     row = Prefix(prefix=text, description=description)
     session.add(row)
     session.flush()
@@ -119,7 +130,9 @@ def assign_address(
         parsed = ipaddress.ip_interface(address.strip())
     except ValueError:
         raise SopError(
-            f"address: {address!r} is not allowed; an address with its mask, e.g. 10.10.0.5/24"
+            _(
+                "address: {address!r} is not allowed; an address with its mask, e.g. 10.10.0.5/24"
+            ).format(address=address)
         ) from None
     text = str(parsed)
     port = get_interface(session, device, interface) or set_interface(
@@ -131,8 +144,11 @@ def assign_address(
         holder = session.get(Interface, row.interface_id)
         owner = session.get(Device, holder.device_id) if holder else None
         raise SopError(
-            f"address {parsed.ip}: already assigned to "
-            f"{owner.name if owner else '?'} {holder.name if holder else '?'}"
+            _("address {address}: already assigned to {device} {interface}").format(
+                address=parsed.ip,
+                device=owner.name if owner else "?",
+                interface=holder.name if holder else "?",
+            )
         )
     if row is not None and (row.address, row.interface_id, row.dns_name) == (
         text,
@@ -187,21 +203,35 @@ def add_cable(
     """
     label = label.strip()
     if not label or len(label) > 64:
-        raise SopError(f"label: {label!r} is not allowed; the cable's id, 1–64 characters")
+        raise SopError(
+            _("label: {label!r} is not allowed; the cable's id, 1–64 characters").format(
+                label=label
+            )
+        )
     if type not in CABLE_TYPES:
-        raise SopError(f"--type: {type!r} is not allowed; use one of {', '.join(CABLE_TYPES)}")
+        raise SopError(
+            _("--type: {type!r} is not allowed; use one of {allowed}").format(
+                type=type, allowed=", ".join(CABLE_TYPES)
+            )
+        )
     if length is not None and length <= 0:
-        raise SopError(f"--length: {length!r} is not allowed; a length in metres > 0")
+        raise SopError(
+            _("--length: {length!r} is not allowed; a length in metres > 0").format(length=length)
+        )
     if a == b:
-        raise SopError("--b: the same interface as --a; a cable joins two interfaces")
+        raise SopError(_("--b: the same interface as --a; a cable joins two interfaces"))
     if session.scalars(select(Cable).where(Cable.label == label)).first() is not None:
-        raise SopError(f"cable {label!r}: already registered")
+        raise SopError(_("cable {label!r}: already registered").format(label=label))
     ends = []
     for side, (device, name) in (("a", a), ("b", b)):
         port = get_interface(session, device, name) or set_interface(session, device, name, actor)
         other = cable_on(session, port.id)
         if other is not None:
-            raise SopError(f"--{side}: {device} {name} already has cable {other.label}")
+            raise SopError(
+                _("--{side}: {device} {interface} already has cable {cable}").format(
+                    side=side, device=device, interface=name, cable=other.label
+                )
+            )
         ends.append(port)
     cable = Cable(
         label=label, a_interface_id=ends[0].id, b_interface_id=ends[1].id, type=type, length=length

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.register.models import Device, PowerFeed, Rack, Room, SiteRow
 from sop_runner.procedures.register.signing import Actor, record
 
@@ -31,8 +32,10 @@ def _slug(field: str, value: str) -> str:
     text = value.strip()
     if not text or len(text) > 64 or not all(c.isalnum() or c in "-_." for c in text):
         raise SopError(
-            f"{field}: {value!r} is not allowed; a short name of letters, digits, - _ . "
-            "(at most 64)"
+            _(
+                "{field}: {value!r} is not allowed; a short name of letters, digits, - _ . "
+                "(at most 64)"
+            ).format(field=field, value=value)
         )
     return text
 
@@ -55,9 +58,13 @@ def add_room(session: Session, name: str, kind: str, actor: Actor, title: str = 
     """
     name = _slug("--name", name)
     if kind not in ROOM_KINDS:
-        raise SopError(f"--kind: {kind!r} is not allowed; use one of {', '.join(ROOM_KINDS)}")
+        raise SopError(
+            _("--kind: {kind!r} is not allowed; use one of {allowed}").format(
+                kind=kind, allowed=", ".join(ROOM_KINDS)
+            )
+        )
     if get_room(session, name) is not None:
-        raise SopError(f"room {name!r}: already registered")
+        raise SopError(_("room {name!r}: already registered").format(name=name))
     room = Room(site_id=site(session, actor).id, name=name, kind=kind, title=title or name)
     session.add(room)
     session.flush()
@@ -83,11 +90,19 @@ def add_rack(session: Session, name: str, room: str, actor: Actor, u_height: int
     name = _slug("--name", name)
     where = get_room(session, room)
     if where is None:
-        raise SopError(f"--room: {room!r} is not a registered room; `sop register room add` it")
+        raise SopError(
+            _("--room: {room!r} is not a registered room; `sop register room add` it").format(
+                room=room
+            )
+        )
     if not isinstance(u_height, int) or not 1 <= u_height <= MAX_RACK_U:
-        raise SopError(f"--u-height: {u_height!r} is not allowed; a whole number 1–{MAX_RACK_U}")
+        raise SopError(
+            _("--u-height: {u_height!r} is not allowed; a whole number 1–{maximum}").format(
+                u_height=u_height, maximum=MAX_RACK_U
+            )
+        )
     if get_rack(session, name) is not None:
-        raise SopError(f"rack {name!r}: already registered")
+        raise SopError(_("rack {name!r}: already registered").format(name=name))
     rack = Rack(room_id=where.id, name=name, u_height=u_height)
     session.add(rack)
     session.flush()
@@ -120,16 +135,24 @@ def add_feed(
     """
     name = _slug("--name", name)
     if not isinstance(rating_w, int) or rating_w <= 0:
-        raise SopError(f"--rating-w: {rating_w!r} is not allowed; a whole number of watts > 0")
+        raise SopError(
+            _("--rating-w: {rating_w!r} is not allowed; a whole number of watts > 0").format(
+                rating_w=rating_w
+            )
+        )
     if derating_pct is not None and not 1 <= derating_pct <= 100:
-        raise SopError(f"--derating-pct: {derating_pct!r} is not allowed; a percentage 1–100")
+        raise SopError(
+            _("--derating-pct: {derating_pct!r} is not allowed; a percentage 1–100").format(
+                derating_pct=derating_pct
+            )
+        )
     rack_row = None
     if rack:
         rack_row = get_rack(session, rack)
         if rack_row is None:
-            raise SopError(f"--rack: {rack!r} is not a registered rack")
+            raise SopError(_("--rack: {rack!r} is not a registered rack").format(rack=rack))
     if get_feed(session, name) is not None:
-        raise SopError(f"power feed {name!r}: already registered")
+        raise SopError(_("power feed {name!r}: already registered").format(name=name))
     feed = PowerFeed(
         name=name,
         rating_w=rating_w,
@@ -180,30 +203,43 @@ def place_device(
     if room is not None:
         row = get_room(session, room)
         if row is None:
-            raise SopError(f"--room: {room!r} is not a registered room")
+            raise SopError(_("--room: {room!r} is not a registered room").format(room=room))
         new["room_id"] = row.id
     if rack is not None:
         rack_row = get_rack(session, rack)
         if rack_row is None:
-            raise SopError(f"--rack: {rack!r} is not a registered rack")
+            raise SopError(_("--rack: {rack!r} is not a registered rack").format(rack=rack))
         new["rack_id"], new["room_id"] = rack_row.id, rack_row.room_id
         if position is None:
-            raise SopError("--position: required with --rack (the lowest U the device takes)")
+            raise SopError(_("--position: required with --rack (the lowest U the device takes)"))
         height = max(device.u_height, 1)
         if position < 1 or position + height - 1 > rack_row.u_height:
             raise SopError(
-                f"--position: {position} is not allowed; {name} ({height}U) fits at "
-                f"1–{rack_row.u_height - height + 1} in {rack} ({rack_row.u_height}U)"
+                _(
+                    "--position: {position} is not allowed; {name} ({height}U) fits at "
+                    "1–{last} in {rack} ({rack_u}U)"
+                ).format(
+                    position=position,
+                    name=name,
+                    height=height,
+                    last=rack_row.u_height - height + 1,
+                    rack=rack,
+                    rack_u=rack_row.u_height,
+                )
             )
         taken = occupied_units(session, rack_row, exclude=device.id)
         clash = sorted(set(range(position, position + height)) & set(taken))
         if clash:
-            raise SopError(f"--position: U{clash[0]} of {rack} is taken by {taken[clash[0]]}")
+            raise SopError(
+                _("--position: U{unit} of {rack} is taken by {device}").format(
+                    unit=clash[0], rack=rack, device=taken[clash[0]]
+                )
+            )
         new["position"] = position
     if feed is not None:
         feed_row = get_feed(session, feed)
         if feed_row is None:
-            raise SopError(f"--feed: {feed!r} is not a registered power feed")
+            raise SopError(_("--feed: {feed!r} is not a registered power feed").format(feed=feed))
         new["feed_id"] = feed_row.id
     changed = {k: [getattr(device, k), v] for k, v in new.items() if getattr(device, k) != v}
     for key, (_old, value) in changed.items():

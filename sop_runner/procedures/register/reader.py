@@ -16,6 +16,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.store.db import _normalize, redact
 
 
@@ -38,7 +39,9 @@ def reading(url: str) -> Iterator[Session]:
             session.rollback()
     except SQLAlchemyError as error:
         raise SopError(
-            f"register {redact(url)}: cannot be read ({str(error).splitlines()[0][:160]})"
+            _("register {url}: cannot be read ({error})").format(
+                url=redact(url), error=str(error).splitlines()[0][:160]
+            )
         ) from None
     finally:
         engine.dispose()

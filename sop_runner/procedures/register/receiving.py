@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.register import places, service
 from sop_runner.procedures.register.models import Delivery, Device, Room
 from sop_runner.procedures.register.signing import Actor, actor_name, record
@@ -39,13 +40,19 @@ def packing_list(items: list[str]) -> list[dict[str, Any]]:
     for text in items:
         name, sep, qty = text.partition("=")
         if not name.strip():
-            raise SopError(f"--item: {text!r} is not allowed; give ITEM=QTY, e.g. 'server R650=2'")
+            raise SopError(
+                _("--item: {text!r} is not allowed; give ITEM=QTY, e.g. 'server R650=2'").format(
+                    text=text
+                )
+            )
         count = qty.strip() if sep else "1"
         if not count.isdigit() or int(count) < 1:
-            raise SopError(f"--item: {text!r}: the quantity must be a whole number >= 1")
+            raise SopError(
+                _("--item: {text!r}: the quantity must be a whole number >= 1").format(text=text)
+            )
         result.append({"item": name.strip(), "qty": int(count)})
     if not result:
-        raise SopError("--item: the packing list is empty; give each item as ITEM=QTY")
+        raise SopError(_("--item: the packing list is empty; give each item as ITEM=QTY"))
     return result
 
 
@@ -64,10 +71,10 @@ def receive(
     Raise SopError when the vendor or document is empty or a device cannot be registered.
     """
     if not vendor.strip() or not document.strip():
-        raise SopError("--vendor and --document: required (who delivered, the delivery note)")
+        raise SopError(_("--vendor and --document: required (who delivered, the delivery note)"))
     now = datetime.now(UTC)
     if arrived_at is not None and (arrived_at.tzinfo is None or arrived_at > now):
-        raise SopError("--arrived: a past time with its zone, e.g. 2026-06-01T09:00+07:00")
+        raise SopError(_("--arrived: a past time with its zone, e.g. 2026-06-01T09:00+07:00"))
     delivery = Delivery(
         vendor=vendor.strip(),
         document=document.strip(),
@@ -105,7 +112,9 @@ def get_delivery(session: Session, delivery_id: int) -> Delivery:
     """Given a delivery's number, return it.  Raise SopError if there is none."""
     delivery = session.get(Delivery, delivery_id)
     if delivery is None:
-        raise SopError(f"delivery: {delivery_id} is not a recorded delivery")
+        raise SopError(
+            _("delivery: {delivery} is not a recorded delivery").format(delivery=delivery_id)
+        )
     return delivery
 
 
@@ -130,7 +139,9 @@ def stage(session: Session, delivery_id: int, actor: Actor, run_id: int | None =
     """
     delivery = get_delivery(session, delivery_id)
     if delivery.staged_at is not None:
-        raise SopError(f"delivery {delivery_id}: already in the staging area")
+        raise SopError(
+            _("delivery {delivery}: already in the staging area").format(delivery=delivery_id)
+        )
     delivery.staged_at = datetime.now(UTC)
     staging = _room_of_kind(session, "staging_area")
     for device in devices_of(session, delivery_id):
@@ -159,12 +170,18 @@ def check(
     """
     delivery = get_delivery(session, delivery_id)
     if delivery.staged_at is None:
-        raise SopError(f"delivery {delivery_id}: move it to the staging area first (step 2)")
+        raise SopError(
+            _("delivery {delivery}: move it to the staging area first (step 2)").format(
+                delivery=delivery_id
+            )
+        )
     listed = {entry["item"] for entry in delivery.packing_list}
     extra = sorted(set(found) - listed)
     if extra:
         raise SopError(
-            f"--found: {extra[0]!r} is not on the packing list; items: {', '.join(sorted(listed))}"
+            _("--found: {item!r} is not on the packing list; items: {items}").format(
+                item=extra[0], items=", ".join(sorted(listed))
+            )
         )
     rows = [
         {

@@ -12,6 +12,7 @@ from typing import Any
 
 from sop_runner.errors import SopError
 from sop_runner.features import StepOutcome
+from sop_runner.i18n import _
 from sop_runner.procedures.register import receiving
 
 
@@ -68,8 +69,10 @@ def completeness(
         data = receiving.delivery_dict(session, receiving.get_delivery(session, delivery_id))
     if data["checked"] is None:
         raise SopError(
-            f"step 3: record the completeness check first: `sop register delivery check "
-            f"{delivery_id} --found ITEM=QTY …`"
+            _(
+                "step 3: record the completeness check first: `sop register delivery check "
+                "{delivery} --found ITEM=QTY …`"
+            ).format(delivery=delivery_id)
         )
     short = [f"{r['item']} {r['found']}/{r['qty']}" for r in data["checked"] if not r["ok"]]
     note = "Lengkap sesuai packing list" if not short else "TIDAK lengkap: " + ", ".join(short)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import N_, _
 from sop_runner.procedures.register.models import Device, DeviceSpecChange, DeviceStatusChange
 from sop_runner.procedures.register.signing import Actor, actor_name, record
 
@@ -75,7 +76,7 @@ FIELDS = (
 )
 # The way out of the register (SOP 5.1), walked one status at a time by advance_to.
 DISMANTLE_PATH = ("active", "decommissioning", "offline", "disposed")
-_ADD_IT_FIRST = "; `sop register add` it first"
+_ADD_IT_FIRST = N_("; `sop register add` it first")
 
 # A device's history table: status changes or specification changes.
 Entry = TypeVar("Entry", DeviceStatusChange, DeviceSpecChange)
@@ -95,7 +96,7 @@ def _registered(session: Session, name: str, hint: str = "") -> Device:
     """Given a device name, return its row.  Raise SopError if it is not registered."""
     device = get_device(session, name)
     if device is None:
-        raise SopError(f"register: {name!r} is not registered{hint}")
+        raise SopError(_("register: {name!r} is not registered{hint}").format(name=name, hint=hint))
     return device
 
 
@@ -118,11 +119,19 @@ def add_device(
     number negative, or the name or code already registered.
     """
     if not name.strip():
-        raise SopError("name: empty; give the device's name (as in the inventory)")
+        raise SopError(_("name: empty; give the device's name (as in the inventory)"))
     if status not in STATUSES:
-        raise SopError(f"--status: {status!r} is not allowed; use one of {', '.join(STATUSES)}")
+        raise SopError(
+            _("--status: {status!r} is not allowed; use one of {allowed}").format(
+                status=status, allowed=", ".join(STATUSES)
+            )
+        )
     if get_device(session, name) is not None:
-        raise SopError(f"register: {name!r} is already registered; change its status instead")
+        raise SopError(
+            _("register: {name!r} is already registered; change its status instead").format(
+                name=name
+            )
+        )
     values = _checked_fields(
         session,
         {"asset_number": asset_number, "owner": owner, "function": function, "notes": notes}
@@ -148,7 +157,7 @@ def update_device(session: Session, name: str, actor: Actor, **fields: Any) -> d
 
     Raise SopError if the device is not registered or a value is not allowed.
     """
-    device = _registered(session, name, _ADD_IT_FIRST)
+    device = _registered(session, name, _(_ADD_IT_FIRST))
     values = _checked_fields(session, fields, device)
     changed = {k: [getattr(device, k), v] for k, v in values.items() if getattr(device, k) != v}
     if not changed:
@@ -165,13 +174,19 @@ def _checked_fields(
     """Given device fields, return them typed.  Raise SopError naming a field not allowed."""
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown:
-        raise SopError(f"{unknown[0]}: not a device field; allowed: {', '.join(FIELDS)}")
+        raise SopError(
+            _("{field}: not a device field; allowed: {allowed}").format(
+                field=unknown[0], allowed=", ".join(FIELDS)
+            )
+        )
     values: dict[str, Any] = {}
     for key, value in fields.items():
         if key in ("u_height", "power_w"):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise SopError(
-                    f"--{key.replace('_', '-')}: {value!r} is not allowed; a whole number >= 0"
+                    _("--{option}: {value!r} is not allowed; a whole number >= 0").format(
+                        option=key.replace("_", "-"), value=value
+                    )
                 )
             values[key] = value
         elif key == "code":
@@ -179,12 +194,20 @@ def _checked_fields(
         else:
             values[key] = str(value).strip()
     if "kind" in values and values["kind"] not in KINDS:
-        raise SopError(f"--kind: {values['kind']!r} is not allowed; use one of {', '.join(KINDS)}")
+        raise SopError(
+            _("--kind: {kind!r} is not allowed; use one of {allowed}").format(
+                kind=values["kind"], allowed=", ".join(KINDS)
+            )
+        )
     code = values.get("code")
     if code:
         other = session.scalars(select(Device).where(Device.code == code)).first()
         if other is not None and other is not device:
-            raise SopError(f"--code: {code!r} is already the code of {other.name}")
+            raise SopError(
+                _("--code: {code!r} is already the code of {device}").format(
+                    code=code, device=other.name
+                )
+            )
     return values
 
 
@@ -205,16 +228,22 @@ def change_status(
     device = get_device(session, name)
     if device is None:
         if not register_missing:
-            raise SopError(f"register: {name!r} is not registered{_ADD_IT_FIRST}")
+            raise SopError(
+                _("register: {name!r} is not registered{hint}").format(
+                    name=name, hint=_(_ADD_IT_FIRST)
+                )
+            )
         device = add_device(
             session, name, actor, status="unregistered", notes="found only at dismantling"
         )
     if device.status == to_status:
         return None
     if to_status not in TRANSITIONS.get(device.status, ()):
-        allowed = ", ".join(TRANSITIONS.get(device.status, ())) or "none (final)"
+        allowed = ", ".join(TRANSITIONS.get(device.status, ())) or _("none (final)")
         raise SopError(
-            f"register: {name} is {device.status}; it can go to {allowed}, not {to_status}"
+            _("register: {name} is {status}; it can go to {allowed}, not {to_status}").format(
+                name=name, status=device.status, allowed=allowed, to_status=to_status
+            )
         )
     previous = device.status
     device.status = to_status
@@ -276,7 +305,7 @@ def record_spec(
     Raise SopError when the device is not registered.  Nothing is overwritten: the
     register's current specification is the newest entry.
     """
-    device = _registered(session, name, _ADD_IT_FIRST)
+    device = _registered(session, name, _(_ADD_IT_FIRST))
     entry = DeviceSpecChange(
         device_id=device.id,
         phase=phase,

@@ -24,8 +24,9 @@ from __future__ import annotations
 from importlib import import_module
 
 from sop_runner.features import Command, Manifest, lazy_exports
+from sop_runner.i18n import N_
 
-HELP = "SOP 1.3 Daftar perangkat lunak (software register) and its history."
+HELP = N_("SOP 1.3 Daftar perangkat lunak (software register) and its history.")
 _SERVICE = ("entries", "get_entry")
 __all__ = ["FEATURE", "MANIFEST", *_SERVICE]
 

@@ -10,17 +10,26 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from sop_runner.cli.options import As, Json, Lang, choose_language, operator_name, out
+from sop_runner.cli.options import (
+    As,
+    Json,
+    Lang,
+    choose_language,
+    operator_name,
+    out,
+    subcommand,
+)
 from sop_runner.context import Context
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.software import HELP, service
 
-cli = typer.Typer(help=HELP)
+cli = typer.Typer(help=_(HELP))
 
-Version = Annotated[str | None, typer.Option("--version", help="version installed")]
-Owner = Annotated[str | None, typer.Option("--owner", help="owning unit (OPD)")]
-Licence = Annotated[str | None, typer.Option("--licence", help="licence")]
-Notes = Annotated[str | None, typer.Option("--notes", help="notes")]
+Version = Annotated[str | None, typer.Option("--version", help=_("version installed"))]
+Owner = Annotated[str | None, typer.Option("--owner", help=_("owning unit (OPD)"))]
+Licence = Annotated[str | None, typer.Option("--licence", help=_("licence"))]
+Notes = Annotated[str | None, typer.Option("--notes", help=_("notes"))]
 
 
 def _date(text: str | None) -> date:
@@ -30,7 +39,9 @@ def _date(text: str | None) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise SopError(f"--date: {text!r} is not a date; use YYYY-MM-DD") from None
+        raise SopError(
+            _("--date: {text!r} is not a date; use YYYY-MM-DD").format(text=text)
+        ) from None
 
 
 def _as_dict(entry: Any) -> dict[str, Any]:
@@ -51,21 +62,21 @@ def _as_dict(entry: Any) -> dict[str, Any]:
     }
 
 
-@cli.command("add")
+@subcommand(cli, "add")
 def add_command(
     name: str,
-    host: Annotated[str, typer.Option("--host", help="the inventory host it is installed on")],
-    version: Annotated[str, typer.Option("--version", help="version installed")],
-    owner: Annotated[str, typer.Option("--owner", help="owning unit (OPD)")] = "",
-    licence: Annotated[str, typer.Option("--licence", help="licence")] = "",
-    on: Annotated[str | None, typer.Option("--date", help="installed on (YYYY-MM-DD)")] = None,
+    host: Annotated[str, typer.Option("--host", help=_("the inventory host it is installed on"))],
+    version: Annotated[str, typer.Option("--version", help=_("version installed"))],
+    owner: Annotated[str, typer.Option("--owner", help=_("owning unit (OPD)"))] = "",
+    licence: Annotated[str, typer.Option("--licence", help=_("licence"))] = "",
+    on: Annotated[str | None, typer.Option("--date", help=_("installed on (YYYY-MM-DD)"))] = None,
     source_code: Annotated[
-        bool, typer.Option("--source-code/--no-source-code", help="source code handed over")
+        bool, typer.Option("--source-code/--no-source-code", help=_("source code handed over"))
     ] = False,
     vendor_remote: Annotated[
-        bool, typer.Option("--vendor-remote/--no-vendor-remote", help="installed by the vendor")
+        bool, typer.Option("--vendor-remote/--no-vendor-remote", help=_("installed by the vendor"))
     ] = False,
-    notes: Annotated[str, typer.Option("--notes", help="notes")] = "",
+    notes: Annotated[str, typer.Option("--notes", help=_("notes"))] = "",
     as_: As = None,
 ) -> None:
     """Add a software to the register (signed by you)."""
@@ -74,7 +85,7 @@ def add_command(
     # inventory's places are read from, too) before the inventory is read.
     ctx.engine  # noqa: B018
     if host not in ctx.inventory.hosts:
-        raise SopError(f"--host: {host!r} is not a host of the inventory")
+        raise SopError(_("--host: {host!r} is not a host of the inventory").format(host=host))
     acting = ctx.actor(operator_name(as_))
     values = {
         "name": name,
@@ -90,17 +101,22 @@ def add_command(
     with ctx.session() as session:
         entry = service.add_entry(session, values, acting.name, acting.sign)
         number = entry.id
-    out.print(f"software {number}: {name} {version} on {host} registered", markup=False)
+    out.print(
+        _("software {entry}: {name} {version} on {host} registered").format(
+            entry=number, name=name, version=version, host=host
+        ),
+        markup=False,
+    )
 
 
-@cli.command("update")
+@subcommand(cli, "update")
 def update_command(
     entry: int,
     version: Version = None,
     owner: Owner = None,
     licence: Licence = None,
     notes: Notes = None,
-    reason: Annotated[str, typer.Option("--reason", help="why it changes")] = "",
+    reason: Annotated[str, typer.Option("--reason", help=_("why it changes"))] = "",
     as_: As = None,
 ) -> None:
     """Change an entry of the register (signed by you; the history keeps the old values)."""
@@ -110,13 +126,13 @@ def update_command(
     changes = {k: v for k, v in given.items() if v is not None}
     with ctx.session() as session:
         service.update_entry(session, entry, changes, acting.name, acting.sign, reason)
-    out.print(f"software {entry}: updated", markup=False)
+    out.print(_("software {entry}: updated").format(entry=entry), markup=False)
 
 
-@cli.command("remove")
+@subcommand(cli, "remove")
 def remove_command(
     entry: int,
-    reason: Annotated[str, typer.Option("--reason", help="why it leaves the register")] = "",
+    reason: Annotated[str, typer.Option("--reason", help=_("why it leaves the register"))] = "",
     as_: As = None,
 ) -> None:
     """Take an entry out of the register (kept as removed, with its history; signed by you)."""
@@ -124,13 +140,13 @@ def remove_command(
     acting = ctx.actor(operator_name(as_))
     with ctx.session() as session:
         service.remove_entry(session, entry, acting.name, acting.sign, reason)
-    out.print(f"software {entry}: removed", markup=False)
+    out.print(_("software {entry}: removed").format(entry=entry), markup=False)
 
 
-@cli.command("list")
+@subcommand(cli, "list")
 def list_command(
-    host: Annotated[str | None, typer.Option("--host", help="only this host")] = None,
-    removed: Annotated[bool, typer.Option("--removed", help="removed entries too")] = False,
+    host: Annotated[str | None, typer.Option("--host", help=_("only this host"))] = None,
+    removed: Annotated[bool, typer.Option("--removed", help=_("removed entries too"))] = False,
     as_json: Json = False,
 ) -> None:
     """List the software register."""
@@ -140,7 +156,17 @@ def list_command(
         payload = {"schema": "sop.software/1", "software": rows}
         out.print(json.dumps(payload, indent=2, ensure_ascii=False), markup=False, highlight=False)
         return
-    table = Table("id", "name", "version", "host", "owner", "licence", "by", "date", "status")
+    table = Table(
+        "id",
+        _("name"),
+        _("version"),
+        "host",
+        _("owner"),
+        _("licence"),
+        _("by"),
+        _("date"),
+        _("status"),
+    )
     for r in rows:
         table.add_row(
             str(r["id"]),
@@ -156,7 +182,7 @@ def list_command(
     out.print(table)
 
 
-@cli.command("history")
+@subcommand(cli, "history")
 def history_command(entry: int, as_json: Json = False) -> None:
     """Show an entry's changes, one a line (when, what, by whom, run, values)."""
     with Context().session() as session:
@@ -176,18 +202,25 @@ def history_command(entry: int, as_json: Json = False) -> None:
         out.print(json.dumps(payload, indent=2, ensure_ascii=False), markup=False, highlight=False)
         return
     for c in changes:
-        run = f" run {c['run']}" if c["run"] else ""
+        run = _(" run {run}").format(run=c["run"]) if c["run"] else ""
         out.print(
-            f"{c['at']} {c['action']} by {c['by']}{run}: {json.dumps(c['values'])} {c['note']}",
+            _("{at} {action} by {by}{run}: {values} {note}").format(
+                at=c["at"],
+                action=c["action"],
+                by=c["by"],
+                run=run,
+                values=json.dumps(c["values"]),
+                note=c["note"],
+            ),
             markup=False,
             highlight=False,
         )
 
 
-@cli.command("daftar")
+@subcommand(cli, "daftar")
 def daftar_command(
     lang: Lang = None,
-    formats: Annotated[str, typer.Option("--format", help="pdf,html,md")] = "pdf,html,md",
+    formats: Annotated[str, typer.Option("--format", help=_("pdf,html,md"))] = "pdf,html,md",
 ) -> None:
     """Write the Daftar perangkat lunak Pusat Data as an official document (PDF, HTML, Markdown)."""
     from sop_runner.documents.publish import formats_from

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sop_runner.context import Context
 from sop_runner.errors import SopError
 from sop_runner.features import StepOutcome
+from sop_runner.i18n import _
 from sop_runner.procedures.software.spec import load_spec
 
 if TYPE_CHECKING:
@@ -39,9 +40,11 @@ def check(ctx: Context, targets: list[str], params: dict[str, Any]) -> None:
         spec = load_spec(folder if folder.is_dir() else folder.parent, str(params["software"]))
         if not spec.source_code_handed_over:
             raise SopError(
-                f"method: petugas installs only software whose source code was handed over "
-                f"to Diskominfo ({spec.name}: source_code_handed_over is false); use "
-                "method=vendor_remote"
+                _(
+                    "method: petugas installs only software whose source code was handed over "
+                    "to Diskominfo ({software}: source_code_handed_over is false); use "
+                    "method=vendor_remote"
+                ).format(software=spec.name)
             )
         return
     from sop_runner.procedures.grants import api as grants
@@ -50,8 +53,10 @@ def check(ctx: Context, targets: list[str], params: dict[str, Any]) -> None:
         missing = [host for host in targets if not grants.open_grants_on(session, host)]
     if missing:
         raise SopError(
-            f"method: vendor_remote needs an open remote access grant (SOP 2.4) to "
-            f"{', '.join(missing)}; open one with `sop grant open` first"
+            _(
+                "method: vendor_remote needs an open remote access grant (SOP 2.4) to "
+                "{hosts}; open one with `sop grant open` first"
+            ).format(hosts=", ".join(missing))
         )
 
 
@@ -65,8 +70,10 @@ def branch_of(targets: list[str], analyses: dict[str, list[dict[str, Any]]]) -> 
     missing = sorted(set(targets) - set(analyses))
     if missing:
         raise SopError(
-            f"step 3: no environment analysis of {', '.join(missing)} in this run; "
-            "step 2 (software_environment.yml) writes it"
+            _(
+                "step 3: no environment analysis of {hosts} in this run; "
+                "step 2 (software_environment.yml) writes it"
+            ).format(hosts=", ".join(missing))
         )
     short = {
         host: [f"{r['check']} (butuh {r['needed']}, ada {r['found']})" for r in rows

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.software.models import SoftwareChange, SoftwareEntry
 
 # (session, action, subject, data) -> the audit block: Acting.sign, or an unsigned append.
@@ -31,12 +32,18 @@ def _checked(values: dict[str, Any]) -> dict[str, Any]:
     for key in ("name", "version", "host"):
         if key in values and not _TEXT.fullmatch(str(values[key])):
             raise SopError(
-                f"--{key}: {values[key]!r} is not allowed; give 1–128 characters "
-                "without control characters or braces"
+                _(
+                    "--{option}: {value!r} is not allowed; give 1–128 characters "
+                    "without control characters or braces"
+                ).format(option=key, value=values[key])
             )
     for key in ("owner", "licence", "installed_by"):
         if key in values and values[key] and not _TEXT.fullmatch(str(values[key])):
-            raise SopError(f"--{key}: {values[key]!r} is not allowed; at most 128 characters")
+            raise SopError(
+                _("--{option}: {value!r} is not allowed; at most 128 characters").format(
+                    option=key, value=values[key]
+                )
+            )
     return values
 
 
@@ -48,7 +55,11 @@ def get_entry(session: Session, entry_id: int) -> SoftwareEntry:
     """Given an entry number, return it. Raise SopError if the register has no such entry."""
     entry = session.get(SoftwareEntry, entry_id)
     if entry is None:
-        raise SopError(f"software: no entry {entry_id} in the register (`sop software list`)")
+        raise SopError(
+            _("software: no entry {entry} in the register (`sop software list`)").format(
+                entry=entry_id
+            )
+        )
     return entry
 
 
@@ -129,10 +140,12 @@ def update_entry(
     """
     entry = get_entry(session, entry_id)
     if entry.status != "active":
-        raise SopError(f"software: entry {entry_id} was removed; add the software again")
+        raise SopError(
+            _("software: entry {entry} was removed; add the software again").format(entry=entry_id)
+        )
     changed = {k: v for k, v in _checked(changes).items() if getattr(entry, k) != v}
     if not changed:
-        raise SopError("software: nothing to change; give --version, --owner, … with new values")
+        raise SopError(_("software: nothing to change; give --version, --owner, … with new values"))
     for key, value in changed.items():
         setattr(entry, key, value)
     _record(session, entry, "updated", by, changed, sign, None, note)
@@ -145,10 +158,10 @@ def remove_entry(session: Session, entry_id: int, by: str, sign: Sign, note: str
     Raise SopError if it is unknown, already removed, or no reason is given.
     """
     if not note.strip():
-        raise SopError("--reason: empty; say why the software leaves the register")
+        raise SopError(_("--reason: empty; say why the software leaves the register"))
     entry = get_entry(session, entry_id)
     if entry.status != "active":
-        raise SopError(f"software: entry {entry_id} is already removed")
+        raise SopError(_("software: entry {entry} is already removed").format(entry=entry_id))
     entry.status = "removed"
     _record(session, entry, "removed", by, {"status": "removed"}, sign, None, note)
     return entry

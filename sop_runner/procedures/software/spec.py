@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 FOLDER = "software"
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -54,8 +55,10 @@ def spec_path(inventory_dir: Path, name: str) -> Path:
     """
     if not NAME.fullmatch(name):
         raise SopError(
-            f"software: {name!r} is not allowed; use lower-case letters, digits and '-' "
-            "(the name of a file software/NAME.yml beside the inventory)"
+            _(
+                "software: {name!r} is not allowed; use lower-case letters, digits and '-' "
+                "(the name of a file software/NAME.yml beside the inventory)"
+            ).format(name=name)
         )
     return inventory_dir / FOLDER / f"{name}.yml"
 
@@ -71,18 +74,38 @@ def check(raw: Any, where: str) -> None:
     Raise SopError naming the file and the first field that is missing or wrong.
     """
     if not isinstance(raw, dict):
-        raise SopError(f"{where}: a spec is a mapping of {', '.join(FIELDS)}")
+        raise SopError(
+            _("{where}: a spec is a mapping of {fields}").format(
+                where=where, fields=", ".join(FIELDS)
+            )
+        )
     for key, kind in FIELDS.items():
         if not isinstance(raw.get(key), kind):
-            raise SopError(f"{where}: {key}: missing or not a {kind.__name__}")
+            raise SopError(
+                _("{where}: {key}: missing or not a {kind}").format(
+                    where=where, key=key, kind=kind.__name__
+                )
+            )
     unknown = sorted(set(raw) - set(FIELDS))
     if unknown:
-        raise SopError(f"{where}: {unknown[0]}: not allowed; allowed: {', '.join(FIELDS)}")
+        raise SopError(
+            _("{where}: {key}: not allowed; allowed: {allowed}").format(
+                where=where, key=unknown[0], allowed=", ".join(FIELDS)
+            )
+        )
     bad = sorted(set(raw["requires"]) - set(REQUIRES))
     if bad:
-        raise SopError(f"{where}: requires.{bad[0]}: not allowed; allowed: {', '.join(REQUIRES)}")
+        raise SopError(
+            _("{where}: {key}: not allowed; allowed: {allowed}").format(
+                where=where, key=f"requires.{bad[0]}", allowed=", ".join(REQUIRES)
+            )
+        )
     if not isinstance(raw["install"].get("package"), str):
-        raise SopError(f"{where}: install.package: missing (the Debian package to install)")
+        raise SopError(
+            _("{where}: install.package: missing (the Debian package to install)").format(
+                where=where
+            )
+        )
 
 
 def load_spec(inventory_dir: Path, name: str) -> Spec:
@@ -96,10 +119,16 @@ def load_spec(inventory_dir: Path, name: str) -> Spec:
     except OSError:
         known = sorted(p.stem for p in (inventory_dir / FOLDER).glob("*.yml"))
         raise SopError(
-            f"software: no spec {name!r} in {path.parent}; known: {', '.join(known) or 'none'}"
+            _("software: no spec {name!r} in {folder}; known: {known}").format(
+                name=name, folder=path.parent, known=", ".join(known) or _("none")
+            )
         ) from None
     raw = yaml.safe_load(data)
     check(raw, str(path))
     if raw["name"] != name:
-        raise SopError(f"{path}: name: {raw['name']!r} must be the file's name {name!r}")
+        raise SopError(
+            _("{path}: name: {found!r} must be the file's name {name!r}").format(
+                path=path, found=raw["name"], name=name
+            )
+        )
     return Spec(**{key: raw[key] for key in FIELDS}, digest=digest_of(data))
