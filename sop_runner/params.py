@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import N_, _
 
 if TYPE_CHECKING:
     from sop_runner.catalog.model import Param, Procedure
@@ -93,21 +94,26 @@ def validate(
     known = {p.name: p for p in procedure.params}
     for name in sorted(params):
         if name not in known:
-            allowed = ", ".join(sorted(n for n, p in known.items() if not p.derived)) or "none"
+            allowed = ", ".join(sorted(n for n, p in known.items() if not p.derived))
             raise SopError(
-                f"--param {name}: procedure {procedure.id} has no such parameter; "
-                f"allowed: {allowed}"
+                _(
+                    "--param {name}: procedure {id} has no such parameter; allowed: {allowed}"
+                ).format(name=name, id=procedure.id, allowed=allowed or _("none"))
             )
         if known[name].derived and not with_derived:
             raise SopError(
-                f"--param {name}: computed by `sop request {procedure.id}` itself; leave it out"
+                _("--param {name}: computed by `sop request {id}` itself; leave it out").format(
+                    name=name, id=procedure.id
+                )
             )
     for spec in procedure.params:
         other = spec.alternative_to
         if other and spec.name in params and other in params:
             raise SopError(
-                f"--param {other}: given together with {spec.name}; allowed: {other} "
-                "or the parameters it replaces, not both"
+                _(
+                    "--param {other}: given together with {name}; allowed: {other} "
+                    "or the parameters it replaces, not both"
+                ).format(other=other, name=spec.name)
             )
     result: dict[str, Any] = {}
     for spec in procedure.params:
@@ -127,13 +133,16 @@ def validate(
             missing.append(spec)
     if len(missing) == 1:
         raise SopError(
-            f"--param {missing[0].name}: procedure {procedure.id} needs it; "
-            f"allowed: {allowed_text(missing[0])}"
+            _("--param {name}: procedure {id} needs it; allowed: {allowed}").format(
+                name=missing[0].name, id=procedure.id, allowed=allowed_text(missing[0])
+            )
         )
     if missing:
         raise SopError(
-            f"--param: procedure {procedure.id} needs "
-            + ", ".join(f"{s.name} ({allowed_text(s)})" for s in missing)
+            _("--param: procedure {id} needs {names}").format(
+                id=procedure.id,
+                names=", ".join(f"{s.name} ({allowed_text(s)})" for s in missing),
+            )
         )
     return result
 
@@ -147,13 +156,21 @@ def check(spec: Param, value: Any, *, hosts: Collection[str] | None = None) -> A
         _no_template(value)
         return _check(spec, value, hosts)
     except _Refused as refused:
-        raise SopError(f"--param {spec.name}: {refused}; allowed: {allowed_text(spec)}") from None
+        raise SopError(
+            _("--param {name}: {refused}; allowed: {allowed}").format(
+                name=spec.name, refused=refused, allowed=allowed_text(spec)
+            )
+        ) from None
 
 
 def _no_template(value: Any) -> None:
     """Given a value, refuse any text in it that Jinja would read as a template."""
     if isinstance(value, str) and _TEMPLATE.search(value):
-        raise _Refused(f"{value!r} holds a template marker ({{{{, {{% or {{#}}); values are data")
+        raise _Refused(
+            _("{value!r} holds a template marker ({{{{, {{% or {{#); values are data").format(
+                value=value
+            )
+        )
     if isinstance(value, list | tuple):
         for item in value:
             _no_template(item)
@@ -178,11 +195,11 @@ def _check(spec: Param, value: Any, hosts: Collection[str] | None) -> Any:
 def _text_of(value: Any) -> str:
     """Given a scalar, return its text; refuse what is not text (true, null, lists)."""
     if isinstance(value, bool) or value is None or isinstance(value, list | dict):
-        raise _Refused(f"{value!r} is not text")
+        raise _Refused(_("{value!r} is not text").format(value=value))
     if isinstance(value, int | float):
         return str(value)
     if not isinstance(value, str):
-        raise _Refused(f"{value!r} is not text")
+        raise _Refused(_("{value!r} is not text").format(value=value))
     return value
 
 
@@ -190,16 +207,20 @@ def _lengths(spec: Param, text: str, low: int = 0, high: int | None = None) -> N
     low = spec.rule("min_length", low)
     high = spec.rule("max_length", high)
     if len(text) < low:
-        raise _Refused("is empty" if not text else f"{text!r} is shorter than {low} characters")
+        raise _Refused(
+            _("is empty")
+            if not text
+            else _("{text!r} is shorter than {low} characters").format(text=text, low=low)
+        )
     if high is not None and len(text) > high:
-        raise _Refused(f"is longer than {high} characters")
+        raise _Refused(_("is longer than {high} characters").format(high=high))
 
 
 def _check_text(spec: Param, value: Any, _hosts: Any) -> Any:
     text = _text_of(value)
     _lengths(spec, text, 1, 200)
     if _CONTROL.search(text) or "{" in text or "}" in text:
-        raise _Refused(f"{text!r} holds a control character or a brace")
+        raise _Refused(_("{text!r} holds a control character or a brace").format(text=text))
     return value
 
 
@@ -208,10 +229,10 @@ def _check_string(spec: Param, value: Any, _hosts: Any) -> Any:
     _lengths(spec, text)
     enum = spec.rule("enum")
     if enum is not None and text not in enum:
-        raise _Refused(f"{text!r} is not one of them")
+        raise _Refused(_("{text!r} is not one of them").format(text=text))
     pattern = spec.rule("pattern")
     if pattern is not None and not re.fullmatch(pattern, text):
-        raise _Refused(f"{text!r} does not fit")
+        raise _Refused(_("{text!r} does not fit").format(text=text))
     return value
 
 
@@ -219,14 +240,14 @@ def _check_integer(spec: Param, value: Any, _hosts: Any) -> int:
     if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Refused(f"{value!r} is not a whole number")
+        raise _Refused(_("{value!r} is not a whole number").format(value=value))
     low, high = spec.rule("minimum"), spec.rule("maximum")
     if low is not None and value < low:
-        raise _Refused(f"{value} is below {low}")
+        raise _Refused(_("{value} is below {low}").format(value=value, low=low))
     if high is not None and value > high:
-        raise _Refused(f"{value} is above {high}")
+        raise _Refused(_("{value} is above {high}").format(value=value, high=high))
     if value in spec.rule("exclude", ()):
-        raise _Refused(f"{value} is never allowed")
+        raise _Refused(_("{value} is never allowed").format(value=value))
     return value
 
 
@@ -234,28 +255,30 @@ def _check_boolean(spec: Param, value: Any, _hosts: Any) -> bool:
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
     if not isinstance(value, bool):
-        raise _Refused(f"{value!r} is not true or false")
+        raise _Refused(_("{value!r} is not true or false").format(value=value))
     return value
 
 
 def _check_path(spec: Param, value: Any, _hosts: Any) -> str:
     if not isinstance(value, str) or not value:
-        raise _Refused(f"{value!r} is not a path")
+        raise _Refused(_("{value!r} is not a path").format(value=value))
     if _CONTROL.search(value):
-        raise _Refused(f"{value!r} holds a control character")
+        raise _Refused(_("{value!r} holds a control character").format(value=value))
     if not value.startswith("/"):
-        raise _Refused(f"{value!r} is relative")
+        raise _Refused(_("{value!r} is relative").format(value=value))
     if _WILDCARDS & set(value):
-        raise _Refused(f"{value!r} has a wildcard")
+        raise _Refused(_("{value!r} has a wildcard").format(value=value))
     if ".." in value.split("/"):
-        raise _Refused(f"{value!r} has '..'")
+        raise _Refused(_("{value!r} has '..'").format(value=value))
     prefix = spec.rule("prefix")
     if prefix is not None and (not value.startswith(prefix) or value == prefix):
-        raise _Refused(f"{value!r} is not under {prefix}")
+        raise _Refused(_("{value!r} is not under {prefix}").format(value=value, prefix=prefix))
     if posixpath.normpath(value) != value or "//" in value:
-        raise _Refused(f"{value!r} is not normalised (no '.', '//' or trailing '/')")
+        raise _Refused(
+            _("{value!r} is not normalised (no '.', '//' or trailing '/')").format(value=value)
+        )
     if value in spec.rule("exclude", ()):
-        raise _Refused(f"{value!r} is never allowed")
+        raise _Refused(_("{value!r} is never allowed").format(value=value))
     _within_roots(value, spec.rule("roots", ()))
     return value
 
@@ -275,32 +298,36 @@ def _within_roots(value: str, roots: tuple[str, ...]) -> None:
         return
     admitting = [r for r in roots if (value == "/" if r == "/" else inside(value, r))]
     if not admitting:
-        raise _Refused(f"{value!r} is not under {_roots_text(roots)}")
+        raise _Refused(
+            _("{value!r} is not under {roots}").format(value=value, roots=_roots_text(roots))
+        )
     area = next((a for a in PROTECTED if inside(value, a)), "/" if value == "/" else None)
     if area is not None and not any(inside(r, area) for r in admitting):
         raise _Refused(
-            f"{value!r} is in the system area {area}, which this procedure never touches"
+            _("{value!r} is in the system area {area}, which this procedure never touches").format(
+                value=value, area=area
+            )
         )
 
 
 def _roots_text(roots: tuple[str, ...]) -> str:
-    return ", ".join("/ itself" if root == "/" else root for root in roots)
+    return ", ".join(_("/ itself") if root == "/" else root for root in roots)
 
 
 def _check_host(spec: Param, value: Any, hosts: Collection[str] | None) -> str:
     if not isinstance(value, str) or not _HOST.match(value):
-        raise _Refused(f"{value!r} is not a host name")
+        raise _Refused(_("{value!r} is not a host name").format(value=value))
     if hosts is not None and value not in hosts:
-        raise _Refused(f"{value!r} is not a host of the inventory")
+        raise _Refused(_("{value!r} is not a host of the inventory").format(value=value))
     return value
 
 
 def _check_repository(spec: Param, value: Any, _hosts: Any) -> str:
     if not isinstance(value, str) or not _REPOSITORY.match(value):
-        raise _Refused(f"{value!r} is not a restic repository")
+        raise _Refused(_("{value!r} is not a restic repository").format(value=value))
     location = value.split(":", 1)[-1] if not value.startswith("/") else value
     if ".." in re.split(r"[/:]", location):
-        raise _Refused(f"{value!r} has '..'")
+        raise _Refused(_("{value!r} has '..'").format(value=value))
     return value
 
 
@@ -308,10 +335,12 @@ def _check_ipv4_network(spec: Param, value: Any, _hosts: Any) -> str:
     try:
         network = ipaddress.IPv4Network(str(value).strip(), strict=False)
     except ValueError:
-        raise _Refused(f"{value!r} is not an IPv4 address or network") from None
+        raise _Refused(
+            _("{value!r} is not an IPv4 address or network").format(value=value)
+        ) from None
     low = spec.rule("min_prefix")
     if low is not None and network.prefixlen < low:
-        raise _Refused(f"{value!r} is wider than /{low}")
+        raise _Refused(_("{value!r} is wider than /{low}").format(value=value, low=low))
     return str(value).strip()
 
 
@@ -322,49 +351,55 @@ def _check_time_window(spec: Param, value: Any, _hosts: Any) -> str:
         start = datetime.strptime(start_text, _WINDOW_FORMAT)
         end = datetime.strptime(end_text, _WINDOW_FORMAT)
     except ValueError:
-        raise _Refused(f"{value!r} is not START/END") from None
+        raise _Refused(_("{value!r} is not START/END").format(value=value)) from None
     if not sep or end <= start:
-        raise _Refused(f"{value!r} ends before it starts")
+        raise _Refused(_("{value!r} ends before it starts").format(value=value))
     return text
 
 
 def _check_list(spec: Param, value: Any, hosts: Collection[str] | None) -> list[Any]:
     if not isinstance(value, list):
-        raise _Refused(f"{value!r} is not a list [a, b, ...]")
+        raise _Refused(_("{value!r} is not a list [a, b, ...]").format(value=value))
     assert spec.items is not None  # the loader gives every list its items
     typed = []
     for number, item in enumerate(value, start=1):
         try:
             typed.append(_check(spec.items, item, hosts))
         except _Refused as refused:
-            raise _Refused(f"entry {number}: {refused}") from None
+            raise _Refused(
+                _("entry {number}: {refused}").format(number=number, refused=refused)
+            ) from None
     low, high = spec.rule("min_items", 0), spec.rule("max_items")
     if len(typed) < low:
-        raise _Refused(f"has {len(typed)} entries, fewer than {low}")
+        raise _Refused(_("has {count} entries, fewer than {low}").format(count=len(typed), low=low))
     if high is not None and len(typed) > high:
-        raise _Refused(f"has {len(typed)} entries, more than {high}")
+        raise _Refused(
+            _("has {count} entries, more than {high}").format(count=len(typed), high=high)
+        )
     if spec.rule("unique") and len({repr(v) for v in typed}) != len(typed):
-        raise _Refused("names an entry twice")
+        raise _Refused(_("names an entry twice"))
     return typed
 
 
 def _check_object(spec: Param, value: Any, hosts: Collection[str] | None) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise _Refused(f"{value!r} is not a mapping")
+        raise _Refused(_("{value!r} is not a mapping").format(value=value))
     fields = {p.name: p for p in spec.fields}
     unknown = sorted(set(value) - set(fields))
     if unknown:
-        raise _Refused(f"{unknown[0]!r} is not one of its keys")
+        raise _Refused(_("{key!r} is not one of its keys").format(key=unknown[0]))
     typed = {}
     for name, field in fields.items():
         if name not in value:
             if field.required:
-                raise _Refused(f"key {name!r} is missing")
+                raise _Refused(_("key {name!r} is missing").format(name=name))
             continue
         try:
             typed[name] = _check(field, value[name], hosts)
         except _Refused as refused:
-            raise _Refused(f"key {name!r}: {refused}") from None
+            raise _Refused(
+                _("key {name!r}: {refused}").format(name=name, refused=refused)
+            ) from None
     return typed
 
 
@@ -384,56 +419,72 @@ _CHECKERS: dict[str, Callable[[Param, Any, Any], Any]] = {
 
 
 def allowed_text(spec: Param) -> str:
-    """Given a parameter spec, return what it accepts, in a few English words."""
+    """Given a parameter spec, return what it accepts, in a few words of the person's language.
+
+    The catalog's own ``allowed:`` text and the values of an ``enum`` are shown as written.
+    """
     if spec.rule("allowed"):
         return str(spec.rule("allowed"))
     kind = spec.type
     if kind == "integer":
         low, high = spec.rule("minimum"), spec.rule("maximum")
-        text = "a whole number"
         if low is not None and high is not None:
-            text += f" from {low} to {high}"
+            text = _("a whole number from {low} to {high}").format(low=low, high=high)
         elif low is not None:
-            text += f" of at least {low}"
+            text = _("a whole number of at least {low}").format(low=low)
         elif high is not None:
-            text += f" of at most {high}"
+            text = _("a whole number of at most {high}").format(high=high)
+        else:
+            text = _("a whole number")
         excluded = spec.rule("exclude", ())
-        return text + (f" except {', '.join(map(str, excluded))}" if excluded else "")
+        if not excluded:
+            return text
+        return _("{text} except {excluded}").format(
+            text=text, excluded=", ".join(map(str, excluded))
+        )
     if kind == "path":
-        text = "an absolute, normalised path without wildcards or '..'"
+        text = _("an absolute, normalised path without wildcards or '..'")
         if spec.rule("prefix"):
-            text += f" under {spec.rule('prefix')}"
+            text = _("{text} under {prefix}").format(text=text, prefix=spec.rule("prefix"))
         elif spec.rule("roots"):
-            text += " at or under " + _roots_text(spec.rule("roots"))
+            text = _("{text} at or under {roots}").format(
+                text=text, roots=_roots_text(spec.rule("roots"))
+            )
         excluded = spec.rule("exclude", ())
-        return text + (f", not {', '.join(excluded)}" if excluded else "")
+        if not excluded:
+            return text
+        return _("{text}, not {excluded}").format(text=text, excluded=", ".join(excluded))
     if kind == "string" and spec.rule("enum") is not None:
         return ", ".join(str(v) for v in spec.rule("enum"))
     if kind == "list":
         assert spec.items is not None
-        text = f"a list [a, b, ...] of {allowed_text(spec.items)}"
+        text = _("a list [a, b, ...] of {items}").format(items=allowed_text(spec.items))
         low = spec.rule("min_items", 0)
-        return text + (f", at least {low}" if low else "")
+        return _("{text}, at least {low}").format(text=text, low=low) if low else text
     if kind == "object":
-        return "a mapping with keys " + ", ".join(p.name for p in spec.fields)
+        return _("a mapping with keys {keys}").format(keys=", ".join(p.name for p in spec.fields))
     if kind == "text":
-        return (
-            "one line of text without control characters or braces, "
-            f"up to {spec.rule('max_length', 200)} characters"
-        )
+        return _(
+            "one line of text without control characters or braces, up to {limit} characters"
+        ).format(limit=spec.rule("max_length", 200))
     if kind == "ipv4_network" and spec.rule("min_prefix") is not None:
-        return f"an IPv4 address or a network of /{spec.rule('min_prefix')} or narrower"
-    return _ALLOWED[kind]
+        return _("an IPv4 address or a network of /{prefix} or narrower").format(
+            prefix=spec.rule("min_prefix")
+        )
+    return _(_ALLOWED[kind])
 
 
+# Marked for the catalog (N_), translated when shown (allowed_text).
 _ALLOWED = {
-    "string": "text",
-    "boolean": "true or false",
-    "host": "a host name of the inventory",
-    "repository": (
+    "string": N_("text"),
+    "boolean": N_("true or false"),
+    "host": N_("a host name of the inventory"),
+    "repository": N_(
         "a restic repository: an absolute path, sftp:[USER@]HOST:PATH, rest:URL, s3:URL, "
         "b2:, azure:, gs:, swift: or rclone: (no spaces, quotes or '..')"
     ),
-    "ipv4_network": "an IPv4 address or network",
-    "time_window": "START/END like 2025-06-01T22:00+07:00/2025-06-02T02:00+07:00, END after START",
+    "ipv4_network": N_("an IPv4 address or network"),
+    "time_window": N_(
+        "START/END like 2025-06-01T22:00+07:00/2025-06-02T02:00+07:00, END after START"
+    ),
 }

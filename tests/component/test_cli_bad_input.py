@@ -124,19 +124,19 @@ REPOSITORY = "--param", "repository=/var/tmp/sop-restic"
         # Accepted before the parameter schema, failing only later in the module.
         (["5.1", "--param", "devices=[/dev/loop*]", "--param", "wipe_method=clear",
           "--param", "destination=gudang"],
-         ("--param devices", "'/dev/loop*' has a wildcard", "under /dev/")),
+         ("--param devices", "'/dev/loop*' memuat wildcard", "di bawah /dev/")),
         (["7.5", *REPOSITORY, "--param", "max_age_days=0"],
-         ("--param max_age_days", "0 is below 365", "allowed: a whole number from 365")),
+         ("--param max_age_days", "0 di bawah 365", "yang diizinkan: bilangan bulat dari 365")),
         (["7.5", *REPOSITORY, "--param", "max_age_days=abc"],
-         ("--param max_age_days", "'abc' is not a whole number")),
+         ("--param max_age_days", "'abc' bukan bilangan bulat")),
         (["5.1", "--param", "devices=[/dev/../etc/shadow]", "--param", "wipe_method=clear",
           "--param", "destination=gudang"], ("--param devices", "'..'")),
         # A name the procedure does not take would override a playbook variable.
         (["7.5", *REPOSITORY, "--param", "retention_today=2030-01-01"],
-         ("--param retention_today", "no such parameter",
-          "allowed: database_max_age_days, max_age_days, repository")),
+         ("--param retention_today", "tidak mempunyai parameter itu",
+          "yang diizinkan: database_max_age_days, max_age_days, repository")),
         (["6.1", "--param", "cleanup_path=/", "--param", "max_age_days=30"],
-         ("--param cleanup_path", "'/' is never allowed")),
+         ("--param cleanup_path", "'/' tidak pernah diizinkan")),
     ],
 )  # fmt: skip
 def test_bad_parameters_are_refused_before_anything_is_written(sop_env, args, words):

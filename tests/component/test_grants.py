@@ -222,7 +222,7 @@ def test_open_refuses_what_the_parameter_schema_refuses_and_writes_nothing(grant
     used to be recorded and sent to the firewall)."""
     ctx = grant_env.ctx()
     before = _written(ctx)
-    with pytest.raises(SopError, match=r"^--user: .*up to 100 characters"):
+    with pytest.raises(SopError, match=r"^--user: .*paling banyak 100 karakter"):
         service.open_grant(ctx, grant_wish(user="a" * 101), "budi")
     assert _written(ctx) == before
 

@@ -138,7 +138,7 @@ def test_lab_full_dismantle_halts_srv2_and_leaves_it_unreachable(lab_env, lab, t
             "dismantle", "boot-disk", request_id, "--host", "srv2", "--device", boot,
             "--log", str(nwipe_log), operator="budi",
         ))  # fmt: skip
-        assert "verified" in recorded.stdout and "NOT" not in recorded.stdout
+        assert "terverifikasi" in recorded.stdout and "TIDAK" not in recorded.stdout
         # The certificate of sanitization: the performer signs, a second person validates.
         refused = env.sop("dismantle", "sign", request_id, operator="dewi")
         assert refused.returncode == 2 and "second person" in refused.stderr

@@ -214,6 +214,11 @@ def test_reconcile_closes_a_grant_added_by_hand(env: GrantEnv) -> None:
     md = next((env.root / "rep").glob("*.md")).read_text()
     assert "Data Center Remote Account Log" in md and "andi" in md
     assert f"/{other_port}" in md and "not in the records" in md
+    # Recorded once, in English; the Indonesian log (the default) shows it in Indonesian.
+    cp = env.sop("grant", "report", "--out", str(env.root / "rep-id"))
+    assert cp.returncode == 0, cp.stderr
+    md = next((env.root / "rep-id").glob("*.md")).read_text()
+    assert "ada di firewall tetapi tidak di catatan" in md and "not in the records" not in md
     env.sop("grant", "revoke", str(gid), "--reason", "selesai")
 
 

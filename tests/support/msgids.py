@@ -22,6 +22,8 @@ MODULES = (
     REPO_ROOT / "sop_runner" / "execution.py",
     *(REPO_ROOT / "sop_runner" / f"{name}.py" for name in ("requests", "claims", "durations")),
     REPO_ROOT / "sop_runner" / "inventory.py",
+    REPO_ROOT / "sop_runner" / "params.py",
+    PROCEDURES / "grants" / "recorders.py",
     *sorted(PROCEDURES.glob("*/cli.py")),
     *sorted(PROCEDURES.glob("*/__init__.py")),
     # Features written after issue 17: every module, their refusals and output lines too.

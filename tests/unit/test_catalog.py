@@ -760,7 +760,8 @@ def test_default_must_fit_its_own_spec(tmp_path: Path) -> None:
     path = _broken(tmp_path, "7.5", _param("7.5", "max_age_days", default=30))
     assert _error(path).endswith(
         "7.5.yaml: params/max_age_days/default: not accepted by its own spec: "
-        "--param max_age_days: 30 is below 365; allowed: a whole number from 365 to 36500"
+        "--param max_age_days: 30 di bawah 365; "
+        "yang diizinkan: bilangan bulat dari 365 sampai 36500"
     )
 
 

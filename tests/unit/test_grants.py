@@ -296,7 +296,7 @@ def test_grant_end_is_a_whole_second_rounded_up(grant_ctx: Context) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "words"),
     [
-        ("user", "a" * 101, ("--user:", "up to 100 characters")),
+        ("user", "a" * 101, ("--user:", "paling banyak 100 karakter")),
         ("user", "andi\x07", ("--user:",)),
     ],
 )

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from sop_runner import i18n
 from sop_runner.catalog import load_catalog
 from sop_runner.config import REPO_ROOT
 from sop_runner.errors import SopError
@@ -17,6 +18,12 @@ CATALOG = load_catalog()
 HOSTS = ("srv1", "srv2", "gw", "backup")
 REPO = "sftp:root@backup:/srv/restic/srv1"
 WINDOW = "2025-06-01T22:00+07:00/2025-06-02T02:00+07:00"
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    # What is refused, asserted in the msgids; the Indonesian words: test_params_words.py.
+    monkeypatch.setattr(i18n, "_chosen", "en")
 
 
 def _ok(procedure: str, *pairs: str, **kwargs: Any) -> dict[str, Any]:

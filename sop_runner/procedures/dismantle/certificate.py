@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -125,7 +125,15 @@ def _signatures(ctx: Context, session: Session, wipe_id: int, digest: str) -> li
     return result
 
 
-def sign_certificates(ctx: Context, request_id: int, operator_name: str | None) -> list[str]:
+class Signed(NamedTuple):
+    """One certificate signed: the wiped device and the role it was signed as."""
+
+    host: str
+    device: str
+    role: str
+
+
+def sign_certificates(ctx: Context, request_id: int, operator_name: str | None) -> list[Signed]:
     """Given a request and an operator, sign its certificates; return what was signed.
 
     The run's operator signs as performer; another operator holding the role of
@@ -166,5 +174,5 @@ def sign_certificates(ctx: Context, request_id: int, operator_name: str | None) 
                 f"wipe/{cert['wipe']['id']}",
                 {"request": request_id, "digest": cert["digest"]},
             )
-            signed.append(f"{cert['wipe']['host']}:{cert['wipe']['device']} ({role})")
+            signed.append(Signed(cert["wipe"]["host"], cert["wipe"]["device"], role))
     return signed

@@ -9,13 +9,31 @@ import typer
 
 from sop_runner.cli.options import As, Lang, choose_language, operator_name, out, subcommand
 from sop_runner.context import Context
-from sop_runner.i18n import _
+from sop_runner.i18n import N_, _
 from sop_runner.procedures.dismantle import HELP
 from sop_runner.procedures.dismantle.bootdisk import record_boot_disk
-from sop_runner.procedures.dismantle.certificate import sign_certificates
+from sop_runner.procedures.dismantle.certificate import Signed, sign_certificates
 from sop_runner.procedures.dismantle.documents import write_documents
 
 cli = typer.Typer(help=_(HELP))
+# The roles a certificate is signed as (dismantle/policy.py), shown in the person's language.
+ROLES = {"performer": N_("performer"), "validator": N_("validator")}
+
+
+def signed_line(signed: Signed) -> str:
+    """Given a certificate signed, return its line for the person."""
+    role = _(ROLES[signed.role]) if signed.role in ROLES else signed.role
+    return _("signed {host}:{device} ({role})").format(
+        host=signed.host, device=signed.device, role=role
+    )
+
+
+def boot_disk_line(host: str, device: str, tool: str, verified: bool, wipe_id: int) -> str:
+    """Given a boot disk's erasure as recorded, return its line for the person."""
+    state = _("verified") if verified else _("NOT verified")
+    return _("recorded {host}:{device} ({tool}, {state}) as wipe {id}").format(
+        host=host, device=device, tool=tool, state=state, id=wipe_id
+    )
 
 
 @subcommand(cli, "report")
@@ -33,8 +51,8 @@ def report_command(
 @subcommand(cli, "sign")
 def sign_command(request_id: int, as_: As = None) -> None:
     """Sign the certificates: the performer, then a second person validates."""
-    for line in sign_certificates(Context(), request_id, operator_name(as_)):
-        out.print(f"signed {line}")
+    for signed in sign_certificates(Context(), request_id, operator_name(as_)):
+        out.print(signed_line(signed), markup=False)
 
 
 @subcommand(cli, "boot-disk")
@@ -48,5 +66,5 @@ def boot_disk_command(
 ) -> None:
     """Record the boot disk's erasure by an external tool once step 5 halted the device."""
     row = record_boot_disk(Context(), request_id, operator_name(as_), host, device, log, method)
-    state = "verified" if row.verified else "NOT verified"
-    out.print(f"recorded {row.host}:{row.device} ({row.tool}, {state}) as wipe {row.id}")
+    line = boot_disk_line(row.host, row.device, row.tool, bool(row.verified), row.id)
+    out.print(line, markup=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -258,16 +258,18 @@ def reconcile_command(
             markup=False,
         )
         for a in o.anomalies + o.restored:
-            out.print(
-                _("  anomaly: {source} -> {destination} {protocol}/{port}: {what}").format(
-                    source=a["source"],
-                    destination=a["destination"],
-                    protocol=a["protocol"],
-                    port=a["port"],
-                    what=a["what"],
-                ),
-                markup=False,
-            )
+            out.print(anomaly_line(a), markup=False)
+
+
+def anomaly_line(anomaly: dict[str, Any]) -> str:
+    """Given an anomaly a reconciliation recorded, return its line in the person's language."""
+    return _("  anomaly: {source} -> {destination} {protocol}/{port}: {what}").format(
+        source=anomaly["source"],
+        destination=anomaly["destination"],
+        protocol=anomaly["protocol"],
+        port=anomaly["port"],
+        what=_(anomaly["what"]),
+    )
 
 
 @subcommand(cli, "report")

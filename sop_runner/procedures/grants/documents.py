@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sop_runner import durations
+from sop_runner import durations, i18n
 from sop_runner.context import Context
 from sop_runner.documents import dates
 from sop_runner.documents.naskah import load_naskah
@@ -106,7 +106,8 @@ def report_data(
                     "firewall": d.get("firewall", ""),
                     "grant": f"{d.get('source')} -> {d.get('destination')} "
                     f"{d.get('protocol')}/{d.get('port')}",
-                    "what": d.get("what", ""),
+                    # Recorded in English (grants/recorders.py); shown in the log's language.
+                    "what": i18n.translations(lang).gettext(d["what"]) if d.get("what") else "",
                 }
             )
     period = (

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sop_runner import audit
+from sop_runner.i18n import N_
 from sop_runner.procedures.grants import accounts, ledger
 from sop_runner.procedures.grants.models import ACTIVE, FirewallGrant, GrantChange, GrantEvent
 from sop_runner.procedures.grants.policy import PROCEDURE
@@ -122,6 +123,13 @@ def _from_request(
     return 1
 
 
+# What an anomaly was, as recorded (English, the same data in every language); translated
+# when shown (grants/cli.py anomaly_line, the account log document).
+REMOVED = N_("on the firewall but not in the records (or ended); closed")
+UPDATED = N_("end on the firewall differs from the records; reset")
+RESTORED = N_("recorded as open but missing on the firewall; restored")
+ANOMALIES = (REMOVED, UPDATED, RESTORED)
+
 RECORDERS = {"firewall_grant": record_from_run, "remote_sessions": accounts.record_sessions}
 
 
@@ -199,12 +207,11 @@ def apply_reconcile(
 
     anomalies = []
     for item in found.get("removed", []):
-        what = "on the firewall but not in the records (or ended); closed"
-        detail = {**base, **item, "what": what}
+        detail = {**base, **item, "what": REMOVED}
         ledger.event(session, None, "anomaly", actor, detail)
         anomalies.append(detail)
     for item in found.get("updated", []):
-        detail = {**base, **item, "what": "end on the firewall differs from the records; reset"}
+        detail = {**base, **item, "what": UPDATED}
         ledger.event(session, grant_of(item), "anomaly", actor, detail)
         anomalies.append(detail)
     for item in found.get("ended", []):
@@ -220,8 +227,7 @@ def apply_reconcile(
         if grant is not None and grant.id in opened:
             ledger.opened(session, grant, actor, {"request": request_id, "by": "schedule"})
         else:
-            what = "recorded as open but missing on the firewall; restored"
-            detail = {**base, **item, "what": what, "kind": "restored"}
+            detail = {**base, **item, "what": RESTORED, "kind": "restored"}
             ledger.event(session, grant, "anomaly", actor, detail)
             restored.append(detail)
     for gid in opened:
