@@ -94,12 +94,12 @@ def inventory_source(path: Path) -> Path:
     return path
 
 
-def _plain(value: Any) -> Any:
+def plain_data(value: Any) -> Any:
     """Given a value read by Ansible (tagged types), return plain Python data."""
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_data(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain_data(v) for v in value]
     if isinstance(value, bool | int | float) or value is None:
         return value
     return str(value)
@@ -140,7 +140,7 @@ def _read_with_ansible(source: Path) -> tuple[set[str], dict[str, set[str]], dic
         if name != "ungrouped"
     }
     host_vars = {
-        h.name: _plain(variables.get_vars(host=h, include_hostvars=False))
+        h.name: plain_data(variables.get_vars(host=h, include_hostvars=False))
         for h in manager.get_hosts()
     }
     return hosts, groups, host_vars

@@ -94,6 +94,7 @@ class CallbackModule(CallbackBase):
         data = dict((getattr(stats, "custom", {}) or {}).get("_run", {}))
         try:
             from sop_runner.context import Context
+            from sop_runner.inventory import plain_data
             from sop_runner.play_records import record_play
 
             record_play(
@@ -103,19 +104,8 @@ class CallbackModule(CallbackBase):
                 self._started,
                 datetime.now(UTC),
                 counts,
-                _plain(data),
+                plain_data(data),
                 self._events,
             )
         except Exception as exc:  # the play is over: say why nothing was recorded
             self._display.warning(f"sop_records: the play's records were not written ({exc})")
-
-
-def _plain(value: Any) -> Any:
-    """Given set_stats data as Ansible holds it (tagged types), return plain JSON data."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool | int | float) or value is None:
-        return value
-    return str(value)
