@@ -12,6 +12,7 @@ sources it (``SOURCE``).  The texts hold no secret.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import sys
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 if TYPE_CHECKING:
     from sop_runner.config import Settings
@@ -84,6 +86,38 @@ def systemd_quote(text: str) -> str:
     return '"' + escaped.replace("$", "$$").replace("%", "%%") + '"'
 
 
+def cron_escape(command: str) -> str:
+    """Given a shell command, return it as a cron line's command.
+
+    cron turns every unescaped "%" of a command into a newline (crontab(5)); "\\%" is
+    read as a plain "%".  Commands hold no backslash (``refuse_backslash``), so
+    ``cron_unescape`` gives back exactly the command.
+    """
+    return command.replace("%", "\\%")
+
+
+def single_quoted(text: str) -> str:
+    """Given a text, return it as one shell word in single quotes (a quote inside is closed,
+    escaped and reopened), so it reaches the command as data whatever it holds."""
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def cron_unescape(command: str) -> str:
+    """Given a cron line's command (``cron_escape``), return the shell command."""
+    return command.replace("\\%", "%")
+
+
+def refuse_backslash(field: str, value: str) -> None:
+    """Raise SopError if a value that goes into a scheduled command holds a backslash or a
+    newline (cron and sh would read it differently from what was meant)."""
+    if "\\" in value or "\n" in value:
+        raise SopError(
+            _(
+                "{field}: {value!r} holds a backslash or a newline; not allowed in a schedule"
+            ).format(field=field, value=value)
+        )
+
+
 @dataclass(frozen=True)
 class Scheduled:
     """One scheduled command: its unit name, what it is, when (cron and systemd), the command."""
@@ -96,8 +130,8 @@ class Scheduled:
 
     def cron_line(self, env_file: Path | None) -> str:
         """Return the cron.d line (run as root) that runs the command with the settings."""
-        source = SOURCE.format(env_file) if env_file is not None else ""
-        return f"{self.cron} root {source}{self.command}"
+        source = SOURCE.format(shlex.quote(str(env_file))) if env_file is not None else ""
+        return f"{self.cron} root {cron_escape(source + self.command)}"
 
     def units(self, env_file: Path | None) -> dict[str, str]:
         """Return the systemd service and timer (file name -> text) that run the command."""

@@ -15,6 +15,7 @@ and key folders, language) are in an environment file written beside them
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 from sop_runner import audit
@@ -26,9 +27,13 @@ from sop_runner.scheduling import (  # noqa: F401  (installed_sop, … are this 
     ENV_FILE,
     ENV_NAME,
     SOURCE,
+    cron_escape,
+    cron_unescape,
     environment_file,
     environment_text,
     installed_sop,
+    refuse_backslash,
+    single_quoted,
     systemd_quote,
 )
 
@@ -66,17 +71,29 @@ def schedule_entries(
     so the entry reads no text meant for people (which is in their language).
     """
 
+    # Every input is one shell word (quoted), and "%" is escaped for cron: a path or a
+    # repository is data, never a piece of the root command line.
+    for field, value in [("--target", target), ("--repository", repository), ("sop", sop)]:
+        refuse_backslash(field, value)
+    for path in paths:
+        refuse_backslash("--path", path)
+    for db in databases:
+        refuse_backslash("--database", db)
+    if env_file is not None:
+        refuse_backslash("--dest", str(env_file))
+
     def line(kind: str, params: list[str], confirm: list[int]) -> str:
         cron, _cal, _pb, proc = SCHEDULES[kind]
-        args = " ".join(f"--param '{p}'" for p in params)
+        args = " ".join(f"--param {single_quoted(p)}" for p in params)
         confirms = " ".join(f"--confirm {n}=terjadwal" for n in confirm)
-        who = f" --as {operator}" if operator else ""
-        source = SOURCE.format(env_file) if env_file is not None else ""
-        return (
-            f"{cron} root {source}id=$({sop} request {proc} --target {target} {args} "
-            f"--reason 'jadwal {proc}'{who} --quiet) "
-            f'&& [ -n "$id" ] && {sop} run "$id" {confirms}{who}'
+        who = f" --as {shlex.quote(operator)}" if operator else ""
+        source = SOURCE.format(shlex.quote(str(env_file))) if env_file is not None else ""
+        command = (
+            f"{source}id=$({shlex.quote(sop)} request {proc} --target {shlex.quote(target)} "
+            f"{args} --reason 'jadwal {proc}'{who} --quiet) "
+            f'&& [ -n "$id" ] && {shlex.quote(sop)} run "$id" {confirms}{who}'
         )
+        return f"{cron} root {cron_escape(command)}"
 
     entries = {}
     if databases:
@@ -98,10 +115,10 @@ def schedule_entries(
 def systemd_units(entries: dict[str, str], env_file: Path | None = None) -> dict[str, str]:
     """Given cron entries, return systemd service and timer unit files (file name -> text)."""
     units = {}
-    source = SOURCE.format(env_file) if env_file is not None else ""
+    source = SOURCE.format(shlex.quote(str(env_file))) if env_file is not None else ""
     settings = f"EnvironmentFile={env_file}\n" if env_file is not None else ""
     for kind, entry in entries.items():
-        command = entry.split(" root ", 1)[1].removeprefix(source)
+        command = cron_unescape(entry.split(" root ", 1)[1]).removeprefix(source)
         name = f"sop-backup-{kind}"
         units[f"{name}.service"] = (
             f"[Unit]\nDescription=sop-pusatdata SOP {SCHEDULES[kind][3]} ({kind})\n\n"

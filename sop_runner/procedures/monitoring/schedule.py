@@ -10,13 +10,20 @@ rewriting its own settings file never takes the URL away (sop_runner/scheduling.
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sop_runner import audit
 from sop_runner.errors import SopError
 from sop_runner.i18n import _
-from sop_runner.scheduling import FORMATS, UNIT_DIR, Scheduled, environment_text
+from sop_runner.scheduling import (
+    FORMATS,
+    UNIT_DIR,
+    Scheduled,
+    environment_text,
+    refuse_backslash,
+)
 
 if TYPE_CHECKING:
     from sop_runner.context import Context
@@ -32,7 +39,11 @@ CRON_HEADER = (
 
 def jobs(sop: str, operator: str | None) -> list[Scheduled]:
     """Given the installed `sop` and who signs the reports, return the scheduled reports."""
-    who = f" --as {operator}" if operator else ""
+    refuse_backslash("sop", sop)
+    if operator:
+        refuse_backslash("--as", operator)
+    who = f" --as {shlex.quote(operator)}" if operator else ""
+    sop = shlex.quote(sop)
     return [
         Scheduled(
             "sop-monitoring-61-weekly",
