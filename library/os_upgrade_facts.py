@@ -91,6 +91,11 @@ import os  # noqa: E402
 from typing import Any  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.sop_host_facts import (  # noqa: E402
+    listening_ports,
+    os_release,
+    read_text,
+)
 from ansible.module_utils.sop_os_upgrade import (  # noqa: E402
     parse_policy_candidates,
     parse_policy_releases,
@@ -100,40 +105,11 @@ from ansible.module_utils.sop_os_upgrade import (  # noqa: E402
 APT_ENV = {"LC_ALL": "C", "DEBIAN_FRONTEND": "noninteractive"}
 
 
-def _read(path: str) -> str:
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except OSError:
-        return ""
-
-
-def os_release(text: str) -> dict[str, str]:
-    """Given /etc/os-release, return its KEY=value pairs."""
-    result = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            result[key.strip()] = value.strip().strip('"')
-    return result
-
-
-def listening_ports(texts: list[str]) -> list[int]:
-    """Given /proc/net/tcp and tcp6 contents, return the ports in LISTEN state."""
-    ports = set()
-    for text in texts:
-        for line in text.splitlines()[1:]:
-            fields = line.split()
-            if len(fields) > 3 and fields[3] == "0A":
-                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
-    return sorted(ports)
-
-
 def processes() -> list[str]:
     """Return the command lines of the running processes."""
     found = []
     for pid in sorted(p for p in os.listdir("/proc") if p.isdigit()):
-        cmdline = _read(f"/proc/{pid}/cmdline").replace("\0", " ").strip()
+        cmdline = read_text(f"/proc/{pid}/cmdline").replace("\0", " ").strip()
         if cmdline:
             found.append(cmdline)
     return found
@@ -153,10 +129,10 @@ def main() -> None:
         supports_check_mode=True,
     )
     facts: dict[str, Any] = {}
-    release = os_release(_read("/etc/os-release"))
+    release = os_release(read_text("/etc/os-release"))
     facts["os_release"] = release
     facts["codename"] = release.get("VERSION_CODENAME", "")
-    facts["release"] = _read("/etc/debian_version").strip() or release.get("VERSION_ID", "")
+    facts["release"] = read_text("/etc/debian_version").strip() or release.get("VERSION_ID", "")
     facts["kernel"] = os.uname().release
     rc, out, err = module.run_command(
         ["dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n"],
@@ -196,10 +172,12 @@ def main() -> None:
         free[path] = stat.f_bavail * stat.f_frsize // (1024 * 1024)
     facts["disk_free_mb"] = free
     facts["kernel_modules"] = sorted(
-        line.split()[0] for line in _read("/proc/modules").splitlines() if line
+        line.split()[0] for line in read_text("/proc/modules").splitlines() if line
     )
     facts["processes"] = processes()
-    facts["listening_ports"] = listening_ports([_read("/proc/net/tcp"), _read("/proc/net/tcp6")])
+    facts["listening_ports"] = listening_ports(
+        [read_text("/proc/net/tcp"), read_text("/proc/net/tcp6")]
+    )
     module.exit_json(changed=False, ansible_facts={"sop_os_upgrade": facts})
 
 

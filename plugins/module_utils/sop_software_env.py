@@ -17,25 +17,13 @@ import os
 import subprocess
 from typing import Any
 
+from ansible.module_utils.sop_host_facts import (
+    listening_ports,
+    os_release,
+    read_text,
+)
+
 KEYS = ("os", "cpu_cores", "ram_mb", "disk_free_mb", "packages", "ports_free")
-
-
-def _read(path: str) -> str:
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except OSError:
-        return ""
-
-
-def os_release(text: str) -> dict[str, str]:
-    """Given /etc/os-release, return its KEY=value pairs."""
-    result = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            result[key.strip()] = value.strip().strip('"')
-    return result
 
 
 def ram_mb(meminfo: str) -> int:
@@ -45,17 +33,6 @@ def ram_mb(meminfo: str) -> int:
         if key == "MemTotal":
             return int(rest.split()[0]) // 1024
     return 0
-
-
-def listening_ports(texts: list[str]) -> list[int]:
-    """Given /proc/net/tcp and tcp6 contents, return the ports in LISTEN state."""
-    ports = set()
-    for text in texts:
-        for line in text.splitlines()[1:]:
-            fields = line.split()
-            if len(fields) > 3 and fields[3] == "0A":
-                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
-    return sorted(ports)
 
 
 def installed_packages() -> dict[str, str]:
@@ -78,7 +55,7 @@ def installed_packages() -> dict[str, str]:
 
 def gather(paths: list[str]) -> dict[str, Any]:
     """Given the paths whose free space counts, return this host's environment facts."""
-    release = os_release(_read("/etc/os-release"))
+    release = os_release(read_text("/etc/os-release"))
     free = {}
     for path in paths:
         try:
@@ -91,10 +68,12 @@ def gather(paths: list[str]) -> dict[str, Any]:
         "os_version": release.get("VERSION_ID", ""),
         "os_name": release.get("PRETTY_NAME", ""),
         "cpu_cores": os.cpu_count() or 0,
-        "ram_mb": ram_mb(_read("/proc/meminfo")),
+        "ram_mb": ram_mb(read_text("/proc/meminfo")),
         "disk_free_mb": free,
         "packages": installed_packages(),
-        "listening_ports": listening_ports([_read("/proc/net/tcp"), _read("/proc/net/tcp6")]),
+        "listening_ports": listening_ports(
+            [read_text("/proc/net/tcp"), read_text("/proc/net/tcp6")]
+        ),
     }
 
 
