@@ -95,6 +95,7 @@ def errata_view(catalog: Catalog, lang: str) -> dict[str, Any]:
     """Given the catalog and a language, return the `sop errata` view: the document-wide
     errata, then each procedure's own."""
     return {
+        "schema": f"sop.errata/{SCHEMA_VERSION}",
         "lang": lang,
         "document": [e.get(lang) for e in catalog.errata],
         "procedures": [

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.component.test_cli_json import _valid
 from tests.support.grant_net import GrantEnv, grant_env, lab_net, timestamp
 from tests.support.lab import lab_serving
 
@@ -93,6 +94,12 @@ def test_vendor_certificate_lives_with_its_grant_and_the_log_shows_its_session(e
     read = env.sop("grant", "sessions", str(grant_id))
     assert read.returncode == 0, read.stdout + read.stderr
     assert f"vendor@srv1 dari {env.net.ext_addr}:" in read.stdout
+    listed = env.sop("grant", "sessions", str(grant_id), "--json")  # issue 17: for scripts
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    found = _valid("grant-sessions", listed.stdout)["sessions"]
+    assert found and {(s["account"], s["host"], s["source"]) for s in found} == {
+        ("vendor", "srv1", env.net.ext_addr)
+    }
     report = env.sop("grant", "report", "--lang", "en", "--out", str(tmp_path))
     assert report.returncode == 0, report.stderr
     text = Path(report.stdout.split()[0]).read_text()

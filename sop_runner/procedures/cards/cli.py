@@ -69,6 +69,7 @@ def _record(wish: service.EntryWish, as_: str | None, lang: str | None, as_json:
 
 def _json(entry: CardEntry, done: service.Recorded) -> dict[str, object]:
     return {
+        "schema": "sop.kartu.entry/1",
         "id": entry.id,
         **service.payload(entry),
         "followups": [f.kind for f in done.followups],

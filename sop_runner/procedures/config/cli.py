@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from sop_runner.cli.options import Lang, choose_language, subcommand
+from sop_runner.cli.options import Json, Lang, choose_language, subcommand
 from sop_runner.context import Context
 from sop_runner.i18n import _
 from sop_runner.procedures.config import CONFIG_HELP, PLAN_HELP, documents, plan, recover
@@ -34,8 +35,13 @@ def docs_command(
 def log_command(
     device: Annotated[str | None, typer.Option(help=_("only this device"))] = None,
     last: Annotated[int, typer.Option(help=_("how many of the newest"))] = 20,
+    as_json: Json = False,
 ) -> None:
     """Show the configuration log (only changes that passed their test)."""
+    if as_json:
+        entries = documents.log_entries(Context(), device, last)
+        typer.echo(json.dumps({"schema": "sop.config-log/1", "entries": entries}, indent=2))
+        return
     for line in documents.log_lines(Context(), device, last):
         typer.echo(line)
 

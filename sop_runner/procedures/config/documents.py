@@ -77,17 +77,33 @@ def write_documents(
     return issue_request_markdown(ctx, request_id, documents, lang=lang, out=out)
 
 
-def log_lines(ctx: Context, device: str | None, last: int) -> list[str]:
-    """Given a device (or None for all) and a count, return the newest log entries as lines."""
+def log_entries(ctx: Context, device: str | None, last: int) -> list[dict[str, Any]]:
+    """Given a device (or None for all) and a count, return the newest log entries, newest
+    first, as `sop config log --json` prints them (the diff's size, not the diff)."""
     with ctx.session() as session:
         query = select(ConfigLogEntry).order_by(ConfigLogEntry.id.desc()).limit(last)
         if device:
             query = query.where(ConfigLogEntry.device == device)
         return [
-            f"{entry.id}\t{entry.logged_at:%Y-%m-%d %H:%M:%S}\t{entry.device}\t"
-            f"{len(entry.substance.splitlines())} diff lines\t{entry.notes}"
+            {
+                "id": entry.id,
+                "run_id": entry.run_id,
+                "logged_at": entry.logged_at.isoformat(timespec="seconds"),
+                "device": entry.device,
+                "diff_lines": len(entry.substance.splitlines()),
+                "notes": entry.notes,
+            }
             for entry in session.scalars(query).all()
         ]
+
+
+def log_lines(ctx: Context, device: str | None, last: int) -> list[str]:
+    """Given a device (or None for all) and a count, return the newest log entries as lines."""
+    return [
+        f"{e['id']}\t{e['logged_at'][:19].replace('T', ' ')}\t{e['device']}\t"
+        f"{e['diff_lines']} diff lines\t{e['notes']}"
+        for e in log_entries(ctx, device, last)
+    ]
 
 
 def render_plan(

@@ -15,7 +15,7 @@ from sop_runner.context import Context
 from sop_runner.durations import compact
 from sop_runner.i18n import N_, _
 from sop_runner.procedures.grants import documents, reconcile, service
-from sop_runner.procedures.grants.models import FirewallGrant
+from sop_runner.procedures.grants.models import FirewallGrant, GrantSession
 from sop_runner.procedures.grants.policy import (
     DEFAULT_DURATION,
     GrantWish,
@@ -149,12 +149,16 @@ def revoke_command(
 def sessions_command(
     grant_id: Annotated[int, typer.Argument(help=_("grant id"))],
     as_: As = None,
+    as_json: Json = False,
 ) -> None:
     """Read the sessions a grant's certificates opened from the target's sshd log (SOP 2.4 step 5).
 
     They are the remote account log of the grant.
     """
     rows = service.read_sessions(Context(), grant_id, operator_name(as_))
+    if as_json:
+        _say(json.dumps(sessions_json(grant_id, rows), indent=2))
+        return
     if not rows:
         _say(_("grant {id}: no session in the target's sshd log").format(id=grant_id))
     for row in rows:
@@ -170,6 +174,27 @@ def sessions_command(
                 key_id=row.key_id,
             )
         )
+
+
+def sessions_json(grant_id: int, rows: list[GrantSession]) -> dict[str, Any]:
+    """Given a grant and its sessions (GrantSession rows), return `sop grant sessions --json`
+    (docs/schemas/grant-sessions.schema.json)."""
+    return {
+        "schema": "sop.grant-sessions/1",
+        "grant": grant_id,
+        "sessions": [
+            {
+                "account": r.account,
+                "host": r.host,
+                "source": r.source,
+                "port": r.port,
+                "key_id": r.key_id,
+                "opened_at": r.opened_at.isoformat(timespec="seconds"),
+                "closed_at": r.closed_at.isoformat(timespec="seconds") if r.closed_at else None,
+            }
+            for r in rows
+        ],
+    }
 
 
 @subcommand(cli, "list")

@@ -231,10 +231,25 @@ def show_command(name: str, as_json: Json = False) -> None:
 
 
 @subcommand(cli, "history")
-def history_command(name: str) -> None:
+def history_command(name: str, as_json: Json = False) -> None:
     """Show a device's status history, one change a line (from → to, when, by, run, note)."""
     with Context().session() as session:
-        for entry in service.history(session, name):
+        entries = service.history(session, name)
+        if as_json:
+            rows = [
+                {
+                    "at": e.changed_at.isoformat(timespec="seconds"),
+                    "from_status": e.from_status,
+                    "to_status": e.to_status,
+                    "by": e.changed_by,
+                    "run": e.run_id,
+                    "note": e.note,
+                }
+                for e in entries
+            ]
+            print_json({"schema": "sop.register-history/1", "device": name, "history": rows})
+            return
+        for entry in entries:
             run = _(" run {run}").format(run=entry.run_id) if entry.run_id else ""
             say(
                 _("{at} {from_status} → {to_status} by {by}{run}: {note}").format(
