@@ -39,6 +39,9 @@ MODULES = (
     REPO_ROOT / "sop_runner" / "extravars.py",
     REPO_ROOT / "plugins" / "action" / "sop_gate.py",
     REPO_ROOT / "library" / "sop_gate.py",
+    PROCEDURES / "dismantle" / "certificate.py",
+    PROCEDURES / "dismantle" / "bootdisk.py",
+    PROCEDURES / "dismantle" / "policy.py",
 )
 
 
