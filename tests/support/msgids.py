@@ -42,6 +42,8 @@ MODULES = (
     PROCEDURES / "dismantle" / "certificate.py",
     PROCEDURES / "dismantle" / "bootdisk.py",
     PROCEDURES / "dismantle" / "policy.py",
+    PROCEDURES / "grants" / "service.py",
+    PROCEDURES / "grants" / "accounts.py",
 )
 
 
