@@ -44,6 +44,7 @@ MODULES = (
     PROCEDURES / "dismantle" / "policy.py",
     PROCEDURES / "grants" / "service.py",
     PROCEDURES / "grants" / "accounts.py",
+    REPO_ROOT / "sop_runner" / "trust" / "anchor.py",  # sop audit verify's verdict
 )
 
 
