@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from sop_runner import i18n
 from sop_runner.config import REPO_ROOT
+from sop_runner.runner import sop_environment
 
 
 @pytest.mark.parametrize(
@@ -50,3 +52,12 @@ def test_the_gate_refuses_in_the_plays_language(tmp_path: Path, lang, expected):
     )  # fmt: skip
     assert result.returncode != 0
     assert expected in result.stdout, result.stdout[-2000:]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_sop_run_hands_its_language_to_the_play(sqlite_sop_env, monkeypatch, lang):
+    """`sop run ID --lang en` sets no SOP_LANG of its own: the play's environment carries the
+    language `sop` speaks, so the gate inside it refuses in the same language."""
+    monkeypatch.delenv("SOP_LANG", raising=False)
+    monkeypatch.setattr(i18n, "_chosen", lang)
+    assert sop_environment(sqlite_sop_env.ctx().settings)["SOP_LANG"] == lang
