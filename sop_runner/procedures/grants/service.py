@@ -293,9 +293,9 @@ def read_sessions(ctx: Context, grant_id: int, operator: str | None) -> list[Gra
 
 
 def failures(ctx: Context, grant_ids: list[int]) -> dict[int, str]:
-    """Given grants, return why each that failed failed (its last failure recorded), said
-    in the process's language: a reason recorded as a key (policy.UNREACHED) is translated,
-    so is an English text of the catalog; the firewall's own words stay as it said them."""
+    """Given grants, return for each failed one why it failed (its last failure recorded),
+    said in the process's language: a reason recorded as a key (policy.UNREACHED) is
+    translated, so is an English text of the catalog; the firewall's own words stay."""
     said: dict[int, str] = {}
     with ctx.session() as session:
         for event in session.scalars(
