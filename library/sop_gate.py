@@ -95,7 +95,11 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    module.fail_json(msg="sop_gate must run through its action plugin (plugins/action)")
+    try:  # on the controller the play's language (docs/i18n.md); English where sop is not
+        from sop_runner.i18n import _
+    except ImportError:
+        _ = str
+    module.fail_json(msg=_("sop_gate must run through its action plugin (plugins/action)"))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from sop_runner.i18n import _
+
 NAMES = ("sop_request", "sop_params", "sop_run")
 # What AWX adds to every job's extra vars: metadata of the job, read by no playbook.
 _AWX_METADATA = re.compile(r"^(awx|tower)_[a-z0-9_]+$")
@@ -83,7 +85,7 @@ def refused(names: list[str]) -> list[str]:
     found = []
     for name in sorted(names):
         if name.startswith("ansible_"):
-            found.append(f"{name} (an Ansible setting)")
+            found.append(_("{name} (an Ansible setting)").format(name=name))
         elif name not in NAMES and not _AWX_METADATA.match(name):
-            found.append(f"{name} (parameters go inside sop_params)")
+            found.append(_("{name} (parameters go inside sop_params)").format(name=name))
     return found

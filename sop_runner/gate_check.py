@@ -19,6 +19,7 @@ from sop_runner import audit, claims, extravars, gates, impact
 from sop_runner.catalog import Procedure, load_catalog
 from sop_runner.context import Context
 from sop_runner.errors import GateRefused, SopError
+from sop_runner.i18n import _
 from sop_runner.params import check, validate
 from sop_runner.requests import get_request, parse_value
 from sop_runner.store.models import Request
@@ -55,8 +56,10 @@ def check_extra_vars(extra_vars: Mapping[str, Any]) -> None:
     refused = extravars.refused(list(extra_vars))
     if refused:
         raise GateRefused(
-            f"extra vars not allowed: {', '.join(refused)}; a play of sop takes only "
-            "sop_request and sop_params (-e @FILE, docs/using-sop.md)"
+            _(
+                "extra vars not allowed: {names}; a play of sop takes only "
+                "sop_request and sop_params (-e @FILE, docs/using-sop.md)"
+            ).format(names=", ".join(refused))
         )
 
 
@@ -67,7 +70,7 @@ def play_params(extra_vars: Mapping[str, Any]) -> dict[str, Any]:
     """
     given = extra_vars.get("sop_params", {})
     if not isinstance(given, Mapping):
-        raise GateRefused("sop_params: must be a mapping of the request's parameters")
+        raise GateRefused(_("sop_params: must be a mapping of the request's parameters"))
     return data(given)
 
 
@@ -103,7 +106,11 @@ def check_dry_run(procedure_id: str, extra_vars: Mapping[str, Any]) -> None:
     for name, value in sorted(play_params(extra_vars).items()):
         spec = procedure.param(name)
         if spec is None:
-            raise GateRefused(f"sop_params.{name}: procedure {procedure.id} has no such parameter")
+            raise GateRefused(
+                _("sop_params.{name}: procedure {id} has no such parameter").format(
+                    name=name, id=procedure.id
+                )
+            )
         check(spec, value)
 
 
@@ -116,26 +123,34 @@ def _compare_params(
         typed = validate(procedure, request.params, hosts=hosts, with_derived=True)
     except SopError as error:
         raise GateRefused(
-            f"request {request.id}: its parameters no longer fit procedure {procedure.id} "
-            f"({error}); make a new request"
+            _(
+                "request {id}: its parameters no longer fit procedure {procedure} "
+                "({error}); make a new request"
+            ).format(id=request.id, procedure=procedure.id, error=error)
         ) from None
     if audit.canonical(typed) != audit.canonical(request.params):
         raise GateRefused(
-            f"request {request.id}: its parameters no longer fit procedure {procedure.id}; "
-            "make a new request"
+            _(
+                "request {id}: its parameters no longer fit procedure {procedure}; "
+                "make a new request"
+            ).format(id=request.id, procedure=procedure.id)
         )
     for key in sorted(set(given) | set(request.params)):
         if key not in request.params:
-            raise GateRefused(f"sop_params.{key} is not fixed by request {request.id}")
+            raise GateRefused(
+                _("sop_params.{key} is not fixed by request {id}").format(key=key, id=request.id)
+            )
         if key not in given:
             raise GateRefused(
-                f"sop_params.{key} is missing; request {request.id} fixes it "
-                f"({request.params[key]!r})"
+                _("sop_params.{key} is missing; request {id} fixes it ({fixed!r})").format(
+                    key=key, id=request.id, fixed=request.params[key]
+                )
             )
         if audit.canonical(given[key]) != audit.canonical(request.params[key]):
             raise GateRefused(
-                f"sop_params.{key} is {given[key]!r} here but {request.params[key]!r} "
-                f"in request {request.id}"
+                _("sop_params.{key} is {given!r} here but {fixed!r} in request {id}").format(
+                    key=key, given=given[key], fixed=request.params[key], id=request.id
+                )
             )
 
 
@@ -145,11 +160,16 @@ def _compare_derived(request: Request, procedure: Procedure, derived: Mapping[st
     for key, value in sorted(derived.items()):
         spec = procedure.param(key)
         if spec is None or not spec.derived:
-            raise GateRefused(f"derived: {key!r} is no derived parameter of {procedure.id}")
+            raise GateRefused(
+                _("derived: {key!r} is no derived parameter of {procedure}").format(
+                    key=key, procedure=procedure.id
+                )
+            )
         if not _same(data(value), request.params.get(key)):
             raise GateRefused(
-                f"{key} is {data(value)!r} here (computed by the play) but "
-                f"{request.params.get(key)!r} in request {request.id}"
+                _(
+                    "{key} is {given!r} here (computed by the play) but {fixed!r} in request {id}"
+                ).format(key=key, given=data(value), fixed=request.params.get(key), id=request.id)
             )
 
 
@@ -159,8 +179,10 @@ def _before_first_gate(procedure: Procedure, step: int) -> None:
     first = min((s.number for s in procedure.gates), default=None)
     if first is None or step >= first:
         raise GateRefused(
-            f"read_only: step {step} of {procedure.id} is not before its first gate; "
-            "it runs only with its approvals"
+            _(
+                "read_only: step {step} of {procedure} is not before its first gate; "
+                "it runs only with its approvals"
+            ).format(step=step, procedure=procedure.id)
         )
 
 
@@ -193,7 +215,9 @@ def check_play(
     try:
         request_number = int(str(request_id))
     except (TypeError, ValueError):
-        raise GateRefused(f"sop_request: {request_id!r} is not a request id (a number)") from None
+        raise GateRefused(
+            _("sop_request: {value!r} is not a request id (a number)").format(value=request_id)
+        ) from None
     procedure = ctx.catalog.get(procedure_id)
     origin = awx_origin(extra_vars)
     # The registry (and its history) first: a registry that does not verify stops the gate.
@@ -206,13 +230,18 @@ def check_play(
                 _before_first_gate(procedure, step)
             if request.procedure_id != procedure.id:
                 raise GateRefused(
-                    f"request {request.id} is for procedure {request.procedure_id}, "
-                    f"this playbook is procedure {procedure.id}"
+                    _(
+                        "request {id} is for procedure {other}, "
+                        "this playbook is procedure {procedure}"
+                    ).format(id=request.id, other=request.procedure_id, procedure=procedure.id)
                 )
             if sorted(play_hosts) != sorted(request.targets):
                 raise GateRefused(
-                    f"request {request.id} covers hosts {', '.join(request.targets)}; "
-                    f"this play targets {', '.join(sorted(play_hosts)) or 'no host'}"
+                    _("request {id} covers hosts {hosts}; this play targets {play}").format(
+                        id=request.id,
+                        hosts=", ".join(request.targets),
+                        play=", ".join(sorted(play_hosts)) or _("no host"),
+                    )
                 )
             # A play given no sop_params (an AWX job whose survey asks the request alone)
             # runs with the request's own, approved parameters (the gate hands them over).

@@ -20,6 +20,7 @@ import ansible_runner
 from sop_runner.artifacts import sealed
 from sop_runner.config import Settings
 from sop_runner.extravars import private_file
+from sop_runner.i18n import language
 
 EventHandler = Callable[[dict[str, Any]], None]
 
@@ -52,6 +53,9 @@ def sop_environment(settings: Settings) -> dict[str, str]:
         "ANSIBLE_CONFIG": str(settings.repo_root / "ansible.cfg"),
         "SOP_DATA_DIR": str(settings.data_dir),
         "SOP_TRUST_FILE": str(settings.trust.path),
+        # The gate inside the play speaks this process's language (`sop run ID --lang en`
+        # too, which sets no SOP_LANG of its own; docs/i18n.md).
+        "SOP_LANG": language(),
     }
     return env
 

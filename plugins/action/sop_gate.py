@@ -9,15 +9,23 @@ sop_params and sop_run, and compares sop_params with the request.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ansible.plugins.action import ActionBase
 
-HOW_TO = (
-    "this playbook changes state and runs only for an approved request: "
-    "`sop request PROCEDURE --target HOST ... --reason ...`, have it approved "
-    "(`sop approve ID`), then `sop run ID` or `ansible-playbook ... -e sop_request=ID`"
-)
+# Said in English only when sop_runner itself (its catalogs) cannot be imported.
+NOT_IMPORTABLE = "sop_gate: the sop_runner package is not importable here ({exc})"
+
+
+def _words() -> Callable[[str], str]:
+    """Return gettext's _ of sop_runner (the play's language: $SOP_LANG, then the config
+    file's lang, then Indonesian; docs/i18n.md), or the English text itself without it."""
+    try:
+        from sop_runner.i18n import _
+    except ImportError:
+        return str
+    return _
 
 
 class ActionModule(ActionBase):
@@ -32,20 +40,26 @@ class ActionModule(ActionBase):
         request_id = args.get("request") or task_vars.get("sop_request")
         playbook = task_vars.get("ansible_play_name") or self._task.get_path() or "?"
         hosts = list(task_vars.get("ansible_play_hosts_all", []))
+        _ = _words()
         if self._task.check_mode and not request_id:
             refusal = _dry_run_refusal(args, _extra_vars(self._task))
             if refusal:
                 result["failed"] = True
-                result["msg"] = f"sop_gate refused: {refusal}"
+                result["msg"] = _("sop_gate refused: {why}").format(why=refusal)
                 return result
-            result["msg"] = "check mode without a request: nothing will change, gate not needed"
+            result["msg"] = _("check mode without a request: nothing will change, gate not needed")
             params = task_vars.get("sop_params") or {}
             repository = params.get("repository") if isinstance(params, dict) else None
             repository = repository or task_vars.get("repository")
             return _with_certificate(result, None, None, hosts, repository)
         if not request_id:
             result["failed"] = True
-            result["msg"] = "sop_gate: no request given (-e sop_request=ID); " + HOW_TO
+            result["msg"] = _(
+                "sop_gate: no request given (-e sop_request=ID); this playbook changes state "
+                "and runs only for an approved request: `sop request PROCEDURE --target HOST "
+                "... --reason ...`, have it approved (`sop approve ID`), then `sop run ID` or "
+                "`ansible-playbook ... -e sop_request=ID`"
+            )
             return result
         try:
             from sop_runner.context import Context
@@ -53,7 +67,7 @@ class ActionModule(ActionBase):
             from sop_runner.gate_check import check_play
         except ImportError as exc:
             result["failed"] = True
-            result["msg"] = f"sop_gate: the sop_runner package is not importable here ({exc})"
+            result["msg"] = NOT_IMPORTABLE.format(exc=exc)
             return result
         try:
             step = int(args["step"])
@@ -71,11 +85,11 @@ class ActionModule(ActionBase):
             )
         except (SopError, KeyError, ValueError) as refusal:
             result["failed"] = True
-            result["msg"] = f"sop_gate refused: {refusal}"
+            result["msg"] = _("sop_gate refused: {why}").format(why=refusal)
             return result
         params = summary.pop("params", {})
         result["sop_gate"] = summary
-        result["msg"] = f"request {summary['request']} approved for this play"
+        result["msg"] = _("request {id} approved for this play").format(id=summary["request"])
         if "sop_params" not in _extra_vars(self._task):
             # An AWX job's survey asks the request alone: the play gets the request's own
             # approved parameters, as data never templated (run_once: every host has them).
@@ -101,7 +115,7 @@ def _with_certificate(
         from sop_runner.issuer.gatekeys import certificate_for_play
     except ImportError as exc:
         result["failed"] = True
-        result["msg"] = f"sop_gate: the sop_runner package is not importable here ({exc})"
+        result["msg"] = NOT_IMPORTABLE.format(exc=exc)
         return result
     try:
         result["sop_certificate"] = certificate_for_play(
@@ -109,7 +123,8 @@ def _with_certificate(
         )
     except SopError as refusal:
         result["failed"] = True
-        result["msg"] = f"sop_gate: no certificate for this play: {refusal}"
+        _ = _words()
+        result["msg"] = _("sop_gate: no certificate for this play: {why}").format(why=refusal)
     return result
 
 
@@ -125,7 +140,7 @@ def _dry_run_refusal(args: dict[str, Any], extra_vars: dict[str, Any]) -> str | 
         from sop_runner.errors import SopError
         from sop_runner.gate_check import check_dry_run
     except ImportError as exc:
-        return f"the sop_runner package is not importable here ({exc})"
+        return NOT_IMPORTABLE.format(exc=exc).removeprefix("sop_gate: ")
     try:
         check_dry_run(str(args.get("procedure")), extra_vars)
     except SopError as refusal:

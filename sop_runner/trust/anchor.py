@@ -32,6 +32,7 @@ from sqlalchemy import Engine, text
 
 from sop_runner import audit
 from sop_runner.audit import GENESIS, Finding, Row
+from sop_runner.i18n import _
 from sop_runner.trust import fingerprint
 from sop_runner.trust.actions import SignedAction, verify_action
 from sop_runner.trust.registry import Registry, history
@@ -356,26 +357,34 @@ class Verdict:
         return not self.findings and self.unavailable is None
 
     def lines(self, limit: int = 20) -> list[str]:
-        """Given the verdict, return what `sop audit verify` prints (English, one per line)."""
+        """Given the verdict, return what `sop audit verify` prints, one per line, in the
+        person's language (sop_runner/i18n.py).  A finding's kind (``truncated``,
+        ``bad-signature`` …) and the entry numbers stay as written, for scripts and logs."""
         out = []
         for finding in self.findings[:limit]:
-            where = f" at entry {finding.seq}" if finding.seq else ""
-            out.append(f"audit chain BROKEN{where}: {finding.kind}: {finding.message}")
+            broken = (
+                _("audit chain BROKEN at entry {seq}: {kind}: {message}")
+                if finding.seq
+                else _("audit chain BROKEN: {kind}: {message}")
+            )
+            out.append(broken.format(seq=finding.seq, kind=finding.kind, message=finding.message))
         if len(self.findings) > limit:
-            out.append(f"... and {len(self.findings) - limit} more finding(s)")
+            more = len(self.findings) - limit
+            out.append(_("... and {count} more finding(s)").format(count=more))
         if self.unavailable is not None:
-            out.append(f"audit chain cannot be verified: {self.unavailable}")
+            out.append(_("audit chain cannot be verified: {why}").format(why=self.unavailable))
         if self.intact:
-            line = f"audit chain intact: {self.entries} entries"
+            line = _("audit chain intact: {count} entries").format(count=self.entries)
             if self.anchor is not None:
-                line += (
-                    f"; witnessed up to entry {self.anchor.size} ({self.anchor.time}, "
-                    f"{self.anchor.signer})"
+                line += _("; witnessed up to entry {size} ({time}, {signer})").format(
+                    size=self.anchor.size, time=self.anchor.time, signer=self.anchor.signer
                 )
                 if self.entries > self.anchor.size:
-                    line += f"; entries {self.anchor.size + 1}..{self.entries} not yet witnessed"
+                    line += _("; entries {first}..{last} not yet witnessed").format(
+                        first=self.anchor.size + 1, last=self.entries
+                    )
             elif not self.witnessed:
-                line += (
+                line += _(
                     "; not anchored: no witness is named in the trust file, so a cut tail or "
                     "a recomputed chain cannot be seen (docs/audit-trail.md)"
                 )
@@ -407,7 +416,7 @@ def verify_store(
         found, anchor = compare_checkpoints(gathered, checkpoints, known_keys(registries))
         findings += found
         if anchor is None and not found and count:
-            unavailable = (
+            unavailable = _(
                 "the witness holds no checkpoint of this store yet; publish one "
                 "(`sop audit checkpoint`) before the trail can be verified"
             )

@@ -111,4 +111,4 @@ def test_audit_verify_command_exits_nonzero_and_names_entry(sop_env):
     )
     result = sop_env.sop("audit", "verify")
     assert result.returncode == 1
-    assert "entry 3" in result.stdout and "edited" in result.stdout
+    assert "RUSAK di entri 3" in result.stdout and "edited" in result.stdout

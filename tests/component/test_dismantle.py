@@ -68,7 +68,7 @@ def test_run_wipes_keeps_register_history_and_never_halts_the_controller(
     # ... and the playbook run by hand is refused by its own gate.
     by_hand = _playbook(inventory, "dismantle_wipe.yml", env.extravars(request_id))
     assert by_hand.returncode != 0, by_hand.stdout
-    assert "sop_gate refused" in by_hand.stdout, by_hand.stdout[-1500:]
+    assert "sop_gate menolak" in by_hand.stdout, by_hand.stdout[-1500:]
     # Check mode says what would be wiped and changes nothing.
     check = _playbook(
         inventory,
@@ -122,7 +122,7 @@ def test_run_wipes_keeps_register_history_and_never_halts_the_controller(
     # The certificate is signed once the run has finished: the full run with the halt,
     # the certificate and the report is tests/integration/test_dismantle.py (srv2).
     refused = env.sop("dismantle", "sign", request_id, operator="budi")  # type: ignore[attr-defined]
-    assert refused.returncode == 2 and "no finished wipe" in refused.stderr
+    assert refused.returncode == 2 and "belum ada penghapusan selesai" in refused.stderr
 
 
 def test_refusals_leave_the_data(sop_env: object, loop_disks: list[str], tmp_path: Path) -> None:

@@ -184,7 +184,7 @@ def test_plain_ansible_playbook_with_approved_request_but_other_targets(sop_env,
     _sign(sop_env, request_id, "sari")
     args = ["-e", f"sop_request={request_id}", "-e", _params_file(sop_env, old_file)]
     result = _playbook(sop_env, *args)  # all hosts: ctl1 and ctl2
-    assert result.returncode != 0 and "this play targets ctl1, ctl2" in result.stdout
+    assert result.returncode != 0 and "play ini menyasar ctl1, ctl2" in result.stdout
     assert old_file.exists()
     changed = _playbook(
         sop_env,

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from sop_runner import i18n
 from sop_runner.context import Context
 from sop_runner.errors import SopError
 from sop_runner.procedures.grants import api, ledger, policy, recorders, service
@@ -114,7 +115,7 @@ def test_a_grant_whose_end_came_before_the_firewall_is_failed_and_the_firewall_u
     ctx = grant_env.ctx()
     start = (datetime.now(UTC) - timedelta(seconds=30)).isoformat()
     wish = policy.GrantWish("andi", "10.77.2.10", "srv1", 22, "tcp", start, "20s", "uji")
-    with pytest.raises(service.GrantFailed, match="came before it reached the firewall") as failed:
+    with pytest.raises(service.GrantFailed, match="tiba sebelum izin mencapai firewall") as failed:
         service.open_grant(ctx, wish, "budi")
     assert "\n" not in str(failed.value)
     with ctx.session() as session:
@@ -123,7 +124,10 @@ def test_a_grant_whose_end_came_before_the_firewall_is_failed_and_the_firewall_u
         assert session.scalars(select(Request)).all() == [], "a request for the firewall was made"
         events = session.scalars(select(GrantEvent).order_by(GrantEvent.id)).all()
         assert [e.event for e in events] == ["requested", "failed"]
+        # Recorded as its reason's key and values (said in the reader's language when
+        # shown) beside the English text, the same in every language.
         assert "came before it reached the firewall" in events[1].detail["error"]
+        assert events[1].detail["why"]["key"] == "late"
 
 
 def test_a_scheduled_grant_whose_end_passed_unopened_is_recorded_failed(grant_env) -> None:  # type: ignore[no-untyped-def]
@@ -138,6 +142,31 @@ def test_a_scheduled_grant_whose_end_passed_unopened_is_recorded_failed(grant_en
         grant = session.get(FirewallGrant, gid)
         assert grant is not None and grant.status == "failed"
         assert grant.opened_at is None
+
+
+def test_why_a_grant_failed_is_said_in_the_language_of_whoever_lists_it(
+    sqlite_sop_env,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reason is recorded once, as a key (issue 17): `sop grant list --all` says it in
+    Indonesian by default, and the same record in English on request (one store is
+    enough: the words do not depend on it)."""
+    ctx = sqlite_sop_env.ctx()
+    now = datetime.now(UTC)
+    gid = _insert(ctx, "scheduled", now - timedelta(minutes=10), now - timedelta(minutes=5))
+    with ctx.session() as session:
+        ledger.settle_expired(session, now)
+    listed = sqlite_sop_env.sop("grant", "list", "--all")
+    assert listed.returncode == 0, listed.stderr
+    assert (
+        f"izin {gid} gagal: masa berakhirnya tiba sebelum izin mencapai firewall: tidak ada "
+        "`sop grant reconcile` yang membukanya antara awal dan akhirnya"
+    ) in listed.stdout, listed.stdout
+    monkeypatch.setattr(i18n, "_chosen", "en")
+    assert service.failures(ctx, [gid]) == {
+        gid: "its end came before it reached the firewall: no `sop grant reconcile` opened it "
+        "between its start and its end"
+    }
 
 
 HUGE = "99999999999999999999h"
@@ -193,7 +222,7 @@ def test_a_grant_change_is_a_run_step_recorded_like_sop_run(grant_env) -> None: 
     StepRecord.  Now its request runs step 2 through execution.run_step; a firewall that
     cannot be reached fails that step (recorded) and the grant (recorded)."""
     ctx = grant_env.ctx()
-    with pytest.raises(service.GrantFailed, match="the firewall did not take it") as failed:
+    with pytest.raises(service.GrantFailed, match="firewall tidak menerimanya") as failed:
         service.open_grant(ctx, grant_wish(), "budi")
     assert "\n" not in str(failed.value)
     with ctx.session() as session:

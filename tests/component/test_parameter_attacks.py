@@ -86,7 +86,7 @@ def _repair(office: Office, request_id: str, folder: Path, *extra: str):  # type
 def _refused(result, *words: str) -> None:  # type: ignore[no-untyped-def]
     out = result.stdout + result.stderr
     assert result.returncode != 0, out[-3000:]
-    assert "sop_gate refused" in out, out[-3000:]
+    assert "sop_gate menolak" in out, out[-3000:]
     for word in words:
         assert word in out, out[-3000:]
 

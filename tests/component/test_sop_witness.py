@@ -214,6 +214,6 @@ def test_sop_audit_checkpoint_publishes_and_verify_needs_a_readable_witness(tmp_
         # Syslog cannot be read back: verification says it cannot verify, never "intact".
         verified = sop("audit", "verify")
         assert verified.returncode == 3, verified.stdout + verified.stderr
-        assert "cannot be verified" in verified.stdout and "intact" not in verified.stdout
+        assert "tidak dapat diverifikasi" in verified.stdout and "utuh" not in verified.stdout
     finally:
         setup.remove()

@@ -141,7 +141,7 @@ def test_lab_full_dismantle_halts_srv2_and_leaves_it_unreachable(lab_env, lab, t
         assert "terverifikasi" in recorded.stdout and "TIDAK" not in recorded.stdout
         # The certificate of sanitization: the performer signs, a second person validates.
         refused = env.sop("dismantle", "sign", request_id, operator="dewi")
-        assert refused.returncode == 2 and "second person" in refused.stderr
+        assert refused.returncode == 2 and "orang kedua" in refused.stderr
         for who in ("budi", "sari"):
             ok(env.sop("dismantle", "sign", request_id, operator=who))
         out = tmp_path / "docs"

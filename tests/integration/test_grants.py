@@ -319,7 +319,7 @@ def test_a_grant_whose_end_came_first_is_failed_and_the_firewall_untouched(env: 
         "--reason", "uji",
     )  # fmt: skip
     assert cp.returncode == 1, cp.stdout + cp.stderr
-    assert "came before it reached the firewall" in one_line(cp)
+    assert "tiba sebelum izin mencapai firewall" in one_line(cp)
     row = env.grant_row(1)
     assert (row["status"], row["opened_at"], row["request_id"]) == ("failed", None, None)
     assert env.count("requests") == 0
@@ -541,7 +541,7 @@ def test_a_firewall_that_fails_leaves_records_and_ruleset_as_they_were(
         "grant", "open", "--user", "andi", "--source", env.net.ext_addr, "--target", "srv1",
         "--port", str(env.net.port), "--duration", "10m", "--reason", "uji gagal",
     )  # fmt: skip
-    assert cp.returncode != 0 and "the firewall did not take it" in cp.stderr, cp.stderr
+    assert cp.returncode != 0 and "firewall tidak menerimanya" in cp.stderr, cp.stderr
     assert env.net.ruleset() == before
     assert env.grant_row(1)["status"] == "failed"
     # An open grant whose extension and revocation the firewall refuses stays as it was.
@@ -555,9 +555,9 @@ def test_a_firewall_that_fails_leaves_records_and_ruleset_as_they_were(
     holding = held()
     point_inventory(str(broken))
     extend = env.sop("grant", "extend", str(gid), "--by", "10m")
-    assert extend.returncode != 0 and "did not take the extension" in extend.stderr
+    assert extend.returncode != 0 and "tidak menerima perpanjangannya" in extend.stderr
     revoke = env.sop("grant", "revoke", str(gid), "--reason", "uji")
-    assert revoke.returncode != 0 and "did not close it" in revoke.stderr
+    assert revoke.returncode != 0 and "firewall tidak menutupnya" in revoke.stderr
     row = env.grant_row(gid)
     assert (row["status"], row["ends_at"], row["extensions"]) == (
         "open",

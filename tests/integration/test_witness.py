@@ -126,7 +126,7 @@ def test_checkpoints_reach_the_witness_and_the_trail_verifies(anchored):
     assert checkpoints[-1].line() in log.splitlines()
     result = anchored.sop("audit", "verify")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "audit chain intact: 3 entries; witnessed up to entry 3" in result.stdout
+    assert "rantai audit utuh: 3 entri; disaksikan sampai entri 3" in result.stdout
 
 
 def test_cut_tail_with_the_head_fixed_fails_and_says_where(anchored):
@@ -136,8 +136,8 @@ def test_cut_tail_with_the_head_fixed_fails_and_says_where(anchored):
     anchored.fix_head()
     result = anchored.sop("audit", "verify")
     assert result.returncode == 1, result.stdout
-    assert "audit chain BROKEN at entry 3: truncated:" in result.stdout
-    assert "entries 3..4 were deleted" in result.stdout and "intact" not in result.stdout
+    assert "rantai audit RUSAK di entri 3: truncated:" in result.stdout
+    assert "entries 3..4 were deleted" in result.stdout and "utuh" not in result.stdout
 
 
 def test_newest_request_deleted_with_its_entries_fails(anchored):
@@ -173,7 +173,7 @@ def test_recomputed_chain_fails(anchored):
     assert result.returncode == 1, result.stdout
     assert "recomputed" in result.stdout and "every checkpoint on the witness (3)" in result.stdout
     # The signer's signature no longer covers what the entry says.
-    assert "audit chain BROKEN at entry 1: bad-signature:" in result.stdout
+    assert "rantai audit RUSAK di entri 1: bad-signature:" in result.stdout
 
 
 def test_unreachable_witness_is_reported_never_intact(anchored, tmp_path):
@@ -183,8 +183,8 @@ def test_unreachable_witness_is_reported_never_intact(anchored, tmp_path):
     down = with_witness(anchored.setup, _witness_part(anchored.lab, port=2), elsewhere)
     result = anchored.sop("audit", "verify", trust_file=elsewhere)
     assert result.returncode == 3, result.stdout + result.stderr
-    assert "audit chain cannot be verified: witness unreachable: ssh sopwitness@" in result.stdout
-    assert "intact" not in result.stdout
+    assert "rantai audit tidak dapat diverifikasi: " in result.stdout, result.stdout
+    assert "ssh sopwitness@" in result.stdout and "utuh" not in result.stdout
     with pytest.raises(WitnessUnavailable, match="witness unreachable"):
         publish(down, fetch(anchored.trust)[0])
 
@@ -246,4 +246,4 @@ def test_a_signed_command_publishes_its_checkpoint_by_itself(anchored):
     checkpoints = [c for c in fetch(anchored.trust) if c.log == log_id(anchored.trust.store)]
     assert [(c.size, c.signer) for c in checkpoints] == [(1, "budi")]
     result = anchored.sop("audit", "verify")
-    assert result.returncode == 0 and "witnessed up to entry 1" in result.stdout, result.stdout
+    assert result.returncode == 0 and "disaksikan sampai entri 1" in result.stdout, result.stdout

@@ -34,6 +34,17 @@ MODULES = (
     ),
     PROCEDURES / "backup" / "schedules.py",
     PROCEDURES / "grants" / "policy.py",
+    # The gate inside Ansible and the last refusals of dismantle and grants (17g).
+    REPO_ROOT / "sop_runner" / "gate_check.py",
+    REPO_ROOT / "sop_runner" / "extravars.py",
+    REPO_ROOT / "plugins" / "action" / "sop_gate.py",
+    REPO_ROOT / "library" / "sop_gate.py",
+    PROCEDURES / "dismantle" / "certificate.py",
+    PROCEDURES / "dismantle" / "bootdisk.py",
+    PROCEDURES / "dismantle" / "policy.py",
+    PROCEDURES / "grants" / "service.py",
+    PROCEDURES / "grants" / "accounts.py",
+    REPO_ROOT / "sop_runner" / "trust" / "anchor.py",  # sop audit verify's verdict
 )
 
 

@@ -32,9 +32,9 @@ def test_a_verified_nwipe_log_is_read_for_its_device() -> None:
 
 
 def test_a_log_of_another_disk_or_tool_is_refused_and_a_failure_is_not_verified() -> None:
-    with pytest.raises(SopError, match="does not name /dev/sda"):
+    with pytest.raises(SopError, match="tidak menyebut /dev/sda"):
         nwipe_summary(LOG, "/dev/sda")
-    with pytest.raises(SopError, match="not an nwipe log"):
+    with pytest.raises(SopError, match="bukan log nwipe"):
         nwipe_summary("dd: 8388608 bytes copied\n", "/dev/loop3")
     failed = LOG.replace("[SUCCESS] Verified", "[FAILURE] Verification failed; not verified")
     assert nwipe_summary(failed, "/dev/loop3")["verified"] is False

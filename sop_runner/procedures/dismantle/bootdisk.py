@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from sop_runner.context import Context
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.dismantle.certificate import dismantle_request, latest_run
 from sop_runner.procedures.dismantle.models import DiskWipe
 from sop_runner.store.models import StepRecord
@@ -45,9 +46,13 @@ def nwipe_summary(log: str, device: str) -> dict[str, Any]:
     """
     banner = _NWIPE_BANNER.search(log)
     if banner is None:
-        raise SopError("--log: not an nwipe log (no 'banner = nwipe …' line)")
+        raise SopError(_("--log: not an nwipe log (no 'banner = nwipe …' line)"))
     if f" {device}" not in log:
-        raise SopError(f"--log: the nwipe log does not name {device}; it is another disk's")
+        raise SopError(
+            _("--log: the nwipe log does not name {device}; it is another disk's").format(
+                device=device
+            )
+        )
     method = _NWIPE_METHOD.search(log)
     written = [int(n) for n, dev in _NWIPE_WRITTEN.findall(log) if dev.rstrip(".") == device]
     read = [int(n) for n, dev in _NWIPE_READ.findall(log) if dev.rstrip(".") == device]
@@ -65,11 +70,19 @@ def _read_log(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise SopError(f"--log: cannot read {path}: {error.strerror}") from None
+        raise SopError(
+            _("--log: cannot read {path}: {error}").format(path=path, error=error.strerror)
+        ) from None
     if not raw.strip():
-        raise SopError(f"--log: {path} is empty; give the erasing tool's own log")
+        raise SopError(
+            _("--log: {path} is empty; give the erasing tool's own log").format(path=path)
+        )
     if len(raw) > MAX_LOG_BYTES:
-        raise SopError(f"--log: {path} is larger than {MAX_LOG_BYTES // 1024 // 1024} MiB")
+        raise SopError(
+            _("--log: {path} is larger than {size} MiB").format(
+                path=path, size=MAX_LOG_BYTES // 1024 // 1024
+            )
+        )
     # nwipe writes the disk's raw serial number: keep every byte seen, replaced if not text.
     return raw.decode("utf-8", errors="replace")
 
@@ -92,9 +105,17 @@ def record_boot_disk(
     about that device.
     """
     if not _DEVICE.match(device) or ".." in device:
-        raise SopError(f"--device: {device!r} is not a disk path under /dev (e.g. /dev/sda)")
+        raise SopError(
+            _("--device: {device!r} is not a disk path under /dev (e.g. /dev/sda)").format(
+                device=device
+            )
+        )
     if method_type not in ("clear", "purge"):
-        raise SopError(f"--method: {method_type!r} is not allowed; allowed: clear, purge")
+        raise SopError(
+            _("--method: {method!r} is not allowed; allowed: clear, purge").format(
+                method=method_type
+            )
+        )
     log = _read_log(log_path)
     summary = nwipe_summary(log, device)
     acting = ctx.actor(operator_name)
@@ -102,8 +123,9 @@ def record_boot_disk(
         request = dismantle_request(session, request_id)
         if host not in request.targets:
             raise SopError(
-                f"--host: {host!r} is not a target of request {request_id} "
-                f"({', '.join(request.targets)})"
+                _("--host: {host!r} is not a target of request {id} ({targets})").format(
+                    host=host, id=request_id, targets=", ".join(request.targets)
+                )
             )
         run = latest_run(session, request_id)
         halted = run is not None and session.scalar(
@@ -115,8 +137,10 @@ def record_boot_disk(
         )
         if run is None or not halted:
             raise SopError(
-                f"request {request_id}: step {SHUTDOWN_STEP} has not shut {host} down yet; "
-                "the boot disk is erased once the device no longer runs"
+                _(
+                    "request {id}: step {step} has not shut {host} down yet; "
+                    "the boot disk is erased once the device no longer runs"
+                ).format(id=request_id, step=SHUTDOWN_STEP, host=host)
             )
         row = DiskWipe(
             run_id=run.id,

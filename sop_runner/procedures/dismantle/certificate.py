@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sop_runner import audit, keys
 from sop_runner.context import Context
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures import register
 from sop_runner.procedures.dismantle.models import CertificateSignature, DiskWipe
 from sop_runner.procedures.dismantle.policy import (
@@ -50,7 +51,11 @@ def dismantle_request(session: Session, request_id: int) -> Request:
     """Given a request id, return the request.  Raise SopError if it is not SOP 5.1."""
     request = get_request(session, request_id)
     if request.procedure_id != "5.1":
-        raise SopError(f"request {request_id} is procedure {request.procedure_id}, not 5.1")
+        raise SopError(
+            _("request {id} is procedure {procedure}, not 5.1").format(
+                id=request_id, procedure=request.procedure_id
+            )
+        )
     return request
 
 
@@ -147,13 +152,19 @@ def sign_certificates(ctx: Context, request_id: int, operator_name: str | None) 
         run = latest_run(session, request_id)
         certs = certificates(ctx, session, request_dict(request), run)
         if run is None or run.status != "succeeded" or not certs:
-            raise SopError(f"request {request_id}: no finished wipe to sign; run it first")
+            raise SopError(
+                _("request {id}: no finished wipe to sign; run it first").format(id=request_id)
+            )
         role = signing_role(operator.name, operator.roles, run.operator)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         signed = []
         for cert in certs:
             if not cert["wipe"]["verified"]:
-                raise SopError(f"wipe {cert['wipe']['id']}: verification failed; cannot certify")
+                raise SopError(
+                    _("wipe {id}: verification failed; cannot certify").format(
+                        id=cert["wipe"]["id"]
+                    )
+                )
             signature = keys.sign(
                 ctx.settings.key_dir, operator.name, sign_text(role, operator.name, cert["digest"])
             )

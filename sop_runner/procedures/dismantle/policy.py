@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from sop_runner import audit
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.dismantle.models import DiskWipe
 
 ORGANIZATION = "Dinas Komunikasi dan Informatika Kabupaten Tegal (Pusat Data)"
@@ -152,6 +153,8 @@ def signing_role(signer: str, roles: Sequence[str], performer: str) -> str:
     if set(SIGN_ROLES) & set(roles):
         return "validator"
     raise SopError(
-        f"sign: {signer!r} did not perform the wipe and holds neither "
-        f"{' nor '.join(SIGN_ROLES)}; the validator must be a second person with one of them"
+        _(
+            "sign: {signer!r} did not perform the wipe and holds none of {roles}; "
+            "the validator must be a second person with one of them"
+        ).format(signer=signer, roles=", ".join(SIGN_ROLES))
     )

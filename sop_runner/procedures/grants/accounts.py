@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from sop_runner import execution, keys
 from sop_runner.context import Context
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.issuer.ask import Ask, now_text
 from sop_runner.issuer.certs import VENDOR_KEY_TYPES, public_key_of
 from sop_runner.issuer.client import ask_issuer
@@ -48,16 +49,20 @@ def read_vendor_key(path: Path, account: str) -> tuple[str, str]:
     """
     if not ACCOUNT.match(account):
         raise SopError(
-            f"--account: {account!r} is not allowed; a Unix account name of a-z, 0-9, _ and -"
+            _(
+                "--account: {account!r} is not allowed; a Unix account name of a-z, 0-9, _ and -"
+            ).format(account=account)
         )
     try:
         line = path.read_text(encoding="utf-8").strip().splitlines()[0]
     except (OSError, UnicodeDecodeError, IndexError):
-        raise SopError(f"--vendor-key: {path}: not a readable OpenSSH public key file") from None
+        raise SopError(
+            _("--vendor-key: {path}: not a readable OpenSSH public key file").format(path=path)
+        ) from None
     try:
         public_key_of(line, VENDOR_KEY_TYPES)
     except SopError as refused:
-        raise SopError(f"--vendor-key: {path}: {refused}") from None
+        raise SopError(_("--vendor-key: {path}: {why}").format(path=path, why=refused)) from None
     key = " ".join(line.split()[:2])  # type and key; the user's comment stays theirs
     return key, key_fingerprint(key)
 
@@ -103,7 +108,9 @@ def certify(ctx: Context, grant_id: int, request_id: int, operator: str) -> Gran
     """
     issuer = ctx.settings.trust.issuer
     if issuer is None:
-        raise SopError("--vendor-key: the trust file names no issuer; it alone signs certificates")
+        raise SopError(
+            _("--vendor-key: the trust file names no issuer; it alone signs certificates")
+        )
     acting = ctx.actor(operator)
     with ctx.session() as session:
         vendor = session.get(GrantVendorKey, grant_id)
@@ -156,7 +163,7 @@ def account_step(ctx: Context, grant_id: int, operator: str, revoke: bool) -> in
     """
     rows = certificates(ctx, grant_id)
     if not rows:
-        raise SopError(f"grant {grant_id}: no certificate was issued for it")
+        raise SopError(_("grant {id}: no certificate was issued for it").format(id=grant_id))
     now = datetime.now(UTC)
     live = [r for r in rows if r.revoked_at is None and r.valid_before > now] if revoke else []
     with ctx.session() as session:

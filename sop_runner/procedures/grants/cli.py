@@ -258,6 +258,10 @@ def list_command(
             g.closed_by or "",
         )
     out.print(table)
+    # Why a grant failed: recorded once, said in the language of whoever lists it now.
+    failed = [g.id for g in rows if g.status == "failed"]
+    for grant_id, why in service.failures(Context(), failed).items():
+        _say(_("grant {id} failed: {why}").format(id=grant_id, why=why))
 
 
 @subcommand(cli, "reconcile")

@@ -23,6 +23,7 @@ from sop_runner.procedures.grants.models import (
     GrantEvent,
     RemoteAccessLogEntry,
 )
+from sop_runner.procedures.grants.policy import unreached_text
 
 
 def now() -> datetime:
@@ -166,10 +167,13 @@ def close(
     )
 
 
-def unreached(session: Session, grant: FirewallGrant, why: str, actor: str) -> None:
-    """Given a grant that never reached the firewall before its end, record it as failed."""
+def unreached(session: Session, grant: FirewallGrant, why: dict[str, Any], actor: str) -> None:
+    """Given a grant that never reached the firewall before its end and why (a reason of
+    policy.UNREACHED), record it as failed: the reason's key and values, translated when
+    shown, and its English text (data, the same in every language)."""
     grant.status = "failed"
-    event(session, grant, "failed", actor, {"action": "open", "error": why})
+    error = unreached_text(why, "en")
+    event(session, grant, "failed", actor, {"action": "open", "error": error, "why": why})
 
 
 def refused(
@@ -199,8 +203,7 @@ def settle_expired(session: Session, at: datetime | None = None) -> int:
     query = select(FirewallGrant).where(FirewallGrant.status.in_(LIVE))
     for grant in session.scalars(query).all():
         if grant.ends_at <= at and grant.status == "scheduled":
-            why = "no `sop grant reconcile` opened it between its start and its end"
-            unreached(session, grant, f"its end came before it reached the firewall: {why}", "sop")
+            unreached(session, grant, {"key": "unopened"}, "sop")
         elif grant.ends_at <= at:
             if grant.opened_at is None:
                 # The sop process ended before it could record the opening.

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sop_runner import durations
 from sop_runner.errors import SopError
-from sop_runner.i18n import _
+from sop_runner.i18n import N_, _, tr
 
 if TYPE_CHECKING:
     from sop_runner.context import Context
@@ -240,17 +240,42 @@ def check_total(grant_id: int, start: datetime, old_end: datetime, new_end: date
     )
 
 
-def too_late(ends: datetime, now: datetime) -> str:
+# Why a grant never reached the firewall.  The records keep the key and its values (and
+# the English text, the same in every language); unreached_text says it in the reader's
+# language when it is shown, so a record written for one person reads right for another.
+UNREACHED = {
+    "late": N_(
+        "its end {ends} came before it reached the firewall ({left}s left, at least "
+        "{needed} needed); the firewall was not touched"
+    ),
+    "unopened": N_(
+        "its end came before it reached the firewall: no `sop grant reconcile` opened it "
+        "between its start and its end"
+    ),
+    "ended": N_("its end came before it reached the firewall; nothing was opened"),
+}
+
+
+def too_late(ends: datetime, now: datetime) -> dict[str, str] | None:
     """Given a grant's end and the moment sop is about to change the firewall, return why
-    the grant can no longer be opened ('' when it still can)."""
+    the grant can no longer be opened (a reason of UNREACHED; None when it still can)."""
     left = ends - now
     if left >= MIN_LEFT:
-        return ""
-    return (
-        f"its end {ends.isoformat(timespec='seconds')} came before it reached the firewall "
-        f"({max(left.total_seconds(), 0):.1f}s left, at least "
-        f"{durations.compact(MIN_LEFT)} needed); the firewall was not touched"
-    )
+        return None
+    return {
+        "key": "late",
+        "ends": ends.isoformat(timespec="seconds"),
+        "left": f"{max(left.total_seconds(), 0):.1f}",
+        "needed": durations.compact(MIN_LEFT),
+    }
+
+
+def unreached_text(why: dict[str, Any], lang: str | None = None) -> str:
+    """Given a reason of UNREACHED ({"key": …, its values}), return it said in ``lang``
+    (the process's language when None)."""
+    template = UNREACHED[why["key"]]
+    said = tr(template, lang) if lang else _(template)
+    return said.format(**{name: value for name, value in why.items() if name != "key"})
 
 
 # --------------------------------------------------------------------------- where

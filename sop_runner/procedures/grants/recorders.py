@@ -218,8 +218,7 @@ def apply_reconcile(
         # The module found its end had come when it ran: it never reached the firewall.
         grant = grant_of(item)
         if grant is not None and grant.id in opened:
-            why = "its end came before it reached the firewall; nothing was opened"
-            ledger.unreached(session, grant, why, actor)
+            ledger.unreached(session, grant, {"key": "ended"}, actor)
             opened.remove(grant.id)
     restored = []
     for item in found.get("added", []):

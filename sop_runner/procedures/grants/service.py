@@ -21,11 +21,13 @@ from sop_runner import execution
 from sop_runner.context import Context
 from sop_runner.durations import compact
 from sop_runner.errors import SopError, StepFailed
+from sop_runner.i18n import N_, _
 from sop_runner.procedures.grants import accounts, ledger
-from sop_runner.procedures.grants.models import LIVE, FirewallGrant, GrantSession
+from sop_runner.procedures.grants.models import LIVE, FirewallGrant, GrantEvent, GrantSession
 from sop_runner.procedures.grants.policy import (
     GRANT_STEP,
     PROCEDURE,
+    UNREACHED,
     GrantWish,
     check_grant_id,
     check_protocol,
@@ -35,9 +37,17 @@ from sop_runner.procedures.grants.policy import (
     grant_params,
     parse_duration,
     too_late,
+    unreached_text,
     validate,
 )
 from sop_runner.requests import new_request
+
+# How a grant was closed (FirewallGrant.closed_by), as a refusal says it.
+CLOSED_BY = {
+    "expiry": N_("(closed at its end)"),
+    "revoke": N_("(revoked)"),
+    "reconcile": N_("(closed by reconcile)"),
+}
 
 
 class GrantFailed(SopError):
@@ -51,8 +61,10 @@ def petugas(ctx: Context, name: str | None) -> str:
     operator = ctx.actor(name)
     if "petugas" not in operator.roles:
         raise SopError(
-            f"operator: {operator.name!r} is not a petugas; SOP 2.4 has the petugas open, "
-            "extend and close ports"
+            _(
+                "operator: {name!r} is not a petugas; SOP 2.4 has the petugas open, "
+                "extend and close ports"
+            ).format(name=operator.name)
         )
     return operator.name
 
@@ -129,12 +141,16 @@ def _vendor_key(ctx: Context, wish: GrantWish, scheduled: bool) -> tuple[str, st
         return None
     if scheduled:
         raise SopError(
-            "--vendor-key: a certificate is issued when the port opens; give --start now "
-            "(or open the scheduled grant's certificate later with a new grant)"
+            _(
+                "--vendor-key: a certificate is issued when the port opens; give --start now "
+                "(or open the scheduled grant's certificate later with a new grant)"
+            )
         )
     if ctx.settings.trust.issuer is None:
-        raise SopError("--vendor-key: the trust file names no issuer; it alone signs certificates")
-    key, _ = accounts.read_vendor_key(wish.vendor_key, wish.account)
+        raise SopError(
+            _("--vendor-key: the trust file names no issuer; it alone signs certificates")
+        )
+    key, _fingerprint = accounts.read_vendor_key(wish.vendor_key, wish.account)
     return key, wish.account, accounts.certificate_path(wish.vendor_key)
 
 
@@ -144,7 +160,9 @@ def _certify(ctx: Context, grant_id: int, request_id: int, who: str) -> None:
     try:
         accounts.certify(ctx, grant_id, request_id, who)
     except SopError as refused:
-        raise GrantFailed(f"grant {grant_id} is open but has no certificate: {refused}") from None
+        raise GrantFailed(
+            _("grant {id} is open but has no certificate: {why}").format(id=grant_id, why=refused)
+        ) from None
 
 
 def _activate(ctx: Context, grant_id: int, actor: str) -> int:
@@ -160,7 +178,7 @@ def _activate(ctx: Context, grant_id: int, actor: str) -> int:
         if late:
             ledger.unreached(session, grant, late, actor)
             session.commit()
-            raise GrantFailed(f"grant {grant_id}: {late}")
+            raise GrantFailed(_("grant {id}: {why}").format(id=grant_id, why=unreached_text(late)))
         change = _Change(
             grant,
             "open",
@@ -170,7 +188,7 @@ def _activate(ctx: Context, grant_id: int, actor: str) -> int:
                 **accounts.vendor_params(session, grant),
             },
             f"grant {grant.id}: {grant.reason}",
-            "the firewall did not take it",
+            N_("the firewall did not take it"),
         )
     return _carry(ctx, change, actor)
 
@@ -188,7 +206,12 @@ def extend_grant(ctx: Context, grant_id: int, by: str, operator: str | None) -> 
     with ctx.session() as session:
         ledger.settle_expired(session, now)
         grant = _live(
-            session, grant_id, "is", "extend an open or scheduled grant (open a new one otherwise)"
+            session,
+            grant_id,
+            _(
+                "grant: {id} is {status}{by}; allowed: extend an open or scheduled grant "
+                "(open a new one otherwise)"
+            ),
         )
         old_end = grant.ends_at
         new_end = end_of(old_end, extra, "--by")
@@ -201,7 +224,7 @@ def extend_grant(ctx: Context, grant_id: int, by: str, operator: str | None) -> 
             {"by": by_text},
             {**grant_params(grant, "present", new_end), **accounts.vendor_params(session, grant)},
             f"grant {grant_id}: extend by {by_text}",
-            "the firewall did not take the extension",
+            N_("the firewall did not take the extension"),
         )
         if grant.status == "scheduled":
             moved = {"from": old_end.isoformat(), "to": new_end.isoformat()}
@@ -222,17 +245,21 @@ def revoke_grant(ctx: Context, grant_id: int, reason: str, operator: str | None)
     check_grant_id(grant_id)
     who = petugas(ctx, operator)
     if not reason.strip():
-        raise SopError("--reason: required, say why the grant is revoked")
+        raise SopError(_("--reason: required, say why the grant is revoked"))
     with ctx.session() as session:
         ledger.settle_expired(session)
-        grant = _live(session, grant_id, "is already", "revoke an open or scheduled grant")
+        grant = _live(
+            session,
+            grant_id,
+            _("grant: {id} is already {status}{by}; allowed: revoke an open or scheduled grant"),
+        )
         change = _Change(
             grant,
             "revoke",
             {"reason": reason},
             grant_params(grant, "absent", grant.ends_at),
             f"grant {grant_id}: revoke: {reason}",
-            "the firewall did not close it",
+            N_("the firewall did not close it"),
         )
         if grant.status == "scheduled":
             ledger.close(session, grant, ledger.now(), "revoke", who, {"reason": reason})
@@ -244,8 +271,10 @@ def revoke_grant(ctx: Context, grant_id: int, reason: str, operator: str | None)
             accounts.account_step(ctx, grant_id, who, revoke=True)
         except SopError as failure:
             raise GrantFailed(
-                f"grant {grant_id} is closed on the firewall, but its certificates were not "
-                f"revoked on {change_target(ctx, grant_id)}: {_cause(failure)}"
+                _(
+                    "grant {id} is closed on the firewall, but its certificates were not "
+                    "revoked on {target}: {why}"
+                ).format(id=grant_id, target=change_target(ctx, grant_id), why=_cause(failure))
             ) from None
     return get_grant(ctx, grant_id)
 
@@ -263,6 +292,26 @@ def read_sessions(ctx: Context, grant_id: int, operator: str | None) -> list[Gra
         return rows
 
 
+def failures(ctx: Context, grant_ids: list[int]) -> dict[int, str]:
+    """Given grants, return for each failed one why it failed (its last failure recorded),
+    said in the process's language: a reason recorded as a key (policy.UNREACHED) is
+    translated, so is an English text of the catalog; the firewall's own words stay."""
+    said: dict[int, str] = {}
+    with ctx.session() as session:
+        for event in session.scalars(
+            select(GrantEvent)
+            .where(GrantEvent.event == "failed", GrantEvent.grant_id.in_(grant_ids))
+            .order_by(GrantEvent.id)
+        ).all():
+            detail = event.detail or {}
+            why = detail.get("why")
+            if isinstance(why, dict) and why.get("key") in UNREACHED:
+                said[event.grant_id] = unreached_text(why)
+            elif detail.get("error"):
+                said[event.grant_id] = _(str(detail["error"]))
+    return said
+
+
 def change_target(ctx: Context, grant_id: int) -> str:
     """Given a grant, return its target host."""
     return get_grant(ctx, grant_id).target
@@ -272,7 +321,8 @@ def change_target(ctx: Context, grant_id: int) -> str:
 
 
 class _Change:
-    """One change of a grant on the firewall: its request, and the words for a refusal."""
+    """One change of a grant on the firewall: its request, and the words for a refusal
+    (marked with N_, said in the person's language when the firewall refuses)."""
 
     def __init__(
         self,
@@ -292,16 +342,18 @@ class _Change:
 
 def _grant(session: Session, grant_id: int) -> FirewallGrant:
     if (grant := session.get(FirewallGrant, grant_id)) is None:
-        raise SopError(f"grant: no grant with id {grant_id}")
+        raise SopError(_("grant: no grant with id {id}").format(id=grant_id))
     return grant
 
 
-def _live(session: Session, grant_id: int, verb: str, allowed: str) -> FirewallGrant:
-    """Given a grant id, return the grant if open or scheduled; raise SopError otherwise."""
+def _live(session: Session, grant_id: int, refusal: str) -> FirewallGrant:
+    """Given a grant id and the refusal to say (fields id, status, by), return the grant if
+    open or scheduled; raise SopError otherwise."""
     grant = _grant(session, grant_id)
     if grant.status not in LIVE:
-        by = f" (by {grant.closed_by})" if grant.closed_by else ""
-        raise SopError(f"grant: {grant_id} {verb} {grant.status}{by}; allowed: {allowed}")
+        how = grant.closed_by
+        by = f" {_(CLOSED_BY[how])}" if how in CLOSED_BY else (f" ({how})" if how else "")
+        raise SopError(refusal.format(id=grant_id, status=_(grant.status), by=by))
     return grant
 
 
@@ -323,7 +375,11 @@ def _carry(ctx: Context, change: _Change, actor: str) -> int:
         with ctx.session() as session:
             grant = _grant(session, change.grant_id)
             ledger.refused(session, grant, change.action, error, actor, request.id)
-        raise GrantFailed(f"grant {change.grant_id}: {change.refused}: {error}") from None
+        raise GrantFailed(
+            _("grant {id}: {refused}: {why}").format(
+                id=change.grant_id, refused=_(change.refused), why=error
+            )
+        ) from None
     return request.id
 
 
