@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sop_runner.i18n import _
+
 # SQLAlchemy and the store's models are imported where they are used: `sop status`
 # needs canonical() and the hashes without the ORM (issue 17, start-up).
 if TYPE_CHECKING:
@@ -177,19 +179,33 @@ def _classify_broken_link(prev2: Row | None, prev: Row, row: Row, nxt: Row | Non
     """Given a row whose prev_hash does not match its predecessor, say what happened."""
     if nxt is not None and row.prev_hash == nxt.entry_hash:
         return Finding(
-            row.seq, "reordered", f"entry {row.seq} and entry {nxt.seq} are out of order (swapped)"
+            row.seq,
+            "reordered",
+            _("entry {seq} and entry {next} are out of order (swapped)").format(
+                seq=row.seq, next=nxt.seq
+            ),
         )
     if nxt is not None and nxt.prev_hash == prev.entry_hash:
-        return Finding(row.seq, "inserted", f"entry {row.seq} was inserted into the chain")
+        return Finding(
+            row.seq, "inserted", _("entry {seq} was inserted into the chain").format(seq=row.seq)
+        )
     if prev2 is not None and row.prev_hash == prev2.entry_hash:
-        return Finding(prev.seq, "inserted", f"entry {prev.seq} was inserted into the chain")
+        return Finding(
+            prev.seq, "inserted", _("entry {seq} was inserted into the chain").format(seq=prev.seq)
+        )
     if row.seq == prev.seq + 1:
         # No gap in the numbering: the predecessor was rewritten with a fresh hash.
-        return Finding(prev.seq, "edited", f"entry {prev.seq} was edited and its hash recomputed")
+        return Finding(
+            prev.seq,
+            "edited",
+            _("entry {seq} was edited and its hash recomputed").format(seq=prev.seq),
+        )
     return Finding(
         prev.seq + 1,
         "deleted",
-        f"entries {prev.seq + 1}..{row.seq - 1} (before entry {row.seq}) were deleted",
+        _("entries {first}..{last} (before entry {seq}) were deleted").format(
+            first=prev.seq + 1, last=row.seq - 1, seq=row.seq
+        ),
     )
 
 
@@ -216,8 +232,8 @@ def verify(
             yield row
 
     walk = visited()
-    _, finding = _walk(walk, engine)
-    for _ in walk:  # the rest of the chain, past the first finding
+    _count, finding = _walk(walk, engine)
+    for _row in walk:  # the rest of the chain, past the first finding
         pass
     return seen, finding
 
@@ -235,13 +251,17 @@ def _walk(rows: Iterator[Row], engine: Engine) -> tuple[int, Finding | None]:
             return count, _classify_broken_link(prev2, prev, pending, row)
         if link_hash(row.prev_hash, row.content) != row.entry_hash:
             return count, Finding(
-                row.seq, "edited", f"entry {row.seq} was edited after it was written"
+                row.seq,
+                "edited",
+                _("entry {seq} was edited after it was written").format(seq=row.seq),
             )
         expected_prev = prev.entry_hash if prev else GENESIS
         if row.prev_hash != expected_prev:
             if prev is None:
                 return count, Finding(
-                    row.seq, "deleted", f"entries before entry {row.seq} (the first) were deleted"
+                    row.seq,
+                    "deleted",
+                    _("entries before entry {seq} (the first) were deleted").format(seq=row.seq),
                 )
             pending = row
             continue

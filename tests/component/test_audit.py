@@ -33,6 +33,11 @@ def test_edited_entry_is_located(sop_env):
     )
     _, finding = audit.verify(sop_env.ctx().engine)
     assert finding is not None and (finding.seq, finding.kind) == (4, "edited")
+    # What the person reads says it in their language (Indonesian by default).
+    said = sop_env.sop("audit", "verify")
+    assert said.returncode == 1 and "entri 4 diubah setelah ditulis" in said.stdout, said.stdout
+    said = sop_env.sop("--lang", "en", "audit", "verify")
+    assert "entry 4 was edited after it was written" in said.stdout, said.stdout
 
 
 def test_edited_entry_with_recomputed_hash_is_located(sop_env):
