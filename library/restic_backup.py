@@ -90,17 +90,21 @@ summary:
 
 import os  # noqa: E402
 import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+from typing import Any  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible.module_utils.sop_restic import (  # noqa: E402
     SOP_TAG,
+    Restic,
     ResticError,
     encode_tag_value,
     now_utc,
     restic_from_params,
     restic_options,
-    summary_of,
-    tail,
+    summary_from,
     walk_sources,
 )
 
@@ -125,7 +129,6 @@ def main() -> None:
             module.fail_json(msg=f"paths: {path} does not exist on this host")
     host = p["host"] or socket.gethostname()
     when = now_utc()
-    facts = walk_sources(paths)
     source = ",".join(sorted(paths))
     result = {
         "changed": True,
@@ -133,12 +136,18 @@ def main() -> None:
         "host": host,
         "paths": paths,
         "repository": p["repository"],
-        **facts,
     }
     if module.check_mode:
-        module.exit_json(**result, diff={"before": "", "after": f"new snapshot of {source}\n"})
+        module.exit_json(
+            **result,
+            **walk_sources(paths),
+            diff={"before": "", "after": f"new snapshot of {source}\n"},
+        )
     tags = [SOP_TAG, "sop-procedure=7.1", "kind=file", f"source={encode_tag_value(source)}"]
-    args = ["backup", "--json", "--host", host, "--time", when.strftime("%Y-%m-%d %H:%M:%S")]
+    # The same call as a bare `restic backup -q`: -q leaves out the status lines that
+    # --json would otherwise print 60 times a second; the summary is printed still.
+    args = ["backup", "-q", "--json", "--host", host]
+    args += ["--time", when.strftime("%Y-%m-%d %H:%M:%S")]
     for tag in tags + list(p["tags"]):
         args += ["--tag", tag]
     for pattern in p["exclude"]:
@@ -147,18 +156,45 @@ def main() -> None:
         restic = restic_from_params(p)
         # restic reads --time as local time: run it in UTC so the snapshot time is exact.
         restic.env["TZ"] = "UTC"
-        proc = restic.run(*args, "--", *paths, check=False)
+        rc, summary, facts, error = backup_and_walk(restic, [*args, "--", *paths], paths)
     except ResticError as exc:
         module.fail_json(msg=str(exc), **result)
-    summary = summary_of(proc.stdout)
-    if proc.returncode != 0 or not summary.get("snapshot_id"):
+    result.update(facts)
+    if rc != 0 or not summary.get("snapshot_id"):
         # rc 3: some files could not be read; the snapshot exists but is incomplete.
         module.fail_json(
-            msg=f"restic backup failed (rc {proc.returncode}): {tail(proc)}",
+            msg=f"restic backup failed (rc {rc}): {error}",
             snapshot_id=summary.get("snapshot_id"),
             **result,
         )
     module.exit_json(snapshot_id=summary["snapshot_id"], summary=summary, **result)
+
+
+def backup_and_walk(
+    restic: Restic, args: list[str], paths: list[str]
+) -> tuple[int, dict[str, Any], dict[str, Any], str]:
+    """Given restic, the backup's arguments and its sources, run the backup and count the
+    sources' files meanwhile; return restic's exit code, its summary, the file facts and
+    the end of its messages.
+
+    The count (a walk of the sources in a thread) overlaps restic's own work
+    instead of being added to it; restic's JSON is read line by line as it comes.
+    """
+    facts: dict[str, Any] = {}
+    walker = threading.Thread(target=lambda: facts.update(walk_sources(paths)), daemon=True)
+    with tempfile.TemporaryFile() as errors:
+        proc = restic.popen(
+            *args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, text=True
+        )
+        walker.start()
+        assert proc.stdout is not None
+        with proc.stdout:
+            summary = summary_from(proc.stdout)
+        rc = proc.wait()
+        walker.join()
+        errors.seek(0)
+        text = errors.read().decode(errors="replace").strip().replace("\n", " | ")
+    return rc, summary, facts, text[-600:]
 
 
 if __name__ == "__main__":

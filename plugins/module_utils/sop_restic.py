@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -497,10 +498,20 @@ def tail(proc: subprocess.CompletedProcess[str], limit: int = 600) -> str:
 
 def summary_of(json_lines: str) -> dict[str, Any]:
     """Given `restic backup --json` output, return its summary message ({} when none)."""
+    return summary_from(json_lines.splitlines())
+
+
+def summary_from(lines: Iterable[str]) -> dict[str, Any]:
+    """Given the lines of `restic backup --json` as they come, return its summary ({} when
+    none).
+
+    Only a line that names the summary is decoded: status lines (many a second
+    without ``-q``) and messages cost a substring test, not a JSON parse.
+    """
     summary: dict[str, Any] = {}
-    for line in json_lines.splitlines():
+    for line in lines:
         line = line.strip()
-        if not line.startswith("{"):
+        if not line.startswith("{") or '"summary"' not in line:
             continue
         try:
             message = json.loads(line)

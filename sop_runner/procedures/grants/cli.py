@@ -14,7 +14,7 @@ from sop_runner.cli.options import As, Json, Lang, choose_language, operator_nam
 from sop_runner.context import Context
 from sop_runner.durations import compact
 from sop_runner.i18n import N_, _
-from sop_runner.procedures.grants import documents, reconcile, service
+from sop_runner.procedures.grants import service
 from sop_runner.procedures.grants.models import FirewallGrant, GrantSession
 from sop_runner.procedures.grants.policy import (
     DEFAULT_DURATION,
@@ -272,6 +272,9 @@ def reconcile_command(
     as_: As = None,
 ) -> None:
     """Make the firewalls hold exactly the recorded grants; report what differed."""
+    # Imported here, as documents below: `sop grant open` waits for neither.
+    from sop_runner.procedures.grants import reconcile
+
     for o in reconcile.reconcile(Context(), operator_name(as_), firewall):
         out.print(
             _(
@@ -309,6 +312,8 @@ def report_command(
     out_dir: Annotated[Path | None, typer.Option("--out", help=_("directory"))] = None,
 ) -> None:
     """Write the remote account log (daftar log akun remot) as Markdown and HTML."""
+    from sop_runner.procedures.grants import documents
+
     ctx = Context()
     chosen = choose_language(ctx.settings, lang)
     period = parse_day(since, "--from"), parse_day(until, "--to")
