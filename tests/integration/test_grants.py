@@ -95,8 +95,10 @@ def test_refused_before_open_during_and_kernel_closes_after_sop_is_killed(env: G
         "--port",
         str(net.port),
         "--duration",
-        # Long enough for Ansible to start on a busy 2-core machine, short enough to wait for.
-        "10s",
+        # Long enough for sop and Ansible to start on a busy 2-core machine (opening took
+        # over 10 s at a load of 9: the grant ended before it reached gw, refused by design),
+        # short enough to wait for.
+        "15s",
         "--reason",
         "uji tutup otomatis",
     )
@@ -109,7 +111,7 @@ def test_refused_before_open_during_and_kernel_closes_after_sop_is_killed(env: G
     os.killpg(proc.pid, signal.SIGKILL)  # sop and everything it started
     proc.wait()
     element = net.elements()[0]
-    assert element["timeout"] <= 10
+    assert element["timeout"] <= 15
     ends = seen + element["expires"] + 1  # expires is truncated to whole seconds
     assert net.connect(), "the port must be open during the grant"
     while time.time() < ends - 1.5:
