@@ -65,7 +65,7 @@ REQ = [
         # a repair request follows a monitoring request that exists.
         ([*REQ[:6], "--reason", "x"], "budi", ("--param max_age_days", "cleanup_path")),
         ([*REQ, "--param", "follows=99"], "budi", ("--param follows", "99")),
-        (REQ, "nobody", ("'nobody'", "known operators")),
+        (REQ, "nobody", ("'nobody'", "operator yang dikenal")),
         (REQ, None, ("operator", "--as")),
         (["show", "6.1", "--lang", "fr"], None, ("--lang", "'id'", "'en'")),
         (["approve", "1", "--expires", "soon"], "sari", ("--expires", "30m")),
@@ -110,7 +110,7 @@ def test_an_operators_file_of_ones_own_is_refused(sop_env, monkeypatch):
 
 
 def test_an_operator_not_in_the_registry_is_refused(sop_env):
-    _assert_clean_refusal(sop_env.sop(*REQ, operator="x"), "'x' is not in registry version 1")
+    _assert_clean_refusal(sop_env.sop(*REQ, operator="x"), "'x' tidak ada di registri versi 1")
 
 
 REPOSITORY = "--param", "repository=/var/tmp/sop-restic"

@@ -111,9 +111,11 @@ def test_a_role_given_in_the_registry_without_the_pimpinan_stops_every_gate(offi
         office.sop("status", request_id),
     ):
         assert attempt.returncode == 2, attempt.stdout
-        assert "version 2: signed by 0 of 1 required root keys" in attempt.stderr, attempt.stderr
+        assert "versi 2: ditandatangani 0 dari 1 kunci root yang diperlukan" in attempt.stderr, (
+            attempt.stderr
+        )
     verify = office.sop("operators", "verify", name=None)
-    assert verify.returncode == 1 and "version 2: signed by 0 of 1" in verify.stdout
+    assert verify.returncode == 1 and "versi 2: ditandatangani 0 dari 1" in verify.stdout
 
 
 def test_an_approval_stops_holding_when_its_signer_loses_the_role(office):

@@ -183,9 +183,9 @@ def test_unreachable_witness_is_reported_never_intact(anchored, tmp_path):
     down = with_witness(anchored.setup, _witness_part(anchored.lab, port=2), elsewhere)
     result = anchored.sop("audit", "verify", trust_file=elsewhere)
     assert result.returncode == 3, result.stdout + result.stderr
-    assert "audit chain cannot be verified: witness unreachable: ssh sopwitness@" in result.stdout
+    assert "saksi tidak terjangkau: ssh sopwitness@" in result.stdout  # Indonesian by default
     assert "intact" not in result.stdout
-    with pytest.raises(WitnessUnavailable, match="witness unreachable"):
+    with pytest.raises(WitnessUnavailable, match="saksi tidak terjangkau"):
         publish(down, fetch(anchored.trust)[0])
 
 

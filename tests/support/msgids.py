@@ -34,6 +34,8 @@ MODULES = (
     ),
     PROCEDURES / "backup" / "schedules.py",
     PROCEDURES / "grants" / "policy.py",
+    # trust, operators, store, config (17r): every refusal and line a person reads.
+    *sorted((REPO_ROOT / "sop_runner" / "trust").glob("*.py")),
 )
 
 

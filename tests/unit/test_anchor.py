@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
-from sop_runner import audit, keys
+from sop_runner import audit, i18n, keys
 from sop_runner.requests import create_request
 from sop_runner.store import session_scope
 from sop_runner.store.models import Approval, Request, Run, StepRecord
@@ -22,6 +22,13 @@ from sop_runner.trust.anchor import Verdict, verify_store
 from sop_runner.trust.witness import make_checkpoint
 from tests.support.trail import LOG, Trail, make_trail
 from tests.support.trust import acting
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests name what is refused in the messages' own words (English); that the
+    default is Indonesian is tested in test_trust_words.py."""
+    monkeypatch.setattr(i18n, "_chosen", "en")
 
 
 @pytest.fixture
