@@ -531,7 +531,8 @@ def run_step(
     if step is None or step.kind != "automated":
         raise SopError(f"step: {step_number} is not an automated step of {procedure.id}")
     the_impact = _checked_request(ctx, request, procedure)
-    require_role(acting.operator, step_role(step), f"step {step.number} of {procedure.id}")
+    what = _("step {n} of {procedure}").format(n=step.number, procedure=procedure.id)
+    require_role(acting.operator, step_role(step), what)
     run, token = _current_run(ctx, request, acting)
     started = datetime.now(UTC)
     try:

@@ -106,7 +106,7 @@ def test_an_operators_file_of_ones_own_is_refused(sop_env, monkeypatch):
     (sop_env.root / "operators.yml").write_text("operators:\n  - name: x\n    roles: [raja]\n")
     monkeypatch.setenv("SOP_OPERATORS_FILE", str(sop_env.root / "operators.yml"))
     result = sop_env.sop(*REQ, operator="budi")
-    _assert_clean_refusal(result, "SOP_OPERATORS_FILE", "signed registry")
+    _assert_clean_refusal(result, "SOP_OPERATORS_FILE", "registri bertanda tangan")
 
 
 def test_an_operator_not_in_the_registry_is_refused(sop_env):

@@ -141,9 +141,9 @@ def test_an_approval_stops_holding_when_its_signer_loses_the_role(office):
 @pytest.mark.parametrize(
     ("variable", "value", "words"),
     [
-        ("SOP_DB_URL", "sqlite:////tmp/{user}-own.db", "is an untrusted source"),
-        ("SOP_INVENTORY", "/tmp/{user}-inventory", "is an untrusted source"),
-        ("SOP_OPERATORS_FILE", "/tmp/{user}-operators.yml", "operators come only from"),
+        ("SOP_DB_URL", "sqlite:////tmp/{user}-own.db", "sumber yang tidak dipercaya"),
+        ("SOP_INVENTORY", "/tmp/{user}-inventory", "sumber yang tidak dipercaya"),
+        ("SOP_OPERATORS_FILE", "/tmp/{user}-operators.yml", "operator hanya berasal dari"),
     ],
 )
 def test_pointing_sop_at_ones_own_store_inventory_or_operators_is_refused(

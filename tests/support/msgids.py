@@ -36,6 +36,9 @@ MODULES = (
     PROCEDURES / "grants" / "policy.py",
     # trust, operators, store, config (17r): every refusal and line a person reads.
     *sorted((REPO_ROOT / "sop_runner" / "trust").glob("*.py")),
+    REPO_ROOT / "sop_runner" / "operators.py",
+    *sorted((REPO_ROOT / "sop_runner" / "store").glob("*.py")),
+    REPO_ROOT / "sop_runner" / "config.py",
 )
 
 
