@@ -67,9 +67,30 @@ def test_a_non_root_user_verifies_against_the_root_owned_trust_file(trust_root, 
     env = {"SOP_TRUST_FILE": str(trust_root.trust_file)}
     result = sop("operators", "verify", env=env, user=petugas)
     assert result.returncode == 0, result
-    assert result.stdout.startswith("operators registry valid: 1 version(s), current version 1")
+    assert result.stdout.startswith("registri operator sah: 1 versi, versi saat ini 1")
     shown = sop("operators", "show", "--json", env=env, user=petugas)
     assert [o["name"] for o in json.loads(shown.stdout)["operators"]] == ["ahmad", "budi", "sari"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            None,
+            "registri operator sah: 1 versi, versi saat ini 1 dengan 3 operator, "
+            "ditandatangani ahmad (1 dari 1 kunci root yang diperlukan)\n",
+        ),
+        (
+            "en",
+            "operators registry valid: 1 version(s), current version 1 with 3 operator(s), "
+            "signed by ahmad (1 of 1 required root keys)\n",
+        ),
+    ],
+)
+def test_operators_verify_speaks_the_persons_language(trust_root, lang, expected):
+    env = {"SOP_TRUST_FILE": str(trust_root.trust_file)} | ({"SOP_LANG": lang} if lang else {})
+    result = sop("operators", "verify", env=env)
+    assert (result.returncode, result.stdout) == (0, expected), result.stderr
 
 
 def _own_trust_root(home: Path, user: str) -> tuple[str, str]:
@@ -180,7 +201,7 @@ def test_propose_sign_show_verify(trust_root, tmp_path):
     assert "kunci root 'ahmad' (SHA256:" in signed.stdout and "1 dari 1" in signed.stdout
     assert f"diterbitkan: {trust_root.registry / '2.json'}" in signed.stdout
     verified = sop("operators", "verify", env=env)
-    assert verified.returncode == 0 and "2 version(s), current version 2" in verified.stdout
+    assert verified.returncode == 0 and "2 versi, versi saat ini 2" in verified.stdout
     shown = json.loads(sop("operators", "show", "--json", env=env).stdout)
     assert "eko" in [o["name"] for o in shown["operators"]]
     assert shown["history"][1]["changes"] == ["operator 'eko' ditambahkan sebagai petugas"]
