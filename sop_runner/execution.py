@@ -213,8 +213,9 @@ def run_request(
     unknown = sorted(answers.steps() - {s.number for s in procedure.steps})
     if unknown:
         raise SopError(
-            f"--confirm: step {unknown[0]} is not a step of {procedure.id} "
-            f"(steps 1–{len(procedure.steps)})"
+            _("--confirm: step {n} is not a step of {procedure} (steps 1–{last})").format(
+                n=unknown[0], procedure=procedure.id, last=len(procedure.steps)
+            )
         )
     _check_answers(procedure, answers)
     the_impact = _checked_request(ctx, request, procedure)
@@ -529,7 +530,11 @@ def run_step(
     procedure: Procedure = ctx.catalog.get(request.procedure_id)
     step = next((s for s in procedure.steps if s.number == step_number), None)
     if step is None or step.kind != "automated":
-        raise SopError(f"step: {step_number} is not an automated step of {procedure.id}")
+        raise SopError(
+            _("step: {n} is not an automated step of {procedure}").format(
+                n=step_number, procedure=procedure.id
+            )
+        )
     the_impact = _checked_request(ctx, request, procedure)
     what = _("step {n} of {procedure}").format(n=step.number, procedure=procedure.id)
     require_role(acting.operator, step_role(step), what)

@@ -81,7 +81,7 @@ def test_unknown_step_in_confirmation_is_refused(sop_env):
     assert sop_env.sop(*REQ, operator="budi").returncode == 0
     before = _counts(sop_env)
     _assert_clean_refusal(
-        sop_env.sop("run", "1", "--confirm", "99=x", operator="budi"), "step 99", "steps 1–6"
+        sop_env.sop("run", "1", "--confirm", "99=x", operator="budi"), "langkah 99", "langkah 1–6"
     )
     _assert_clean_refusal(sop_env.sop("run", "1", "--confirm", "2", operator="budi"), "STEP=NOTE")
     assert _counts(sop_env) == before

@@ -207,7 +207,7 @@ def test_plain_ansible_playbook_with_approved_request_but_other_targets(sop_env,
     past = time.time() - 40 * 86400
     os.utime(old_file, (past, past))
     again = _playbook(sop_env, "-l", "ctl1", *args)
-    assert again.returncode != 0 and "already ran through ansible-playbook" in again.stdout
+    assert again.returncode != 0 and "sudah dijalankan lewat ansible-playbook" in again.stdout
     assert old_file.exists()
 
 

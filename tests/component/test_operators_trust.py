@@ -169,7 +169,7 @@ def test_a_petugas_cannot_give_himself_a_role(trust_root, petugas):
     # In the pimpinan's name without the pimpinan's key: refused, nothing written.
     before = Path(draft).read_text()
     as_pimpinan = sop("operators", "sign", "--as", "ahmad", draft, env=env, user=petugas)
-    assert as_pimpinan.returncode == 2 and "key of 'ahmad': not found" in as_pimpinan.stderr
+    assert as_pimpinan.returncode == 2 and "kunci 'ahmad': tidak ditemukan" in as_pimpinan.stderr
     # With his own key: not a root key.
     as_himself = sop("operators", "sign", "--as", petugas, draft, env=env, user=petugas)
     assert as_himself.returncode == 2, as_himself

@@ -39,6 +39,10 @@ MODULES = (
     REPO_ROOT / "sop_runner" / "operators.py",
     *sorted((REPO_ROOT / "sop_runner" / "store").glob("*.py")),
     REPO_ROOT / "sop_runner" / "config.py",
+    *(
+        REPO_ROOT / "sop_runner" / f"{name}.py"
+        for name in ("keys", "folders", "scheduling", "site", "answers")
+    ),
 )
 
 
