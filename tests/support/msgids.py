@@ -41,8 +41,9 @@ MODULES = (
     REPO_ROOT / "sop_runner" / "config.py",
     *(
         REPO_ROOT / "sop_runner" / f"{name}.py"
-        for name in ("keys", "folders", "scheduling", "site", "answers")
+        for name in ("keys", "folders", "scheduling", "site", "answers", "notify")
     ),
+    REPO_ROOT / "sop_runner" / "documents" / "publish.py",
 )
 
 

@@ -143,7 +143,7 @@ def test_nip_and_signature_fingerprints_are_printed_as_people_read_them():
 def test_formats_are_checked():
     assert formats_from("pdf") == ("pdf",)
     assert formats_from(" md, HTML ,md") == ("md", "html")
-    with pytest.raises(SopError, match="--format: 'docx' is not allowed"):
+    with pytest.raises(SopError, match="--format: 'docx' tidak diizinkan"):
         formats_from("pdf,docx")
 
 
