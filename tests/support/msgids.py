@@ -43,7 +43,10 @@ MODULES = (
         REPO_ROOT / "sop_runner" / f"{name}.py"
         for name in ("keys", "folders", "scheduling", "site", "answers", "notify")
     ),
-    REPO_ROOT / "sop_runner" / "documents" / "publish.py",
+    *(
+        REPO_ROOT / "sop_runner" / "documents" / f"{name}.py"
+        for name in ("publish", "verify", "naskah", "numbering")
+    ),
 )
 
 

@@ -52,8 +52,8 @@ def test_the_number_follows_the_pattern():
     ("pattern", "says"),
     [
         ("{kode}/{unit}/{tahun}", "{urut}"),
-        ("{kode}/{urut}/{nama}", "unknown field 'nama'"),
-        ("{kode/{urut}", "is not a pattern"),
+        ("{kode}/{urut}/{nama}", "kolom 'nama' tidak dikenal"),
+        ("{kode/{urut}", "bukan pola"),
     ],
 )
 def test_a_bad_pattern_is_refused_naming_what_is_allowed(pattern, says):
