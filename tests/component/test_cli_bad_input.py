@@ -42,7 +42,7 @@ REQ = [
 @pytest.mark.parametrize(
     ("args", "operator", "words"),
     [
-        (["show", "9.9"], None, ("9.9", "known: 1.1")),
+        (["show", "9.9"], None, ("9.9", "yang dikenal: 1.1")),
         (["request", "9.9", "--target", "ctl1", "--reason", "x"], "budi", ("9.9",)),
         (
             [

@@ -47,6 +47,8 @@ MODULES = (
         REPO_ROOT / "sop_runner" / "documents" / f"{name}.py"
         for name in ("publish", "verify", "naskah", "numbering")
     ),
+    *(REPO_ROOT / "sop_runner" / "catalog" / f"{name}.py" for name in ("durations", "model")),
+    REPO_ROOT / "sop_runner" / "features.py",
 )
 
 
