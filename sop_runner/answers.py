@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sop_runner import durations
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 # Nothing a person does in one step of the document lasts longer than a week.
 LONGEST_STEP = timedelta(days=7)
@@ -59,7 +60,11 @@ def pairs(entries: list[str], option: str, what: str) -> dict[int, str]:
     for entry in entries:
         number, sep, value = entry.partition("=")
         if not sep or not number.strip().isdigit() or not value.strip():
-            raise SopError(f"{option}: {entry!r} is not STEP={what}")
+            raise SopError(
+                _("{option}: {entry!r} is not STEP={what}").format(
+                    option=option, entry=entry, what=what
+                )
+            )
         result[int(number)] = value.strip()
     return result
 
@@ -69,7 +74,7 @@ def persons(entries: list[str]) -> tuple[dict[int, str], str | None]:
     named = pairs([e for e in entries if e.partition("=")[0].strip().isdigit()], "--person", "NAME")
     plain = [e.strip() for e in entries if not e.partition("=")[0].strip().isdigit()]
     if any(not p for p in plain) or len(plain) > 1:
-        raise SopError("--person: give NAME once (every step of the party) or STEP=NAME")
+        raise SopError(_("--person: give NAME once (every step of the party) or STEP=NAME"))
     return named, (plain[0] if plain else None)
 
 
@@ -82,24 +87,38 @@ def given_timing(text: str, step: int, now: datetime) -> Timing:
     """
     field_name = f"--time {step}"
     if "/" in text:
-        start_text, _, end_text = text.partition("/")
+        start_text, _slash, end_text = text.partition("/")
         try:
             start, end = datetime.fromisoformat(start_text), datetime.fromisoformat(end_text)
         except ValueError:
             raise SopError(
-                f"{field_name}: {text!r} is not START/END in ISO 8601 with offset "
-                "(2025-06-01T09:00+07:00/2025-06-01T09:40+07:00) nor a duration like 40m"
+                _(
+                    "{field}: {text!r} is not START/END in ISO 8601 with offset "
+                    "(2025-06-01T09:00+07:00/2025-06-01T09:40+07:00) nor a duration like 40m"
+                ).format(field=field_name, text=text)
             ) from None
         if start.tzinfo is None or end.tzinfo is None:
-            raise SopError(f"{field_name}: {text!r}: give the offset (+07:00) with each time")
+            raise SopError(
+                _("{field}: {text!r}: give the offset (+07:00) with each time").format(
+                    field=field_name, text=text
+                )
+            )
         start, end = start.astimezone(UTC), end.astimezone(UTC)
     else:
         length = durations.parse(text, field_name, maximum=LONGEST_STEP)
         start, end = now - length, now
     if end <= start:
-        raise SopError(f"{field_name}: {text!r} ends before it starts")
+        raise SopError(
+            _("{field}: {text!r} ends before it starts").format(field=field_name, text=text)
+        )
     if end > now + timedelta(minutes=5):
-        raise SopError(f"{field_name}: {text!r} ends in the future")
+        raise SopError(
+            _("{field}: {text!r} ends in the future").format(field=field_name, text=text)
+        )
     if end - start > LONGEST_STEP:
-        raise SopError(f"{field_name}: {text!r} is longer than allowed; allowed: up to 7d")
+        raise SopError(
+            _("{field}: {text!r} is longer than allowed; allowed: up to 7d").format(
+                field=field_name, text=text
+            )
+        )
     return Timing(start, end, "given")

@@ -213,20 +213,28 @@ def gated_step(
             or _digest(shown[1]) != (running.claim or {}).get("token_sha256")
         ):
             raise GateRefused(
-                f"sop_run: not the claim of a running run of request {request_id}; "
-                "only `sop run` passes it"
+                _(
+                    "sop_run: not the claim of a running run of request {id}; "
+                    "only `sop run` passes it"
+                ).format(id=request_id)
             )
         return running.id
     if running is not None:
-        raise AlreadyRunning(f"request {request_id}: already running ({holder(running)})")
+        raise AlreadyRunning(
+            _("request {id}: already running ({holder})").format(
+                id=request_id, holder=holder(running)
+            )
+        )
     # An outside run's own step record (plugins/callback/sop_records.py) is named as such.
     earlier = next(
         (r for r in runs if r.status == OUTSIDE and (r.claim or {}).get("step") == step), None
     )
     if earlier is not None:
         raise GateRefused(
-            f"step {step} of request {request_id} already ran through ansible-playbook "
-            f"({holder(earlier)}); a request's gated step runs once: make a new request"
+            _(
+                "step {step} of request {id} already ran through ansible-playbook "
+                "({holder}); a request's gated step runs once: make a new request"
+            ).format(step=step, id=request_id, holder=holder(earlier))
         )
     done = session.scalars(
         select(StepRecord).where(
@@ -237,8 +245,10 @@ def gated_step(
     ).first()
     if done is not None:
         raise GateRefused(
-            f"step {step} of request {request_id} already ran in run {done.run_id}; "
-            "a request's gated step runs once: make a new request"
+            _(
+                "step {step} of request {id} already ran in run {run}; "
+                "a request's gated step runs once: make a new request"
+            ).format(step=step, id=request_id, run=done.run_id)
         )
     now = datetime.now(UTC)
     run = Run(

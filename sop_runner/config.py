@@ -22,6 +22,7 @@ import yaml
 from sop_runner import yamlio
 from sop_runner.errors import SopError
 from sop_runner.folders import private_folder
+from sop_runner.i18n import N_, _
 
 if TYPE_CHECKING:
     from sop_runner.trust.trustfile import TrustRoot
@@ -30,7 +31,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 _OWN_KEYS = {"data_dir", "key_dir", "lang"}
 # Settings that once moved trust; named now only to be refused when they disagree.
-_TRUST_KEYS = {"db_url": "store", "inventory": "inventory", "operators_file": "registry"}
+_TRUST_KEYS = {
+    "db_url": N_("store"),
+    "inventory": N_("inventory"),
+    "operators_file": N_("registry"),
+}
 
 
 @dataclass(frozen=True)
@@ -90,11 +95,12 @@ class Settings:
 def _refuse_other(key: str, value: str, trust: TrustRoot) -> None:
     """Given a trust setting the caller named, raise SopError unless it is the trust file's."""
     env = f"SOP_{key.upper()}"
-    where = f"the trust file {trust.path}"
     if key == "operators_file":
         raise SopError(
-            f"{env}: {value!r} is not read; operators come only from the signed registry "
-            f"{trust.registry} named by {where} (docs/security.md)"
+            _(
+                "{env}: {value!r} is not read; operators come only from the signed registry "
+                "{registry} named by the trust file {path} (docs/security.md)"
+            ).format(env=env, value=value, registry=trust.registry, path=trust.path)
         )
     own = trust.store if key == "db_url" else str(trust.inventory)
     same = value == own or (key == "inventory" and Path(value).resolve() == trust.inventory)
@@ -103,8 +109,11 @@ def _refuse_other(key: str, value: str, trust: TrustRoot) -> None:
 
         shown, named = (redact(value), redact(own)) if key == "db_url" else (value, own)
         raise SopError(
-            f"{env}: {shown!r} is an untrusted source; the {_TRUST_KEYS[key]} is the one "
-            f"{where} names ({named}); trust comes only from that file (docs/security.md)"
+            _(
+                "{env}: {value!r} is an untrusted source; the {what} is the one the trust "
+                "file {path} names ({named}); trust comes only from that file "
+                "(docs/security.md)"
+            ).format(env=env, value=shown, what=_(_TRUST_KEYS[key]), path=trust.path, named=named)
         )
 
 
@@ -115,15 +124,20 @@ def _config_file_values() -> dict[str, str]:
     try:
         values = yamlio.load(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise SopError(f"config file {path}: not valid YAML ({exc.__class__.__name__})") from None
+        raise SopError(
+            _("config file {path}: not valid YAML ({reason})").format(
+                path=path, reason=exc.__class__.__name__
+            )
+        ) from None
     if not isinstance(values, dict):
-        raise SopError(f"config file {path}: must be a mapping of settings")
+        raise SopError(_("config file {path}: must be a mapping of settings").format(path=path))
     allowed = _OWN_KEYS | set(_TRUST_KEYS)
     unknown = set(values) - allowed
     if unknown:
         raise SopError(
-            f"config file {path}: unknown setting {sorted(unknown)[0]!r}; "
-            f"allowed: {', '.join(sorted(_OWN_KEYS))}"
+            _("config file {path}: unknown setting {name!r}; allowed: {allowed}").format(
+                path=path, name=sorted(unknown)[0], allowed=", ".join(sorted(_OWN_KEYS))
+            )
         )
     return {k: str(v) for k, v in values.items()}
 
@@ -140,7 +154,11 @@ def load_settings() -> Settings:
     data_dir = Path(pick("data_dir", str(Path(xdg_data) / "sop-pusatdata")))
     lang = pick("lang", "id")
     if lang not in ("id", "en"):
-        raise SopError(f"lang: {lang!r} is not allowed; use 'id' (Indonesian) or 'en' (English)")
+        raise SopError(
+            _("lang: {lang!r} is not allowed; use 'id' (Indonesian) or 'en' (English)").format(
+                lang=lang
+            )
+        )
     asked = tuple((key, value) for key in sorted(_TRUST_KEYS) if (value := pick(key, "")) != "")
     named = os.environ.get("SOP_TRUST_FILE")
     return Settings(

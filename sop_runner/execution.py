@@ -212,10 +212,8 @@ def run_request(
     procedure: Procedure = ctx.catalog.get(request.procedure_id)
     unknown = sorted(answers.steps() - {s.number for s in procedure.steps})
     if unknown:
-        raise SopError(
-            f"--confirm: step {unknown[0]} is not a step of {procedure.id} "
-            f"(steps 1–{len(procedure.steps)})"
-        )
+        said = _("--confirm: step {n} is not a step of {procedure} (steps 1–{last})")
+        raise SopError(said.format(n=unknown[0], procedure=procedure.id, last=len(procedure.steps)))
     _check_answers(procedure, answers)
     the_impact = _checked_request(ctx, request, procedure)
     longest = gates.longest_approval(procedure, ctx.settings.trust.approval_max)
@@ -529,9 +527,11 @@ def run_step(
     procedure: Procedure = ctx.catalog.get(request.procedure_id)
     step = next((s for s in procedure.steps if s.number == step_number), None)
     if step is None or step.kind != "automated":
-        raise SopError(f"step: {step_number} is not an automated step of {procedure.id}")
+        said = _("step: {n} is not an automated step of {procedure}")
+        raise SopError(said.format(n=step_number, procedure=procedure.id))
     the_impact = _checked_request(ctx, request, procedure)
-    require_role(acting.operator, step_role(step), f"step {step.number} of {procedure.id}")
+    what = _("step {n} of {procedure}").format(n=step.number, procedure=procedure.id)
+    require_role(acting.operator, step_role(step), what)
     run, token = _current_run(ctx, request, acting)
     started = datetime.now(UTC)
     try:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 if TYPE_CHECKING:
     import typer
@@ -71,8 +72,10 @@ class StepOutcome:
         """
         if self.choice and given not in (None, self.choice):
             raise SopError(
-                f"--choose {step}: {given!r} contradicts the records, which say "
-                f"{self.choice!r}: {self.note}"
+                _(
+                    "--choose {step}: {given!r} contradicts the records, which say "
+                    "{choice!r}: {note}"
+                ).format(step=step, given=given, choice=self.choice, note=self.note)
             )
         return self.choice or given
 

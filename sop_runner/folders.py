@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 
 def private_folder(path: Path) -> Path:
@@ -23,19 +24,28 @@ def private_folder(path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.mkdir(mode=0o700, exist_ok=True)
     except OSError as exc:
-        raise SopError(f"data folder {path}: cannot create it ({exc.strerror})") from None
+        raise SopError(
+            _("data folder {path}: cannot create it ({reason})").format(
+                path=path, reason=exc.strerror
+            )
+        ) from None
     info = path.stat()
     mode = stat.S_IMODE(info.st_mode)
     if not mode & 0o077:
         return path
     if info.st_uid != os.geteuid():
         raise SopError(
-            f"data folder {path}: belongs to uid {info.st_uid} and is open to others "
-            f"(mode {mode:04o}); its owner must run `chmod 700 {path}`"
+            _(
+                "data folder {path}: belongs to uid {uid} and is open to others "
+                "(mode {mode}); its owner must run `chmod 700 {path}`"
+            ).format(path=path, uid=info.st_uid, mode=f"{mode:04o}")
         )
     path.chmod(0o700)
     print(
-        f"sop: data folder {path} was open to others (mode {mode:04o}); tightened to 0700",
+        "sop: "
+        + _("data folder {path} was open to others (mode {mode}); tightened to 0700").format(
+            path=path, mode=f"{mode:04o}"
+        ),
         file=sys.stderr,
     )
     return path

@@ -31,6 +31,8 @@ DOMAIN = "sop"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 _chosen: str | None = None
+# True while the config file is read for its lang: its refusals must not read it again.
+_reading_config = False
 
 
 def po_file(lang: str) -> Path:
@@ -162,11 +164,17 @@ def language() -> str:
     A value that is not a language is passed over here; the command that reads
     ``--lang`` refuses it with one line.
     """
-    global _chosen
+    global _chosen, _reading_config
     if _chosen is None:
+        if _reading_config:  # the config file's own refusal, said while its lang is read
+            return DEFAULT
         candidates = [_from_argv(sys.argv[1:]), os.environ.get("SOP_LANG")]
         if not any(c in LANGUAGES for c in candidates):
-            candidates.append(_config_language())
+            _reading_config = True
+            try:
+                candidates.append(_config_language())
+            finally:
+                _reading_config = False
         _chosen = next((c for c in candidates if c in LANGUAGES), DEFAULT)
     return _chosen
 

@@ -78,7 +78,11 @@ class Inventory:
         if the host is not in the inventory.
         """
         if host not in self.variables:
-            raise SopError(f"--target: {host!r} is not a host of the inventory {self.path}")
+            raise SopError(
+                _("--target: {host!r} is not a host of the inventory {path}").format(
+                    host=host, path=self.path
+                )
+            )
         return dict(self.variables[host])
 
 
@@ -131,7 +135,11 @@ def _read_with_ansible(source: Path) -> tuple[set[str], dict[str, set[str]], dic
     try:
         manager = InventoryManager(loader=loader, sources=[str(source)])
     except AnsibleError as exc:
-        raise SopError(f"inventory {source}: not readable by Ansible ({exc.message})") from None
+        raise SopError(
+            _("inventory {source}: not readable by Ansible ({reason})").format(
+                source=source, reason=exc.message
+            )
+        ) from None
     variables = VariableManager(loader=loader, inventory=manager)
     hosts = {h.name for h in manager.get_hosts()}
     groups = {
@@ -156,13 +164,13 @@ def load_inventory(path: Path, variables: bool = True) -> Inventory:
     """
     source = inventory_source(path)
     if not source.exists():
-        raise SopError(f"inventory {source}: not found; set SOP_INVENTORY")
+        raise SopError(_("inventory {source}: not found; set SOP_INVENTORY").format(source=source))
     if source.is_file() and source.suffix in (".yml", ".yaml"):
         # Ansible only warns about a broken YAML inventory and carries on without it.
         try:
             yamlio.load(source.read_text())
         except yaml.YAMLError:
-            raise SopError(f"inventory {source}: not valid YAML") from None
+            raise SopError(_("inventory {source}: not valid YAML").format(source=source)) from None
     names = None if variables else read_names(source)
     if names is None:
         hosts, groups, host_vars = _read_with_ansible(source)
@@ -185,18 +193,26 @@ def _load_services(path: Path, hosts: set[str]) -> tuple[Service, ...]:
     try:
         data = yamlio.load(path.read_text()) or {}
     except yaml.YAMLError:
-        raise SopError(f"service catalog {path}: not valid YAML") from None
+        raise SopError(_("service catalog {path}: not valid YAML").format(path=path)) from None
     services = []
     for index, entry in enumerate(data.get("services") or []):
-        where = f"service catalog {path}: services[{index}]"
+        where = _("service catalog {path}: {field}").format(path=path, field=f"services[{index}]")
         for name in ("name", "opd", "criticality", "hosts"):
             if name not in entry:
-                raise SopError(f"{where}.{name}: required")
+                raise SopError(_("{where}.{name}: required").format(where=where, name=name))
         if entry["criticality"] not in CRITICALITIES:
-            raise SopError(f"{where}.criticality: one of {', '.join(CRITICALITIES)}")
+            raise SopError(
+                _("{where}.criticality: one of {allowed}").format(
+                    where=where, allowed=", ".join(CRITICALITIES)
+                )
+            )
         unknown = [h for h in entry["hosts"] if h not in hosts]
         if unknown:
-            raise SopError(f"{where}.hosts: {unknown[0]!r} is not a host of the inventory")
+            raise SopError(
+                _("{where}.hosts: {host!r} is not a host of the inventory").format(
+                    where=where, host=unknown[0]
+                )
+            )
         services.append(
             Service(
                 name=entry["name"],

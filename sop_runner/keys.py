@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 
 def key_path(key_dir: Path, operator: str) -> Path:
@@ -31,7 +32,7 @@ def init_key(key_dir: Path, operator: str, force: bool = False) -> str:
     """
     path = key_path(key_dir, operator)
     if path.exists() and not force:
-        raise SopError(f"key {path}: exists already; use --force to replace it")
+        raise SopError(_("key {path}: exists already; use --force to replace it").format(path=path))
     key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(key_dir, 0o700)
     private_key = Ed25519PrivateKey.generate()
@@ -57,15 +58,23 @@ def load_key(key_dir: Path, operator: str) -> Ed25519PrivateKey:
         # lets them put another key in its place: refused, as a readable key is.
         mode = key_dir.stat().st_mode & 0o777
         raise SopError(
-            f"key folder {key_dir}: open to others (mode {mode:04o}); run `chmod 700 {key_dir}`"
+            _("key folder {folder}: open to others (mode {mode}); run `chmod 700 {folder}`").format(
+                folder=key_dir, mode=f"{mode:04o}"
+            )
         )
     if not path.exists():
-        raise SopError(f"key of {operator!r}: not found at {path}; create it with `sop keys init`")
+        raise SopError(
+            _("key of {operator!r}: not found at {path}; create it with `sop keys init`").format(
+                operator=operator, path=path
+            )
+        )
     if path.stat().st_mode & 0o077:
-        raise SopError(f"key {path}: readable by others; run `chmod 600 {path}`")
+        raise SopError(
+            _("key {path}: readable by others; run `chmod 600 {path}`").format(path=path)
+        )
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
-        raise SopError(f"key {path}: not an ed25519 private key")
+        raise SopError(_("key {path}: not an ed25519 private key").format(path=path))
     return key
 
 

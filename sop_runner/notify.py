@@ -31,6 +31,7 @@ import yaml
 
 from sop_runner import yamlio
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 if TYPE_CHECKING:
     from sop_runner.context import Context
@@ -86,30 +87,36 @@ def load_targets(folder: Path) -> tuple[Target, ...]:
     try:
         data = yamlio.load(path.read_text()) or {}
     except yaml.YAMLError:
-        raise SopError(f"site {path}: not valid YAML") from None
+        raise SopError(_("site {path}: not valid YAML").format(path=path)) from None
     entries = data.get("notify") if isinstance(data, dict) else None
     if entries is None:
         return ()
     if not isinstance(entries, list):
-        raise SopError(f"site {path}: notify: must be a list of targets (url or url_file)")
+        raise SopError(
+            _("site {path}: notify: must be a list of targets (url or url_file)").format(path=path)
+        )
     return tuple(_target(path, index, entry) for index, entry in enumerate(entries))
 
 
 def _target(path: Path, index: int, entry: Any) -> Target:
-    where = f"site {path}: notify[{index}]"
+    where = _("site {path}: {field}").format(path=path, field=f"notify[{index}]")
     if isinstance(entry, str):
         entry = {"url": entry}
     if not isinstance(entry, dict) or ("url" in entry) == ("url_file" in entry):
-        raise SopError(f"{where}: give exactly one of url or url_file")
+        raise SopError(_("{where}: give exactly one of url or url_file").format(where=where))
     kinds = entry.get("kinds") or []
     if not isinstance(kinds, list) or not all(isinstance(k, str) and k for k in kinds):
-        raise SopError(f"{where}.kinds: must be a list of notice kinds (e.g. access.overdue)")
+        raise SopError(
+            _("{where}.kinds: must be a list of notice kinds (e.g. access.overdue)").format(
+                where=where
+            )
+        )
     if "url" in entry:
         url = str(entry["url"]).strip()
     else:
         url = _read_secret_url(Path(str(entry["url_file"])), where)
     if "://" not in url:
-        raise SopError(f"{where}: not an apprise URL (scheme://…)")
+        raise SopError(_("{where}: not an apprise URL (scheme://…)").format(where=where))
     return Target(url=url, kinds=tuple(kinds))
 
 
@@ -117,10 +124,16 @@ def _read_secret_url(path: Path, where: str) -> str:
     try:
         info = path.stat()
     except OSError:
-        raise SopError(f"{where}.url_file: {path} not found") from None
+        raise SopError(
+            _("{where}.url_file: {path} not found").format(where=where, path=path)
+        ) from None
     # A secret others can read is a secret already leaked: refuse it, as ssh does keys.
     if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise SopError(f"{where}.url_file: {path} is readable by others; chmod 600 it")
+        raise SopError(
+            _("{where}.url_file: {path} is readable by others; chmod 600 it").format(
+                where=where, path=path
+            )
+        )
     return path.read_text().strip()
 
 
@@ -132,7 +145,11 @@ def send(context: Context, notice: Notice) -> Delivery:
     Raise SopError for an unknown severity or a malformed ``notify`` configuration.
     """
     if notice.severity not in SEVERITIES:
-        raise SopError(f"severity: {notice.severity!r} is not allowed; use {', '.join(SEVERITIES)}")
+        raise SopError(
+            _("severity: {value!r} is not allowed; use {allowed}").format(
+                value=notice.severity, allowed=", ".join(SEVERITIES)
+            )
+        )
     inventory = context.settings.inventory
     folder = inventory if inventory.is_dir() else inventory.parent
     targets = [t for t in load_targets(folder) if t.wants(notice.kind)]

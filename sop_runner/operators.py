@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sop_runner import keys
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.trust import raw_public_key
 from sop_runner.trust.registry import Registry, RegistryOperator, current_unix_user
 
@@ -41,17 +42,25 @@ def acting_operator(registry: Registry, key_dir: Path, name: str | None) -> Regi
         found = registry.by_unix_user(user)
         if found is None:
             raise SopError(
-                f"operator: the Unix user {user!r} is no operator in registry version "
-                f"{registry.version}; use --as NAME with your own key, or ask the pimpinan "
-                "to add you (docs/security.md)"
+                _(
+                    "operator: the Unix user {user!r} is no operator in registry version "
+                    "{version}; use --as NAME with your own key, or ask the pimpinan "
+                    "to add you (docs/security.md)"
+                ).format(user=user, version=registry.version)
             )
         operator = found
     private_key = keys.load_key(key_dir, operator.name)
     if raw_public_key(keys.public_key_b64(private_key)) != raw_public_key(operator.public_key):
         raise SopError(
-            f"--as {operator.name}: the key at {keys.key_path(key_dir, operator.name)} is not "
-            f"{operator.name}'s key in registry version {registry.version} "
-            f"({operator.short_fingerprint}); only {operator.name} acts as {operator.name}"
+            _(
+                "--as {name}: the key at {path} is not {name}'s key in registry version "
+                "{version} ({fingerprint}); only {name} acts as {name}"
+            ).format(
+                name=operator.name,
+                path=keys.key_path(key_dir, operator.name),
+                version=registry.version,
+                fingerprint=operator.short_fingerprint,
+            )
         )
     return operator
 
@@ -60,8 +69,10 @@ def require_role(operator: RegistryOperator, role: str, what: str) -> None:
     """Given who acts and the role a step or gate needs, raise SopError unless they hold it."""
     if role not in operator.roles:
         raise SopError(
-            f"operator: {operator.name!r} (roles {', '.join(operator.roles)}) does not hold the "
-            f"role {role}, which {what} needs"
+            _(
+                "operator: {name!r} (roles {roles}) does not hold the role {role}, "
+                "which {what} needs"
+            ).format(name=operator.name, roles=", ".join(operator.roles), role=role, what=what)
         )
 
 

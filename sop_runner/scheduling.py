@@ -46,7 +46,7 @@ def installed_sop() -> str:
         return str(beside.absolute())
     found = shutil.which("sop")
     if found is None:
-        raise SopError("no `sop` command installed: a schedule needs its absolute path")
+        raise SopError(_("no `sop` command installed: a schedule needs its absolute path"))
     return str(Path(found).absolute())
 
 
@@ -73,7 +73,11 @@ def environment_text(settings: Settings, extra: dict[str, str] | None = None) ->
         values["SOP_TRUST_FILE"] = str(settings.trust_file)
     for key, value in values.items():
         if _UNSAFE_SETTING & set(value):
-            raise SopError(f"{key}: {value!r} holds quotes, $, % or a newline; not scheduled")
+            raise SopError(
+                _("{key}: {value!r} holds quotes, $, % or a newline; not scheduled").format(
+                    key=key, value=value
+                )
+            )
     lines = [f'{key}="{value}"' for key, value in sorted(values.items())]
     return "# sop-pusatdata: settings of the scheduled runs (no secret)\n" + "\n".join(lines) + "\n"
 

@@ -23,6 +23,7 @@ import yaml
 
 from sop_runner import yamlio
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 SITE_FILE = "site.yml"
 
@@ -56,13 +57,15 @@ class Site:
         Raise SopError naming the first unknown one and the places allowed.
         """
         if not targets:
-            raise SopError("--target: at least one place of the site is required")
+            raise SopError(_("--target: at least one place of the site is required"))
         known = {p.name for p in self.places}
         for target in targets:
             if target not in known:
                 raise SopError(
-                    f"--target: {target!r} is not a place of the site; this procedure acts "
-                    f"on a place, allowed: {', '.join(sorted(known))}"
+                    _(
+                        "--target: {target!r} is not a place of the site; this procedure acts "
+                        "on a place, allowed: {allowed}"
+                    ).format(target=target, allowed=", ".join(sorted(known)))
                 )
         return sorted(set(targets))
 
@@ -90,15 +93,25 @@ def load_site(folder: Path) -> Site:
     try:
         data = yamlio.load(path.read_text()) or {}
     except yaml.YAMLError:
-        raise SopError(f"site {path}: not valid YAML") from None
+        raise SopError(_("site {path}: not valid YAML").format(path=path)) from None
     if not isinstance(data, dict):
-        raise SopError(f"site {path}: must be a mapping (places, project_gates)")
+        raise SopError(
+            _("site {path}: must be a mapping (places, project_gates)").format(path=path)
+        )
     places = []
     for index, entry in enumerate(data.get("places") or []):
         if not isinstance(entry, dict) or not str(entry.get("name", "")).strip():
-            raise SopError(f"site {path}: places[{index}].name: required (a short name)")
+            raise SopError(
+                _("site {path}: places[{index}].name: required (a short name)").format(
+                    path=path, index=index
+                )
+            )
         places.append(Place(str(entry["name"]), str(entry.get("title", entry["name"]))))
     gates = data.get("project_gates", True)
     if not isinstance(gates, bool):
-        raise SopError(f"site {path}: project_gates: {gates!r} is not allowed; use true or false")
+        raise SopError(
+            _("site {path}: project_gates: {value!r} is not allowed; use true or false").format(
+                path=path, value=gates
+            )
+        )
     return Site(places=registered or tuple(places) or DEFAULT_PLACES, project_gates=gates)

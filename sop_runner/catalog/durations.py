@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sop_runner.durations import UNIT_SECONDS
 from sop_runner.errors import SopError
+from sop_runner.i18n import N_, _
 
 _UNIT_SECONDS = UNIT_SECONDS
 # Largest first, so that text() says "2 jam" rather than "120 menit".
@@ -26,7 +27,9 @@ _WORDS = {
     },
 }
 _FORM = re.compile(r"^(\d+)([smhd])(?:-(\d+)([smhd]))?$")
-ALLOWED_FORM = "a whole number and a unit s/m/h/d like '10m', '2h', '1d', or a range like '1d-3d'"
+ALLOWED_FORM = N_(
+    "a whole number and a unit s/m/h/d like '10m', '2h', '1d', or a range like '1d-3d'"
+)
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,10 @@ class StandardTime:
     def __post_init__(self) -> None:
         if not 0 < self.min_seconds <= self.max_seconds:
             raise SopError(
-                f"standard time {self.min_seconds}s-{self.max_seconds}s is not allowed; "
-                "it must be positive and its end may not come before its start"
+                _(
+                    "standard time {low}s-{high}s is not allowed; "
+                    "it must be positive and its end may not come before its start"
+                ).format(low=self.min_seconds, high=self.max_seconds)
             )
 
     @classmethod
@@ -51,7 +56,11 @@ class StandardTime:
         """
         match = _FORM.match(value) if isinstance(value, str) else None
         if match is None:
-            raise SopError(f"standard time {value!r} is not allowed; use {ALLOWED_FORM}")
+            raise SopError(
+                _("standard time {value!r} is not allowed; use {form}").format(
+                    value=value, form=_(ALLOWED_FORM)
+                )
+            )
         low = int(match[1]) * _UNIT_SECONDS[match[2]]
         if match[3] is None:
             high = low
@@ -60,11 +69,17 @@ class StandardTime:
             # A range must widen; "1d-1d" or "3d-1d" is a typo, not a standard.
             if high <= low:
                 raise SopError(
-                    f"standard time {value!r} is not allowed; a range must end after it "
-                    f"starts (use {ALLOWED_FORM})"
+                    _(
+                        "standard time {value!r} is not allowed; a range must end after it "
+                        "starts (use {form})"
+                    ).format(value=value, form=_(ALLOWED_FORM))
                 )
         if low == 0:
-            raise SopError(f"standard time {value!r} is not allowed; it must be longer than 0")
+            raise SopError(
+                _("standard time {value!r} is not allowed; it must be longer than 0").format(
+                    value=value
+                )
+            )
         return cls(low, high)
 
     @property
@@ -94,7 +109,9 @@ class StandardTime:
         Raise SopError if lang is neither.
         """
         if lang not in _WORDS:
-            raise SopError(f"language {lang!r} is not allowed; use 'id' or 'en'")
+            raise SopError(
+                _("language {lang!r} is not allowed; use 'id' or 'en'").format(lang=lang)
+            )
         unit = self._unit()
         size = _UNIT_SECONDS[unit]
         low, high = self.min_seconds // size, self.max_seconds // size

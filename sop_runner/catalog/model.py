@@ -8,6 +8,7 @@ from typing import Any
 
 from sop_runner.catalog.durations import StandardTime
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 ROLES = ("pimpinan", "penanggung_jawab", "petugas")
 # The roles as people read them (here, not in gates.py: `sop show` needs them without the store).
@@ -45,7 +46,7 @@ class Text:
             return self.id
         if lang == "en":
             return self.en
-        raise SopError(f"language {lang!r} is not allowed; use 'id' or 'en'")
+        raise SopError(_("language {lang!r} is not allowed; use 'id' or 'en'").format(lang=lang))
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ class Step:
     def all_playbooks(self) -> tuple[str, ...]:
         """Return every playbook this step may run."""
         main = (self.playbook,) if self.playbook else ()
-        return main + tuple(sorted({playbook for _, playbook in self.playbook_when_param}))
+        return main + tuple(sorted({playbook for _when, playbook in self.playbook_when_param}))
 
     def choice(self, key: str) -> Choice | None:
         """Given a choice key, return the choice (None when the step has no such choice)."""
@@ -243,7 +244,9 @@ class Procedure:
         if isinstance(number, int) and 1 <= number <= len(self.steps):
             return self.steps[number - 1]
         raise SopError(
-            f"procedure {self.id} has no step {number!r}; its steps are 1–{len(self.steps)}"
+            _("procedure {id} has no step {number!r}; its steps are 1–{last}").format(
+                id=self.id, number=number, last=len(self.steps)
+            )
         )
 
     @property
@@ -272,4 +275,8 @@ class Catalog:
         for procedure in self.procedures:
             if procedure.id == procedure_id:
                 return procedure
-        raise SopError(f"unknown procedure {procedure_id!r}; known: {', '.join(self.ids)}")
+        raise SopError(
+            _("unknown procedure {id!r}; known: {known}").format(
+                id=procedure_id, known=", ".join(self.ids)
+            )
+        )

@@ -110,7 +110,7 @@ def store_harden(
     store_url = "" if app_role else Context().settings.db_url
     role = app_role or (make_url(store_url).username if "://" in store_url else None)
     if not role:
-        raise SopError("--app-role: required; the store URL names no user")
+        raise SopError(_("--app-role: required; the store URL names no user"))
     statements = hardening.harden_store(admin_url, role, check=check)
     verb = "would run" if check else "ran"
     out.print(f"store harden ({verb}) for application role {role}:", markup=False)
@@ -144,7 +144,9 @@ def audit_show(
 def lab(action: Annotated[str, typer.Argument(help="up | down | status")]) -> None:
     """Bring the lab (real hosts in namespaces) up or down."""
     if action not in ("up", "down", "status"):
-        raise SopError(f"lab: {action!r} is not allowed; use up, down or status")
+        raise SopError(
+            _("lab: {action!r} is not allowed; use up, down or status").format(action=action)
+        )
     import subprocess
 
     raise typer.Exit(subprocess.call([sys.executable, "-m", "sop_runner.lab", action]))

@@ -12,10 +12,18 @@ import typer
 import yaml
 
 from sop_runner import keys, yamlio
-from sop_runner.cli.options import As, Json, Lang, command, operator_name, out
+from sop_runner.cli.options import (
+    As,
+    Json,
+    Lang,
+    choose_language,
+    command,
+    operator_name,
+    out,
+)
 from sop_runner.config import load_settings
 from sop_runner.errors import SopError
-from sop_runner.i18n import _
+from sop_runner.i18n import N_, _
 from sop_runner.trust import registry
 from sop_runner.trust.trustfile import TrustRoot, load_trust
 
@@ -23,32 +31,16 @@ operators_app = typer.Typer(
     help=_("The operators registry, signed by the pimpinan: who holds which role and key.")
 )
 
-WORDS = {
-    "id": {
-        "draft": "draf registri versi {version}: {path}",
-        "changes": "perubahan:",
-        "next_sign": "berikutnya: pimpinan menandatangani: `sop operators sign --as NAMA {path}`",
-        "signed": "ditandatangani dengan kunci root {key!r} ({fp}): {count} dari {threshold}",
-        "published": "diterbitkan: {path} (registri versi {version} berlaku)",
-        "waiting": "menunggu {left} tanda tangan kunci root lagi; draf: {path}",
-        "version": "Registri operator versi {version} ({issued}, SHA-256 {digest}…)",
-        "signed_by": "ditandatangani: {keys}",
-        "columns": ("nama", "user unix", "peran", "sidik jari", "nama lengkap", "NIP", "jabatan"),
-        "history": "Riwayat versi:",
-    },
-    "en": {
-        "draft": "draft registry version {version}: {path}",
-        "changes": "changes:",
-        "next_sign": "next: the pimpinan signs with `sop operators sign --as NAME {path}`",
-        "signed": "signed with root key {key!r} ({fp}): {count} of {threshold}",
-        "published": "published: {path} (registry version {version} in force)",
-        "waiting": "waiting for {left} more root key signature(s); draft: {path}",
-        "version": "Operators registry version {version} ({issued}, SHA-256 {digest}…)",
-        "signed_by": "signed by: {keys}",
-        "columns": ("name", "unix user", "roles", "fingerprint", "full name", "NIP", "position"),
-        "history": "Version history:",
-    },
-}
+# The operators table's column names (translated where the table is printed).
+COLUMNS = (
+    N_("name"),
+    N_("unix user"),
+    N_("roles"),
+    N_("fingerprint"),
+    N_("full name"),
+    N_("NIP"),
+    N_("position"),
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -64,11 +56,9 @@ def _say(text: str) -> None:
     out.print(text, markup=False, highlight=False)
 
 
-def _words(lang: str | None) -> dict[str, Any]:
-    chosen = lang or load_settings().lang
-    if chosen not in WORDS:
-        raise SopError(f"--lang: {chosen!r} is not allowed; use 'id' or 'en'")
-    return WORDS[chosen]
+def _speak(lang: str | None) -> None:
+    """Given a --lang option, speak it (or the settings' language); refuse any other."""
+    choose_language(load_settings(), lang)
 
 
 def propose(
@@ -80,25 +70,29 @@ def propose(
     lang: Lang = None,
 ) -> None:
     """Write the next registry version as an unsigned draft; print its SHA-256."""
-    words = _words(lang)
+    _speak(lang)
     trust = load_trust()
     try:
         proposal = yamlio.load(file.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise SopError(f"{file}: cannot read it ({exc.strerror})") from None
+        raise SopError(
+            _("{path}: cannot read it ({reason})").format(path=file, reason=exc.strerror)
+        ) from None
     except yaml.YAMLError:
-        raise SopError(f"{file}: not valid YAML") from None
+        raise SopError(_("{path}: not valid YAML").format(path=file)) from None
     doc, said = registry.propose(trust, proposal, datetime.now(UTC), source=str(file))
     path = out_file or Path(f"operators-v{doc.version}.draft.json")
     if os.path.lexists(path):
-        raise SopError(f"--out: {path} exists already; remove it or name another file")
+        raise SopError(
+            _("--out: {path} exists already; remove it or name another file").format(path=path)
+        )
     registry.write_document(path, doc, replace=False)
-    _say(words["draft"].format(version=doc.version, path=path))
+    _say(_("draft registry version {version}: {path}").format(version=doc.version, path=path))
     _say(f"SHA-256 {doc.digest}")
-    _say(words["changes"])
+    _say(_("changes:"))
     for line in said:
         _say(f"  - {line}")
-    _say(words["next_sign"].format(path=path))
+    _say(_("next: the pimpinan signs with `sop operators sign --as NAME {path}`").format(path=path))
 
 
 def sign(
@@ -107,10 +101,10 @@ def sign(
     lang: Lang = None,
 ) -> None:
     """Sign a draft with your root key (pimpinan); publish it when enough have signed."""
-    words = _words(lang)
+    _speak(lang)
     name = operator_name(as_)
     if not name:
-        raise SopError("--as: required; the pimpinan whose root key signs, e.g. --as ahmad")
+        raise SopError(_("--as: required; the pimpinan whose root key signs, e.g. --as ahmad"))
     trust = load_trust()
     private_key = keys.load_key(load_settings().key_dir, name)
     doc = registry.read_document(draft)
@@ -118,21 +112,30 @@ def sign(
     key = registry.sign(trust, doc, private_key, str(draft))
     # The signature is kept in the draft first, so a refused publish loses nothing.
     registry.write_document(draft, doc)
-    _say(f"{words['draft'].format(version=doc.version, path=draft)} · SHA-256 {doc.digest}")
-    _say(words["changes"])
+    drafted = _("draft registry version {version}: {path}").format(version=doc.version, path=draft)
+    _say(f"{drafted} · SHA-256 {doc.digest}")
+    _say(_("changes:"))
     for line in said:
         _say(f"  - {line}")
     count = len(registry.valid_signers(trust, doc))
     _say(
-        words["signed"].format(
+        _("signed with root key {key!r} ({fp}): {count} of {threshold}").format(
             key=key.id, fp=key.fingerprint, count=count, threshold=trust.threshold
         )
     )
     published = registry.publish(trust, doc)
     if published is None:
-        _say(words["waiting"].format(left=trust.threshold - count, path=draft))
+        _say(
+            _("waiting for {left} more root key signature(s); draft: {path}").format(
+                left=trust.threshold - count, path=draft
+            )
+        )
     else:
-        _say(words["published"].format(path=published, version=doc.version))
+        _say(
+            _("published: {path} (registry version {version} in force)").format(
+                path=published, version=doc.version
+            )
+        )
 
 
 def _history_rows(versions: list[registry.Registry]) -> list[dict[str, Any]]:
@@ -177,7 +180,7 @@ def show(
     lang: Lang = None,
 ) -> None:
     """Show the operators (roles, Unix users, key fingerprints) and the version history."""
-    words = _words(lang)
+    _speak(lang)
     trust = load_trust()
     versions = registry.history(trust)
     chosen = (
@@ -187,19 +190,21 @@ def show(
     )
     if chosen is None:
         raise SopError(
-            f"--version: {version} is not allowed; the registry has versions 1..{len(versions)}"
+            _("--version: {version} is not allowed; the registry has versions 1..{count}").format(
+                version=version, count=len(versions)
+            )
         )
     rows = _history_rows(versions)
     if as_json:
         _say(_as_json(trust, chosen, rows))
         return
     _say(
-        words["version"].format(
+        _("Operators registry version {version} ({issued}, SHA-256 {digest}…)").format(
             version=chosen.version, issued=chosen.issued_at, digest=chosen.digest[:12]
         )
     )
-    _say(words["signed_by"].format(keys=", ".join(chosen.signed_by)))
-    table = [words["columns"]] + [
+    _say(_("signed by: {keys}").format(keys=", ".join(chosen.signed_by)))
+    table = [tuple(_(column) for column in COLUMNS)] + [
         (
             o.name,
             o.unix_user,
@@ -215,7 +220,7 @@ def show(
     for row in table:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         _say(("  " + "  ".join(cells)).rstrip())
-    _say(words["history"])
+    _say(_("Version history:"))
     for row in rows:
         signers = ", ".join(row["signed_by"])
         _say(f"  v{row['version']}  {row['issued_at']}  {row['digest'][:12]}…  [{signers}]")
@@ -223,19 +228,29 @@ def show(
             _say(f"      - {line}")
 
 
-def verify() -> None:
+def verify(lang: Lang = None) -> None:
     """Check every registry version: root signatures, the chain, the identity rules."""
+    _speak(lang)
     trust = load_trust()
     problems = registry.verify(trust)
     if problems:
-        _say(f"operators registry does NOT verify (trust file {trust.path}):")
+        _say(_("operators registry does NOT verify (trust file {path}):").format(path=trust.path))
         for problem in problems:
             _say(f"  {problem}")
         raise typer.Exit(1)
     versions = registry.history(trust)
     head = versions[-1]
     _say(
-        f"operators registry valid: {len(versions)} version(s), current version {head.version} "
-        f"with {len(head.operators)} operator(s), signed by {', '.join(head.signed_by)} "
-        f"({len(head.signed_by)} of {trust.threshold} required root keys)"
+        _(
+            "operators registry valid: {count} version(s), current version {version} "
+            "with {operators} operator(s), signed by {keys} ({signed} of {threshold} "
+            "required root keys)"
+        ).format(
+            count=len(versions),
+            version=head.version,
+            operators=len(head.operators),
+            keys=", ".join(head.signed_by),
+            signed=len(head.signed_by),
+            threshold=trust.threshold,
+        )
     )

@@ -235,7 +235,11 @@ def params_command(
     try:
         extravars.write(out_file, extra)
     except OSError as error:
-        raise SopError(f"--out: {out_file}: {error.strerror}; give a new file's path") from None
+        raise SopError(
+            _("--out: {path}: {reason}; give a new file's path").format(
+                path=out_file, reason=error.strerror
+            )
+        ) from None
     out.print(f"{out_file}: ansible-playbook playbooks/PLAYBOOK -l HOSTS -e @{out_file}")
 
 

@@ -18,6 +18,7 @@ from jsonschema.exceptions import best_match
 
 from sop_runner import yamlio
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 HERE = Path(__file__).parent
 DEFAULT_FILE = HERE / "naskah.yaml"
@@ -65,7 +66,11 @@ class Naskah:
             return None
         path = (self.folder / logo).resolve()
         if not path.is_file():
-            raise SopError(f"{ENV} kop.logo: {path} does not exist; give an SVG or PNG file")
+            raise SopError(
+                _("{env} kop.logo: {path} does not exist; give an SVG or PNG file").format(
+                    env=ENV, path=path
+                )
+            )
         return path
 
 
@@ -83,12 +88,18 @@ def _load(path: Path) -> Naskah:
     try:
         data = yamlio.load(path.read_text())
     except OSError as exc:
-        raise SopError(f"{ENV}: cannot read {path} ({exc.strerror})") from None
+        raise SopError(
+            _("{env}: cannot read {path} ({reason})").format(
+                env=ENV, path=path, reason=exc.strerror
+            )
+        ) from None
     except yaml.YAMLError:
-        raise SopError(f"naskah configuration {path}: not valid YAML") from None
+        raise SopError(_("naskah configuration {path}: not valid YAML").format(path=path)) from None
     problem = _problem(data)
     if problem:
-        raise SopError(f"naskah configuration {path}: {problem}")
+        raise SopError(
+            _("naskah configuration {path}: {problem}").format(path=path, problem=problem)
+        )
     return Naskah(data=data, folder=path.parent)
 
 

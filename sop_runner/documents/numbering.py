@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sop_runner.documents.dates import ROMAN_MONTHS
 from sop_runner.documents.models import DocumentNumber
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 FIELDS = frozenset({"kode", "urut", "unit", "bulan_romawi", "bulan", "tahun"})
 
@@ -27,14 +28,18 @@ FIELDS = frozenset({"kode", "urut", "unit", "bulan_romawi", "bulan", "tahun"})
 def pattern_problem(pattern: str) -> str | None:
     """Given a number pattern, return what is wrong with it (None when it is usable)."""
     try:
-        names = {name for _, name, _, _ in Formatter().parse(pattern) if name is not None}
+        names = {part[1] for part in Formatter().parse(pattern) if part[1] is not None}
     except ValueError as exc:
-        return f"{pattern!r} is not a pattern ({exc})"
+        return _("{pattern!r} is not a pattern ({reason})").format(pattern=pattern, reason=exc)
     unknown = names - FIELDS
     if unknown:
-        return f"unknown field {sorted(unknown)[0]!r}; allowed: {', '.join(sorted(FIELDS))}"
+        return _("unknown field {name!r}; allowed: {allowed}").format(
+            name=sorted(unknown)[0], allowed=", ".join(sorted(FIELDS))
+        )
     if "urut" not in names:
-        return "the pattern needs {urut} (the yearly sequence), or two documents share a number"
+        return _(
+            "the pattern needs {field} (the yearly sequence), or two documents share a number"
+        ).format(field="{urut}")
     return None
 
 
@@ -43,7 +48,7 @@ def format_number(pattern: str, code: str, sequence: int, unit: str, when: datet
     return the number ('500.12/007/Diskominfo/2026'). Raise SopError if the pattern is bad."""
     problem = pattern_problem(pattern)
     if problem:
-        raise SopError(f"naskah nomor.pola: {problem}")
+        raise SopError(_("naskah nomor.pola: {problem}").format(problem=problem))
     values: dict[str, Any] = {
         "kode": code,
         "urut": sequence,
@@ -55,7 +60,11 @@ def format_number(pattern: str, code: str, sequence: int, unit: str, when: datet
     try:
         return pattern.format(**values)
     except (ValueError, TypeError) as exc:
-        raise SopError(f"naskah nomor.pola: {pattern!r} cannot be filled ({exc})") from None
+        raise SopError(
+            _("naskah nomor.pola: {pattern!r} cannot be filled ({reason})").format(
+                pattern=pattern, reason=exc
+            )
+        ) from None
 
 
 def assign(

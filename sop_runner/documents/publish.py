@@ -23,6 +23,7 @@ from sop_runner.documents.pdf import render_pdf
 from sop_runner.documents.records import request_signers
 from sop_runner.documents.signatures import Signer
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.requests import get_request
 from sop_runner.trust.registry import current_unix_user
 
@@ -34,7 +35,11 @@ def formats_from(text: str) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(p.strip().lower() for p in text.split(",") if p.strip()))
     bad = [f for f in chosen if f not in FORMATS]
     if bad or not chosen:
-        raise SopError(f"--format: {bad[0] if bad else text!r} is not allowed; use pdf, html, md")
+        raise SopError(
+            _("--format: {value!r} is not allowed; use pdf, html, md").format(
+                value=bad[0] if bad else text
+            )
+        )
     return chosen
 
 

@@ -23,6 +23,7 @@ from sop_runner.documents.models import IssuedDocument
 from sop_runner.documents.naskah import load_naskah
 from sop_runner.documents.records import request_signers
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.requests import get_request
 from sop_runner.store.models import AuditEntry
 
@@ -73,7 +74,9 @@ def file_hash(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as exc:
         raise SopError(
-            f"FILE: cannot read {path} ({exc.strerror}); give a PDF, HTML or Markdown document"
+            _("FILE: cannot read {path} ({reason}); give a PDF, HTML or Markdown document").format(
+                path=path, reason=exc.strerror
+            )
         ) from None
 
 
@@ -92,16 +95,20 @@ def verify_file(ctx: Context, path: Path, lang: str = "id") -> Verified:
         ).first()
         if row is None:
             raise NotVerified(
-                f"{path.name}: not a document of the records (SHA-256 {digest[:16]}… was never "
-                "issued; the file was edited or made elsewhere)"
+                _(
+                    "{file}: not a document of the records (SHA-256 {digest}… was never "
+                    "issued; the file was edited or made elsewhere)"
+                ).format(file=path.name, digest=digest[:16])
             )
         entry = session.get(AuditEntry, row.audit_seq) if row.audit_seq else None
         content = json.loads(entry.content) if entry else {}
         files = content.get("data", {}).get("files", {})
         if content.get("action") != "document.issued" or digest not in files.values():
             raise NotVerified(
-                f"{path.name}: the audit trail holds no issue of this file "
-                f"(number {row.number}); the store's document rows were edited"
+                _(
+                    "{file}: the audit trail holds no issue of this file "
+                    "(number {number}); the store's document rows were edited"
+                ).format(file=path.name, number=row.number)
             )
         if row.request_id is not None:
             request = get_request(session, row.request_id)
@@ -109,8 +116,10 @@ def verify_file(ctx: Context, path: Path, lang: str = "id") -> Verified:
             holding = {s.fingerprint for s in request_signers(session, request, ctx.trusted)}
             if not shown <= holding:
                 raise NotVerified(
-                    f"{path.name}: a signature it shows ({', '.join(sorted(shown - holding))}) "
-                    "no longer verifies against the store"
+                    _(
+                        "{file}: a signature it shows ({fingerprints}) "
+                        "no longer verifies against the store"
+                    ).format(file=path.name, fingerprints=", ".join(sorted(shown - holding)))
                 )
         verified = Verified(
             file_name=path.name,
@@ -120,11 +129,13 @@ def verify_file(ctx: Context, path: Path, lang: str = "id") -> Verified:
             issued=_when(row.issued_at.isoformat(), lang),
             signers=[dict(s) for s in row.signers],
         )
-    _, finding = audit.verify(ctx.engine)
+    _length, finding = audit.verify(ctx.engine)
     if finding is not None:
         raise NotVerified(
-            f"{path.name}: the audit trail is broken at entry {finding.seq} "
-            f"({finding.kind}); no document of it can be vouched for"
+            _(
+                "{file}: the audit trail is broken at entry {seq} "
+                "({kind}); no document of it can be vouched for"
+            ).format(file=path.name, seq=finding.seq, kind=finding.kind)
         )
     return verified
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import sop_runner.documents.models  # noqa: F401
 from sop_runner.errors import SopError
 from sop_runner.features import define_tables
+from sop_runner.i18n import _
 from sop_runner.store import hardening
 from sop_runner.store.models import Base
 
@@ -69,15 +70,17 @@ def engine_for(url: str) -> Engine:
         # A restricted application role (PostgreSQL) cannot create a table a new
         # feature brings: the owner creates it (`sop store harden`).
         raise SopError(
-            f"database {redact(url)}: this role cannot create the schema "
-            f"({str(exc.orig).splitlines()[0][:160]}); the store's owner must run "
-            "`sop store harden --admin-url postgresql://OWNER@HOST/DB`"
+            _(
+                "database {url}: this role cannot create the schema ({reason}); the store's "
+                "owner must run `sop store harden --admin-url postgresql://OWNER@HOST/DB`"
+            ).format(url=redact(url), reason=str(exc.orig).splitlines()[0][:160])
         ) from None
     except (OperationalError, ArgumentError, ModuleNotFoundError) as exc:
         raise SopError(
-            f"database {redact(url)}: cannot be reached or used "
-            f"({str(exc).splitlines()[0][:160]}); set SOP_DB_URL to a reachable "
-            "sqlite:///PATH or postgresql://USER@HOST/DB"
+            _(
+                "database {url}: cannot be reached or used ({reason}); set SOP_DB_URL to a "
+                "reachable sqlite:///PATH or postgresql://USER@HOST/DB"
+            ).format(url=redact(url), reason=str(exc).splitlines()[0][:160])
         ) from None
     return engine
 

@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 _SQLITE_TRIGGERS = {
     "sop_audit_entries_no_update": (
@@ -111,21 +112,30 @@ def prepare_sqlite_file(path: Path) -> None:
     except FileExistsError:
         pass
     except OSError as exc:
-        raise SopError(f"store file {path}: cannot create it ({exc.strerror})") from None
+        raise SopError(
+            _("store file {path}: cannot create it ({reason})").format(
+                path=path, reason=exc.strerror
+            )
+        ) from None
     info = path.stat()
     mode = stat.S_IMODE(info.st_mode)
     if not mode & 0o077:
         return
     if info.st_uid != os.geteuid():
         raise SopError(
-            f"store file {path}: belongs to uid {info.st_uid} and is open to group/others "
-            f"(mode {mode:04o}); its owner must run `chmod 600 {path}`"
+            _(
+                "store file {path}: belongs to uid {uid} and is open to group/others "
+                "(mode {mode}); its owner must run `chmod 600 {path}`"
+            ).format(path=path, uid=info.st_uid, mode=f"{mode:04o}")
         )
     for extra in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
         if extra.exists():
             extra.chmod(0o600)
     print(
-        f"sop: store file {path} was open to others (mode {mode:04o}); tightened to 0600",
+        "sop: "
+        + _("store file {path} was open to others (mode {mode}); tightened to 0600").format(
+            path=path, mode=f"{mode:04o}"
+        ),
         file=sys.stderr,
     )
 
@@ -150,9 +160,12 @@ def apply(engine: Engine) -> None:
 def _warn_restored(conn: Connection, what: str) -> None:
     if conn.execute(text("SELECT 1 FROM audit_entries LIMIT 1")).first() is not None:
         print(
-            f"sop: store: the audit trail's trigger(s) {what} were missing or disabled "
-            "(removed, or the store is older than them); "
-            "restored them — run `sop audit verify`",
+            "sop: "
+            + _(
+                "store: the audit trail's trigger(s) {what} were missing or disabled "
+                "(removed, or the store is older than them); "
+                "restored them — run `sop audit verify`"
+            ).format(what=what),
             file=sys.stderr,
         )
 
@@ -202,14 +215,26 @@ def _apply_postgresql(conn: Connection) -> None:
             for name, table in disabled:
                 conn.exec_driver_sql(f"ALTER TABLE {schema}.{table} ENABLE TRIGGER {name}")
     except DBAPIError as exc:
-        which = missing[0][0] if missing else disabled[0][0]
-        state = "missing" if missing else "disabled"
+        said = (
+            _(
+                "store: the audit trail's trigger {which} is missing and this role cannot "
+                "restore it ({reason}); the store's owner must run "
+                "`sop store harden --admin-url …`"
+            )
+            if missing
+            else _(
+                "store: the audit trail's trigger {which} is disabled and this role cannot "
+                "restore it ({reason}); the store's owner must run "
+                "`sop store harden --admin-url …`"
+            )
+        )
         raise SopError(
-            f"store: the audit trail's trigger {which} is {state} and this role cannot "
-            f"restore it ({str(exc.orig).splitlines()[0][:120]}); the store's owner must run "
-            "`sop store harden --admin-url …`"
+            said.format(
+                which=missing[0][0] if missing else disabled[0][0],
+                reason=str(exc.orig).splitlines()[0][:120],
+            )
         ) from None
-    _warn_restored(conn, ", ".join([t[0] for t in missing] + [name for name, _ in disabled]))
+    _warn_restored(conn, ", ".join([t[0] for t in missing] + [t[0] for t in disabled]))
 
 
 def _quote(conn: Connection, name: str) -> str:
@@ -258,16 +283,24 @@ def check_roles(conn: Connection, app_role: str) -> None:
     ).first()
     if row is None:
         raise SopError(
-            f"--app-role: role {app_role!r} does not exist; create it first "
-            f"(CREATE ROLE {app_role} LOGIN) with a password kept out of argv"
+            _(
+                "--app-role: role {role!r} does not exist; create it first "
+                "(CREATE ROLE {role} LOGIN) with a password kept out of argv"
+            ).format(role=app_role)
         )
     superuser, is_owner, member = row
     if superuser:
-        raise SopError(f"--app-role: {app_role!r} is a superuser; privileges do not bind it")
+        raise SopError(
+            _("--app-role: {role!r} is a superuser; privileges do not bind it").format(
+                role=app_role
+            )
+        )
     if is_owner or member:
         raise SopError(
-            f"--app-role: {app_role!r} is (a member of) the owner role of the admin URL; "
-            "the application role must be another role"
+            _(
+                "--app-role: {role!r} is (a member of) the owner role of the admin URL; "
+                "the application role must be another role"
+            ).format(role=app_role)
         )
 
 
@@ -279,7 +312,7 @@ def harden(admin_engine: Engine, app_role: str, *, check: bool = False) -> list[
     installed features).  Raise SopError if the roles do not split (check_roles).
     """
     if admin_engine.dialect.name != "postgresql":
-        raise SopError("--admin-url: a postgresql:// URL of the store's owner role")
+        raise SopError(_("--admin-url: a postgresql:// URL of the store's owner role"))
     with admin_engine.connect() as conn:
         check_roles(conn, app_role)
         statements = privilege_statements(conn, app_role)
@@ -297,11 +330,11 @@ def admin_url_problem(url: str) -> str | None:
     try:
         parsed = make_url(url)
     except Exception:
-        return "not a database URL; expected postgresql://OWNER@HOST/DB"
+        return _("not a database URL; expected postgresql://OWNER@HOST/DB")
     if not parsed.drivername.startswith("postgres"):
-        return "a postgresql:// URL of the store's owner role"
+        return _("a postgresql:// URL of the store's owner role")
     if parsed.password:
-        return "must not carry a password (argv is visible to every user); use ~/.pgpass"
+        return _("must not carry a password (argv is visible to every user); use ~/.pgpass")
     return None
 
 

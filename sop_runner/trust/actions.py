@@ -22,6 +22,7 @@ from typing import Any
 from sop_runner import keys
 from sop_runner.audit import canonical
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.trust import raw_public_key
 from sop_runner.trust.registry import Registry, RegistryOperator
 
@@ -70,7 +71,7 @@ class SignedAction:
             or not isinstance(data.get("payload"), dict)
             or not isinstance(data.get("signature"), str)
         ):
-            raise SopError("signed action: expected {payload: {...}, signature: hex}")
+            raise SopError(_("signed action: expected a payload object and a hex signature"))
         return cls(data["payload"], data["signature"])
 
 
@@ -91,16 +92,24 @@ def sign_action(
     or if the audit head is not a SHA-256 hex or the time has no timezone.
     """
     if not HEAD_PATTERN.fullmatch(audit_head):
-        raise SopError(f"audit head: {audit_head!r} is not a SHA-256 hex digest")
+        raise SopError(
+            _("audit head: {head!r} is not a SHA-256 hex digest").format(head=audit_head)
+        )
     if now.tzinfo is None:
-        raise SopError("time: a timezone-aware time is required")
+        raise SopError(_("time: a timezone-aware time is required"))
     private_key = keys.load_key(key_dir, operator.name)
     public = keys.public_key_b64(private_key)
     if raw_public_key(public) != raw_public_key(operator.public_key):
         raise SopError(
-            f"key of {operator.name!r} at {keys.key_path(key_dir, operator.name)}: not the key "
-            f"registry version {registry_version} holds for {operator.name!r} "
-            f"({operator.short_fingerprint}); only {operator.name!r}'s own key signs as them"
+            _(
+                "key of {name!r} at {path}: not the key registry version {version} holds "
+                "for {name!r} ({fingerprint}); only {name!r}'s own key signs as them"
+            ).format(
+                name=operator.name,
+                path=keys.key_path(key_dir, operator.name),
+                version=registry_version,
+                fingerprint=operator.short_fingerprint,
+            )
         )
     # Through JSON once, so the stored payload is exactly what was signed.
     payload = json.loads(
@@ -136,26 +145,45 @@ def verify_action(signed: SignedAction, registries: Registry | Sequence[Registry
     missing = [f for f in FIELDS if f not in payload]
     extra = sorted(set(payload) - set(FIELDS))
     if missing or extra:
-        return [
-            f"signed action: fields {', '.join(missing or extra)} "
-            f"{'missing' if missing else 'not allowed'}; expected {', '.join(FIELDS)}"
-        ]
+        said = (
+            _("signed action: fields {fields} missing; expected {expected}")
+            if missing
+            else _("signed action: fields {fields} not allowed; expected {expected}")
+        )
+        return [said.format(fields=", ".join(missing or extra), expected=", ".join(FIELDS))]
     version = payload["registry_version"]
     registry = _registry_at(registries, version)
     if registry is None:
-        return [f"signed under registry version {version!r}, which is not in the registry given"]
+        return [
+            _(
+                "signed under registry version {version!r}, which is not in the registry given"
+            ).format(version=version)
+        ]
     signer = registry.get(str(payload["signer"]))
     if signer is None:
-        return [f"signer {payload['signer']!r} is not an operator of registry version {version}"]
+        return [
+            _("signer {signer!r} is not an operator of registry version {version}").format(
+                signer=payload["signer"], version=version
+            )
+        ]
     problems: list[str] = []
     if payload["fingerprint"] != signer.fingerprint:
         problems.append(
-            f"fingerprint {payload['fingerprint']!r} is not the key of {signer.name!r} "
-            f"in registry version {version} ({signer.fingerprint})"
+            _(
+                "fingerprint {fingerprint!r} is not the key of {name!r} "
+                "in registry version {version} ({expected})"
+            ).format(
+                fingerprint=payload["fingerprint"],
+                name=signer.name,
+                version=version,
+                expected=signer.fingerprint,
+            )
         )
     if not signer.verify(signed.signature, signed.text):
         problems.append(
-            f"signature of {signer.name!r} does not verify: the action was changed after it "
-            f"was signed, or {signer.name!r}'s key did not sign it"
+            _(
+                "signature of {name!r} does not verify: the action was changed after it "
+                "was signed, or {name!r}'s key did not sign it"
+            ).format(name=signer.name)
         )
     return problems

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.trust.trustfile import DEFAULT_PATH, TrustRoot, load_trust, parse_trust
 
 HEADER = """\
@@ -77,16 +78,20 @@ def write_trust_file(
     force is not set, or the group does not exist.
     """
     if os.geteuid() != 0:
-        raise SopError("trust init: must run as root (the trust file is root's)")
+        raise SopError(_("trust init: must run as root (the trust file is root's)"))
     registry = parse_trust(text, path).registry
     if path.exists() and not force:
-        raise SopError(f"trust file {path}: exists already; use --force to replace it")
+        raise SopError(
+            _("trust file {path}: exists already; use --force to replace it").format(path=path)
+        )
     gid = -1
     if registry_group is not None:
         try:
             gid = grp.getgrnam(registry_group).gr_gid
         except KeyError:
-            raise SopError(f"--registry-group: no group {registry_group!r}") from None
+            raise SopError(
+                _("--registry-group: no group {group!r}").format(group=registry_group)
+            ) from None
     os.umask(0o022)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -103,7 +108,11 @@ def write_trust_file(
 def _root_key(text: str) -> tuple[str, str]:
     key_id, sep, public = text.partition("=")
     if not sep or not key_id or not public:
-        raise SopError(f"--root-key: {text!r} is not allowed; expected ID=BASE64_PUBLIC_KEY")
+        raise SopError(
+            _("--root-key: {text!r} is not allowed; expected ID=BASE64_PUBLIC_KEY").format(
+                text=text
+            )
+        )
     return key_id, public
 
 
@@ -112,11 +121,13 @@ def _witness(args: argparse.Namespace) -> dict[str, Any] | None:
     if not args.witness_ssh:
         return None
     user, at, rest = args.witness_ssh.partition("@")
-    host, _, port = rest.partition(":")
+    host, _colon, port = rest.partition(":")
     if not at or not user or not host or not port.isdigit() or args.witness_key is None:
         raise SopError(
-            f"--witness-ssh: {args.witness_ssh!r} is not allowed; expected USER@HOST:PORT "
-            "together with --witness-key"
+            _(
+                "--witness-ssh: {value!r} is not allowed; expected USER@HOST:PORT "
+                "together with --witness-key"
+            ).format(value=args.witness_ssh)
         )
     ssh: dict[str, Any] = {
         "host": host,
@@ -135,8 +146,10 @@ def _issuer(args: argparse.Namespace) -> dict[str, Any] | None:
         return None
     if args.ca_key is None or not args.controller_address:
         raise SopError(
-            "--issuer-socket: needs --ca-key and at least one --controller-address "
-            "(the certificates' source-address)"
+            _(
+                "--issuer-socket: needs --ca-key and at least one --controller-address "
+                "(the certificates' source-address)"
+            )
         )
     part: dict[str, Any] = {
         "socket": str(args.issuer_socket.absolute()),
@@ -153,38 +166,40 @@ def main(argv: list[str] | None = None) -> int:
     """Given the command line, create the trust root; return the exit code."""
     parser = argparse.ArgumentParser(
         prog="python -m sop_runner.trust.init",
-        description="Create the trust file and the registry folder (run as root).",
+        description=_("Create the trust file and the registry folder (run as root)."),
     )
     parser.add_argument("--trust-file", type=Path, default=DEFAULT_PATH)
     parser.add_argument(
         "--root-key",
         action="append",
         required=True,
-        help="ID=BASE64 public key of a pimpinan (from `sop keys init`); repeatable",
+        help=_("ID=BASE64 public key of a pimpinan (from `sop keys init`); repeatable"),
     )
-    parser.add_argument("--threshold", type=int, default=1, help="root keys needed per version")
+    parser.add_argument("--threshold", type=int, default=1, help=_("root keys needed per version"))
     parser.add_argument("--store", default="sqlite:////var/lib/sop-pusatdata/sop.db")
     parser.add_argument("--inventory", type=Path, required=True)
     parser.add_argument("--registry", type=Path, default=Path("/var/lib/sop-pusatdata/registry"))
-    parser.add_argument("--registry-group", help="group of the pimpinan, who may publish versions")
+    parser.add_argument(
+        "--registry-group", help=_("group of the pimpinan, who may publish versions")
+    )
     parser.add_argument(
         "--witness-ssh",
         metavar="USER@HOST:PORT",
-        help="the audit trail's SSH witness (forced command sop-witness); with --witness-key",
+        help=_("the audit trail's SSH witness (forced command sop-witness); with --witness-key"),
     )
-    parser.add_argument("--witness-key", type=Path, help="identity file for the witness account")
-    parser.add_argument("--witness-known-hosts", type=Path, help="the witness host's pinned key")
-    parser.add_argument("--issuer-socket", type=Path, help="the SSH certificate issuer's socket")
-    parser.add_argument("--ca-key", type=Path, help="the issuer's CA private key (root, 0600)")
+    parser.add_argument("--witness-key", type=Path, help=_("identity file for the witness account"))
+    parser.add_argument("--witness-known-hosts", type=Path, help=_("the witness host's pinned key"))
+    parser.add_argument("--issuer-socket", type=Path, help=_("the SSH certificate issuer's socket"))
+    parser.add_argument("--ca-key", type=Path, help=_("the issuer's CA private key (root, 0600)"))
     parser.add_argument(
         "--controller-address",
         action="append",
         default=[],
-        help="the controller's address, the certificates' source-address; repeatable",
+        help=_("the controller's address, the certificates' source-address; repeatable"),
     )
-    parser.add_argument("--issuer-margin", default="10m", help="added to a step's Mutu Baku")
-    parser.add_argument("--issuer-group", help="the Unix group that may reach the issuer")
-    parser.add_argument("--force", action="store_true", help="replace an existing trust file")
+    parser.add_argument("--issuer-margin", default="10m", help=_("added to a step's Mutu Baku"))
+    parser.add_argument("--issuer-group", help=_("the Unix group that may reach the issuer"))
+    parser.add_argument("--force", action="store_true", help=_("replace an existing trust file"))
     args = parser.parse_args(argv)
     try:
         keys = dict(_root_key(k) for k in args.root_key)
@@ -203,10 +218,23 @@ def main(argv: list[str] | None = None) -> int:
     except SopError as error:
         print(f"trust init: error: {error}", file=sys.stderr)
         return error.exit_code
-    print(f"trust file {trust.path} (root, 0644): {len(trust.root_keys)} root key(s), ", end="")
-    print(f"threshold {trust.threshold}; registry folder {trust.registry}")
-    print("next: write the operators YAML, run `sop operators propose FILE`, and have the")
-    print("pimpinan sign it with `sop operators sign --as NAME DRAFT` (docs/security.md)")
+    print(
+        _(
+            "trust file {path} (root, 0644): {count} root key(s), threshold {threshold}; "
+            "registry folder {registry}"
+        ).format(
+            path=trust.path,
+            count=len(trust.root_keys),
+            threshold=trust.threshold,
+            registry=trust.registry,
+        )
+    )
+    print(
+        _(
+            "next: write the operators YAML, run `sop operators propose FILE`, and have the\n"
+            "pimpinan sign it with `sop operators sign --as NAME DRAFT` (docs/security.md)"
+        )
+    )
     return 0
 
 

@@ -17,12 +17,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import N_, _
 from sop_runner.trust import raw_public_key
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9._-]{1,31}")
 UNIX_USER_PATTERN = re.compile(r"[a-z_][a-z0-9._-]{0,31}")
-NAME_RULE = "2–32 characters a-z, 0-9, '.', '_', '-', starting with a letter"
-UNIX_USER_RULE = "1–32 characters a-z, 0-9, '.', '_', '-', starting with a letter or '_'"
+# Translated where they are said (name_problem): a module constant is made before --lang is read.
+NAME_RULE = N_("2–32 characters a-z, 0-9, '.', '_', '-', starting with a letter")
+UNIX_USER_RULE = N_("1–32 characters a-z, 0-9, '.', '_', '-', starting with a letter or '_'")
 
 # Characters people read as one another once upper case and other scripts are gone.
 _CONFUSABLE = (("rn", "m"), ("vv", "w"), ("0", "o"), ("1", "l"), ("5", "s"))
@@ -40,18 +42,27 @@ def name_problem(
     The name is NFKC-normalised; it must equal its normal form, be printable
     ASCII in lower case and match the pattern.
     """
+    rule = _(rule)
     if not isinstance(value, str):
-        return f"{value!r} is not allowed; expected a name of {rule}"
+        return _("{value!r} is not allowed; expected a name of {rule}").format(
+            value=value, rule=rule
+        )
     normal = unicodedata.normalize("NFKC", value)
     odd = next((c for c in value if not (c.isascii() and c.isprintable())), None)
     if odd is not None:
-        return f"{value!r} contains {_char_name(odd)}; allowed: {rule}"
+        return _("{value!r} contains {char}; allowed: {rule}").format(
+            value=value, char=_char_name(odd), rule=rule
+        )
     if normal != value:  # ASCII is NFKC-stable; kept so the rule reads as designed
-        return f"{value!r} is not in NFKC normal form; allowed: {rule}"
+        return _("{value!r} is not in NFKC normal form; allowed: {rule}").format(
+            value=value, rule=rule
+        )
     if value != value.lower():
-        return f"{value!r} has upper-case letters; names are written in lower case ({rule})"
+        return _(
+            "{value!r} has upper-case letters; names are written in lower case ({rule})"
+        ).format(value=value, rule=rule)
     if not pattern.fullmatch(value):
-        return f"{value!r} is not allowed; expected {rule}"
+        return _("{value!r} is not allowed; expected {rule}").format(value=value, rule=rule)
     return None
 
 
@@ -97,11 +108,17 @@ def identity_problems(
         if problem is not None:
             problems.append(f"{field}.name: {problem}")
         elif name in names:
-            problems.append(f"{field}.name: {name!r} is declared twice; names are unique")
+            problems.append(
+                _("{field}.name: {name!r} is declared twice; names are unique").format(
+                    field=field, name=name
+                )
+            )
         elif skeleton(name) in skeletons:
             problems.append(
-                f"{field}.name: {name!r} looks like {skeletons[skeleton(name)]!r}; "
-                "choose a name that cannot be mistaken for another"
+                _(
+                    "{field}.name: {name!r} looks like {other!r}; "
+                    "choose a name that cannot be mistaken for another"
+                ).format(field=field, name=name, other=skeletons[skeleton(name)])
             )
         else:
             names[name] = field
@@ -112,20 +129,26 @@ def identity_problems(
             problems.append(f"{field}.unix_user: {problem}")
         elif user in unix_users:
             problems.append(
-                f"{field}.unix_user: {user!r} is already the Unix user of {unix_users[user]!r}; "
-                "one Unix user per operator"
+                _(
+                    "{field}.unix_user: {user!r} is already the Unix user of {other!r}; "
+                    "one Unix user per operator"
+                ).format(field=field, user=user, other=unix_users[user])
             )
         else:
             unix_users[user] = str(name)
         try:
             raw = raw_public_key(entry.get("public_key"))  # type: ignore[arg-type]
         except ValueError:
-            problems.append(f"{field}.public_key: base64 of a 32-byte ed25519 public key")
+            problems.append(
+                _("{field}.public_key: base64 of a 32-byte ed25519 public key").format(field=field)
+            )
             continue
         if raw in keys:
             problems.append(
-                f"{field}.public_key: the key of {name!r} is also the key of {keys[raw]!r}; "
-                "one key per operator, each person makes their own with `sop keys init`"
+                _(
+                    "{field}.public_key: the key of {name!r} is also the key of {other!r}; "
+                    "one key per operator, each person makes their own with `sop keys init`"
+                ).format(field=field, name=name, other=keys[raw])
             )
         else:
             keys[raw] = str(name)

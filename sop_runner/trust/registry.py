@@ -28,8 +28,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sop_runner.audit import canonical
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.keys import public_key_b64
 from sop_runner.trust import fingerprint, raw_public_key, short_fingerprint, signature_valid
+from sop_runner.trust.changes import changes, signature_notes
 from sop_runner.trust.names import identity_problems
 from sop_runner.trust.schema import schema_problem
 from sop_runner.trust.trustfile import RootKey, TrustRoot
@@ -108,8 +110,10 @@ class Registry:
         if found is None:
             known = ", ".join(o.name for o in self.operators)
             raise SopError(
-                f"operator: {name!r} is not in registry version {self.version}; "
-                f"known operators: {known}"
+                _(
+                    "operator: {name!r} is not in registry version {version}; "
+                    "known operators: {known}"
+                ).format(name=name, version=self.version, known=known)
             )
         return found
 
@@ -174,7 +178,7 @@ def parse_document(text: str, label: str) -> Document:
     try:
         data = json.loads(text)
     except ValueError:
-        raise SopError(f"{label}: not valid JSON") from None
+        raise SopError(_("{label}: not valid JSON").format(label=label)) from None
     problem = schema_problem("registry", data)
     if problem is not None:
         raise SopError(f"{label}: {problem}")
@@ -186,38 +190,10 @@ def read_document(path: Path) -> Document:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SopError(f"{path}: cannot read it ({exc.strerror})") from None
+        raise SopError(
+            _("{path}: cannot read it ({reason})").format(path=path, reason=exc.strerror)
+        ) from None
     return parse_document(text, str(path))
-
-
-def changes(old: list[dict[str, Any]] | None, new: list[dict[str, Any]]) -> list[str]:
-    """Given the operators of two versions (old None for the first), return the changes in words."""
-    if old is None:
-        return [f"the first version, with {len(new)} operator(s)"]
-    before = {o["name"]: o for o in old}
-    after = {o["name"]: o for o in new}
-    said: list[str] = []
-    for name in sorted(after.keys() - before.keys()):
-        said.append(f"operator {name!r} was added as {', '.join(after[name]['roles'])}")
-    for name in sorted(before.keys() - after.keys()):
-        said.append(f"operator {name!r} was removed")
-    for name in sorted(before.keys() & after.keys()):
-        was, now = before[name], after[name]
-        for role in [r for r in now["roles"] if r not in was["roles"]]:
-            said.append(f"operator {name!r} was given the role {role}")
-        for role in [r for r in was["roles"] if r not in now["roles"]]:
-            said.append(f"operator {name!r} lost the role {role}")
-        if was["public_key"] != now["public_key"]:
-            said.append(f"the key of {name!r} was replaced")
-        if was["unix_user"] != now["unix_user"]:
-            said.append(
-                f"the Unix user of {name!r} was changed "
-                f"from {was['unix_user']} to {now['unix_user']}"
-            )
-        details = [k for k in ("full_name", "nip", "jabatan") if was.get(k) != now.get(k)]
-        if details:
-            said.append(f"the details of {name!r} were changed ({', '.join(details)})")
-    return said
 
 
 def valid_signers(trust: TrustRoot, doc: Document) -> list[RootKey]:
@@ -231,35 +207,6 @@ def valid_signers(trust: TrustRoot, doc: Document) -> list[RootKey]:
         if signature_valid(key.public_key, entry.get("signature", ""), payload):
             signers.append(key)
     return signers
-
-
-def _signature_notes(trust: TrustRoot, doc: Document, operators: list[dict[str, Any]]) -> list[str]:
-    """Given a document and the operators who might have signed it, say why signatures fail."""
-    payload = canonical(doc.signed)
-    notes: list[str] = []
-    for entry in doc.signatures:
-        keyid = entry.get("keyid", "")
-        key = trust.root_key(keyid)
-        if key is not None and not key.may_sign(doc.version):
-            notes.append(
-                f"root key {keyid!r} is retired after version {key.until_version} "
-                "and signs no later version"
-            )
-        elif key is not None and not signature_valid(key.public_key, entry["signature"], payload):
-            notes.append(
-                f"the signature of root key {keyid!r} does not verify "
-                "(the signed part was changed after signing, or the signature is forged)"
-            )
-        elif key is None:
-            makers = [
-                o["name"]
-                for o in operators
-                if signature_valid(o["public_key"], entry["signature"], payload)
-            ]
-            maker = makers[0] if makers else None
-            made = f"; it was made with the key of operator {maker!r}" if maker else ""
-            notes.append(f"signature {keyid!r} is not from a root key of the trust file{made}")
-    return notes
 
 
 @dataclass
@@ -282,38 +229,56 @@ def _check(
     trust: TrustRoot, number: int, doc: Document, before: Document | None
 ) -> tuple[Registry | None, list[str]]:
     """Given version number's document and the one before it, return the registry and problems."""
-    label = f"version {number}"
+    label = _("version {number}").format(number=number)
     problems: list[str] = []
     if doc.version != number:
-        problems.append(f"{label}: the file {number}.json holds version {doc.version}")
+        problems.append(
+            _("{label}: the file {number}.json holds version {version}").format(
+                label=label, number=number, version=doc.version
+            )
+        )
     if number == 1 and doc.signed["previous"] is not None:
-        problems.append(f"{label}: 'previous' must be null for the first version")
+        problems.append(
+            _("{label}: 'previous' must be null for the first version").format(label=label)
+        )
     elif before is not None and doc.signed["previous"] != before.digest:
         problems.append(
-            f"{label}: does not follow version {number - 1} (its 'previous' is "
-            f"{str(doc.signed['previous'])[:12]}…, version {number - 1} is {before.digest[:12]}…); "
-            "the chain is broken"
+            _(
+                "{label}: does not follow version {before} (its 'previous' is {previous}…, "
+                "version {before} is {digest}…); the chain is broken"
+            ).format(
+                label=label,
+                before=number - 1,
+                previous=str(doc.signed["previous"])[:12],
+                digest=before.digest[:12],
+            )
         )
     try:
         datetime.fromisoformat(doc.signed["issued_at"])
     except ValueError:
-        problems.append(f"{label}: issued_at: {doc.signed['issued_at']!r} is not an ISO 8601 time")
+        problems.append(
+            _("{label}: issued_at: {value!r} is not an ISO 8601 time").format(
+                label=label, value=doc.signed["issued_at"]
+            )
+        )
     problems += [f"{label}: {p}" for p in identity_problems(doc.signed["operators"])]
     signers = valid_signers(trust, doc)
     if len(signers) < trust.threshold:
         if number == 1:
             what = changes(None, doc.signed["operators"])[0]
         elif before is None:
-            what = f"a version after an unreadable version {number - 1}"
+            what = _("a version after an unreadable version {number}").format(number=number - 1)
         else:
             what = "; ".join(changes(before.signed["operators"], doc.signed["operators"]))
-            what = what or "no change"
+            what = what or _("no change")
         problems.append(
-            f"{label}: signed by {len(signers)} of {trust.threshold} required root keys "
-            f"({what} without the pimpinan's signature)"
+            _(
+                "{label}: signed by {count} of {threshold} required root keys "
+                "({what} without the pimpinan's signature)"
+            ).format(label=label, count=len(signers), threshold=trust.threshold, what=what)
         )
         candidates = doc.signed["operators"] + (before.signed["operators"] if before else [])
-        problems += [f"{label}: {n}" for n in _signature_notes(trust, doc, candidates)]
+        problems += [f"{label}: {n}" for n in signature_notes(trust, doc, candidates)]
     if problems:
         return None, problems
     registry = Registry(
@@ -332,19 +297,27 @@ def _scan(trust: TrustRoot, accepted_version: int | None) -> _Scan:
     folder = trust.registry
     if not folder.is_dir():
         scan.problems.append(
-            f"registry {folder}: the folder does not exist; root creates it with "
-            "`python -m sop_runner.trust.init`"
+            _(
+                "registry {folder}: the folder does not exist; root creates it with "
+                "`python -m sop_runner.trust.init`"
+            ).format(folder=folder)
         )
         return scan
     try:
         files = _version_files(folder)
     except OSError as exc:
-        scan.problems.append(f"registry {folder}: cannot read the folder ({exc.strerror})")
+        scan.problems.append(
+            _("registry {folder}: cannot read the folder ({reason})").format(
+                folder=folder, reason=exc.strerror
+            )
+        )
         return scan
     if not files:
         scan.problems.append(
-            f"registry {folder}: holds no version yet; propose version 1 with "
-            "`sop operators propose` and have the pimpinan sign it"
+            _(
+                "registry {folder}: holds no version yet; propose version 1 with "
+                "`sop operators propose` and have the pimpinan sign it"
+            ).format(folder=folder)
         )
         return scan
     before: Document | None = None
@@ -352,19 +325,23 @@ def _scan(trust: TrustRoot, accepted_version: int | None) -> _Scan:
     for number in sorted(files):
         if number > expected:  # one line per gap, however large the number someone wrote
             gap = (
-                f"version {expected}"
+                _("version {number}").format(number=expected)
                 if number == expected + 1
-                else f"versions {expected}..{number - 1}"
+                else _("versions {first}..{last}").format(first=expected, last=number - 1)
             )
             scan.problems.append(
-                f"{gap}: missing from {folder} (versions 1..{max(files)} must all be there)"
+                _("{gap}: missing from {folder} (versions 1..{last} must all be there)").format(
+                    gap=gap, folder=folder, last=max(files)
+                )
             )
             before = None
         expected = number + 1
         try:
             doc = read_document(files[number])
         except SopError as exc:
-            scan.problems.append(f"version {number}: {exc}")
+            scan.problems.append(
+                _("version {number}: {problem}").format(number=number, problem=exc)
+            )
             before = None
             continue
         registry, problems = _check(trust, number, doc, before)
@@ -374,8 +351,10 @@ def _scan(trust: TrustRoot, accepted_version: int | None) -> _Scan:
         before = doc
     if accepted_version is not None and max(files) < accepted_version:
         scan.problems.append(
-            f"registry {folder}: the newest version is {max(files)} but version "
-            f"{accepted_version} was accepted already: newer versions were removed (rollback)"
+            _(
+                "registry {folder}: the newest version is {newest} but version "
+                "{accepted} was accepted already: newer versions were removed (rollback)"
+            ).format(folder=folder, newest=max(files), accepted=accepted_version)
         )
     return scan
 
@@ -396,10 +375,15 @@ def history(trust: TrustRoot, *, accepted_version: int | None = None) -> list[Re
     """
     scan = _scan(trust, accepted_version)
     if scan.problems:
-        more = f" (and {len(scan.problems) - 1} more)" if len(scan.problems) > 1 else ""
+        more = (
+            _(" (and {count} more)").format(count=len(scan.problems) - 1)
+            if len(scan.problems) > 1
+            else ""
+        )
         raise SopError(
-            f"operators registry does not verify: {scan.problems[0]}{more}; "
-            "run `sop operators verify`"
+            _(
+                "operators registry does not verify: {problem}{more}; run `sop operators verify`"
+            ).format(problem=scan.problems[0], more=more)
         )
     return scan.registries
 
@@ -449,8 +433,9 @@ def propose(
     said = changes(before, operators)
     if not said:
         raise SopError(
-            f"{source}: the same operators as version {head.version if head else 0}; "
-            "nothing to propose"
+            _("{source}: the same operators as version {version}; nothing to propose").format(
+                source=source, version=head.version if head else 0
+            )
         )
     signed = {
         "version": head.version + 1 if head else 1,
@@ -481,19 +466,27 @@ def check_draft(trust: TrustRoot, doc: Document, label: str) -> list[str]:
     if published is not None:
         if published.digest != doc.digest:
             raise SopError(
-                f"{label}: version {doc.version} is already published with other content; "
-                "propose again from the current registry"
+                _(
+                    "{label}: version {version} is already published with other content; "
+                    "propose again from the current registry"
+                ).format(label=label, version=doc.version)
             )
         prior = _published(trust, doc.version - 1) if doc.version > 1 else None
         if doc.signed["previous"] != (prior.digest if prior else None):
-            raise SopError(f"{label}: does not follow version {doc.version - 1}")
+            raise SopError(
+                _("{label}: does not follow version {version}").format(
+                    label=label, version=doc.version - 1
+                )
+            )
         return changes(prior.signed["operators"] if prior else None, doc.signed["operators"])
     head = _head(trust)
     expected = head.version + 1 if head else 1
     if doc.version != expected or doc.signed["previous"] != (head.digest if head else None):
         raise SopError(
-            f"{label}: is version {doc.version} but the registry is at version "
-            f"{head.version if head else 0}; propose again from the current registry"
+            _(
+                "{label}: is version {version} but the registry is at version "
+                "{current}; propose again from the current registry"
+            ).format(label=label, version=doc.version, current=head.version if head else 0)
         )
     before = [o.as_dict() for o in head.operators] if head else None
     return changes(before, doc.signed["operators"])
@@ -509,13 +502,21 @@ def sign(trust: TrustRoot, doc: Document, private_key: Ed25519PrivateKey, label:
     key = trust.root_key_for(public)
     if key is None:
         raise SopError(
-            f"{label}: the key {fingerprint(public)} is not a root key of the trust file "
-            f"{trust.path}; only the pimpinan's root keys sign the registry"
+            _(
+                "{label}: the key {fingerprint} is not a root key of the trust file "
+                "{path}; only the pimpinan's root keys sign the registry"
+            ).format(label=label, fingerprint=fingerprint(public), path=trust.path)
         )
     if not key.may_sign(doc.version):
-        raise SopError(f"{label}: root key {key.id!r} is retired after version {key.until_version}")
+        raise SopError(
+            _("{label}: root key {keyid!r} is retired after version {version}").format(
+                label=label, keyid=key.id, version=key.until_version
+            )
+        )
     if key in valid_signers(trust, doc):
-        raise SopError(f"{label}: already signed by root key {key.id!r}")
+        raise SopError(
+            _("{label}: already signed by root key {keyid!r}").format(label=label, keyid=key.id)
+        )
     signature = private_key.sign(canonical(doc.signed).encode()).hex()
     # A stale entry under the same id (a signature over other content) goes.
     doc.signatures = [s for s in doc.signatures if s.get("keyid") != key.id]
@@ -548,9 +549,11 @@ def write_document(path: Path, doc: Document, *, replace: bool = True) -> None:
     try:
         _write(path, doc, replace)
     except FileExistsError:
-        raise SopError(f"{path}: exists already") from None
+        raise SopError(_("{path}: exists already").format(path=path)) from None
     except OSError as exc:
-        raise SopError(f"{path}: cannot write it ({exc.strerror})") from None
+        raise SopError(
+            _("{path}: cannot write it ({reason})").format(path=path, reason=exc.strerror)
+        ) from None
 
 
 def publish(trust: TrustRoot, doc: Document) -> Path | None:
@@ -565,18 +568,26 @@ def publish(trust: TrustRoot, doc: Document) -> Path | None:
     path = trust.registry / f"{doc.version}.json"
     existing = _published(trust, doc.version)
     if existing is not None and existing.digest != doc.digest:
-        raise SopError(f"{path}: version {doc.version} exists already with other content")
+        raise SopError(
+            _("{path}: version {version} exists already with other content").format(
+                path=path, version=doc.version
+            )
+        )
     try:
         _write(path, doc, replace=existing is not None)
     except FileExistsError:
         raise SopError(
-            f"{path}: another version {doc.version} was published meanwhile; "
-            "propose again from the current registry"
+            _(
+                "{path}: another version {version} was published meanwhile; "
+                "propose again from the current registry"
+            ).format(path=path, version=doc.version)
         ) from None
     except OSError as exc:
         raise SopError(
-            f"{path}: cannot write to the registry folder ({exc.strerror}); it is managed by "
-            f"root and the pimpinan: ask root to run `install -m 0644 DRAFT {path}` with the "
-            "signed draft"
+            _(
+                "{path}: cannot write to the registry folder ({reason}); it is managed by "
+                "root and the pimpinan: ask root to run `install -m 0644 DRAFT {path}` with "
+                "the signed draft"
+            ).format(path=path, reason=exc.strerror)
         ) from None
     return path

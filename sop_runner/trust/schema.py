@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sop_runner import yamlio
+from sop_runner.i18n import _
 
 # jsonschema where a document is validated: a document validated before needs none.
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def field_name(parts: Any) -> str:
     text = ""
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
+    return text or _("(top level)")
 
 
 def _describe(error: ValidationError) -> tuple[list[Any], str]:
@@ -69,27 +70,40 @@ def _describe(error: ValidationError) -> tuple[list[Any], str]:
     if error.validator == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed))
-        return [*path, extra[0]], f"unknown key; allowed: {', '.join(allowed)}"
+        return [*path, extra[0]], _("unknown key; allowed: {allowed}").format(
+            allowed=", ".join(allowed)
+        )
     if error.validator == "required":
         missing = [k for k in error.validator_value if k not in error.instance]
-        return [*path, missing[0]], "missing; this key is required"
+        return [*path, missing[0]], _("missing; this key is required")
     if error.validator == "enum":
         allowed = ", ".join(str(v) for v in error.validator_value)
-        return path, f"{error.instance!r} is not allowed; allowed: {allowed}"
+        return path, _("{value!r} is not allowed; allowed: {allowed}").format(
+            value=error.instance, allowed=allowed
+        )
     if error.validator == "const":
-        return path, f"{error.instance!r} is not allowed; expected {error.validator_value!r}"
+        return path, _("{value!r} is not allowed; expected {expected!r}").format(
+            value=error.instance, expected=error.validator_value
+        )
     if error.validator in ("pattern", "minimum", "maximum", "minLength"):
-        # The schema's description says what the value should look like.
+        # The schema's description says what the value should look like (English: the
+        # schema's own words, as the catalog's allowed: texts are kept as written).
         hint = " ".join(str(schema.get("description", "")).split()).rstrip(".")
-        return path, f"{error.instance!r} is not allowed; expected {hint[:1].lower() + hint[1:]}"
+        return path, _("{value!r} is not allowed; expected {expected}").format(
+            value=error.instance, expected=hint[:1].lower() + hint[1:]
+        )
     if error.validator == "type":
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return path, f"{error.instance!r} is not allowed; expected {expected}"
+        return path, _("{value!r} is not allowed; expected {expected}").format(
+            value=error.instance, expected=expected
+        )
     if error.validator == "minItems":
-        return path, f"needs at least {error.validator_value} entry(ies)"
+        return path, _("needs at least {count} entry(ies)").format(count=error.validator_value)
     if error.validator == "uniqueItems":
-        return path, f"{error.instance!r} has a repeated entry; list each one once"
+        return path, _("{value!r} has a repeated entry; list each one once").format(
+            value=error.instance
+        )
     return path, error.message
 
 

@@ -24,6 +24,7 @@ import yaml
 
 from sop_runner import yamlio
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.trust import fingerprint, raw_public_key
 from sop_runner.trust.names import name_problem
 from sop_runner.trust.schema import schema_problem
@@ -134,7 +135,11 @@ def _approval_max(text: str | None, path: Path) -> timedelta | None:
         return None
     from sop_runner.durations import parse
 
-    return parse(text, f"trust file {path}: approval_max", maximum=timedelta(days=30))
+    return parse(
+        text,
+        _("trust file {path}: {field}").format(path=path, field="approval_max"),
+        maximum=timedelta(days=30),
+    )
 
 
 def _owner(uid: int) -> str:
@@ -154,34 +159,42 @@ def check_ownership(path: Path, owner_uid: int = 0) -> Path:
     SopError naming the file or directory that is not.
     """
     trusted = {0, owner_uid}
-    who = "root" if owner_uid == 0 else f"root or uid {owner_uid}"
+    who = "root" if owner_uid == 0 else _("root or uid {uid}").format(uid=owner_uid)
+    file = _("trust file {path}").format(path=path)
     real = Path(os.path.realpath(path))
     parts = [Path(real.anchor), *[Path(*real.parts[: i + 1]) for i in range(1, len(real.parts))]]
     for index, part in enumerate(parts):
         try:
             info = part.lstat()
         except OSError as exc:
-            raise SopError(f"trust file {path}: {part}: {exc.strerror}") from None
+            raise SopError(f"{file}: {part}: {exc.strerror}") from None
         is_file = index == len(parts) - 1
         if is_file:
-            where = f"trust file {path}" + ("" if real == Path(path) else f" (resolves to {real})")
+            where = (
+                file
+                if real == Path(path)
+                else _("{file} (resolves to {real})").format(file=file, real=real)
+            )
         else:
-            where = f"trust file {path}: directory {part}"
+            where = _("{file}: directory {part}").format(file=file, part=part)
         if is_file and not stat.S_ISREG(info.st_mode):
-            raise SopError(f"{where}: not a regular file")
+            raise SopError(_("{where}: not a regular file").format(where=where))
         if info.st_uid not in trusted:
             raise SopError(
-                f"{where}: owned by {_owner(info.st_uid)}, not {who}; "
-                "trust comes only from a root-owned file (see docs/security.md)"
+                _(
+                    "{where}: owned by {owner}, not {who}; "
+                    "trust comes only from a root-owned file (see docs/security.md)"
+                ).format(where=where, owner=_owner(info.st_uid), who=who)
             )
         if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
             sticky_dir = not is_file and info.st_mode & stat.S_ISVTX
             # The next component is checked in the next turn: sticky protects it once it is ours.
             if not sticky_dir:
                 raise SopError(
-                    f"{where}: writable by group or others "
-                    f"(mode {stat.S_IMODE(info.st_mode):04o}); "
-                    f"run `chmod go-w {part}`"
+                    _(
+                        "{where}: writable by group or others (mode {mode}); "
+                        "run `chmod go-w {part}`"
+                    ).format(where=where, mode=f"{stat.S_IMODE(info.st_mode):04o}", part=part)
                 )
     return real
 
@@ -191,11 +204,15 @@ def _read(real: Path, path: Path, owner_uid: int) -> str:
     try:
         fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError as exc:
-        raise SopError(f"trust file {path}: cannot read it ({exc.strerror})") from None
+        raise SopError(
+            _("trust file {path}: cannot read it ({reason})").format(path=path, reason=exc.strerror)
+        ) from None
     with os.fdopen(fd, encoding="utf-8") as handle:
         info = os.fstat(handle.fileno())
         if info.st_uid not in (0, owner_uid) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-            raise SopError(f"trust file {path}: changed while it was being checked")
+            raise SopError(
+                _("trust file {path}: changed while it was being checked").format(path=path)
+            )
         return handle.read()
 
 
@@ -203,20 +220,28 @@ def _root_keys(data: dict[str, Any], path: Path) -> tuple[RootKey, ...]:
     keys: list[RootKey] = []
     seen: dict[bytes, str] = {}
     for index, entry in enumerate(data["root"]["keys"]):
-        field = f"trust file {path}: root.keys[{index}]"
+        field = _("trust file {path}: {field}").format(path=path, field=f"root.keys[{index}]")
         problem = name_problem(entry["id"])
         if problem is not None:
             raise SopError(f"{field}.id: {problem}")
         if any(k.id == entry["id"] for k in keys):
-            raise SopError(f"{field}.id: {entry['id']!r} is declared twice; key ids are unique")
+            raise SopError(
+                _("{field}.id: {id!r} is declared twice; key ids are unique").format(
+                    field=field, id=entry["id"]
+                )
+            )
         try:
             raw = raw_public_key(entry["public_key"])
         except ValueError:
-            raise SopError(f"{field}.public_key: base64 of a 32-byte ed25519 public key") from None
+            raise SopError(
+                _("{field}.public_key: base64 of a 32-byte ed25519 public key").format(field=field)
+            ) from None
         if raw in seen:
             raise SopError(
-                f"{field}.public_key: the same key as root key {seen[raw]!r}; "
-                "each root key holder has their own key"
+                _(
+                    "{field}.public_key: the same key as root key {other!r}; "
+                    "each root key holder has their own key"
+                ).format(field=field, other=seen[raw])
             )
         seen[raw] = entry["id"]
         keys.append(RootKey(entry["id"], entry["public_key"], entry.get("until_version")))
@@ -224,8 +249,10 @@ def _root_keys(data: dict[str, Any], path: Path) -> tuple[RootKey, ...]:
     signing = [k for k in keys if k.until_version is None]
     if threshold > len(signing):
         raise SopError(
-            f"trust file {path}: root.threshold: {threshold} but only {len(signing)} root key(s) "
-            "may sign new versions; the registry could never change"
+            _(
+                "trust file {path}: root.threshold: {threshold} but only {count} root key(s) "
+                "may sign new versions; the registry could never change"
+            ).format(path=path, threshold=threshold, count=len(signing))
         )
     return tuple(keys)
 
@@ -238,10 +265,10 @@ def parse_trust(text: str, path: Path) -> TrustRoot:
     try:
         data = yamlio.load(text)
     except yaml.YAMLError:
-        raise SopError(f"trust file {path}: not valid YAML") from None
+        raise SopError(_("trust file {path}: not valid YAML").format(path=path)) from None
     problem = schema_problem("trust", data)
     if problem is not None:
-        raise SopError(f"trust file {path}: {problem}")
+        raise SopError(_("trust file {path}: {field}").format(path=path, field=problem))
     witness = data.get("witness") or {}
     ssh = witness.get("ssh")
     syslog = witness.get("syslog")
@@ -280,7 +307,7 @@ def _issuer(part: dict[str, Any] | None, path: Path) -> IssuerSettings | None:
     from sop_runner.durations import parse
 
     margin = part.get("margin", "10m")
-    parse(margin, f"trust file {path}: issuer.margin")
+    parse(margin, _("trust file {path}: {field}").format(path=path, field="issuer.margin"))
     return IssuerSettings(
         socket=Path(part["socket"]),
         ca_key=Path(part["ca_key"]),
@@ -309,12 +336,15 @@ def load_trust(path: Path | None = None, *, owner_uid: int = 0) -> TrustRoot:
     """
     chosen = trust_file_path(path)
     if not chosen.is_absolute():
-        raise SopError(f"trust file {chosen}: must be an absolute path")
+        raise SopError(_("trust file {path}: must be an absolute path").format(path=chosen))
     if not os.path.lexists(chosen):
-        source = f" (from ${ENV_VAR})" if path is None and os.environ.get(ENV_VAR) else ""
+        named = path is None and os.environ.get(ENV_VAR)
+        source = _(" (from ${env})").format(env=ENV_VAR) if named else ""
         raise SopError(
-            f"trust file {chosen}{source}: not found; root creates it with "
-            "`python -m sop_runner.trust.init` (see docs/security.md)"
+            _(
+                "trust file {path}{source}: not found; root creates it with "
+                "`python -m sop_runner.trust.init` (see docs/security.md)"
+            ).format(path=chosen, source=source)
         )
     real = check_ownership(chosen, owner_uid)
     return parse_trust(_read(real, chosen, owner_uid), chosen)

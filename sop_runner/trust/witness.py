@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sop_runner.audit import canonical
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.keys import public_key_b64
 from sop_runner.trust import fingerprint, signature_valid
 from sop_runner.trust.trustfile import SshWitness, SyslogWitness, TrustRoot
@@ -73,7 +74,9 @@ class Checkpoint:
 
     def describe(self) -> str:
         """Given the checkpoint, return how a finding names it (entry, time, signer)."""
-        return f"the checkpoint of {self.time} by {self.signer} ({self.size} entries)"
+        return _("the checkpoint of {time} by {signer} ({size} entries)").format(
+            time=self.time, signer=self.signer, size=self.size
+        )
 
 
 def parse_line(text: str) -> Checkpoint:
@@ -82,13 +85,13 @@ def parse_line(text: str) -> Checkpoint:
     Raise ValueError naming the problem if it is not exactly a checkpoint.
     """
     if len(text.encode()) > MAX_LINE:
-        raise ValueError(f"longer than {MAX_LINE} bytes")
+        raise ValueError(_("longer than {limit} bytes").format(limit=MAX_LINE))
     try:
         data = json.loads(text)
     except ValueError:
-        raise ValueError("not JSON") from None
+        raise ValueError(_("not JSON")) from None
     if not isinstance(data, dict) or sorted(data) != list(KEYS):
-        raise ValueError(f"not an object of exactly the keys {', '.join(KEYS)}")
+        raise ValueError(_("not an object of exactly the keys {keys}").format(keys=", ".join(KEYS)))
     checks = (
         ("log", isinstance(data["log"], str) and _LOG.fullmatch(data["log"])),
         ("size", type(data["size"]) is int and data["size"] >= 0),
@@ -103,7 +106,9 @@ def parse_line(text: str) -> Checkpoint:
     )
     for field, ok in checks:
         if not ok:
-            raise ValueError(f"{field}: {data[field]!r} is not allowed")
+            raise ValueError(
+                _("{field}: {value!r} is not allowed").format(field=field, value=data[field])
+            )
     return Checkpoint(**data)
 
 
@@ -133,12 +138,16 @@ def checkpoint_problem(checkpoint: Checkpoint, keys: KnownKeys) -> str | None:
     """Given a checkpoint and the operators' keys, return why it cannot be trusted, or None."""
     known = keys.get(checkpoint.fingerprint)
     if known is None:
-        return f"signed with key {checkpoint.fingerprint}, which no registry version holds"
+        return _("signed with key {fingerprint}, which no registry version holds").format(
+            fingerprint=checkpoint.fingerprint
+        )
     name, public_key = known
     if name != checkpoint.signer:
-        return f"names {checkpoint.signer!r} as signer but key {checkpoint.fingerprint} is {name!r}"
+        return _("names {signer!r} as signer but key {fingerprint} is {name!r}").format(
+            signer=checkpoint.signer, fingerprint=checkpoint.fingerprint, name=name
+        )
     if not signature_valid(public_key, checkpoint.signature, checkpoint.signed_text()):
-        return "its signature does not verify"
+        return _("its signature does not verify")
     return None
 
 
@@ -169,7 +178,9 @@ def _ssh(witness: SshWitness, command: str, stdin: str | None) -> str:
     """
     where = f"ssh {witness.user}@{witness.host}:{witness.port}"
     if witness.host.startswith("-") or witness.user.startswith("-"):
-        raise WitnessUnavailable(f"witness {where}: host and user may not start with '-'")
+        raise WitnessUnavailable(
+            _("witness {where}: host and user may not start with '-'").format(where=where)
+        )
     cmd = [
         "ssh",
         "-F",
@@ -211,15 +222,25 @@ def _ssh(witness: SshWitness, command: str, stdin: str | None) -> str:
         )
     except subprocess.TimeoutExpired:
         raise WitnessUnavailable(
-            f"witness unreachable: {where} did not answer in {SSH_TIMEOUT:.0f} s"
+            _("witness unreachable: {where} did not answer in {seconds} s").format(
+                where=where, seconds=f"{SSH_TIMEOUT:.0f}"
+            )
         ) from None
     except OSError as exc:
-        raise WitnessUnavailable(f"witness unreachable: {where}: {exc.strerror}") from None
+        raise WitnessUnavailable(
+            _("witness unreachable: {where}: {reason}").format(where=where, reason=exc.strerror)
+        ) from None
     if done.returncode != 0:
-        said = (done.stderr.strip().splitlines() or ["no message"])[-1][:200]
+        said = (done.stderr.strip().splitlines() or [_("no message")])[-1][:200]
         if done.returncode == 255:
-            raise WitnessUnavailable(f"witness unreachable: {where}: {said}")
-        raise WitnessUnavailable(f"witness {where} refused {command!r}: {said}")
+            raise WitnessUnavailable(
+                _("witness unreachable: {where}: {reason}").format(where=where, reason=said)
+            )
+        raise WitnessUnavailable(
+            _("witness {where} refused {command!r}: {reason}").format(
+                where=where, command=command, reason=said
+            )
+        )
     return done.stdout
 
 
@@ -246,12 +267,14 @@ def _send_syslog(collector: SyslogWitness, checkpoint: Checkpoint) -> None:
                 sock.sendall(str(len(message)).encode() + b" " + message)
         else:
             infos = socket.getaddrinfo(collector.host, collector.port, type=socket.SOCK_DGRAM)
-            family, kind, proto, _, address = infos[0]
+            family, kind, proto, _name, address = infos[0]
             with socket.socket(family, kind, proto) as sock:
                 sock.sendto(message, address)
     except OSError as exc:
         raise WitnessUnavailable(
-            f"witness unreachable: {where}: {exc.strerror or exc.__class__.__name__}"
+            _("witness unreachable: {where}: {reason}").format(
+                where=where, reason=exc.strerror or exc.__class__.__name__
+            )
         ) from None
 
 
@@ -262,7 +285,11 @@ def publish(trust: TrustRoot, checkpoint: Checkpoint) -> None:
     naming those that could not take it, SopError if no witness is configured.
     """
     if trust.witness_ssh is None and trust.witness_syslog is None:
-        raise SopError(f"trust file {trust.path}: witness: none configured; add ssh or syslog")
+        raise SopError(
+            _("trust file {path}: witness: none configured; add ssh or syslog").format(
+                path=trust.path
+            )
+        )
     failures = []
     if trust.witness_ssh is not None:
         try:
@@ -287,8 +314,10 @@ def fetch(trust: TrustRoot) -> list[Checkpoint]:
     """
     if trust.witness_ssh is None:
         raise WitnessUnavailable(
-            f"trust file {trust.path}: witness.ssh: not configured; only an SSH witness "
-            "can be read back to verify against"
+            _(
+                "trust file {path}: witness.ssh: not configured; only an SSH witness "
+                "can be read back to verify against"
+            ).format(path=trust.path)
         )
     mine = log_id(trust.store)
     found = []
@@ -299,8 +328,10 @@ def fetch(trust: TrustRoot) -> list[Checkpoint]:
             checkpoint = parse_line(text)
         except ValueError as exc:
             raise WitnessUnavailable(
-                f"witness log line {number} is not a checkpoint ({exc}); the witness "
-                "log itself was altered"
+                _(
+                    "witness log line {number} is not a checkpoint ({problem}); the witness "
+                    "log itself was altered"
+                ).format(number=number, problem=exc)
             ) from None
         if checkpoint.log == mine:
             found.append(checkpoint)

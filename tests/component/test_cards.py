@@ -271,7 +271,7 @@ def test_a_paraf_holds_for_whole_numbers_typed_as_integers(cards_any_store: SopE
 
 
 def test_only_a_petugas_signs_a_card(cards: SopEnv) -> None:
-    with pytest.raises(SopError, match="does not hold the role petugas"):
+    with pytest.raises(SopError, match="tidak memegang peran petugas"):
         _record(cards, "ahmad", card="bbm", place="server-farm", fuel_percent=60.0)
     assert _entries(cards) == []
 

@@ -42,7 +42,7 @@ REQ = [
 @pytest.mark.parametrize(
     ("args", "operator", "words"),
     [
-        (["show", "9.9"], None, ("9.9", "known: 1.1")),
+        (["show", "9.9"], None, ("9.9", "yang dikenal: 1.1")),
         (["request", "9.9", "--target", "ctl1", "--reason", "x"], "budi", ("9.9",)),
         (
             [
@@ -65,7 +65,7 @@ REQ = [
         # a repair request follows a monitoring request that exists.
         ([*REQ[:6], "--reason", "x"], "budi", ("--param max_age_days", "cleanup_path")),
         ([*REQ, "--param", "follows=99"], "budi", ("--param follows", "99")),
-        (REQ, "nobody", ("'nobody'", "known operators")),
+        (REQ, "nobody", ("'nobody'", "operator yang dikenal")),
         (REQ, None, ("operator", "--as")),
         (["show", "6.1", "--lang", "fr"], None, ("--lang", "'id'", "'en'")),
         (["approve", "1", "--expires", "soon"], "sari", ("--expires", "30m")),
@@ -81,7 +81,7 @@ def test_unknown_step_in_confirmation_is_refused(sop_env):
     assert sop_env.sop(*REQ, operator="budi").returncode == 0
     before = _counts(sop_env)
     _assert_clean_refusal(
-        sop_env.sop("run", "1", "--confirm", "99=x", operator="budi"), "step 99", "steps 1–6"
+        sop_env.sop("run", "1", "--confirm", "99=x", operator="budi"), "langkah 99", "langkah 1–6"
     )
     _assert_clean_refusal(sop_env.sop("run", "1", "--confirm", "2", operator="budi"), "STEP=NOTE")
     assert _counts(sop_env) == before
@@ -106,11 +106,11 @@ def test_an_operators_file_of_ones_own_is_refused(sop_env, monkeypatch):
     (sop_env.root / "operators.yml").write_text("operators:\n  - name: x\n    roles: [raja]\n")
     monkeypatch.setenv("SOP_OPERATORS_FILE", str(sop_env.root / "operators.yml"))
     result = sop_env.sop(*REQ, operator="budi")
-    _assert_clean_refusal(result, "SOP_OPERATORS_FILE", "signed registry")
+    _assert_clean_refusal(result, "SOP_OPERATORS_FILE", "registri bertanda tangan")
 
 
 def test_an_operator_not_in_the_registry_is_refused(sop_env):
-    _assert_clean_refusal(sop_env.sop(*REQ, operator="x"), "'x' is not in registry version 1")
+    _assert_clean_refusal(sop_env.sop(*REQ, operator="x"), "'x' tidak ada di registri versi 1")
 
 
 REPOSITORY = "--param", "repository=/var/tmp/sop-restic"

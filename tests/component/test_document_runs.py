@@ -213,7 +213,7 @@ def test_no_circular_for_a_backup_a_temperature_reading_or_a_visit(
 
 
 def test_a_visit_on_an_inventory_host_is_refused(sop_env):
-    with pytest.raises(SopError, match=r"'ctl2' is not a place of the site; .*server-farm"):
+    with pytest.raises(SopError, match=r"'ctl2' bukan tempat di lokasi ini; .*server-farm"):
         new_request(sop_env.ctx(), "2.1", ["ctl2"], {}, "servis", "budi")
 
 

@@ -183,10 +183,10 @@ def test_sop_verify_vouches_for_a_produced_file_and_refuses_one_edited_byte(
         refused = env.sop("verify", str(edited))
         assert refused.returncode == 5, (refused.stdout, refused.stderr)
         lines = refused.stderr.strip().splitlines()
-        assert len(lines) == 1 and "not a document of the records" in lines[0], refused.stderr
+        assert len(lines) == 1 and "bukan dokumen dari catatan" in lines[0], refused.stderr
         assert "Traceback" not in refused.stderr and refused.stdout == ""
     missing = env.sop("verify", str(tmp_path / "tidak-ada.pdf"))
-    assert missing.returncode == 2 and "FILE: cannot read" in missing.stderr
+    assert missing.returncode == 2 and "tidak-ada.pdf tidak dapat dibaca" in missing.stderr
 
 
 def test_a_forged_document_row_without_its_audit_entry_is_refused(
@@ -211,7 +211,7 @@ def test_a_forged_document_row_without_its_audit_entry_is_refused(
         )
     refused = env.sop("verify", str(forged))
     assert refused.returncode == 5, refused.stdout + refused.stderr
-    assert "audit trail holds no issue of this file" in refused.stderr
+    assert "jejak audit tidak memuat penerbitan berkas ini" in refused.stderr
 
 
 def test_the_number_is_kept_and_the_sequence_counts_per_kind(

@@ -99,7 +99,7 @@ def test_request_changed_after_approval(sop_env, old_file):
     with sop_env.ctx().session() as session:
         req = session.get(Request, request_id)
         req.params = {**req.params, "max_age_days": 0}
-    _run_refused(sop_env, request_id, old_file, "changed after it was signed")
+    _run_refused(sop_env, request_id, old_file, "diubah setelah ditandatangani")
 
 
 def test_approval_row_edited_in_database(sop_env, old_file):
@@ -207,7 +207,7 @@ def test_plain_ansible_playbook_with_approved_request_but_other_targets(sop_env,
     past = time.time() - 40 * 86400
     os.utime(old_file, (past, past))
     again = _playbook(sop_env, "-l", "ctl1", *args)
-    assert again.returncode != 0 and "already ran through ansible-playbook" in again.stdout
+    assert again.returncode != 0 and "sudah dijalankan lewat ansible-playbook" in again.stdout
     assert old_file.exists()
 
 

@@ -10,11 +10,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from sop_runner import i18n
 from sop_runner.errors import SopError
 from sop_runner.notify import Notice, send
 from sop_runner.store.models import AuditEntry
 from tests.support.smtp import SmtpSink, smtp_sink
 from tests.support.sop import SopEnv
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests name what is refused in the messages' own words (English); that the
+    default is Indonesian is tested in test_no_english_refusals.py."""
+    monkeypatch.setattr(i18n, "_chosen", "en")
 
 
 @pytest.fixture

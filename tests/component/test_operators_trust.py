@@ -59,17 +59,38 @@ def test_a_trust_file_owned_by_a_non_root_user_is_refused(trust_root, petugas):
     result = sop("operators", "verify", env={"SOP_TRUST_FILE": str(theirs)})
     assert result.returncode == 2, result
     assert result.stdout == ""
-    assert f"owned by {petugas} (uid " in result.stderr
-    assert "not root; trust comes only from a root-owned file" in result.stderr
+    assert f"dimiliki {petugas} (uid " in result.stderr
+    assert "bukan root; kepercayaan hanya datang dari berkas milik root" in result.stderr
 
 
 def test_a_non_root_user_verifies_against_the_root_owned_trust_file(trust_root, petugas):
     env = {"SOP_TRUST_FILE": str(trust_root.trust_file)}
     result = sop("operators", "verify", env=env, user=petugas)
     assert result.returncode == 0, result
-    assert result.stdout.startswith("operators registry valid: 1 version(s), current version 1")
+    assert result.stdout.startswith("registri operator sah: 1 versi, versi saat ini 1")
     shown = sop("operators", "show", "--json", env=env, user=petugas)
     assert [o["name"] for o in json.loads(shown.stdout)["operators"]] == ["ahmad", "budi", "sari"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            None,
+            "registri operator sah: 1 versi, versi saat ini 1 dengan 3 operator, "
+            "ditandatangani ahmad (1 dari 1 kunci root yang diperlukan)\n",
+        ),
+        (
+            "en",
+            "operators registry valid: 1 version(s), current version 1 with 3 operator(s), "
+            "signed by ahmad (1 of 1 required root keys)\n",
+        ),
+    ],
+)
+def test_operators_verify_speaks_the_persons_language(trust_root, lang, expected):
+    env = {"SOP_TRUST_FILE": str(trust_root.trust_file)} | ({"SOP_LANG": lang} if lang else {})
+    result = sop("operators", "verify", env=env)
+    assert (result.returncode, result.stdout) == (0, expected), result.stderr
 
 
 def _own_trust_root(home: Path, user: str) -> tuple[str, str]:
@@ -118,8 +139,8 @@ def test_a_petugas_pointing_sop_trust_file_at_his_own_file_is_refused(petugas):
     for path in (home / "evil" / "trust.yml", Path(f"/tmp/{petugas}-trust.yml")):
         result = sop("operators", "verify", env={"SOP_TRUST_FILE": str(path)}, user=petugas)
         assert result.returncode == 2, result
-        assert f"owned by {petugas} (uid " in result.stderr
-        assert "not root" in result.stderr and result.stdout == ""
+        assert f"dimiliki {petugas} (uid " in result.stderr
+        assert "bukan root" in result.stderr and result.stdout == ""
     os.unlink(f"/tmp/{petugas}-trust.yml")
 
 
@@ -144,15 +165,15 @@ def test_a_petugas_cannot_give_himself_a_role(trust_root, petugas):
     draft = f"{home}/draft.json"
     proposed = sop("operators", "propose", f"{home}/ops.yml", "--out", draft, env=env, user=petugas)
     assert proposed.returncode == 0, proposed  # anyone may propose; only the root signs
-    assert f"operator '{petugas}' was added as penanggung_jawab" in proposed.stdout
+    assert f"operator '{petugas}' ditambahkan sebagai penanggung_jawab" in proposed.stdout
     # In the pimpinan's name without the pimpinan's key: refused, nothing written.
     before = Path(draft).read_text()
     as_pimpinan = sop("operators", "sign", "--as", "ahmad", draft, env=env, user=petugas)
-    assert as_pimpinan.returncode == 2 and "key of 'ahmad': not found" in as_pimpinan.stderr
+    assert as_pimpinan.returncode == 2 and "kunci 'ahmad': tidak ditemukan" in as_pimpinan.stderr
     # With his own key: not a root key.
     as_himself = sop("operators", "sign", "--as", petugas, draft, env=env, user=petugas)
     assert as_himself.returncode == 2, as_himself
-    assert "is not a root key of the trust file" in as_himself.stderr
+    assert "bukan kunci root berkas kepercayaan" in as_himself.stderr
     assert Path(draft).read_text() == before
     assert sorted(os.listdir(trust_root.registry)) == ["1.json"]
 
@@ -170,8 +191,8 @@ def test_propose_sign_show_verify(trust_root, tmp_path):
     broken = sop("operators", "verify", env=env)
     assert broken.returncode == 1
     assert (
-        "version 2: signed by 0 of 1 required root keys "
-        "(operator 'eko' was added as petugas without the pimpinan's signature)"
+        "versi 2: ditandatangani 0 dari 1 kunci root yang diperlukan "
+        "(operator 'eko' ditambahkan sebagai petugas tanpa tanda tangan pimpinan)"
     ) in broken.stdout
     assert sop("operators", "show", env=env).returncode == 2  # nothing shown unverified
     (trust_root.registry / "2.json").unlink()
@@ -180,10 +201,10 @@ def test_propose_sign_show_verify(trust_root, tmp_path):
     assert "kunci root 'ahmad' (SHA256:" in signed.stdout and "1 dari 1" in signed.stdout
     assert f"diterbitkan: {trust_root.registry / '2.json'}" in signed.stdout
     verified = sop("operators", "verify", env=env)
-    assert verified.returncode == 0 and "2 version(s), current version 2" in verified.stdout
+    assert verified.returncode == 0 and "2 versi, versi saat ini 2" in verified.stdout
     shown = json.loads(sop("operators", "show", "--json", env=env).stdout)
     assert "eko" in [o["name"] for o in shown["operators"]]
-    assert shown["history"][1]["changes"] == ["operator 'eko' was added as petugas"]
+    assert shown["history"][1]["changes"] == ["operator 'eko' ditambahkan sebagai petugas"]
     old = sop("operators", "show", "--version", "1", "--lang", "en", env=env)
     assert old.returncode == 0 and "Operators registry version 1" in old.stdout
     assert "eko" not in old.stdout.split("Version history:")[0]
@@ -203,8 +224,10 @@ def test_trust_init_creates_the_trust_root_on_a_fresh_machine():
         assert (info.st_uid, oct(info.st_mode & 0o7777)) == (0, "0o644")
         assert oct((folder / "registry").stat().st_mode & 0o7777) == "0o755"
         again = subprocess.run(init, capture_output=True, text=True, cwd=REPO_ROOT, check=False)
-        assert again.returncode == 2 and "exists already; use --force" in again.stderr
+        assert again.returncode == 2 and "sudah ada; pakai --force" in again.stderr
         empty = sop("operators", "verify", env={"SOP_TRUST_FILE": str(folder / "t.yml")})
-        assert empty.returncode == 1 and "holds no version yet; propose version 1" in empty.stdout
+        assert (
+            empty.returncode == 1 and "belum berisi versi apa pun; usulkan versi 1" in empty.stdout
+        )
     finally:
         shutil.rmtree(folder)

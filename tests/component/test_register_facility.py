@@ -69,7 +69,7 @@ def test_1_4_berita_acara_signed_on_paper_known_by_the_pj_and_the_facility_regis
     not_pj = sop_env.sop(
         "register", "berita-acara", str(request.id), "--acknowledge", operator="budi"
     )
-    assert not_pj.returncode == 2 and "does not hold the role penanggung_jawab" in not_pj.stderr
+    assert not_pj.returncode == 2 and "tidak memegang peran penanggung_jawab" in not_pj.stderr
     with pytest.raises(SopError, match='tanda "diketahui" penanggung jawab'):
         _run(sop_env, request.id)
     out = tmp_path / "ba"

@@ -50,7 +50,7 @@ def _run(env, params: dict, insist: str = "") -> tuple[int, str, dict[int, StepR
     ok(env.sop("approve", str(request.id), operator="sari"))
     if insist:
         answers = Answers(choices={2: insist}, notes=dict(LATER))
-        with pytest.raises(SopError, match=f"--choose 2: '{insist}' contradicts the records"):
+        with pytest.raises(SopError, match=f"--choose 2: '{insist}' bertentangan dengan catatan"):
             run_request(env.ctx(), request.id, "budi", answers=answers)
     outcome = run_request(env.ctx(), request.id, "budi", confirmations=dict(LATER))
     with ctx.session() as s:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from sop_runner import keys
+from sop_runner import i18n, keys
 from sop_runner.config import REPO_ROOT
 from sop_runner.trust.trustfile import SyslogWitness, TrustRoot
 from sop_runner.trust.witness import WitnessUnavailable, make_checkpoint, parse_line, publish
@@ -172,7 +172,8 @@ def test_checkpoint_reaches_a_tcp_syslog_collector_octet_counted(checkpoint):
     assert int(length) == len(message) and message.endswith(checkpoint.line().encode())
 
 
-def test_syslog_collector_that_is_down_is_reported(checkpoint):
+def test_syslog_collector_that_is_down_is_reported(checkpoint, monkeypatch):
+    monkeypatch.setattr(i18n, "_chosen", "en")  # the words of the msgid; test_trust_words: id
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -208,7 +209,7 @@ def test_sop_audit_checkpoint_publishes_and_verify_needs_a_readable_witness(tmp_
         line = message.split(" checkpoint - ", 1)[1]
         assert parse_line(line).signer == "budi"
         stranger = sop("audit", "checkpoint", "--as", "mallory")
-        assert stranger.returncode == 2 and "'mallory' is not in registry version 1" in (
+        assert stranger.returncode == 2 and "'mallory' tidak ada di registri versi 1" in (
             stranger.stderr
         )
         # Syslog cannot be read back: verification says it cannot verify, never "intact".

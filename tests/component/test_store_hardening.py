@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from sop_runner import audit
+from sop_runner import audit, i18n
 from sop_runner.config import REPO_ROOT
 from sop_runner.errors import SopError
 from sop_runner.requests import create_request
@@ -24,6 +24,15 @@ from sop_runner.store import engine_for, hardening, session_scope
 from sop_runner.trust.anchor import verify_store
 from tests.support.sop import run_sop
 from tests.support.trust import throwaway_acting
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests name what is refused in the messages' own words (English); that the
+    default is Indonesian is tested in test_trust_words.py; `sop` in a subprocess
+    speaks Indonesian (no SOP_LANG)."""
+    monkeypatch.setattr(i18n, "_chosen", "en")
+
 
 # --- SQLite -----------------------------------------------------------------------------
 
@@ -66,7 +75,7 @@ def test_world_readable_sqlite_store_of_ours_is_tightened(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert "open to others (mode 0644); tightened to 0600" in result.stderr
+    assert "terbuka bagi pengguna lain (mode 0644); diperketat menjadi 0600" in result.stderr
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the file to another user")
@@ -90,7 +99,7 @@ def test_dropped_sqlite_trigger_is_restored_and_reported(tmp_path):
     result = _sop_python(
         f"from sop_runner.store import engine_for; engine_for('sqlite:///{path}')", tmp_path
     )
-    assert "sop_audit_entries_no_delete were missing or disabled" in result.stderr
+    assert "sop_audit_entries_no_delete tidak ada atau dinonaktifkan" in result.stderr
     conn = sqlite3.connect(path, isolation_level=None)
     with pytest.raises(sqlite3.DatabaseError, match="DELETE refused"):
         conn.execute("DELETE FROM audit_entries")
@@ -222,7 +231,7 @@ def test_sop_store_harden_command(roles, tmp_path):
     with_password = roles["owner_url"].replace("@", ":rahasia@", 1)
     refused = sop("store", "harden", "--admin-url", with_password)
     assert refused.returncode == 2 and "rahasia" not in refused.stderr + refused.stdout
-    assert "--admin-url: must not carry a password" in refused.stderr
+    assert "--admin-url: tidak boleh memuat kata sandi" in refused.stderr
     check = sop("store", "harden", "--admin-url", roles["owner_url"], "--check")
     assert check.returncode == 0, check.stderr
     assert f"would run) for application role {roles['app']}" in check.stdout

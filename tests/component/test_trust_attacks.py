@@ -45,12 +45,12 @@ def _request(office: Office) -> str:
 def test_a_request_in_another_persons_name_without_their_key_is_refused(office):
     refused = office.sop(*REQUEST[:-4], *REQUEST[-4:], "--as", "sari", name=None)
     assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
-    assert "key of 'sari': not found" in refused.stderr, refused.stderr
+    assert "kunci 'sari': tidak ditemukan" in refused.stderr, refused.stderr
     # A key he made himself under sari's name is not sari's key.
     forged = office.keys_of("budi")
     as_user(office.user, f"cp {keys.key_path(forged, 'budi')} {forged}/sari.ed25519")
     refused = office.sop(*REQUEST, "--as", "sari", name=None)
-    assert refused.returncode == 2 and "is not sari's key in registry version 1" in refused.stderr
+    assert refused.returncode == 2 and "bukan kunci sari di registri versi 1" in refused.stderr
     assert not office.store.exists() or office.count("requests") == 0
 
 
@@ -65,7 +65,7 @@ def test_the_unix_user_is_the_default_operator_and_signs_the_request(office):
 def test_a_confirmation_in_another_persons_name_without_their_key_is_refused(office):
     request_id = _request(office)
     refused = office.sop("run", request_id, *CONFIRM, "--as", "sari", name=None)
-    assert refused.returncode == 2 and "key of 'sari': not found" in refused.stderr
+    assert refused.returncode == 2 and "kunci 'sari': tidak ditemukan" in refused.stderr
     assert office.count("runs") == 0 and office.count("step_records") == 0
 
 
@@ -87,7 +87,7 @@ def test_a_petugas_cannot_approve_and_a_penanggung_jawab_cannot_file_as_budi(off
     assert mine.returncode == 4 and "tidak dapat memutuskannya" in mine.stderr
     # sari holds sari's key only: she cannot make a request in budi's name.
     as_her = office.sop(*REQUEST, "--as", "budi", name="sari")
-    assert as_her.returncode == 2 and "key of 'budi': not found" in as_her.stderr
+    assert as_her.returncode == 2 and "kunci 'budi': tidak ditemukan" in as_her.stderr
 
 
 def test_a_role_given_in_the_registry_without_the_pimpinan_stops_every_gate(office):
@@ -111,9 +111,11 @@ def test_a_role_given_in_the_registry_without_the_pimpinan_stops_every_gate(offi
         office.sop("status", request_id),
     ):
         assert attempt.returncode == 2, attempt.stdout
-        assert "version 2: signed by 0 of 1 required root keys" in attempt.stderr, attempt.stderr
+        assert "versi 2: ditandatangani 0 dari 1 kunci root yang diperlukan" in attempt.stderr, (
+            attempt.stderr
+        )
     verify = office.sop("operators", "verify", name=None)
-    assert verify.returncode == 1 and "version 2: signed by 0 of 1" in verify.stdout
+    assert verify.returncode == 1 and "versi 2: ditandatangani 0 dari 1" in verify.stdout
 
 
 def test_an_approval_stops_holding_when_its_signer_loses_the_role(office):
@@ -139,9 +141,9 @@ def test_an_approval_stops_holding_when_its_signer_loses_the_role(office):
 @pytest.mark.parametrize(
     ("variable", "value", "words"),
     [
-        ("SOP_DB_URL", "sqlite:////tmp/{user}-own.db", "is an untrusted source"),
-        ("SOP_INVENTORY", "/tmp/{user}-inventory", "is an untrusted source"),
-        ("SOP_OPERATORS_FILE", "/tmp/{user}-operators.yml", "operators come only from"),
+        ("SOP_DB_URL", "sqlite:////tmp/{user}-own.db", "sumber yang tidak dipercaya"),
+        ("SOP_INVENTORY", "/tmp/{user}-inventory", "sumber yang tidak dipercaya"),
+        ("SOP_OPERATORS_FILE", "/tmp/{user}-operators.yml", "operator hanya berasal dari"),
     ],
 )
 def test_pointing_sop_at_ones_own_store_inventory_or_operators_is_refused(

@@ -184,8 +184,9 @@ def test_unreachable_witness_is_reported_never_intact(anchored, tmp_path):
     result = anchored.sop("audit", "verify", trust_file=elsewhere)
     assert result.returncode == 3, result.stdout + result.stderr
     assert "rantai audit tidak dapat diverifikasi: " in result.stdout, result.stdout
-    assert "ssh sopwitness@" in result.stdout and "utuh" not in result.stdout
-    with pytest.raises(WitnessUnavailable, match="witness unreachable"):
+    assert "saksi tidak terjangkau: ssh sopwitness@" in result.stdout  # Indonesian by default
+    assert "utuh" not in result.stdout and "intact" not in result.stdout
+    with pytest.raises(WitnessUnavailable, match="saksi tidak terjangkau"):
         publish(down, fetch(anchored.trust)[0])
 
 

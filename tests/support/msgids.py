@@ -44,7 +44,22 @@ MODULES = (
     PROCEDURES / "dismantle" / "policy.py",
     PROCEDURES / "grants" / "service.py",
     PROCEDURES / "grants" / "accounts.py",
-    REPO_ROOT / "sop_runner" / "trust" / "anchor.py",  # sop audit verify's verdict
+    # trust, operators, store, config (17r): every refusal and line a person reads.
+    *sorted((REPO_ROOT / "sop_runner" / "trust").glob("*.py")),
+    REPO_ROOT / "sop_runner" / "operators.py",
+    *sorted((REPO_ROOT / "sop_runner" / "store").glob("*.py")),
+    REPO_ROOT / "sop_runner" / "config.py",
+    *(
+        REPO_ROOT / "sop_runner" / f"{name}.py"
+        for name in ("keys", "folders", "scheduling", "site", "answers", "notify")
+    ),
+    *(
+        REPO_ROOT / "sop_runner" / "documents" / f"{name}.py"
+        for name in ("publish", "verify", "naskah", "numbering")
+    ),
+    *(REPO_ROOT / "sop_runner" / "catalog" / f"{name}.py" for name in ("durations", "model")),
+    REPO_ROOT / "sop_runner" / "audit.py",  # the chain's findings (lead)
+    REPO_ROOT / "sop_runner" / "features.py",
 )
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
-from sop_runner import audit, keys
+from sop_runner import audit, i18n, keys
 from sop_runner.requests import create_request
 from sop_runner.store import session_scope
 from sop_runner.store.models import Approval, Request, Run, StepRecord
@@ -22,6 +22,13 @@ from sop_runner.trust.anchor import Verdict, verify_store
 from sop_runner.trust.witness import make_checkpoint
 from tests.support.trail import LOG, Trail, make_trail
 from tests.support.trust import acting
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests name what is refused in the messages' own words (English); that the
+    default is Indonesian is tested in test_trust_words.py."""
+    monkeypatch.setattr(i18n, "_chosen", "en")
 
 
 @pytest.fixture
@@ -51,7 +58,7 @@ def test_witnessed_chain_is_intact(trail):
     verdict = _verify(trail)
     assert verdict.intact and verdict.anchor is not None and verdict.anchor.size == 6
     assert verdict.lines() == [
-        f"rantai audit utuh: 6 entri; disaksikan sampai entri 6 ({verdict.anchor.time}, budi)"
+        f"audit chain intact: 6 entries; witnessed up to entry 6 ({verdict.anchor.time}, budi)"
     ]
 
 
@@ -61,7 +68,7 @@ def test_entries_newer_than_the_last_checkpoint_are_named(trail):
     trail.append(2)
     verdict = _verify(trail)
     assert verdict.intact
-    assert "entri 5..6 belum disaksikan" in verdict.lines()[0]
+    assert "entries 5..6 not yet witnessed" in verdict.lines()[0]
 
 
 def test_cut_tail_with_head_fixed_is_found_by_the_witness(trail):
@@ -84,7 +91,7 @@ def test_cut_tail_without_head_fixed_is_found_twice(trail):
     trail.tamper("DELETE FROM audit_entries WHERE seq >= 9")
     verdict = _verify(trail)
     assert _kinds(verdict) == ["deleted", "truncated"]
-    assert verdict.lines()[0].startswith("rantai audit RUSAK di entri 9: deleted:")
+    assert verdict.lines()[0].startswith("audit chain BROKEN at entry 9: deleted:")
 
 
 def test_newest_request_deleted_with_its_entries_is_found(trail):
@@ -159,7 +166,7 @@ def test_unreachable_witness_is_never_intact(trail):
     )
     assert not verdict.intact and not verdict.findings
     assert verdict.lines() == [
-        "rantai audit tidak dapat diverifikasi: witness unreachable: ssh sopwitness@10.0.0.1:22"
+        "audit chain cannot be verified: witness unreachable: ssh sopwitness@10.0.0.1:22"
     ]
 
 
@@ -167,14 +174,14 @@ def test_witness_without_a_checkpoint_of_this_store_cannot_vouch(trail):
     trail.append(3)
     verdict = _verify(trail, checkpoints=[])
     assert not verdict.intact
-    assert "belum memegang checkpoint penyimpanan ini" in verdict.lines()[-1]
+    assert "holds no checkpoint of this store" in verdict.lines()[-1]
 
 
 def test_without_a_trust_root_the_chain_and_rows_still_verify(trail):
     trail.append(3)
     verdict = verify_store(trail.engine)
-    assert verdict.intact and verdict.lines()[0].startswith("rantai audit utuh: 3 entri")
-    assert "tanpa jangkar: berkas kepercayaan tidak menyebut saksi" in verdict.lines()[0]
+    assert verdict.intact and verdict.lines()[0].startswith("audit chain intact: 3 entries")
+    assert "not anchored: no witness is named in the trust file" in verdict.lines()[0]
 
 
 # --- signatures -------------------------------------------------------------------------

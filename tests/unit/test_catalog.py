@@ -468,21 +468,23 @@ def test_procedure_3_1_reads_as_in_the_document(catalog: Catalog) -> None:
 
 
 def test_unknown_procedure(catalog: Catalog) -> None:
-    with pytest.raises(SopError, match=r"unknown procedure '9\.9'; known: 1\.1, 1\.2, .*, 7\.5$"):
+    with pytest.raises(
+        SopError, match=r"prosedur '9\.9' tidak dikenal; yang dikenal: 1\.1, 1\.2, .*, 7\.5$"
+    ):
         catalog.get("9.9")
 
 
 def test_unknown_step(catalog: Catalog) -> None:
-    with pytest.raises(SopError, match=r"procedure 3\.1 has no step 9; its steps are 1–8$"):
+    with pytest.raises(SopError, match=r"prosedur 3\.1 tidak mempunyai langkah 9; langkahnya 1–8$"):
         catalog.get("3.1").step(9)
-    with pytest.raises(SopError, match="has no step 0"):
+    with pytest.raises(SopError, match="tidak mempunyai langkah 0"):
         catalog.get("3.1").step(0)
 
 
 def test_text_get() -> None:
     text = Text("Laporan", "Report")
     assert (text.get("id"), text.get("en"), text.get()) == ("Laporan", "Report", "Laporan")
-    with pytest.raises(SopError, match="language 'fr' is not allowed"):
+    with pytest.raises(SopError, match="bahasa 'fr' tidak diizinkan"):
         text.get("fr")
 
 
@@ -574,7 +576,7 @@ def test_bad_standard_time_form(tmp_path: Path) -> None:
 
 def test_bad_standard_time_range(tmp_path: Path) -> None:
     path = _broken(tmp_path, "3.1", lambda d: d["steps"][3].update(standard_time="3d-1d"))
-    assert "3.1.yaml: steps/3/standard_time: standard time '3d-1d' is not allowed" in _error(path)
+    assert "3.1.yaml: steps/3/standard_time: waktu baku '3d-1d' tidak diizinkan" in _error(path)
 
 
 def test_missing_title(tmp_path: Path) -> None:

@@ -52,8 +52,8 @@ def test_the_number_follows_the_pattern():
     ("pattern", "says"),
     [
         ("{kode}/{unit}/{tahun}", "{urut}"),
-        ("{kode}/{urut}/{nama}", "unknown field 'nama'"),
-        ("{kode/{urut}", "is not a pattern"),
+        ("{kode}/{urut}/{nama}", "kolom 'nama' tidak dikenal"),
+        ("{kode/{urut}", "bukan pola"),
     ],
 )
 def test_a_bad_pattern_is_refused_naming_what_is_allowed(pattern, says):
@@ -143,7 +143,7 @@ def test_nip_and_signature_fingerprints_are_printed_as_people_read_them():
 def test_formats_are_checked():
     assert formats_from("pdf") == ("pdf",)
     assert formats_from(" md, HTML ,md") == ("md", "html")
-    with pytest.raises(SopError, match="--format: 'docx' is not allowed"):
+    with pytest.raises(SopError, match="--format: 'docx' tidak diizinkan"):
         formats_from("pdf,docx")
 
 

@@ -45,12 +45,12 @@ def test_parse(value: str, low: int, high: int) -> None:
     ],
 )
 def test_parse_rejects(value: str) -> None:
-    with pytest.raises(SopError, match=r"standard time .* is not allowed"):
+    with pytest.raises(SopError, match=r"waktu baku .* tidak diizinkan"):
         StandardTime.parse(value)
 
 
 def test_parse_rejects_non_string() -> None:
-    with pytest.raises(SopError, match="use a whole number and a unit"):
+    with pytest.raises(SopError, match="pakai bilangan bulat dan satuan"):
         StandardTime.parse(10)  # type: ignore[arg-type]
 
 
@@ -77,7 +77,7 @@ def test_text_both_languages(value: str, text_id: str, text_en: str) -> None:
 
 
 def test_text_rejects_unknown_language() -> None:
-    with pytest.raises(SopError, match="language 'de' is not allowed; use 'id' or 'en'"):
+    with pytest.raises(SopError, match="bahasa 'de' tidak diizinkan; pakai 'id' atau 'en'"):
         StandardTime.parse("10m").text("de")
 
 
@@ -94,5 +94,5 @@ def test_range_flag() -> None:
 
 
 def test_direct_construction_is_checked() -> None:
-    with pytest.raises(SopError, match="may not come before its start"):
+    with pytest.raises(SopError, match="tidak boleh sebelum awalnya"):
         StandardTime(600, 60)

@@ -54,16 +54,16 @@ def test_unknown_target_and_host_are_one_line(tmp_path: Path) -> None:
     inventory = load_inventory(_yaml_inventory(tmp_path))
     with pytest.raises(SopError, match="'db9' bukan host atau grup"):
         inventory.resolve_targets(["db9"])
-    with pytest.raises(SopError, match="'db9' is not a host of the inventory"):
+    with pytest.raises(SopError, match="'db9' bukan host inventaris"):
         inventory.host_vars("db9")
 
 
 def test_broken_yaml_inventory_is_refused_not_ignored(tmp_path: Path) -> None:
     (tmp_path / "hosts.yml").write_text("all: [unclosed\n")
-    with pytest.raises(SopError, match="not valid YAML"):
+    with pytest.raises(SopError, match="bukan YAML yang sah"):
         load_inventory(tmp_path)
 
 
 def test_missing_inventory(tmp_path: Path) -> None:
-    with pytest.raises(SopError, match="not found; set SOP_INVENTORY"):
+    with pytest.raises(SopError, match="tidak ditemukan; atur SOP_INVENTORY"):
         load_inventory(tmp_path / "nowhere")

@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from sop_runner import keys
+from sop_runner import i18n, keys
 from sop_runner.artifacts import REDACTED, redact, seal_folder, sealed, secret_values
 from sop_runner.errors import SopError
 from sop_runner.folders import private_folder
 
 
-def test_a_key_folder_open_to_others_is_refused_with_the_fix(tmp_path):
+def test_a_key_folder_open_to_others_is_refused_with_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setattr(i18n, "_chosen", "en")
     folder = tmp_path / "keys"
     keys.init_key(folder, "budi")
     assert folder.stat().st_mode & 0o777 == 0o700
@@ -30,14 +31,15 @@ def test_a_key_folder_open_to_others_is_refused_with_the_fix(tmp_path):
     )
 
 
-def test_the_data_dir_is_made_0700_and_an_open_one_of_ours_tightened(tmp_path, capsys):
+def test_the_data_dir_is_made_0700_and_an_open_one_of_ours_tightened(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(i18n, "_chosen", "id")
     data = tmp_path / "share" / "sop-pusatdata"
     assert private_folder(data) == data
     assert data.stat().st_mode & 0o777 == 0o700
     os.chmod(data, 0o755)
     private_folder(data)
     assert data.stat().st_mode & 0o777 == 0o700
-    assert "tightened to 0700" in capsys.readouterr().err
+    assert "diperketat menjadi 0700" in capsys.readouterr().err
 
 
 def test_the_reports_folder_lives_in_a_private_data_dir(sqlite_sop_env):

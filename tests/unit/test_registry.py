@@ -10,12 +10,20 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sop_runner import keys
+from sop_runner import i18n, keys
 from sop_runner.audit import canonical
 from sop_runner.errors import SopError
 from sop_runner.trust import registry
 from sop_runner.trust.trustfile import RootKey
 from tests.support.trust import make_trust_root, operator_entries, publish_version
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests name what is refused in the messages' own words (English); that the
+    default is Indonesian is tested in test_trust_words.py."""
+    monkeypatch.setattr(i18n, "_chosen", "en")
+
 
 OPERATORS = {
     "ahmad": ["pimpinan"],

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from sop_runner import keys
+from sop_runner import i18n, keys
 from sop_runner.errors import SopError
 from sop_runner.requests import parse_params
 
@@ -37,16 +37,18 @@ def test_malformed_params_are_refused(pair, words):
         parse_params([pair])
 
 
-def test_private_key_is_created_0600_and_not_replaced(tmp_path):
+def test_private_key_is_created_0600_and_not_replaced(tmp_path, monkeypatch):
+    monkeypatch.setattr(i18n, "_chosen", "id")  # Indonesian, as `sop` says it by default
     public = keys.init_key(tmp_path / "k", "budi")
     path = keys.key_path(tmp_path / "k", "budi")
     assert path.stat().st_mode & 0o777 == 0o600
     assert len(public) == 44
-    with pytest.raises(SopError, match="exists already"):
+    with pytest.raises(SopError, match="sudah ada; pakai --force"):
         keys.init_key(tmp_path / "k", "budi")
 
 
-def test_key_readable_by_others_is_refused(tmp_path):
+def test_key_readable_by_others_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(i18n, "_chosen", "en")
     keys.init_key(tmp_path, "budi")
     os.chmod(keys.key_path(tmp_path, "budi"), 0o644)
     with pytest.raises(SopError, match="readable by others"):

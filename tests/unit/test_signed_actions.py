@@ -11,12 +11,20 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sop_runner import keys
+from sop_runner import i18n, keys
 from sop_runner.audit import GENESIS, canonical
 from sop_runner.errors import SopError
 from sop_runner.trust import fingerprint, registry, short_fingerprint
 from sop_runner.trust.actions import FIELDS, SignedAction, sign_action, verify_action
 from tests.support.trust import make_trust_root, publish_version
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests name what is refused in the messages' own words (English); that the
+    default is Indonesian is tested in test_trust_words.py."""
+    monkeypatch.setattr(i18n, "_chosen", "en")
+
 
 OPERATORS = {"ahmad": ["pimpinan"], "sari": ["penanggung_jawab"], "budi": ["petugas"]}
 NOW = datetime(2025, 1, 6, 8, 30, 15, 123456, tzinfo=UTC)

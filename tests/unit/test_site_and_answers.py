@@ -16,7 +16,7 @@ def test_without_site_yml_the_four_rooms(tmp_path):
     site = load_site(tmp_path)
     assert site.places == DEFAULT_PLACES and site.project_gates
     assert site.resolve_places(["server-farm", "area-staging"]) == ["area-staging", "server-farm"]
-    with pytest.raises(SopError, match=r"'srv1' is not a place of the site; .*allowed: "):
+    with pytest.raises(SopError, match=r"'srv1' bukan tempat di lokasi ini; .*yang diizinkan: "):
         site.resolve_places(["srv1"])
 
 
@@ -27,7 +27,9 @@ def test_site_yml_lists_places_and_switches_project_gates(tmp_path):
     site = load_site(tmp_path)
     assert [p.name for p in site.places] == ["ruang-ups"] and not site.project_gates
     (tmp_path / "site.yml").write_text("project_gates: maybe\n")
-    with pytest.raises(SopError, match="project_gates: 'maybe' is not allowed; use true or false"):
+    with pytest.raises(
+        SopError, match="project_gates: 'maybe' tidak diizinkan; pakai true atau false"
+    ):
         load_site(tmp_path)
 
 
@@ -38,9 +40,9 @@ def test_given_times():
     assert given_timing("45m", 5, now).started == now - timedelta(minutes=45)
     for bad, message in [
         ("kemarin", "bukan durasi"),
-        ("2026-06-01T09:00/2026-06-01T09:30", "give the offset"),
-        ("2026-06-01T09:30+00:00/2026-06-01T09:00+00:00", "ends before it starts"),
-        ("2026-06-02T09:00+00:00/2026-06-02T10:00+00:00", "ends in the future"),
+        ("2026-06-01T09:00/2026-06-01T09:30", "berikan offset"),
+        ("2026-06-01T09:30+00:00/2026-06-01T09:00+00:00", "berakhir sebelum dimulai"),
+        ("2026-06-02T09:00+00:00/2026-06-02T10:00+00:00", "berakhir di masa depan"),
         ("8d", "lebih lama dari yang diizinkan"),
     ]:
         with pytest.raises(SopError, match=message):
@@ -49,8 +51,8 @@ def test_given_times():
 
 def test_answer_pairs_and_persons():
     assert pairs(["2=tidak_tersedia"], "--choose", "KEY") == {2: "tidak_tersedia"}
-    with pytest.raises(SopError, match="--choose: 'x' is not STEP=KEY"):
+    with pytest.raises(SopError, match="--choose: 'x' bukan STEP=KEY"):
         pairs(["x"], "--choose", "KEY")
     assert persons(["3=Andi", "Budi Santoso"]) == ({3: "Andi"}, "Budi Santoso")
-    with pytest.raises(SopError, match="--person: give NAME once"):
+    with pytest.raises(SopError, match="--person: berikan NAMA sekali"):
         persons(["A", "B"])

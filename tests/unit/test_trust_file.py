@@ -12,10 +12,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sop_runner import keys
+from sop_runner import i18n, keys
 from sop_runner.errors import SopError
 from sop_runner.trust.init import trust_document
 from sop_runner.trust.trustfile import load_trust
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests name what is refused in the messages' own words (English); that the
+    default is Indonesian is tested in test_trust_words.py."""
+    monkeypatch.setattr(i18n, "_chosen", "en")
+
 
 ME = os.getuid()
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from sop_runner import keys
+from sop_runner import i18n, keys
 from sop_runner.trust import fingerprint
 from sop_runner.trust.witness import (
     MAX_LINE,
@@ -17,6 +17,13 @@ from sop_runner.trust.witness import (
     parse_line,
     syslog_line,
 )
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests name what is refused in the messages' own words (English); that the
+    default is Indonesian is tested in test_trust_words.py."""
+    monkeypatch.setattr(i18n, "_chosen", "en")
 
 
 @pytest.fixture
