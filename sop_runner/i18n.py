@@ -48,9 +48,13 @@ def po_file(lang: str) -> Path:
 def po_files(lang: str) -> list[Path]:
     """Given a language, return its catalogs: the core's first, then each feature's."""
     folder = LOCALE_DIR / lang / "LC_MESSAGES"
-    others = sorted(p for p in folder.glob("*.po") if p.name != f"{DOMAIN}.po")
-    core = po_file(lang)
-    return [core, *others] if core.exists() else others
+    try:  # listed, not globbed: Path.glob compiles a pattern at every start
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".po"))
+    except OSError:
+        return []
+    core = f"{DOMAIN}.po"
+    chosen = ([core] if core in names else []) + [n for n in names if n != core]
+    return [folder / n for n in chosen]
 
 
 def catalog_text(lang: str) -> str:

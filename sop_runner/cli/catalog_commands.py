@@ -21,13 +21,13 @@ def register(app: typer.Typer) -> None:
 
 def list_procedures(lang: Lang = None, as_json: Json = False) -> None:
     """List the procedures of the catalog."""
-    from rich.table import Table
-
     ctx = Context()
     view = views.catalog_list(ctx.catalog, choose_language(ctx.settings, lang))
     if as_json:
         out.print(views.dumps(view), markup=False, highlight=False)
         return
+    from rich.table import Table  # here: JSON is printed without rich (lazy_console.py)
+
     table = Table("ID", "SOP", _("Steps"))
     for procedure in view["procedures"]:
         table.add_row(procedure["id"], procedure["title"], str(procedure["steps"]))
@@ -40,8 +40,6 @@ def show(
     as_json: Json = False,
 ) -> None:
     """Show one procedure: scope, goals, actors, documents and steps."""
-    from rich.table import Table
-
     from sop_runner.catalog.model import ROLE_NAMES
 
     ctx = Context()
@@ -51,6 +49,8 @@ def show(
     if as_json:
         out.print(views.dumps(view), markup=False, highlight=False)
         return
+    from rich.table import Table
+
     out.print(f"[bold]{view['id']} {view['title']}[/bold]")
     out.print(view["scope"], markup=False)
     for goal in view["goals"]:
