@@ -13,7 +13,6 @@ write the package, as trusted as the ``.pyc`` files beside it.  Another path (a
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import os
@@ -24,8 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sop_runner.sha256 import sha256
+
 CACHE_DIR = Path(__file__).resolve().parent / "__pycache__"
-KEEP = 16  # kept answers: one per distinct sys.path in use (tests add their own)
+KEEP = 64  # kept answers: one per distinct sys.path in use (tests add their own)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def _key(groups: Sequence[str]) -> str:
             parts.append(f"{entry}\0{os.stat(entry or '.').st_mtime_ns}")
         except OSError:
             parts.append(f"{entry}\0-")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return sha256("\n".join(parts).encode()).hexdigest()
 
 
 def _scan(groups: Sequence[str]) -> list[Entry]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import ast
 import gettext
-import hashlib
 import io
 import os
 import struct
@@ -30,6 +29,8 @@ import tempfile
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+
+from sop_runner.sha256 import sha256
 
 LANGUAGES = ("id", "en")
 DEFAULT = "id"
@@ -152,7 +153,7 @@ def compiled(lang: str) -> bytes:
     """Given a language, return the .mo of its catalogs: kept from an earlier start when
     the .po files and this code are the same, else compiled (and kept if we may write)."""
     sources = [(path.name, path.read_bytes()) for path in po_files(lang)]
-    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest = sha256(Path(__file__).read_bytes())
     for name, data in sources:
         digest.update(f"{name}\0{len(data)}\0".encode())
         digest.update(data)

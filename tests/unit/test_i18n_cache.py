@@ -61,3 +61,13 @@ def test_a_package_folder_not_ours_to_write_compiles_at_each_start(catalogs, tmp
     (tmp_path / "cache").write_text("a file, not a folder: nothing can be written under it")
     assert _translated("request") == "permintaan"
     assert (tmp_path / "cache").is_file()
+
+
+def test_the_caches_name_their_files_with_sha256_itself():
+    """The start-up caches hash with CPython's own SHA-256 (no OpenSSL): the same digest."""
+    import hashlib
+
+    from sop_runner.sha256 import sha256
+
+    data = Path(i18n.__file__).read_bytes()
+    assert sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()
