@@ -6,7 +6,6 @@ import base64
 import os
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sop_runner.errors import SopError
@@ -17,9 +16,7 @@ def key_path(key_dir: Path, operator: str) -> Path:
 
 
 def public_key_b64(private_key: Ed25519PrivateKey) -> str:
-    raw = private_key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
+    raw = private_key.public_key().public_bytes_raw()
     return base64.b64encode(raw).decode()
 
 
@@ -34,6 +31,9 @@ def init_key(key_dir: Path, operator: str, force: bool = False) -> str:
         raise SopError(f"key {path}: exists already; use --force to replace it")
     key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(key_dir, 0o700)
+    # Here: verifying signatures (`sop status`) needs none of serialization (issue 17).
+    from cryptography.hazmat.primitives import serialization
+
     private_key = Ed25519PrivateKey.generate()
     pem = private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -63,6 +63,8 @@ def load_key(key_dir: Path, operator: str) -> Ed25519PrivateKey:
         raise SopError(f"key of {operator!r}: not found at {path}; create it with `sop keys init`")
     if path.stat().st_mode & 0o077:
         raise SopError(f"key {path}: readable by others; run `chmod 600 {path}`")
+    from cryptography.hazmat.primitives import serialization
+
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise SopError(f"key {path}: not an ed25519 private key")
