@@ -17,7 +17,6 @@ import importlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +80,8 @@ def entry_points(groups: Sequence[str]) -> list[Entry]:
 def _keep(path: Path, found: list[Entry]) -> None:
     """Write the answer, keeping the KEEP newest; a package folder not ours to write:
     scan at each start."""
+    import tempfile  # only when writing: every start reads, few write
+
     try:
         path.parent.mkdir(exist_ok=True)
         older = sorted(path.parent.glob("entry-points-*.json"), key=lambda p: p.stat().st_mtime)

@@ -25,7 +25,6 @@ import io
 import os
 import struct
 import sys
-import tempfile
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -170,6 +169,8 @@ def compiled(lang: str) -> bytes:
 def _keep(path: Path, mo: bytes) -> None:
     """Given the cache file's path and a compiled catalog, write it there, replacing the
     language's older ones; a package folder not ours to write: compile at each start."""
+    import tempfile  # only when writing: every start reads, few write
+
     try:
         path.parent.mkdir(exist_ok=True)
         for old in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.mo"):

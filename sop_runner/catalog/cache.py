@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,6 +60,8 @@ def cached(directory: Path, schema: Path, load: Callable[[Path], Catalog]) -> Ca
 
 
 def _write(path: Path, catalog: Catalog) -> None:
+    import tempfile  # only when writing: every start reads, few write
+
     try:
         path.parent.mkdir(exist_ok=True)
         for old in path.parent.glob("catalog-*.pickle"):
