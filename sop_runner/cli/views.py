@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from sop_runner.catalog.model import ROLE_NAMES
-
 # The store's views import the store, the gates and the inventory inside their
 # functions: `sop list` and `sop show` use this module without them.
 if TYPE_CHECKING:
@@ -46,6 +44,8 @@ def catalog_list(catalog: Catalog, lang: str) -> dict[str, Any]:
 
 def procedure_view(procedure: Procedure, lang: str) -> dict[str, Any]:
     """Given a procedure and a language, return the `sop show` view."""
+    from sop_runner.catalog.model import ROLE_NAMES
+
     names = ROLE_NAMES[lang]
     return {
         "schema": f"sop.show/{SCHEMA_VERSION}",
