@@ -74,6 +74,12 @@ def test_a_plain_line_to_a_pipe_is_what_rich_writes_there(line):
     assert _verbatim(line, markup=False) == rich_buffer.getvalue()
 
 
+def test_an_emoji_code_in_people_s_words_stays_as_typed():
+    shown = _shown("alasan :warning: 10:00:00", markup=False, highlight=False)
+    assert shown == "alasan :warning: 10:00:00\n"
+    assert _verbatim("[bold]:warning:[/bold]") == ":warning:\n"  # markup, through rich
+
+
 def test_a_line_to_a_terminal_is_still_highlighted_by_rich(monkeypatch):
     monkeypatch.setenv("FORCE_COLOR", "1")
     assert "\x1b[" in _verbatim("permintaan 12 dari 2026-11-30", markup=False)
