@@ -17,9 +17,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
-from sop_runner import yamlio
 from sop_runner.errors import SopError
 from sop_runner.folders import private_folder
 from sop_runner.i18n import N_, _
@@ -121,6 +118,10 @@ def _config_file_values() -> dict[str, str]:
     path = Path(os.environ.get("SOP_CONFIG", REPO_ROOT / "sop.yml"))
     if not path.exists():
         return {}
+    import yaml  # only when there is a file: `sop list` reads no YAML (issue 17)
+
+    from sop_runner import yamlio
+
     try:
         values = yamlio.load(path.read_text()) or {}
     except yaml.YAMLError as exc:

@@ -17,12 +17,13 @@ SQLAlchemy or any feature (``startup()``), and the store defines the tables
 without loading the rest (``define_tables()``).  The features themselves
 (recorders, derived parameters, documents, …) load when a command needs them
 (``installed()``, through ``Context.features``).  A feature without a manifest is
-loaded whole at every start, as before.
+loaded whole at every start, as before.  The entry points themselves are kept between
+starts until something is installed (``sop_runner/feature_entries.py``).
 """
 
 from __future__ import annotations
 
-import importlib.metadata
+import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sop_runner.errors import SopError
+from sop_runner.feature_entries import Entry, entry_points
 from sop_runner.i18n import _
 
 if TYPE_CHECKING:
@@ -243,7 +245,7 @@ def _commands_of(declared: Iterable[Manifest | Feature]) -> dict[str, Command]:
     return commands
 
 
-def _load_feature(entry: importlib.metadata.EntryPoint) -> Feature:
+def _load_feature(entry: Entry) -> Feature:
     feature = entry.load()
     if not isinstance(feature, Feature):
         raise SopError(
@@ -254,13 +256,13 @@ def _load_feature(entry: importlib.metadata.EntryPoint) -> Feature:
 
 
 @cache
-def _entry_points() -> importlib.metadata.EntryPoints:
-    """Return the entry points of every installed distribution (one scan of them, kept)."""
-    return importlib.metadata.entry_points()
+def _entry_points() -> list[Entry]:
+    """Return the features' and manifests' entry points of every installed distribution."""
+    return entry_points((ENTRY_POINT_GROUP, MANIFEST_GROUP))
 
 
-def _features_entries() -> importlib.metadata.EntryPoints:
-    return _entry_points().select(group=ENTRY_POINT_GROUP)
+def _features_entries() -> list[Entry]:
+    return [entry for entry in _entry_points() if entry.group == ENTRY_POINT_GROUP]
 
 
 def _manifests() -> dict[str, Manifest]:
@@ -268,10 +270,9 @@ def _manifests() -> dict[str, Manifest]:
 
     Raise SopError if one is not a Manifest or names no feature.
     """
-    entries = _entry_points()
     features = {entry.name for entry in _features_entries()}
     found: dict[str, Manifest] = {}
-    for entry in entries.select(group=MANIFEST_GROUP):
+    for entry in (e for e in _entry_points() if e.group == MANIFEST_GROUP):
         if entry.name not in features:
             raise SopError(
                 f"entry point {entry.name!r} of {MANIFEST_GROUP}: no feature of that name "

@@ -4,9 +4,13 @@ The messages are written in English in the code (the msgid) and translated in
 ``sop_runner/locale/<lang>/LC_MESSAGES/*.po``: ``sop.po`` for the core, one file
 per feature (``backup.po``, ``grants.po`` …) so features added side by side never
 edit the same catalog.  The files are merged and compiled to the ``.mo`` form
-gettext reads when first needed (``compile_po``, in memory: nothing is written
-into the installed package), so a translation edited in a ``.po`` is what runs,
-and no build step can be forgotten.
+gettext reads when first needed (``compile_po``), so a translation edited in a
+``.po`` is what runs, and no build step can be forgotten.  Compiling them costs
+about 15 ms of every start (issue 17), so the ``.mo`` is kept in the package's
+own ``__pycache__``, named by the SHA-256 of the ``.po`` files and of this code
+(as sop_runner/catalog/cache.py keeps the validated catalog): written only by
+whoever can write the package, as trusted as the ``.pyc`` files beside it; any
+edited ``.po`` gives another name, so a stale ``.mo`` is never read.
 
 The language is, in order: ``--lang`` on the command line, ``$SOP_LANG``, ``lang``
 in the config file, Indonesian.  It is read once, before the command's help
@@ -25,10 +29,13 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
+from sop_runner.sha256 import sha256
+
 LANGUAGES = ("id", "en")
 DEFAULT = "id"
 DOMAIN = "sop"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+CACHE_DIR = Path(__file__).resolve().parent / "__pycache__"
 
 _chosen: str | None = None
 # True while the config file is read for its lang: its refusals must not read it again.
@@ -43,9 +50,13 @@ def po_file(lang: str) -> Path:
 def po_files(lang: str) -> list[Path]:
     """Given a language, return its catalogs: the core's first, then each feature's."""
     folder = LOCALE_DIR / lang / "LC_MESSAGES"
-    others = sorted(p for p in folder.glob("*.po") if p.name != f"{DOMAIN}.po")
-    core = po_file(lang)
-    return [core, *others] if core.exists() else others
+    try:  # listed, not globbed: Path.glob compiles a pattern at every start
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".po"))
+    except OSError:
+        return []
+    core = f"{DOMAIN}.po"
+    chosen = ([core] if core in names else []) + [n for n in names if n != core]
+    return [folder / n for n in chosen]
 
 
 def catalog_text(lang: str) -> str:
@@ -139,12 +150,48 @@ def compile_po(text: str) -> bytes:
     return out + blob
 
 
+def compiled(lang: str) -> bytes:
+    """Given a language, return the .mo of its catalogs: kept from an earlier start when
+    the .po files and this code are the same, else compiled (and kept if we may write)."""
+    sources = [(path.name, path.read_bytes()) for path in po_files(lang)]
+    digest = sha256(Path(__file__).read_bytes())
+    for name, data in sources:
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    kept = CACHE_DIR / f"i18n-{lang}-{digest.hexdigest()[:40]}.mo"
+    try:
+        return kept.read_bytes()
+    except OSError:
+        pass
+    mo = compile_po("\n".join(data.decode("utf-8") for _, data in sources))
+    _keep(kept, mo)
+    return mo
+
+
+def _keep(path: Path, mo: bytes) -> None:
+    """Given the cache file's path and a compiled catalog, write it there, replacing the
+    language's older ones; a package folder not ours to write: compile at each start."""
+    import tempfile  # only when writing: every start reads, few write
+
+    try:
+        path.parent.mkdir(exist_ok=True)
+        for old in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.mo"):
+            old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".i18n-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(mo)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError:
+        return
+
+
 @cache
 def translations(lang: str) -> gettext.NullTranslations:
     """Given a language, return its gettext translations (English: the msgids themselves)."""
     if lang == "en" or not po_files(lang):
         return gettext.NullTranslations()
-    return gettext.GNUTranslations(io.BytesIO(compile_po(catalog_text(lang))))
+    return gettext.GNUTranslations(io.BytesIO(compiled(lang)))
 
 
 def _from_argv(argv: Sequence[str]) -> str | None:

@@ -6,7 +6,6 @@ import base64
 import os
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sop_runner.errors import SopError
@@ -18,9 +17,7 @@ def key_path(key_dir: Path, operator: str) -> Path:
 
 
 def public_key_b64(private_key: Ed25519PrivateKey) -> str:
-    raw = private_key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
+    raw = private_key.public_key().public_bytes_raw()
     return base64.b64encode(raw).decode()
 
 
@@ -35,6 +32,9 @@ def init_key(key_dir: Path, operator: str, force: bool = False) -> str:
         raise SopError(_("key {path}: exists already; use --force to replace it").format(path=path))
     key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(key_dir, 0o700)
+    # Here: verifying signatures (`sop status`) needs none of serialization (issue 17).
+    from cryptography.hazmat.primitives import serialization
+
     private_key = Ed25519PrivateKey.generate()
     pem = private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -72,6 +72,8 @@ def load_key(key_dir: Path, operator: str) -> Ed25519PrivateKey:
         raise SopError(
             _("key {path}: readable by others; run `chmod 600 {path}`").format(path=path)
         )
+    from cryptography.hazmat.primitives import serialization
+
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise SopError(_("key {path}: not an ed25519 private key").format(path=path))

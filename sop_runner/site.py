@@ -19,9 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from sop_runner import yamlio
 from sop_runner.errors import SopError
 from sop_runner.i18n import _
 
@@ -90,6 +87,10 @@ def load_site(folder: Path) -> Site:
     registered = _registered_places() if _registered_places is not None else ()
     if not path.exists():
         return Site(places=registered or DEFAULT_PLACES)
+    import yaml  # here: every start imports this module (the register's hook), not YAML
+
+    from sop_runner import yamlio
+
     try:
         data = yamlio.load(path.read_text()) or {}
     except yaml.YAMLError:

@@ -1,6 +1,7 @@
-"""Read one request of the store with the database's own driver, for `sop status` (issue 17).
+"""Read requests of the store with the database's own driver, for `sop status` and
+`sop requests` (issue 17).
 
-`sop status` only reads: its request, approvals, runs and step records.  Opening
+`sop status` and `sop requests` only read: requests, approvals, runs and step records.  Opening
 the store through SQLAlchemy's ORM costs more than the whole start-up budget
 (the ORM, every feature's tables, the schema check), so these reads go through
 the DB-API driver (sqlite3, psycopg) and hand back plain rows with the ORM
@@ -70,6 +71,17 @@ class StoreReader:
         """Given an id, return the request's row (None when there is none)."""
         found = self._rows("SELECT * FROM requests WHERE id = ?", request_id)
         return found[0] if found else None
+
+    def requests(self, requested_by: str | None = None, status: str | None = None) -> list[Row]:
+        """Given the filters of `sop requests` (None: any), return the requests, oldest
+        first."""
+        where, args = [], []
+        for column, value in (("requested_by", requested_by), ("status", status)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        return self._rows(f"SELECT * FROM requests{clause} ORDER BY id", *args)
 
     def approvals(self, request_id: int) -> list[Row]:
         """Given a request id, return its approvals in the order they were given."""

@@ -19,7 +19,13 @@ from sop_runner.escaping import visible
 
 
 class SafeConsole(Console):
-    """A rich Console that writes hidden characters as ``<U+XXXX>``."""
+    """A rich Console that writes hidden characters as ``<U+XXXX>``, and people's words as
+    they typed them: no emoji code (``:warning:``) is turned into a picture, as the plain
+    lines of sop_runner/lazy_console.py are not (and rich's emoji table is not loaded)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("emoji", False)
+        super().__init__(*args, **kwargs)
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
         """Given a string to show, return its rich Text with hidden characters made visible."""

@@ -13,13 +13,13 @@ gives another name, so a stale cache is never read.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sop_runner.sha256 import sha256
 
 if TYPE_CHECKING:
     from sop_runner.catalog.model import Catalog
@@ -33,7 +33,7 @@ _CODE = ("cache.py", "loader.py", "model.py", "durations.py", "branches.py")
 def key(directory: Path, schema: Path) -> str:
     """Given the procedures folder and the schema, return the SHA-256 of everything the
     validated catalog is made from (file names and bytes, schema, building code)."""
-    digest = hashlib.sha256()
+    digest = sha256()
     inputs = [*sorted(directory.glob("*.yaml")), schema, *(PACKAGE_DIR / n for n in _CODE)]
     for path in inputs:
         data = path.read_bytes()
@@ -60,6 +60,8 @@ def cached(directory: Path, schema: Path, load: Callable[[Path], Catalog]) -> Ca
 
 
 def _write(path: Path, catalog: Catalog) -> None:
+    import tempfile  # only when writing: every start reads, few write
+
     try:
         path.parent.mkdir(exist_ok=True)
         for old in path.parent.glob("catalog-*.pickle"):

@@ -8,8 +8,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from sop_runner import durations, yamlio
 from sop_runner.catalog import branches
 from sop_runner.catalog.durations import StandardTime
@@ -93,6 +91,8 @@ def _load_file(file: Path) -> tuple[Procedure, tuple[Text, ...]]:
 
     Raise SopError naming the file and the field if the file is malformed.
     """
+    import yaml  # here: a cached catalog is read without YAML (issue 17, start-up)
+
     try:
         data = yamlio.load(file.read_text(encoding="utf-8"))
     except yaml.MarkedYAMLError as exc:

@@ -23,7 +23,7 @@ from sop_runner.cli.usage import one_line
 from sop_runner.errors import SopError, StepFailed
 from sop_runner.features import startup
 from sop_runner.i18n import LANGUAGES, N_, _, set_language
-from sop_runner.terminal import SafeConsole
+from sop_runner.lazy_console import LazyConsole
 
 if TYPE_CHECKING:
     from typer import _click
@@ -59,11 +59,34 @@ without_pydantic()
 
 
 @cache
-def core_commands(module: str) -> dict[str, _click.Command]:
-    """Given a module of sop_runner/cli, return the commands its register() adds (built once)."""
+def _registered(module: str) -> tuple[tuple[str, Any, bool], ...]:
+    """Given a module of sop_runner/cli, return what its register() adds: (name, typer's
+    info, whether it is a group) for each command and command group."""
     holder = typer.Typer()
     import_module(f"sop_runner.cli.{module}").register(holder)
+    named = typer.main.get_command_name
+    commands = holder.registered_commands
+    found = [(c.name or named(c.callback.__name__), c, False) for c in commands]
+    return (*found, *((g.name, g, True) for g in holder.registered_groups))
+
+
+def _built(registered: list[tuple[str, Any, bool]]) -> dict[str, _click.Command]:
+    holder = typer.Typer()
+    holder.registered_commands = [info for _name, info, group in registered if not group]
+    holder.registered_groups = [info for _name, info, group in registered if group]
     return dict(typer.main.get_group(holder).commands)
+
+
+def core_commands(module: str) -> dict[str, _click.Command]:
+    """Given a module of sop_runner/cli, return the commands its register() adds."""
+    return _built(list(_registered(module)))
+
+
+@cache
+def core_command(name: str) -> _click.Command | None:
+    """Given a core command's name, return it, built alone: typer turns each function's
+    parameters into options at some cost, and `sop status` needs none of its neighbours'."""
+    return _built([r for r in _registered(CORE_COMMANDS[name]) if r[0] == name]).get(name)
 
 
 @cache
@@ -91,7 +114,7 @@ class SopGroup(TyperGroup):
 
     def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
         if cmd_name in CORE_COMMANDS:
-            return core_commands(CORE_COMMANDS[cmd_name]).get(cmd_name)
+            return core_command(cmd_name)
         if cmd_name in startup().commands:
             return _feature_command(cmd_name, cmd_name in self._running)
         return None
@@ -197,14 +220,14 @@ def _publish_checkpoint() -> None:
     from sop_runner.store import engine_for
 
     def warn(line: str) -> None:
-        SafeConsole(stderr=True, soft_wrap=True).print(f"sop: {line}", markup=False)
+        LazyConsole(stderr=True, soft_wrap=True).print(f"sop: {line}", markup=False)
 
     trail.publish_pending(engine_for, warn)
 
 
 def _say_error(line: str) -> None:
     # "sop: error:" in every language: the tag scripts and log searches look for.
-    SafeConsole(stderr=True, soft_wrap=True).print(
+    LazyConsole(stderr=True, soft_wrap=True).print(
         f"sop: error: {line}", markup=False, highlight=False
     )
 
@@ -226,7 +249,7 @@ def main() -> None:
         _say_error(str(error))
         sys.exit(error.exit_code)
     except StepFailed as failure:
-        SafeConsole(stderr=True, soft_wrap=True).print(
+        LazyConsole(stderr=True, soft_wrap=True).print(
             "sop: "
             + _("step failed: {failure}; fix it and run `sop run` again to resume").format(
                 failure=failure

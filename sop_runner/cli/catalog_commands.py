@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sop_runner.cli import views
+from sop_runner.cli import view_cache, views
 from sop_runner.cli.options import Json, Lang, choose_language, command, out
 from sop_runner.context import Context
 from sop_runner.i18n import _
@@ -21,13 +21,14 @@ def register(app: typer.Typer) -> None:
 
 def list_procedures(lang: Lang = None, as_json: Json = False) -> None:
     """List the procedures of the catalog."""
-    from rich.table import Table
-
     ctx = Context()
-    view = views.catalog_list(ctx.catalog, choose_language(ctx.settings, lang))
+    language = choose_language(ctx.settings, lang)
+    view = view_cache.kept(("list",), language, lambda: views.catalog_list(ctx.catalog, language))
     if as_json:
         out.print(views.dumps(view), markup=False, highlight=False)
         return
+    from rich.table import Table  # here: JSON is printed without rich (lazy_console.py)
+
     table = Table("ID", "SOP", _("Steps"))
     for procedure in view["procedures"]:
         table.add_row(procedure["id"], procedure["title"], str(procedure["steps"]))
@@ -40,17 +41,22 @@ def show(
     as_json: Json = False,
 ) -> None:
     """Show one procedure: scope, goals, actors, documents and steps."""
-    from rich.table import Table
-
-    from sop_runner.catalog.model import ROLE_NAMES
-
     ctx = Context()
     language = choose_language(ctx.settings, lang)
-    procedure = ctx.catalog.get(procedure_id)
-    view = views.procedure_view(procedure, language)
+
+    def made() -> dict[str, Any]:
+        from sop_runner.catalog.model import ROLE_NAMES
+
+        shown = views.procedure_view(ctx.catalog.get(procedure_id), language)
+        return {"view": shown, "roles": dict(ROLE_NAMES[language])}
+
+    kept = view_cache.kept(("show", procedure_id), language, made)
+    view = kept["view"]
     if as_json:
         out.print(views.dumps(view), markup=False, highlight=False)
         return
+    from rich.table import Table
+
     out.print(f"[bold]{view['id']} {view['title']}[/bold]")
     out.print(view["scope"], markup=False)
     for goal in view["goals"]:
@@ -68,7 +74,7 @@ def show(
         "Output",
         _("Remarks"),
     )
-    names = ROLE_NAMES[language]
+    names = kept["roles"]
     for step in view["steps"]:
         table.add_row(
             step["doc_number"],

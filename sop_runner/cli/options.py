@@ -18,12 +18,13 @@ from sop_runner import durations
 from sop_runner.config import Settings
 from sop_runner.errors import SopError
 from sop_runner.i18n import _, set_language
-from sop_runner.terminal import SafeConsole
+from sop_runner.lazy_console import LazyConsole
 
 LANGUAGES = ("id", "en")
 
 # Hidden characters of what people and hosts typed are shown (<U+202E>), never obeyed.
-out = SafeConsole(soft_wrap=True)
+# Made at its first use; what scripts read is printed without rich (lazy_console.py).
+out = LazyConsole(soft_wrap=True)
 
 Lang = Annotated[str | None, typer.Option("--lang", help=_("id (Indonesian, default) or en"))]
 As = Annotated[

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from sop_runner.catalog.model import ROLE_NAMES
-
 # The store's views import the store, the gates and the inventory inside their
 # functions: `sop list` and `sop show` use this module without them.
 if TYPE_CHECKING:
@@ -46,6 +44,8 @@ def catalog_list(catalog: Catalog, lang: str) -> dict[str, Any]:
 
 def procedure_view(procedure: Procedure, lang: str) -> dict[str, Any]:
     """Given a procedure and a language, return the `sop show` view."""
+    from sop_runner.catalog.model import ROLE_NAMES
+
     names = ROLE_NAMES[lang]
     return {
         "schema": f"sop.show/{SCHEMA_VERSION}",
@@ -311,45 +311,70 @@ def request_rows(
     ``mine`` keeps the requests that operator made; ``pending_for`` those waiting
     for an approval that operator may give (a role they hold, not their own
     request); ``state`` those in that state (open, done, rejected, cancelled, …).
+    The store is read with its own driver, as `sop status` reads it (issue 17), unless
+    it cannot be read that way: then through the ORM.
     """
+    from sop_runner.store_reads import reader
+
+    # Waiting for an approval is only ever an open request.
+    status = "open" if pending_for is not None else state
+    nothing = pending_for is not None and state not in (None, "open")
+    with reader(ctx.settings.db_url) as store:
+        if store is not None:
+            trusted = light_trusted(ctx, store)
+            found = [] if nothing else store.requests(requested_by=mine, status=status)
+            rows = _request_rows(store, ctx, found, trusted, pending_for, lang)
+            return {"schema": f"sop.requests/{SCHEMA_VERSION}", "lang": lang, "requests": rows}
     from sqlalchemy import select
 
     from sop_runner.store.models import Request
 
-    roles: tuple[str, ...] = ()
-    if pending_for is not None:
-        roles = tuple(ctx.registry.operator(pending_for).roles)
-    rows = []
     with ctx.session() as session:
         query = select(Request).order_by(Request.id)
         if mine is not None:
             query = query.where(Request.requested_by == mine)
-        if state is not None:
-            query = query.where(Request.status == state)
-        if pending_for is not None:
-            query = query.where(Request.status == "open")
-        for req in session.scalars(query):
-            procedure = ctx.catalog.get(req.procedure_id)
-            gate_rows, _changed = _gate_rows(session, ctx, req, procedure, lang)
-            waiting = _waiting_for(req, gate_rows, _runs(session, req.id))
-            if pending_for is not None and not any(
-                w["what"] == "approval" and w["role"] in roles and w["not"] != pending_for
-                for w in waiting
-            ):
-                continue
-            rows.append(
-                {
-                    "id": req.id,
-                    "procedure": req.procedure_id,
-                    "title": procedure.title.get(lang),
-                    "targets": list(req.targets),
-                    "status": req.status,
-                    "requested_by": req.requested_by,
-                    "created_at": req.created_at,
-                    "waiting_for": waiting,
-                }
-            )
+        if status is not None:
+            query = query.where(Request.status == status)
+        found = [] if nothing else list(session.scalars(query))
+        rows = _request_rows(session, ctx, found, ctx.trusted, pending_for, lang)
     return {"schema": f"sop.requests/{SCHEMA_VERSION}", "lang": lang, "requests": rows}
+
+
+def _request_rows(
+    session: Session | StoreReader,
+    ctx: Context,
+    found: list[Any],
+    trusted: Trusted,
+    pending_for: str | None,
+    lang: str,
+) -> list[dict[str, Any]]:
+    """Given requests read from the store, return the rows `sop requests` shows."""
+    roles: tuple[str, ...] = ()
+    if pending_for is not None:
+        roles = tuple(trusted.current.operator(pending_for).roles)
+    rows = []
+    for req in found:
+        procedure = ctx.catalog.get(req.procedure_id)
+        gate_rows, _changed = _gate_rows(session, ctx, req, procedure, lang, trusted)
+        waiting = _waiting_for(req, gate_rows, _runs(session, req.id))
+        if pending_for is not None and not any(
+            w["what"] == "approval" and w["role"] in roles and w["not"] != pending_for
+            for w in waiting
+        ):
+            continue
+        rows.append(
+            {
+                "id": req.id,
+                "procedure": req.procedure_id,
+                "title": procedure.title.get(lang),
+                "targets": list(req.targets),
+                "status": req.status,
+                "requested_by": req.requested_by,
+                "created_at": req.created_at,
+                "waiting_for": waiting,
+            }
+        )
+    return rows
 
 
 def audit_entries(ctx: Context, last: int) -> dict[str, Any]:

@@ -62,6 +62,10 @@ class Document:
     tembusan: tuple[str, ...] | None = None  # None: the kind's copies from naskah.yaml
     # An attachment (lampiran) after the signatures, on a page of its own.
     appendix_markdown: str = ""
+    # Its type for the classification code (naskah.yaml klasifikasi.jenis, e.g.
+    # kartu_kontrol, buku_log); None: its kind's code. The number stays one per kind
+    # and subject, in the one yearly sequence.
+    doc_type: str | None = None
 
 
 @dataclass(frozen=True)

@@ -55,9 +55,18 @@ class Naskah:
         return str(self.data["kertas"])
 
     def kind(self, kind: str) -> dict[str, Any]:
-        """Given a document kind, return its settings (code, sifat, tembusan)."""
+        """Given a document kind, return its settings (sifat, tembusan)."""
         kinds = self.data["jenis"]
         return dict(kinds.get(kind) or kinds["dokumen"])
+
+    def code(self, kind: str, doc_type: str | None = None) -> str:
+        """Given a document's kind and type, return its classification code: the type's,
+        else the kind's, else the default (klasifikasi)."""
+        codes = self.data["klasifikasi"].get("jenis") or {}
+        for name in (doc_type, kind):
+            if name is not None and name in codes:
+                return str(codes[name])
+        return str(self.data["klasifikasi"]["bawaan"])
 
     def logo_path(self) -> Path | None:
         """Return the letterhead's emblem file, or None. Raise SopError if it is missing."""
@@ -75,12 +84,30 @@ class Naskah:
 
 
 def _problem(data: Any) -> str | None:
+    moved = _moved_code(data)
+    if moved:
+        return moved
     schema = yamlio.load((HERE / "naskah.schema.yaml").read_text())
     error = best_match(Draft202012Validator(schema).iter_errors(data))
     if error is None:
         return None
     where = ".".join(str(p) for p in error.absolute_path) or "(top)"
+    if where.startswith("klasifikasi.") and error.validator in ("pattern", "type"):
+        return (
+            f"{where}: {error.instance!r} is not a classification code; allowed: three "
+            'digits, then dotted numbers, written as text, e.g. "500.12" or "000.1.2"'
+        )
     return f"{where}: {error.message}"
+
+
+def _moved_code(data: Any) -> str | None:
+    """Given the configuration, return where a code still under jenis.<kind>.kode belongs
+    (the codes are set per type since issue 17), or None."""
+    kinds = data.get("jenis") if isinstance(data, dict) else None
+    for kind, settings in (kinds or {}).items() if isinstance(kinds, dict) else ():
+        if isinstance(settings, dict) and "kode" in settings:
+            return f"jenis.{kind}.kode: the codes are set in klasifikasi.jenis.{kind}"
+    return None
 
 
 @cache

@@ -120,7 +120,7 @@ def issue(ctx: Context, doc: Document, out: Path, formats: Sequence[str] = FORMA
     """
     naskah = load_naskah()
     config = naskah.data["nomor"]
-    code = naskah.kind(doc.kind)["kode"]
+    code = naskah.code(doc.kind, doc.doc_type)
     now = datetime.now(UTC)
     local_now = dates.local(now, naskah.time_zone)
     actor = _actor(ctx)

@@ -62,12 +62,32 @@ def _heavy(modules: set[str]) -> list[str]:
     return sorted(heavy | features)
 
 
+# What every start keeps between starts (issue 17s): the compiled gettext catalog, the
+# features' entry points, the validated catalog and the catalog commands' views
+# (sop_runner/cli/view_cache.py). Once kept, none of these is imported.
+KEPT = ("importlib.metadata", "yaml", "jsonschema", "sop_runner.catalog")
+# Measured 2026-11-30 (bench/RESULTS.md, start-up) on a machine whose site packages add
+# about 50: list/show 265 modules (were about 310), list --json 211, status 281 (was about
+# 370). A little room; a new heavy import fails here.
+MODULE_LIMITS = {"list": 280, "show": 280, "list --json": 225, "status": 300}
+
+
+def _named(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
+
+
 @pytest.mark.parametrize("args", [["list"], ["show", "3.1"], ["list", "--json"]])
 def test_catalog_commands_import_no_store_and_no_feature(sop_env, tmp_path, args):
+    _imported(tmp_path, *args)  # a first start keeps what later starts read
     run, modules = _imported(tmp_path, *args)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "sop_runner.cli.app" in modules  # the log is read right
     assert _heavy(modules) == []
+    assert _named(modules, KEPT) == []
+    if args[-1] == "--json":  # JSON is written without rich (sop_runner/lazy_console.py)
+        assert _named(modules, ("rich",)) == []
+    named = " ".join(a for a in args if a != "3.1")
+    assert len(modules) <= MODULE_LIMITS[named], len(modules)
 
 
 def test_a_feature_command_still_loads_its_feature(sop_env, tmp_path):
@@ -105,6 +125,12 @@ def test_status_reads_the_store_without_sqlalchemy(sop_env, tmp_path, json_flag)
     assert sorted(heavy) == []
     features = [m for m in modules if m.startswith("sop_runner.procedures.") and m.count(".") > 2]
     assert sorted(set(features) - STARTUP_MODULES) == []
+    # Kept between starts (the trust documents' schemas too: sop_runner/trust/schema.py).
+    run, modules = _imported(tmp_path, "status", made.stdout.strip(), *json_flag)
+    assert _named(modules, ("importlib.metadata", "jsonschema")) == []
+    # Printed to a pipe, a status needs no rich: it would colour nothing there.
+    assert _named(modules, ("rich",)) == []
+    assert len(modules) <= MODULE_LIMITS["status"], len(modules)
 
 
 REQUEST = (

@@ -165,6 +165,7 @@ def monthly(ctx: Context, month: str, lang: str, out: Path, formats: tuple[str, 
     )
     doc = Document(
         kind="dokumen",
+        doc_type="buku_log",  # its classification code (naskah.yaml klasifikasi)
         subject=f"access-log/{month}",
         title=f"{w['title']} {w['month']} {month_words}",
         file_stem=f"buku-log-akses-{month}-{lang}",
@@ -202,6 +203,7 @@ def history(
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     doc = Document(
         kind="dokumen",
+        doc_type="buku_log",
         subject=f"access-history/{stamp}",
         # The name stays out of the title: titles go to the audit trail, which keeps them.
         title=w["history_title"],

@@ -310,6 +310,7 @@ def write_card(
     pj = _pj_block(ctx, w["acknowledged"])
     document = Document(
         kind="dokumen",
+        doc_type="kartu_kontrol",  # its classification code (naskah.yaml klasifikasi)
         subject=f"kartu/{card}/{place}/{month}",
         title=w[f"card.{card}"],
         file_stem=f"kartu-{card}-{place}-{month}-{lang}",
