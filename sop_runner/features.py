@@ -218,12 +218,14 @@ def build_registry(features: Iterable[Feature]) -> Registry:
     commands = _commands_of(ordered)
     for feature in ordered:
         if feature.name in names:
-            raise SopError(f"feature {feature.name!r}: registered twice")
+            raise SopError(_("feature {name!r}: registered twice").format(name=feature.name))
         names[feature.name] = feature.name
         for key, recorder in feature.recorders.items():
             if key in recorders:
                 raise SopError(
-                    f"feature {feature.name!r}: recorder {key!r} is already another feature's"
+                    _("feature {name!r}: recorder {key!r} is already another feature's").format(
+                        name=feature.name, key=key
+                    )
                 )
             recorders[key] = recorder
     return Registry(features=ordered, recorders=recorders, commands=commands)
@@ -239,7 +241,9 @@ def _commands_of(declared: Iterable[Manifest | Feature]) -> dict[str, Command]:
         for name, command in feature.commands.items():
             if name in commands:
                 raise SopError(
-                    f"feature {feature.name!r}: command `sop {name}` is already another feature's"
+                    _(
+                        "feature {feature!r}: command `sop {name}` is already another feature's"
+                    ).format(feature=feature.name, name=name)
                 )
             commands[name] = command
     return commands
@@ -249,8 +253,9 @@ def _load_feature(entry: Entry) -> Feature:
     feature = entry.load()
     if not isinstance(feature, Feature):
         raise SopError(
-            f"entry point {entry.name!r} ({entry.value}) of {ENTRY_POINT_GROUP}: "
-            "is not a sop_runner.features.Feature"
+            _(
+                "entry point {name!r} ({value}) of {group}: is not a sop_runner.features.Feature"
+            ).format(name=entry.name, value=entry.value, group=ENTRY_POINT_GROUP)
         )
     return feature
 
@@ -275,14 +280,17 @@ def _manifests() -> dict[str, Manifest]:
     for entry in (e for e in _entry_points() if e.group == MANIFEST_GROUP):
         if entry.name not in features:
             raise SopError(
-                f"entry point {entry.name!r} of {MANIFEST_GROUP}: no feature of that name "
-                f"in {ENTRY_POINT_GROUP}"
+                _("entry point {name!r} of {group}: no feature of that name in {features}").format(
+                    name=entry.name, group=MANIFEST_GROUP, features=ENTRY_POINT_GROUP
+                )
             )
         manifest = entry.load()
         if not isinstance(manifest, Manifest):
             raise SopError(
-                f"entry point {entry.name!r} ({entry.value}) of {MANIFEST_GROUP}: "
-                "is not a sop_runner.features.Manifest"
+                _(
+                    "entry point {name!r} ({value}) of {group}: "
+                    "is not a sop_runner.features.Manifest"
+                ).format(name=entry.name, value=entry.value, group=MANIFEST_GROUP)
             )
         found[entry.name] = manifest
     return found
@@ -302,8 +310,10 @@ def check_manifest(manifest: Manifest, feature: Feature) -> None:
     )
     if not same:
         raise SopError(
-            f"feature {feature.name!r}: its Manifest and its Feature declare different "
-            "names, commands, start-up hooks or tables modules"
+            _(
+                "feature {name!r}: its Manifest and its Feature declare different "
+                "names, commands, start-up hooks or tables modules"
+            ).format(name=feature.name)
         )
 
 

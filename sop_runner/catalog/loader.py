@@ -22,6 +22,7 @@ from sop_runner.catalog.model import (
     WhenFailed,
 )
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.params import TYPE_RULES, check, thaw
 
 if TYPE_CHECKING:  # jsonschema is imported only when the catalog is validated (not cached)
@@ -70,15 +71,21 @@ def _validator() -> Draft202012Validator:
 @cache
 def _load_dir(directory: Path) -> Catalog:
     if not directory.is_dir():
-        raise SopError(f"catalog directory {directory}: does not exist")
+        raise SopError(
+            _("catalog directory {directory}: does not exist").format(directory=directory)
+        )
     files = sorted(directory.glob("*.yaml"))
     if not files:
-        raise SopError(f"catalog directory {directory}: has no procedure files (<id>.yaml)")
+        raise SopError(
+            _("catalog directory {directory}: has no procedure files (<id>.yaml)").format(
+                directory=directory
+            )
+        )
     loaded = sorted((_load_file(f) for f in files), key=lambda pair: _id_key(pair[0].id))
     catalog_errata: list[Text] = []
     for _procedure, errata in loaded:
         catalog_errata.extend(e for e in errata if e not in catalog_errata)
-    return Catalog(procedures=tuple(p for p, _ in loaded), errata=tuple(catalog_errata))
+    return Catalog(procedures=tuple(p for p, _errata in loaded), errata=tuple(catalog_errata))
 
 
 def _id_key(procedure_id: str) -> tuple[int, ...]:
@@ -97,12 +104,26 @@ def _load_file(file: Path) -> tuple[Procedure, tuple[Text, ...]]:
         data = yamlio.load(file.read_text(encoding="utf-8"))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SopError(f"{file}: not valid YAML: {exc.problem}{where}") from None
+        where = (
+            _(" at line {line}, column {column}").format(line=mark.line + 1, column=mark.column + 1)
+            if mark
+            else ""
+        )
+        raise SopError(
+            _("{file}: not valid YAML: {problem}{where}").format(
+                file=file, problem=exc.problem, where=where
+            )
+        ) from None
     except yaml.YAMLError as exc:
-        raise SopError(f"{file}: not valid YAML: {exc}") from None
+        raise SopError(
+            _("{file}: not valid YAML: {problem}").format(file=file, problem=exc)
+        ) from None
     if not isinstance(data, dict):
-        raise SopError(f"{file}: must be a mapping of procedure fields (id, title, steps, ...)")
+        raise SopError(
+            _("{file}: must be a mapping of procedure fields (id, title, steps, ...)").format(
+                file=file
+            )
+        )
     from jsonschema.exceptions import best_match
 
     error = best_match(_validator().iter_errors(data))

@@ -82,11 +82,16 @@ def audit_checkpoint(as_: As = None) -> None:
     operator = registry.current(trust).operator(operator_name(as_))
     private_key = keys.load_key(ctx.settings.key_dir, operator.name)
     if keys.public_key_b64(private_key) != operator.public_key:
-        raise SopError(f"--as: the key in {ctx.settings.key_dir} is not {operator.name}'s key")
+        raise SopError(
+            _("--as: the key in {key_dir} is not {name}'s key").format(
+                key_dir=ctx.settings.key_dir, name=operator.name
+            )
+        )
     checkpoint = trail.publish_head(engine_for(trust.store), trust, operator.name, private_key)
     out.print(
-        f"checkpoint published: {checkpoint.size} entries, head {checkpoint.head_hash[:16]}…, "
-        f"signed by {checkpoint.signer}",
+        _("checkpoint published: {size} entries, head {head}…, signed by {signer}").format(
+            size=checkpoint.size, head=checkpoint.head_hash[:16], signer=checkpoint.signer
+        ),
         markup=False,
     )
 
@@ -112,12 +117,16 @@ def store_harden(
     if not role:
         raise SopError(_("--app-role: required; the store URL names no user"))
     statements = hardening.harden_store(admin_url, role, check=check)
-    verb = "would run" if check else "ran"
-    out.print(f"store harden ({verb}) for application role {role}:", markup=False)
+    heading = (
+        _("store harden (would run) for application role {role}:")
+        if check
+        else _("store harden (ran) for application role {role}:")
+    )
+    out.print(heading.format(role=role), markup=False)
     for statement in statements:
         out.print(f"  {statement};", markup=False, highlight=False)
     if not check:
-        out.print("audit_entries: UPDATE, DELETE and TRUNCATE refused by trigger", markup=False)
+        out.print(_("audit_entries: UPDATE, DELETE and TRUNCATE refused by trigger"), markup=False)
 
 
 def audit_show(

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.trust.trustfile import DEFAULT_PATH
 
 
@@ -20,7 +21,9 @@ def init_ca(path: Path, force: bool) -> str:
     Raise SopError if it exists and force is not set.
     """
     if path.exists() and not force:
-        raise SopError(f"--ca-key {path}: exists already; use --force to replace it")
+        raise SopError(
+            _("--ca-key {path}: exists already; use --force to replace it").format(path=path)
+        )
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
     key = Ed25519PrivateKey.generate()
     private = key.private_bytes(
@@ -54,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if os.geteuid() != 0:
-            raise SopError("issuer: must run as root (it alone reads the CA key)")
+            raise SopError(_("issuer: must run as root (it alone reads the CA key)"))
         if args.command == "init-ca":
             print(init_ca(args.ca_key, args.force), end="")
             return 0

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 ADD_ID_CONSTRAINED = 25
 REQUEST_IDENTITIES = 11
@@ -82,7 +83,9 @@ def _exchange(agent: str, message: bytes) -> bytes:
                     raise OSError("the agent closed the connection")
                 reply += chunk
     except OSError as exc:
-        raise SopError(f"ssh-agent {agent}: not reachable ({exc})") from None
+        raise SopError(
+            _("ssh-agent {agent}: not reachable ({reason})").format(agent=agent, reason=exc)
+        ) from None
     return reply
 
 
@@ -95,17 +98,21 @@ def add_certificate(
     """
     reply = _exchange(agent, add_certificate_message(key, certificate, comment, lifetime))
     if not reply or reply[0] != SUCCESS:
-        raise SopError(f"ssh-agent {agent}: refused the certificate (answer {reply[:1].hex()})")
+        raise SopError(
+            _("ssh-agent {agent}: refused the certificate (answer {answer})").format(
+                agent=agent, answer=reply[:1].hex()
+            )
+        )
 
 
 def comments(agent: str) -> list[str]:
     """Given an agent socket, return the comments of the identities it holds."""
     reply = _exchange(agent, bytes([REQUEST_IDENTITIES]))
     if not reply or reply[0] != IDENTITIES_ANSWER:
-        raise SopError(f"ssh-agent {agent}: did not list its identities")
+        raise SopError(_("ssh-agent {agent}: did not list its identities").format(agent=agent))
     count = struct.unpack(">I", reply[1:5])[0]
     offset, found = 5, []
-    for _ in range(count):
+    for _identity in range(count):
         for index in range(2):
             size = struct.unpack(">I", reply[offset : offset + 4])[0]
             if index == 1:
@@ -153,7 +160,7 @@ def run_agent() -> Iterator[dict[str, str]]:
         deadline = time.monotonic() + START_TIMEOUT
         while not sock.exists():
             if process.poll() is not None or time.monotonic() > deadline:
-                raise SopError("ssh-agent: did not start (is openssh-client installed?)")
+                raise SopError(_("ssh-agent: did not start (is openssh-client installed?)"))
             time.sleep(0.005)
         yield {"SSH_AUTH_SOCK": str(sock), "ANSIBLE_SSH_CONTROL_PATH_DIR": str(control)}
     finally:

@@ -19,6 +19,7 @@ from typing import Any
 
 from sop_runner.audit import canonical
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 KINDS = ("step", "plan", "vendor")
 MAX_LINE = 64 * 1024
@@ -68,7 +69,11 @@ def _int_or_none(data: dict[str, Any], name: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise SopError(f"ask: {name}: {value!r} is not allowed; expected a whole number")
+        raise SopError(
+            _("ask: {name}: {value!r} is not allowed; expected a whole number").format(
+                name=name, value=value
+            )
+        )
     return value
 
 
@@ -77,20 +82,24 @@ def parse_ask(line: bytes) -> Ask:
     try:
         data = json.loads(line.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise SopError("ask: not one JSON object on one line") from None
+        raise SopError(_("ask: not one JSON object on one line")) from None
     if not isinstance(data, dict):
-        raise SopError("ask: not one JSON object on one line")
+        raise SopError(_("ask: not one JSON object on one line"))
     for name in ("kind", "operator", "public_key", "asked_at", "signature"):
         if not isinstance(data.get(name), str) or not data[name]:
-            raise SopError(f"ask: {name}: missing or not text")
+            raise SopError(_("ask: {name}: missing or not text").format(name=name))
     if data["kind"] not in KINDS:
-        raise SopError(f"ask: kind: {data['kind']!r} is not allowed; allowed: {', '.join(KINDS)}")
+        raise SopError(
+            _("ask: kind: {kind!r} is not allowed; allowed: {allowed}").format(
+                kind=data["kind"], allowed=", ".join(KINDS)
+            )
+        )
     targets = data.get("targets") or []
     if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
-        raise SopError("ask: targets: expected a list of host names")
+        raise SopError(_("ask: targets: expected a list of host names"))
     unknown = set(data) - {*Ask.__dataclass_fields__}
     if unknown:
-        raise SopError(f"ask: {sorted(unknown)[0]}: unknown field")
+        raise SopError(_("ask: {name}: unknown field").format(name=sorted(unknown)[0]))
     return Ask(
         kind=data["kind"],
         operator=data["operator"],
@@ -109,11 +118,15 @@ def check_time(ask: Ask, now: datetime) -> None:
     try:
         asked = datetime.fromisoformat(ask.asked_at)
     except ValueError:
-        raise SopError(f"ask: asked_at: {ask.asked_at!r} is not an ISO time") from None
+        raise SopError(
+            _("ask: asked_at: {asked_at!r} is not an ISO time").format(asked_at=ask.asked_at)
+        ) from None
     if asked.tzinfo is None or abs((now - asked).total_seconds()) > SKEW_SECONDS:
         raise SopError(
-            f"ask: asked_at: {ask.asked_at} is more than {SKEW_SECONDS} s from the issuer's "
-            "clock; ask again (an old ask is not answered twice)"
+            _(
+                "ask: asked_at: {asked_at} is more than {seconds} s from the issuer's "
+                "clock; ask again (an old ask is not answered twice)"
+            ).format(asked_at=ask.asked_at, seconds=SKEW_SECONDS)
         )
 
 
@@ -125,7 +138,7 @@ def read_line(conn: socket.socket) -> bytes:
     while True:
         chunk = conn.recv(4096)
         if not chunk:
-            raise SopError("issuer: the connection closed before a whole line came")
+            raise SopError(_("issuer: the connection closed before a whole line came"))
         newline = chunk.find(b"\n")
         if newline >= 0:
             chunks.append(chunk[:newline])
@@ -133,4 +146,4 @@ def read_line(conn: socket.socket) -> bytes:
         chunks.append(chunk)
         size += len(chunk)
         if size > MAX_LINE:
-            raise SopError(f"issuer: a line longer than {MAX_LINE} bytes")
+            raise SopError(_("issuer: a line longer than {size} bytes").format(size=MAX_LINE))

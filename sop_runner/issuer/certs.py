@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 # A certificate is valid from a little before it is signed: the hosts' clocks may lag.
 BACKDATE = timedelta(seconds=60)
@@ -83,7 +84,11 @@ def step_lifetime(
     if approval_ends:
         end = min(end, *approval_ends)
     if end <= now:
-        raise SopError(f"an approval this step needs ends at {end.isoformat()}, no time is left")
+        raise SopError(
+            _("an approval this step needs ends at {end}, no time is left").format(
+                end=end.isoformat()
+            )
+        )
     return end
 
 
@@ -93,13 +98,15 @@ def public_key_of(line: str, allowed: tuple[str, ...] = ("ssh-ed25519",)) -> SSH
     kind = line.split()[0] if line.split() else ""
     if kind not in allowed:
         raise SopError(
-            f"public_key: {kind or 'nothing'!r} is not allowed; expected an OpenSSH public "
-            f"key of type {', '.join(allowed)}"
+            _(
+                "public_key: {kind!r} is not allowed; expected an OpenSSH public key of type "
+                "{allowed}"
+            ).format(kind=kind or _("nothing"), allowed=", ".join(allowed))
         )
     try:
         return load_ssh_public_key(line.encode())
     except (ValueError, TypeError):
-        raise SopError("public_key: not a valid OpenSSH public key line") from None
+        raise SopError(_("public_key: not a valid OpenSSH public key line")) from None
 
 
 def sign(ca: Ed25519PrivateKey, public_key: SSHPublicKeyTypes, grant: Grant) -> SSHCertificate:

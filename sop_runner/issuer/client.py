@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.issuer.ask import Ask, read_line
 
 TIMEOUT = 60.0
@@ -27,14 +28,18 @@ def ask_issuer(path: Path, ask: Ask, timeout: float = TIMEOUT) -> dict[str, Any]
             line = read_line(conn)
     except OSError as exc:
         raise SopError(
-            f"issuer {path}: not reachable ({exc.strerror or exc.__class__.__name__}); "
-            "without it no host can be reached (docs/security.md: the issuer)"
+            _(
+                "issuer {path}: not reachable ({reason}); "
+                "without it no host can be reached (docs/security.md: the issuer)"
+            ).format(path=path, reason=exc.strerror or exc.__class__.__name__)
         ) from None
     try:
         reply = json.loads(line)
     except ValueError:
-        raise SopError(f"issuer {path}: answered something that is not JSON") from None
+        raise SopError(
+            _("issuer {path}: answered something that is not JSON").format(path=path)
+        ) from None
     if not isinstance(reply, dict) or not reply.get("ok"):
         error = reply.get("error") if isinstance(reply, dict) else None
-        raise SopError(f"issuer refused: {error or 'no reason given'}")
+        raise SopError(_("issuer refused: {reason}").format(reason=error or _("no reason given")))
     return reply

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sop_runner import keys
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.issuer import agent
 from sop_runner.issuer.ask import Ask, now_text
 from sop_runner.issuer.client import ask_issuer
@@ -26,11 +27,6 @@ from sop_runner.issuer.policy import sftp_host
 
 if TYPE_CHECKING:
     from sop_runner.context import Context
-
-NO_AGENT = (
-    "no ssh-agent for this play ($SSH_AUTH_SOCK is not set): the step's certificate lives "
-    "only in an agent; run the play through `sop run`, or as `ssh-agent ansible-playbook …`"
-)
 
 
 def _run_id() -> int | None:
@@ -44,8 +40,10 @@ def _plan_ask(public: str, hosts: list[str]) -> Ask:
     request: root's service alone may make it (no operator, the kernel names the caller)."""
     if os.geteuid() != 0:
         raise SopError(
-            "a check run without a request gets no certificate on a person's account: "
-            "make a request (`sop request`), or let root's service (CI/AWX) render the plan"
+            _(
+                "a check run without a request gets no certificate on a person's account: "
+                "make a request (`sop request`), or let root's service (CI/AWX) render the plan"
+            )
         )
     return Ask(kind="plan", operator="root", public_key=public, asked_at=now_text(),
                targets=tuple(sorted(set(hosts))), signature="-")  # fmt: skip
@@ -78,7 +76,13 @@ def certificate_for_play(
         return "no issuer in the trust file: hosts are reached with the inventory's credentials"
     socket_path = os.environ.get("SSH_AUTH_SOCK")
     if not socket_path:
-        raise SopError(NO_AGENT)
+        raise SopError(
+            _(
+                "no ssh-agent for this play ($SSH_AUTH_SOCK is not set): the step's certificate "
+                "lives only in an agent; run the play through `sop run`, or as "
+                "`ssh-agent ansible-playbook …`"
+            )
+        )
     key = Ed25519PrivateKey.generate()
     public = (
         key.public_key()

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from sop_runner import gates, impact
 from sop_runner.durations import parse as parse_duration
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.issuer import certs
 from sop_runner.issuer.ask import Ask, check_time
 from sop_runner.requests import get_request
@@ -71,16 +72,25 @@ def acting_operator(registry: Registry, ask: Ask, caller: Caller) -> RegistryOpe
     """
     operator = registry.get(ask.operator)
     if operator is None:
-        raise SopError(f"operator: {ask.operator!r} is not in registry version {registry.version}")
+        raise SopError(
+            _("operator: {name!r} is not in registry version {version}").format(
+                name=ask.operator, version=registry.version
+            )
+        )
     if caller.uid != 0 and caller.user != operator.unix_user:
         raise SopError(
-            f"caller: Unix user {caller.user} (uid {caller.uid}) is not the account of operator "
-            f"{operator.name} ({operator.unix_user}); a petugas asks only as himself"
+            _(
+                "caller: Unix user {user} (uid {uid}) is not the account of operator "
+                "{name} ({unix_user}); a petugas asks only as himself"
+            ).format(
+                user=caller.user, uid=caller.uid, name=operator.name, unix_user=operator.unix_user
+            )
         )
     if not operator.verify(ask.signature, ask.payload()):
         raise SopError(
-            f"signature: the ask is not signed with {operator.name}'s key in registry "
-            f"version {registry.version}"
+            _(
+                "signature: the ask is not signed with {name}'s key in registry version {version}"
+            ).format(name=operator.name, version=registry.version)
         )
     return operator
 
@@ -95,7 +105,11 @@ def _assert_live(request: Request) -> None:
     if assert_not_closed is not None:
         assert_not_closed(request)
     elif request.status in FINISHED:
-        raise SopError(f"request {request.id} is {request.status}: no certificate for it")
+        raise SopError(
+            _("request {id} is {status}: no certificate for it").format(
+                id=request.id, status=_(request.status)
+            )
+        )
 
 
 def _states(ctx: Context, request: Request, procedure: Any, now: datetime) -> list[gates.GateState]:
@@ -123,9 +137,17 @@ def _assert_run(ctx: Context, request: Request, run_id: int | None) -> None:
         run = session.get(Run, run_id)
         if run is None or run.request_id != request.id or run.status != "running":
             state = (
-                "no such run" if run is None else f"run of request {run.request_id}, {run.status}"
+                _("no such run")
+                if run is None
+                else _("run of request {request}, {status}").format(
+                    request=run.request_id, status=_(run.status)
+                )
             )
-            raise SopError(f"run {run_id}: not a running run of request {request.id} ({state})")
+            raise SopError(
+                _("run {run}: not a running run of request {request} ({state})").format(
+                    run=run_id, request=request.id, state=state
+                )
+            )
 
 
 def repository_hosts(ctx: Context, procedure: Any, params: dict[str, Any]) -> set[str]:
@@ -165,7 +187,7 @@ def decide_step(ctx: Context, ask: Ask, settings: IssuerSettings, now: datetime)
     from sop_runner.execution import step_role
 
     if ask.request is None or ask.step is None:
-        raise SopError("ask: a step certificate names its request and step")
+        raise SopError(_("ask: a step certificate names its request and step"))
     trusted = ctx.trusted
     operator = trusted.current.operator(ask.operator)
     with ctx.session() as session:
@@ -175,11 +197,23 @@ def decide_step(ctx: Context, ask: Ask, settings: IssuerSettings, now: datetime)
     procedure = ctx.catalog.get(request.procedure_id)
     step = procedure.step(ask.step)
     if step.kind != "automated":
-        raise SopError(f"step {step.number} of {procedure.id} is not automated: nothing connects")
+        raise SopError(
+            _("step {step} of {procedure} is not automated: nothing connects").format(
+                step=step.number, procedure=procedure.id
+            )
+        )
     if step_role(step) not in operator.roles:
         raise SopError(
-            f"operator {operator.name} (roles {', '.join(operator.roles)}) does not hold the "
-            f"role {step_role(step)} of step {step.number} of {procedure.id}"
+            _(
+                "operator {name} (roles {roles}) does not hold the "
+                "role {role} of step {step} of {procedure}"
+            ).format(
+                name=operator.name,
+                roles=", ".join(operator.roles),
+                role=step_role(step),
+                step=step.number,
+                procedure=procedure.id,
+            )
         )
     gates.assert_request_signed(request, trusted)
     states = _states(ctx, request, procedure, now)
@@ -208,15 +242,21 @@ def decide_plan(
     """
     if caller.uid != 0:
         raise SopError(
-            f"plan: a preview without a request is certified for root only (the control "
-            f"node's CI/AWX service), not for {caller.user}; a person's access comes from a "
-            "signed request (`sop request`)"
+            _(
+                "plan: a preview without a request is certified for root only (the control "
+                "node's CI/AWX service), not for {user}; a person's access comes from a "
+                "signed request (`sop request`)"
+            ).format(user=caller.user)
         )
     if not ask.targets:
-        raise SopError("ask: targets: a plan names at least one host")
+        raise SopError(_("ask: targets: a plan names at least one host"))
     unknown = sorted(set(ask.targets) - set(ctx.inventory.hosts))
     if unknown:
-        raise SopError(f"ask: targets: {unknown[0]!r} is not a host of the trusted inventory")
+        raise SopError(
+            _("ask: targets: {host!r} is not a host of the trusted inventory").format(
+                host=unknown[0]
+            )
+        )
     return certs.Grant(
         key_id=certs.plan_key_id(caller.user),
         principals=tuple(sorted(set(ask.targets))),

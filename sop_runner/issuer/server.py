@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.serialization import load_ssh_private_key
 from sop_runner import audit
 from sop_runner.config import REPO_ROOT, Settings
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.issuer import certs
 from sop_runner.issuer.ask import Ask, parse_ask, read_line
 from sop_runner.issuer.policy import Caller, decide
@@ -45,7 +46,11 @@ _PEERCRED = struct.Struct("3i")
 def issuer_settings(trust: TrustRoot) -> IssuerSettings:
     """Given the trust root, return its issuer part; raise SopError when it has none."""
     if trust.issuer is None:
-        raise SopError(f"trust file {trust.path}: no issuer part; the issuer has nothing to serve")
+        raise SopError(
+            _("trust file {path}: no issuer part; the issuer has nothing to serve").format(
+                path=trust.path
+            )
+        )
     return trust.issuer
 
 
@@ -55,21 +60,29 @@ def load_ca(path: Path) -> Ed25519PrivateKey:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError as exc:
-        raise SopError(f"issuer.ca_key {path}: cannot read it ({exc.strerror})") from None
+        raise SopError(
+            _("issuer.ca_key {path}: cannot read it ({reason})").format(
+                path=path, reason=exc.strerror
+            )
+        ) from None
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if info.st_uid != 0 or info.st_mode & 0o077 or not stat.S_ISREG(info.st_mode):
             raise SopError(
-                f"issuer.ca_key {path}: must be a file of root's with mode 0600 "
-                f"(found uid {info.st_uid}, mode {stat.S_IMODE(info.st_mode):04o})"
+                _(
+                    "issuer.ca_key {path}: must be a file of root's with mode 0600 "
+                    "(found uid {uid}, mode {mode:04o})"
+                ).format(path=path, uid=info.st_uid, mode=stat.S_IMODE(info.st_mode))
             )
         data = handle.read()
     try:
         key = load_ssh_private_key(data, password=None)
     except (ValueError, TypeError):
-        raise SopError(f"issuer.ca_key {path}: not an unencrypted OpenSSH private key") from None
+        raise SopError(
+            _("issuer.ca_key {path}: not an unencrypted OpenSSH private key").format(path=path)
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise SopError(f"issuer.ca_key {path}: not an ed25519 key")
+        raise SopError(_("issuer.ca_key {path}: not an ed25519 key").format(path=path))
     return key
 
 
@@ -114,13 +127,17 @@ class Issuer:
             try:
                 gid = grp.getgrnam(self.settings.group).gr_gid
             except KeyError:
-                raise SopError(f"issuer.group: no group {self.settings.group!r}") from None
+                raise SopError(
+                    _("issuer.group: no group {group!r}").format(group=self.settings.group)
+                ) from None
         folder = path.parent
         folder.mkdir(parents=True, exist_ok=True)
         info = folder.lstat()
         if info.st_uid != 0 or info.st_mode & stat.S_IWOTH or not stat.S_ISDIR(info.st_mode):
             raise SopError(
-                f"issuer.socket: directory {folder} must be root's and not world-writable"
+                _("issuer.socket: directory {folder} must be root's and not world-writable").format(
+                    folder=folder
+                )
             )
         os.chown(folder, 0, gid if gid >= 0 else 0)
         folder.chmod(0o750 if gid >= 0 else 0o755)
@@ -149,7 +166,7 @@ class Issuer:
         signal.signal(signal.SIGINT, stop)
         try:
             while True:
-                conn, _ = sock.accept()
+                conn, _address = sock.accept()
                 threading.Thread(target=self.handle, args=(conn,), daemon=True).start()
         finally:
             sock.close()

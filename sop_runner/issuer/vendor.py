@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sop_runner import gates
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.issuer import certs
 from sop_runner.issuer.ask import Ask
 from sop_runner.requests import get_request
@@ -44,7 +45,7 @@ def key_fingerprint(line: str) -> str:
     except (binascii.Error, ValueError):
         blob = b""
     if not blob:
-        raise SopError("vendor key: not an OpenSSH public key line (TYPE BASE64 [COMMENT])")
+        raise SopError(_("vendor key: not an OpenSSH public key line (TYPE BASE64 [COMMENT])"))
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
 
 
@@ -57,33 +58,54 @@ def decide_vendor(ctx: Context, ask: Ask, settings: IssuerSettings, now: datetim
     """
     del settings  # a vendor certificate's source is the user's address, not the controller's
     if ask.request is None:
-        raise SopError("ask: a vendor certificate names the grant's request")
+        raise SopError(_("ask: a vendor certificate names the grant's request"))
     operator = ctx.trusted.current.operator(ask.operator)
     if ROLE not in operator.roles:
-        raise SopError(f"operator {operator.name} is not a petugas; SOP 2.4 is the petugas' work")
+        raise SopError(
+            _("operator {name} is not a petugas; SOP 2.4 is the petugas' work").format(
+                name=operator.name
+            )
+        )
     with ctx.session() as session:
         request = get_request(session, ask.request)
         session.expunge(request)
     if request.procedure_id != PROCEDURE:
-        raise SopError(f"request {request.id} is for procedure {request.procedure_id}, not 2.4")
+        raise SopError(
+            _("request {id} is for procedure {procedure}, not 2.4").format(
+                id=request.id, procedure=request.procedure_id
+            )
+        )
     if request.status in ("done", "rejected", "cancelled", "expired"):
-        raise SopError(f"request {request.id} is {request.status}: no certificate for it")
+        raise SopError(
+            _("request {id} is {status}: no certificate for it").format(
+                id=request.id, status=_(request.status)
+            )
+        )
     gates.assert_request_signed(request, ctx.trusted)
     params = request.params
     if params.get("grant_state") != "present" or not params.get("grant_vendor_key"):
-        raise SopError(f"request {request.id} opens no grant for a vendor key")
+        raise SopError(_("request {id} opens no grant for a vendor key").format(id=request.id))
     certs.public_key_of(ask.public_key, certs.VENDOR_KEY_TYPES)
     if key_fingerprint(ask.public_key) != params["grant_vendor_key"]:
         raise SopError(
-            f"public_key: {key_fingerprint(ask.public_key)} is not the key request {request.id} "
-            f"names ({params['grant_vendor_key']})"
+            _("public_key: {fingerprint} is not the key request {id} names ({named})").format(
+                fingerprint=key_fingerprint(ask.public_key),
+                id=request.id,
+                named=params["grant_vendor_key"],
+            )
         )
     account = str(params.get("grant_account") or "")
     if not ACCOUNT.match(account):
-        raise SopError(f"request {request.id}: grant_account {account!r} is not an account name")
+        raise SopError(
+            _("request {id}: grant_account {account!r} is not an account name").format(
+                id=request.id, account=account
+            )
+        )
     end = datetime.fromtimestamp(int(params["grant_ends_at"]), UTC)
     if end <= now:
-        raise SopError(f"request {request.id}: the grant ended at {end.isoformat()}")
+        raise SopError(
+            _("request {id}: the grant ended at {end}").format(id=request.id, end=end.isoformat())
+        )
     principal = f"{account}@{params['grant_target']}"
     return certs.Grant(
         key_id=certs.vendor_key_id(request.id, str(params["grant_user"]), principal, operator.name),

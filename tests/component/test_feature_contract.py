@@ -146,12 +146,12 @@ def test_two_features_claiming_one_recorder_or_command_is_an_error() -> None:
         return 0
 
     first = Feature(name="a", recorders={"samples": writer})
-    with pytest.raises(SopError, match="recorder 'samples' is already another feature's"):
+    with pytest.raises(SopError, match="pencatat 'samples' sudah milik fitur lain"):
         build_registry([first, Feature(name="b", recorders={"samples": writer})])
     command = Command(help="x", load=lambda: None)  # type: ignore[arg-type,return-value]
-    with pytest.raises(SopError, match="command `sop x` is already another feature's"):
+    with pytest.raises(SopError, match="perintah `sop x` sudah milik fitur lain"):
         build_registry(
             [Feature(name="a", commands={"x": command}), Feature(name="b", commands={"x": command})]
         )
-    with pytest.raises(SopError, match="registered twice"):
+    with pytest.raises(SopError, match="terdaftar dua kali"):
         build_registry([first, first])

@@ -107,10 +107,10 @@ def test_another_operators_name_a_forged_approval_a_plan_or_a_done_request_get_n
     assert office.sop("approve", "1", name="sari").returncode == 0
     # sari's key in hand (stolen) does not make budi's account sari.
     stolen = _ask(office, issuer, name="sari", kind="step", request=1, step=5)
-    assert "is not the account of operator sari" in stolen["error"], stolen
+    assert "bukan akun operator sari" in stolen["error"], stolen
     # budi's account claiming sari, signed with budi's key.
     claimed = _ask(office, issuer, kind="step", request=1, step=5, operator="sari", signer="budi")
-    assert "is not the account of operator sari" in claimed["error"], claimed
+    assert "bukan akun operator sari" in claimed["error"], claimed
     # A forged approval written into the store (budi owns the SQLite file) opens nothing.
     with sqlite3.connect(office.store) as conn:
         row = conn.execute("SELECT * FROM approvals WHERE request_id = 1").fetchone()
@@ -126,16 +126,16 @@ def test_another_operators_name_a_forged_approval_a_plan_or_a_done_request_get_n
     assert "memerlukan persetujuan sah" in forged_answer["error"], forged_answer
     # A preview without a request is for root's service only.
     plan = _ask(office, issuer, kind="plan", targets=["ctl2"])
-    assert "certified for root only" in plan["error"], plan
+    assert "hanya diberi sertifikat untuk root" in plan["error"], plan
     # A done request's approval opens nothing any more.
     with sqlite3.connect(office.store) as conn:
         conn.execute("UPDATE requests SET status = 'done' WHERE id = 1")
     done = _ask(office, issuer, kind="step", request=1, step=5)
-    assert done["error"].startswith("issuer refused: permintaan 1 berstatus selesai"), done
+    assert done["error"].startswith("issuer menolak: permintaan 1 berstatus selesai"), done
     # An old ask (replayed) is not answered.
     old = (datetime.now(UTC) - timedelta(hours=1)).isoformat(timespec="seconds")
     replayed = _ask(office, issuer, kind="step", request=2, step=1, asked_at=old)
-    assert "from the issuer's clock" in replayed["error"], replayed
+    assert "dari jam issuer" in replayed["error"], replayed
     assert not [e for e in issuer.log_entries()[1:] if e["decision"] == "issued"]
 
 
@@ -174,7 +174,7 @@ def _run_and_check(office: Office, issuer: RunningIssuer) -> None:
 def test_the_issuer_refuses_to_start_with_a_ca_key_others_can_read(office, tmp_path):
     ca_key = make_ca(tmp_path / "ca")
     ca_key.chmod(0o640)
-    refused = pytest.raises(RuntimeError, match="must be a file of root's with mode 0600")
+    refused = pytest.raises(RuntimeError, match="harus berkas milik root dengan mode 0600")
     with refused, serving(office.setup.trust_file, ca_key, [CONTROLLER]):
         pass
     started = subprocess.run(

@@ -204,7 +204,7 @@ def test_sop_audit_checkpoint_publishes_and_verify_needs_a_readable_witness(tmp_
 
             done = sop("audit", "checkpoint", "--as", "budi")
             assert done.returncode == 0, done.stderr
-            assert "checkpoint published: 0 entries" in done.stdout
+            assert "checkpoint diterbitkan: 0 entri" in done.stdout
             message = server.recv(8192).decode()
         line = message.split(" checkpoint - ", 1)[1]
         assert parse_line(line).signer == "budi"

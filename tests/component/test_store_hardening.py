@@ -234,11 +234,11 @@ def test_sop_store_harden_command(roles, tmp_path):
     assert "--admin-url: tidak boleh memuat kata sandi" in refused.stderr
     check = sop("store", "harden", "--admin-url", roles["owner_url"], "--check")
     assert check.returncode == 0, check.stderr
-    assert f"would run) for application role {roles['app']}" in check.stdout
+    assert f"akan dijalankan) untuk peran aplikasi {roles['app']}" in check.stdout
     assert "REVOKE UPDATE, DELETE, TRUNCATE" in check.stdout
     done = sop("store", "harden", "--admin-url", roles["owner_url"])
     assert done.returncode == 0, done.stderr
-    assert "refused by trigger" in done.stdout
+    assert "ditolak oleh trigger" in done.stdout
     assert verify_store(engine_for(roles["app_url"])).intact  # the application role reads it
     said = _refused(roles["app_url"], "DELETE FROM audit_entries")
     assert "permission denied" in said

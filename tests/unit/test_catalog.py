@@ -670,20 +670,21 @@ def test_invalid_yaml(tmp_path: Path) -> None:
     shutil.copytree(PROCEDURES_DIR, target)
     (target / "2.2.yaml").write_text('id: "2.2"\ntitle: {id: "x", en: [\n', encoding="utf-8")
     message = _error(target)
-    assert message.startswith(f"{target / '2.2.yaml'}: not valid YAML: ")
-    assert "line " in message
+    assert message.startswith(f"{target / '2.2.yaml'}: bukan YAML yang sah: ")
+    assert "baris " in message
 
 
 def test_file_that_is_not_a_mapping(tmp_path: Path) -> None:
     target = tmp_path / "procedures"
     target.mkdir()
     (target / "1.1.yaml").write_text("- just\n- a list\n", encoding="utf-8")
-    assert "1.1.yaml: must be a mapping of procedure fields" in _error(target)
+    assert "1.1.yaml: harus berupa pemetaan field prosedur" in _error(target)
 
 
 def test_empty_or_missing_directory(tmp_path: Path) -> None:
-    assert "has no procedure files" in _error(tmp_path)
-    assert "does not exist" in _error(tmp_path / "nowhere")
+    assert "tidak berisi berkas prosedur" in _error(tmp_path)
+    assert "direktori katalog" in _error(tmp_path / "nowhere")
+    assert _error(tmp_path / "nowhere").endswith(": tidak ada")
 
 
 def test_playbook_must_be_a_plain_file_name(tmp_path: Path) -> None:

@@ -61,9 +61,9 @@ def test_a_manifest_that_differs_from_its_feature_is_refused():
     command = Command(help="x", load=lambda: typer.Typer())
     feature = Feature(name="a", commands={"x": command})
     check_manifest(Manifest(name="a", commands={"x": command}), feature)
-    with pytest.raises(SopError, match="feature 'a': its Manifest and its Feature"):
+    with pytest.raises(SopError, match="fitur 'a': Manifest dan Feature-nya"):
         check_manifest(Manifest(name="a"), feature)
-    with pytest.raises(SopError, match="feature 'a': its Manifest and its Feature"):
+    with pytest.raises(SopError, match="fitur 'a': Manifest dan Feature-nya"):
         check_manifest(Manifest(name="a", commands={"x": command}, on_startup=(print,)), feature)
 
 
@@ -72,7 +72,7 @@ def test_a_manifest_naming_another_tables_module_is_refused():
 
     feature = Feature(name="a", tables=(Request,))
     check_manifest(Manifest(name="a", tables="sop_runner.store.models"), feature)
-    with pytest.raises(SopError, match="tables modules"):
+    with pytest.raises(SopError, match="modul tabel"):
         check_manifest(Manifest(name="a", tables="sop_dummy.models"), feature)
-    with pytest.raises(SopError, match="tables modules"):
+    with pytest.raises(SopError, match="modul tabel"):
         check_manifest(Manifest(name="a"), feature)  # its tables would not be created

@@ -33,7 +33,7 @@ def test_lifetime_is_mutu_baku_plus_margin_and_never_past_an_approval():
     assert certs.step_lifetime(NOW, None, margin, []) == NOW + margin
     soon = NOW + timedelta(minutes=3)
     assert certs.step_lifetime(NOW, 3 * 86400, margin, [NOW + timedelta(days=1), soon]) == soon
-    with pytest.raises(SopError, match="no time is left"):
+    with pytest.raises(SopError, match="tidak ada waktu tersisa"):
         certs.step_lifetime(NOW, 600, margin, [NOW])
 
 
@@ -57,23 +57,23 @@ def test_an_ask_is_signed_over_every_field_and_a_changed_field_breaks_it():
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        (b"not json", "not one JSON object"),
-        (b"[]", "not one JSON object"),
-        (b'{"kind": "step"}', "operator: missing"),
+        (b"not json", "bukan satu objek JSON"),
+        (b"[]", "bukan satu objek JSON"),
+        (b'{"kind": "step"}', "operator: tidak ada atau bukan teks"),
         (
             b'{"kind": "root", "operator": "budi", "public_key": "k", "asked_at": "t",'
             b' "signature": "s"}',
-            "kind: 'root' is not allowed",
+            "kind: 'root' tidak diizinkan",
         ),
         (
             b'{"kind": "step", "operator": "budi", "public_key": "k", "asked_at": "t",'
             b' "signature": "s", "request": -1}',
-            "request: -1 is not allowed",
+            "request: -1 tidak diizinkan",
         ),
         (
             b'{"kind": "step", "operator": "budi", "public_key": "k", "asked_at": "t",'
             b' "signature": "s", "hosts": ["srv1"]}',
-            "hosts: unknown field",
+            "hosts: field tidak dikenal",
         ),
     ],
 )
@@ -84,13 +84,13 @@ def test_a_malformed_ask_is_one_line_naming_the_field(line, message):
 
 def test_an_ask_from_another_time_is_refused():
     ask = Ask("step", "budi", "k", (NOW - timedelta(minutes=6)).isoformat())
-    with pytest.raises(SopError, match="more than 300 s"):
+    with pytest.raises(SopError, match="lebih dari 300 detik"):
         check_time(ask, NOW)
     check_time(Ask("step", "budi", "k", (NOW - timedelta(minutes=4)).isoformat()), NOW)
 
 
 def test_only_ed25519_keys_are_certified_for_steps():
-    with pytest.raises(SopError, match="'ssh-rsa' is not allowed"):
+    with pytest.raises(SopError, match="'ssh-rsa' tidak diizinkan"):
         certs.public_key_of("ssh-rsa AAAA x")
     key = Ed25519PrivateKey.generate()
     assert certs.public_key_of(_public(key)) is not None
@@ -114,5 +114,5 @@ def test_sftp_repository_hosts_and_vendor_key_fingerprints():
     assert sftp_host("/srv/restic") is None and sftp_host(7) is None
     key = Ed25519PrivateKey.generate()
     assert key_fingerprint(_public(key)).startswith("SHA256:")
-    with pytest.raises(SopError, match="not an OpenSSH public key line"):
+    with pytest.raises(SopError, match="bukan baris kunci publik OpenSSH"):
         key_fingerprint("ssh-ed25519")

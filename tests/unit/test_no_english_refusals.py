@@ -46,24 +46,7 @@ GETTEXT = {"_", "tr", "ngettext"}
 
 # Files with English refusals still, and how many (the rule above). Only shrinks.
 LEFT: dict[str, int] = {
-    # `sop audit checkpoint`'s key refusal, beside the `sop audit` lines 17g translates:
-    # left so both branches merge cleanly.
-    "sop_runner/cli/admin_commands.py": 1,
     # Not yet moved to gettext; every one is seen by a person (docs/i18n.md, "Yang tersisa").
-    # The catalog's own checks (whoever edits catalog/ and the playbooks meets them).
-    "sop_runner/catalog/loader.py": 5,
-    # A feature package that does not fit the contract (whoever installs one).
-    "sop_runner/features.py": 7,
-    # The SSH certificate issuer: its refusals reach `sop grant` through its socket.
-    "sop_runner/issuer/__main__.py": 2,
-    "sop_runner/issuer/agent.py": 4,
-    "sop_runner/issuer/ask.py": 11,
-    "sop_runner/issuer/certs.py": 3,
-    "sop_runner/issuer/client.py": 3,
-    "sop_runner/issuer/gatekeys.py": 1,
-    "sop_runner/issuer/policy.py": 11,
-    "sop_runner/issuer/server.py": 7,
-    "sop_runner/issuer/vendor.py": 9,
     # Features written before issue 17's rule; their words go into their own .po.
     "sop_runner/procedures/access/book.py": 23,
     "sop_runner/procedures/access/documents.py": 2,
