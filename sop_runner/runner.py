@@ -8,6 +8,7 @@ own ``rc``, ``status`` and ``stats``, never from parsing stdout.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ansible_runner
+import ansible_runner.interface
 
 from sop_runner.artifacts import sealed
 from sop_runner.config import Settings
@@ -127,13 +128,17 @@ def run_playbook(
         return True
 
     cmdline = "--check --diff" if check else None
+    # No pty (runner_mode "subprocess", stdin /dev/null): nothing of a play prompts (no
+    # become or vault password, no vars_prompt), and pexpect read the pty 2000 bytes at a
+    # time with a sleep after each read, and slept 0.1 s at its close (bench/RESULTS.md,
+    # core).  The events reach on_event when the play has ended.
     # The extra vars (sop_request, sop_params tagged unsafe, sop_run) go in a 0600 file
     # named by its path: nothing of a request's parameters is on the command line.
     with (
         play_credentials(operator, run_id) as credentials,
         private_file(private_dir / "extravars", ident, extravars) as extravars_file,
     ):
-        runner = ansible_runner.run(
+        runner = ansible_runner.interface.init_runner(
             private_data_dir=str(private_dir),
             project_dir=str(settings.repo_root),
             playbook=str(settings.repo_root / "playbooks" / playbook),
@@ -148,6 +153,10 @@ def run_playbook(
             event_handler=handler,
             json_mode=False,
         )
+        # ansible_runner.run() has no runner_mode for a playbook: the Runner's own switch.
+        runner.runner_mode = "subprocess"
+        runner.config.input_fd = subprocess.DEVNULL
+        runner.run()
     stats = runner.stats or {}
     failed = sorted(set(stats.get("failures", {})) | set(stats.get("dark", {})))
     artifact = {}
