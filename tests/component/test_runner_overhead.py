@@ -39,11 +39,35 @@ PLAYBOOK = """\
 """
 
 
+FAILING = """\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: A failure its block rescues
+      block:
+        - name: First failure
+          ansible.builtin.fail:
+            msg: rescued one
+      rescue:
+        - name: Roll back
+          ansible.builtin.set_stats:
+            data: {rolled_back: true}
+    - name: An ignored failure
+      ansible.builtin.fail:
+        msg: ignored one
+      ignore_errors: true
+    - name: The failure that stops the play
+      ansible.builtin.fail:
+        msg: the real one
+"""
+
+
 def _settings(tmp_path: Path) -> Settings:
     repo = tmp_path / "repo"
     (repo / "playbooks").mkdir(parents=True)
     (repo / "ansible.cfg").write_text("[defaults]\ngathering = explicit\n")
     (repo / "playbooks" / "tty.yml").write_text(PLAYBOOK)
+    (repo / "playbooks" / "failing.yml").write_text(FAILING)
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(
         "all:\n  hosts:\n    localhost: {ansible_connection: local,"
@@ -80,6 +104,19 @@ def test_the_play_runs_without_a_terminal_and_its_events_still_arrive(tmp_path) 
     assert names[0] == "playbook_on_start" and names[-1] == "playbook_on_stats"
     assert names.count("runner_item_on_ok") == 3
     assert [e["counter"] for e in events] == sorted(e["counter"] for e in events)
+
+
+def test_the_result_is_read_from_the_events_as_they_arrive(tmp_path) -> None:
+    """Stats, set_stats data and the failure that stopped the play come from the events
+    the handler saw (not read back from the artifacts): the last unignored failure."""
+    result = run_playbook(_settings(tmp_path), "failing.yml", ["localhost"], {}, "r1-s2-a1")
+    assert not result.ok and result.status == "failed"
+    assert result.error == "localhost: The failure that stops the play: the real one"
+    assert result.artifact_data == {"rolled_back": True}
+    assert result.failed_hosts == ["localhost"]
+    assert result.stats["failures"] == {"localhost": 1}
+    assert result.stats["rescued"] == {"localhost": 1}
+    assert result.stats["ignored"] == {"localhost": 1}
 
 
 class _CountingStore:
