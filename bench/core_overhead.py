@@ -67,11 +67,12 @@ EXPLAINED = """\
 run` 17.43 s against bare 12.09 s, **1.442** (3 rounds); 50 hosts 151.9 s against 154.3 s,
 **0.984** (1 round); event sink 1.0 % and ansible-runner's event callback 3.7 % of the
 50-host run. The profile of the 50-host `sop run` showed 6.9 s of sleeps in pexpect (1,928
-reads of at most 2000 bytes of the play's pty, each followed by a sleep: the play's output
-waited on the reader), 0.2 s of pexpect closing the pty (0.1 s a play), 26 commits of
-events (one a 50), every event file read back from disk twice after each play (0.44 s:
-`Runner.stats`, `Runner.events`) and the SSH masters closed one after the other (1 s a
-play on 50 hosts).
+reads of at most 2000 bytes of the play's pty, each followed by a sleep), 0.2 s of
+pexpect closing the pty (0.1 s a play), 26 commits of events (one a 50), every event file
+read back from disk twice after each play (0.44 s: `Runner.stats`, `Runner.events`) and
+the SSH masters closed one after the other (1 s a play on 50 hosts). After, the 6.1 ratio
+measured three times as the changes went in: 1.222 (fixed order), 1.114 (load 12), 1.049
+(the table, order turning each round): on this shared machine it moves by about ±0.1.
 
 **Removed**: the play runs without a pty (ansible-runner's subprocess mode, stdin
 /dev/null: no play prompts; the events reach the run loop when the play ends, and the
@@ -79,22 +80,27 @@ progress line shows the step, not each task); a step's events are written in one
 transaction; the result (stats, set_stats data, the stopping failure) is kept from the
 events as they arrive; the masters are closed all at once. SSH connection reuse is
 effective: ControlPersist with the run's own control folder gives one login a host a
-play (the table's "SSH logins per host").
+play (the table's "SSH logins per host"; a few hosts opened a second one).
 
-**Left, per run and not per host or task** (the 6.1 phases above, under cProfile): the
+**Left on 6.1, per run and not per host or task** (the phases above, under cProfile): the
 `sop` process's Python and imports (about 0.7 s with `-X importtime`: SQLAlchemy 0.28 s,
 sop_runner's own modules 0.18 s, rich, ansible_runner, cryptography); opening the store
-imports every feature's tables (`define_tables`, about 0.3 s); the request's impact is
-checked again against the inventory read through Ansible's InventoryManager before the
-first play (about 0.3 s: a gate, it stays); the features are loaded for the records'
-writers at the first step's end (about 0.3 s: a feature's Manifest does not name the
-set_stats keys it records, so every feature is imported; naming them there is the next
-step); SQLAlchemy configures its mappers at the first write (about 0.15 s). The bare
-baseline pays part of the same in its `sop_records` callback, which records each play.
-"One Ansible process per run" does not apply to 6.1: its two plays are steps 1 and 5,
-with three human steps and the approval between them, and each step's certificate
-names that step. On the 6.1 bench (two plays of about 4–5 s on this loaded machine)
-these fixed costs are the gap to 1.10; on 50 hosts they vanish in the run's length."""
+imports every feature's tables (`define_tables`); the request's impact is checked again
+against the inventory read through Ansible's InventoryManager before the first play (a
+gate: it stays); the features are loaded for the records' writers at the first step's
+end (a feature's Manifest does not name the set_stats keys it records, so every feature
+is imported; naming them there is the next step); SQLAlchemy configures its mappers at
+the first write. The bare baseline pays part of the same in its `sop_records` callback,
+which records each play. "One Ansible process per run" does not apply to 6.1: its two
+plays are steps 1 and 5, with three human steps and the approval between them, and each
+step's certificate names that step.
+
+**Left on 50 hosts** (goal 1.02, measured 1.025: 2.8 s on 114 s): ansible-runner's event
+callback, 2.6 % of the run (about 3 s: for each of the run's 1,300 events it reads the
+callback's partial file and writes the event's JSON artifact, the evidence `sop` keeps),
+which in subprocess mode runs after the play instead of beside it. Streaming the events
+without a pty (ansible-runner hands a subprocess's output over only when it ends) would
+overlap it again; our own sink is 0.2 %."""
 
 
 def main() -> None:

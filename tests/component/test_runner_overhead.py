@@ -147,7 +147,7 @@ class _QuietUI:
 def test_a_steps_events_are_written_in_one_transaction() -> None:
     store = _CountingStore()
     sink = EventSink(store, 1, 6, _QuietUI())  # type: ignore[arg-type]
-    for counter in range(1, 1301):  # a 50-host step of 6.1 hands over about 1,300
+    for counter in range(1, 1301):  # a 50-host 6.1 run hands over about 1,300
         sink({"counter": counter, "event": "runner_on_ok", "event_data": {"host": "h"}})
     assert store.transactions == 0
     sink.flush()
