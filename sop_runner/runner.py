@@ -8,6 +8,7 @@ own ``rc``, ``status`` and ``stats``, never from parsing stdout.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ansible_runner
+import ansible_runner.interface
 
 from sop_runner.artifacts import sealed
 from sop_runner.config import Settings
@@ -83,21 +84,32 @@ def inventory_file(path: Path) -> Path:
     return path / "hosts.yml" if path.is_dir() else path
 
 
-def _stopping_error(runner: Any) -> str:
-    """Given a finished Runner, return the failure that stopped the play.
+STAT_KEYS = ("skipped", "ok", "dark", "failures", "ignored", "rescued", "processed", "changed")
 
-    The last unignored failure, not the first: a failure rescued by a block
-    (e.g. a failed test followed by its rollback) is not why the play stopped.
-    """
-    for event in reversed(list(runner.events)):  # Runner.events is a generator
-        if event.get("event") in ("runner_on_failed", "runner_on_unreachable"):
-            data = event.get("event_data", {})
-            if data.get("ignore_errors"):
-                continue
-            res = data.get("res", {})
+
+@dataclass
+class _PlayOutcome:
+    """What run_playbook needs of a play's events, kept as they arrive (ansible-runner's
+    ``stats`` and ``events`` read every event's file back from disk, twice)."""
+
+    stats: dict[str, Any] = field(default_factory=dict)
+    artifact_data: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+
+    def see(self, event: dict[str, Any]) -> None:
+        """Given an event of the play, keep its stats, its set_stats data, and the last
+        unignored failure, not the first: a failure rescued by a block (e.g. a failed
+        test followed by its rollback) is not why the play stopped."""
+        name, data = event.get("event"), event.get("event_data") or {}
+        if name == "playbook_on_stats":
+            self.stats = {key: data.get(key, {}) for key in STAT_KEYS}
+            self.artifact_data = data.get("artifact_data") or {}
+        elif name in ("runner_on_failed", "runner_on_unreachable") and not data.get(
+            "ignore_errors"
+        ):
+            res = data.get("res") or {}
             message = res.get("msg") or res.get("stderr") or res.get("reason") or "failed"
-            return f"{data.get('host')}: {data.get('task')}: {str(message).strip()[:500]}"
-    return ""
+            self.error = f"{data.get('host')}: {data.get('task')}: {str(message).strip()[:500]}"
 
 
 def run_playbook(
@@ -125,19 +137,26 @@ def run_playbook(
     for stale in ("cmdline", "extravars", "envvars"):
         (private_dir / "env" / stale).unlink(missing_ok=True)
 
+    outcome = _PlayOutcome()
+
     def handler(event: dict[str, Any]) -> bool:
+        outcome.see(event)
         if on_event is not None:
             on_event(event)
         return True
 
     cmdline = "--check --diff" if check else None
+    # No pty (runner_mode "subprocess", stdin /dev/null): nothing of a play prompts (no
+    # become or vault password, no vars_prompt), and pexpect read the pty 2000 bytes at a
+    # time with a sleep after each read, and slept 0.1 s at its close (bench/RESULTS.md,
+    # core).  The events reach on_event when the play has ended.
     # The extra vars (sop_request, sop_params tagged unsafe, sop_run) go in a 0600 file
     # named by its path: nothing of a request's parameters is on the command line.
     with (
         play_credentials(operator, run_id) as credentials,
         private_file(private_dir / "extravars", ident, extravars) as extravars_file,
     ):
-        runner = ansible_runner.run(
+        runner = ansible_runner.interface.init_runner(
             private_data_dir=str(private_dir),
             project_dir=str(settings.repo_root),
             playbook=str(settings.repo_root / "playbooks" / playbook),
@@ -152,19 +171,19 @@ def run_playbook(
             event_handler=handler,
             json_mode=False,
         )
-    stats = runner.stats or {}
+        # ansible_runner.run() has no runner_mode for a playbook: the Runner's own switch.
+        runner.runner_mode = "subprocess"
+        runner.config.input_fd = subprocess.DEVNULL
+        runner.run()
+    stats = outcome.stats
     failed = sorted(set(stats.get("failures", {})) | set(stats.get("dark", {})))
-    artifact = {}
-    for event in runner.events:
-        if event.get("event") == "playbook_on_stats":
-            artifact = event.get("event_data", {}).get("artifact_data", {}) or {}
     result = PlaybookResult(
         rc=runner.rc,
         status=runner.status,
         stats=stats,
-        artifact_data=artifact,
+        artifact_data=outcome.artifact_data,
         failed_hosts=failed,
-        error=_stopping_error(runner) if runner.rc else "",
+        error=outcome.error if runner.rc else "",
     )
     # No environment dump and no secret stays in the artifacts or goes on to the store.
     return sealed(settings.data_dir, private_dir, ident, settings.db_url, result)
