@@ -112,6 +112,11 @@ class _PlayOutcome:
             self.error = f"{data.get('host')}: {data.get('task')}: {str(message).strip()[:500]}"
 
 
+def watched() -> bool:
+    """Return whether a person watches this run at a terminal (stdout or stderr is one)."""
+    return sys.stdout.isatty() or sys.stderr.isatty()
+
+
 def run_playbook(
     settings: Settings,
     playbook: str,
@@ -146,10 +151,13 @@ def run_playbook(
         return True
 
     cmdline = "--check --diff" if check else None
-    # No pty (runner_mode "subprocess", stdin /dev/null): nothing of a play prompts (no
-    # become or vault password, no vars_prompt), and pexpect read the pty 2000 bytes at a
-    # time with a sleep after each read, and slept 0.1 s at its close (bench/RESULTS.md,
-    # core).  The events reach on_event when the play has ended.
+    # Without a person watching (cron, AWX, a script: no terminal), no pty (runner_mode
+    # "subprocess", stdin /dev/null): nothing of a play prompts (no become or vault
+    # password, no vars_prompt), and pexpect read the pty 2000 bytes at a time with a
+    # sleep after each read, and slept 0.1 s at its close (bench/RESULTS.md, core); the
+    # events then reach on_event when the play has ended.  A person at a terminal keeps
+    # ansible-runner's pty, so the progress line names each task as it runs (a backup or
+    # an upgrade runs for minutes).
     # The extra vars (sop_request, sop_params tagged unsafe, sop_run) go in a 0600 file
     # named by its path: nothing of a request's parameters is on the command line.
     with (
@@ -171,9 +179,10 @@ def run_playbook(
             event_handler=handler,
             json_mode=False,
         )
-        # ansible_runner.run() has no runner_mode for a playbook: the Runner's own switch.
-        runner.runner_mode = "subprocess"
-        runner.config.input_fd = subprocess.DEVNULL
+        if not watched():
+            # ansible_runner.run() has no runner_mode for a playbook: the Runner's own switch.
+            runner.runner_mode = "subprocess"
+            runner.config.input_fd = subprocess.DEVNULL
         runner.run()
     stats = outcome.stats
     failed = sorted(set(stats.get("failures", {})) | set(stats.get("dark", {})))

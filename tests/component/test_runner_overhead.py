@@ -106,6 +106,20 @@ def test_the_play_runs_without_a_terminal_and_its_events_still_arrive(tmp_path) 
     assert [e["counter"] for e in events] == sorted(e["counter"] for e in events)
 
 
+def test_a_person_at_a_terminal_keeps_the_live_pty(tmp_path, monkeypatch) -> None:
+    """Someone watching `sop run` at a terminal sees each task as it runs: ansible-runner's
+    pty (pexpect) streams the events during the play; only unwatched runs drop it."""
+    monkeypatch.setattr("sop_runner.runner.watched", lambda: True)
+    events: list[dict[str, Any]] = []
+    result = run_playbook(
+        _settings(tmp_path), "tty.yml", ["localhost"], {}, "r1-s3-a1", on_event=events.append
+    )
+    assert result.ok, result.error
+    assert str(result.artifact_data["tty"]).startswith("pts/"), result.artifact_data
+    names = [e.get("event") for e in events]
+    assert names.count("runner_item_on_ok") == 3 and names[-1] == "playbook_on_stats"
+
+
 def test_the_result_is_read_from_the_events_as_they_arrive(tmp_path) -> None:
     """Stats, set_stats data and the failure that stopped the play come from the events
     the handler saw (not read back from the artifacts): the last unignored failure."""
