@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sop_runner.kept_files import keep
 from sop_runner.sha256 import sha256
 
 CACHE_DIR = Path(__file__).resolve().parent / "__pycache__"
@@ -80,17 +81,5 @@ def entry_points(groups: Sequence[str]) -> list[Entry]:
 def _keep(path: Path, found: list[Entry]) -> None:
     """Write the answer, keeping the KEEP newest; a package folder not ours to write:
     scan at each start."""
-    import tempfile  # only when writing: every start reads, few write
-
-    try:
-        path.parent.mkdir(exist_ok=True)
-        older = sorted(path.parent.glob("entry-points-*.json"), key=lambda p: p.stat().st_mtime)
-        for old in older[: max(0, len(older) - KEEP + 1)]:
-            old.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".entry-points-")
-        with os.fdopen(fd, "w") as handle:
-            json.dump([[e.group, e.name, e.value] for e in found], handle)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError:
-        return
+    answer = json.dumps([[e.group, e.name, e.value] for e in found]).encode()
+    keep(path, answer, "entry-points-*.json", KEEP)

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
+from sop_runner.kept_files import keep
 from sop_runner.sha256 import sha256
 
 LANGUAGES = ("id", "en")
@@ -171,19 +172,7 @@ def compiled(lang: str) -> bytes:
 def _keep(path: Path, mo: bytes) -> None:
     """Given the cache file's path and a compiled catalog, write it there, replacing the
     language's older ones; a package folder not ours to write: compile at each start."""
-    import tempfile  # only when writing: every start reads, few write
-
-    try:
-        path.parent.mkdir(exist_ok=True)
-        for old in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.mo"):
-            old.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".i18n-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(mo)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError:
-        return
+    keep(path, mo, path.name.rsplit("-", 1)[0] + "-*.mo")
 
 
 @cache

@@ -13,12 +13,12 @@ gives another name, so a stale cache is never read.
 
 from __future__ import annotations
 
-import os
 import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sop_runner.kept_files import keep
 from sop_runner.sha256 import sha256
 
 if TYPE_CHECKING:
@@ -60,16 +60,5 @@ def cached(directory: Path, schema: Path, load: Callable[[Path], Catalog]) -> Ca
 
 
 def _write(path: Path, catalog: Catalog) -> None:
-    import tempfile  # only when writing: every start reads, few write
-
-    try:
-        path.parent.mkdir(exist_ok=True)
-        for old in path.parent.glob("catalog-*.pickle"):
-            old.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".catalog-")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(catalog, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError:  # a package folder not ours to write: validate each time
-        return
+    """Keep the validated catalog (a package folder not ours to write: validate each time)."""
+    keep(path, pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL), "catalog-*.pickle")

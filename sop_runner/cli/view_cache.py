@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from sop_runner.kept_files import keep
 from sop_runner.sha256 import sha256
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -64,17 +65,5 @@ def kept(command: tuple[str, ...], lang: str, make: Callable[[], dict[str, Any]]
 
 
 def _keep(path: Path, view: dict[str, Any]) -> None:
-    import tempfile  # only when writing: every start reads, few write
-
-    try:
-        path.parent.mkdir(exist_ok=True)
-        older = sorted(path.parent.glob("view-*.json"), key=lambda p: p.stat().st_mtime)
-        for old in older[: max(0, len(older) - KEEP + 1)]:
-            old.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".view-")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(view, handle, ensure_ascii=False)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError:  # a package folder not ours to write: made at each start
-        return
+    """Keep a view, the KEEP newest (a package folder not ours to write: made each start)."""
+    keep(path, json.dumps(view, ensure_ascii=False).encode("utf-8"), "view-*.json", KEEP)

@@ -12,15 +12,14 @@ content, schema or code gives another name and is validated in full.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sop_runner import yamlio
 from sop_runner.i18n import _
+from sop_runner.kept_files import keep
 
 # jsonschema where a document is validated: a document validated before needs none.
 if TYPE_CHECKING:
@@ -144,14 +143,6 @@ def _marker(name: str, data: Any) -> Path | None:
 
 
 def _remember(marker: Path) -> None:
-    try:
-        marker.parent.mkdir(exist_ok=True)
-        old = sorted(marker.parent.glob("trust-valid-*"), key=lambda p: p.stat().st_mtime)
-        for path in old[: max(0, len(old) - KEEP + 1)]:
-            path.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=marker.parent, prefix=".trust-valid-")
-        os.close(fd)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, marker)
-    except OSError:  # a package folder not ours to write: validate each time
-        return
+    """Keep an empty marker that this content was valid (KEEP of them; a package folder not
+    ours to write: validate each time)."""
+    keep(marker, b"", "trust-valid-*", KEEP)
