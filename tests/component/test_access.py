@@ -228,7 +228,7 @@ def test_a_vendor_with_the_pj_permission_enters_and_the_permission_is_used_once(
     (row,) = entries(sqlite_sop_env)
     assert row.authorisation == "permission" and row.permission_id == permission_id
     again = vendor_in("--permission", str(permission_id), at=f"{DAY} 09:30")
-    assert again.returncode == 4 and "used already" in again.stderr
+    assert again.returncode == 4 and "sudah dipakai" in again.stderr
     ok(
         sop(
             "access",
@@ -248,7 +248,7 @@ def test_a_vendor_with_neither_coordination_nor_permission_is_refused_and_nothin
 ) -> None:
     refused = vendor_in()
     assert refused.returncode == 4, refused.stderr
-    assert "has neither" in refused.stderr and "Traceback" not in refused.stderr
+    assert "tidak mempunyai keduanya" in refused.stderr and "Traceback" not in refused.stderr
     assert entries(sqlite_sop_env) == []
     assert not [a for a in actions(sqlite_sop_env) if a["action"].startswith("access.")]
 
@@ -554,7 +554,7 @@ def test_a_2_2_request_names_its_visit_and_its_report_shows_it_from_the_log_book
         operator="dewi",
         stdin="123456789012\n",
     )
-    assert refused.returncode == 2 and "2.3 request" in refused.stderr
+    assert refused.returncode == 2 and "permintaan 2.3" in refused.stderr
 
 
 def test_who_is_inside_and_overdue_are_right_at_given_clock_times(
@@ -632,7 +632,7 @@ def test_a_permission_edited_in_the_store_no_longer_holds(sqlite_sop_env: SopEnv
         permission = session.scalars(select(AccessPermission)).one()
         permission.valid_until = permission.valid_until + timedelta(days=30)
     refused = vendor_in("--permission", "1")
-    assert refused.returncode == 4 and "does not hold" in refused.stderr
+    assert refused.returncode == 4 and "tidak berlaku" in refused.stderr
     assert entries(sqlite_sop_env) == []
 
 
@@ -664,11 +664,11 @@ def test_bad_input_is_one_line_exit_2_nothing_written_and_the_number_never_echoe
         stdin=short + "\n",
     )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
-    assert "identity number: not a KTP number" in bad.stderr and short not in bad.stderr
+    assert "nomor identitas: bukan nomor KTP" in bad.stderr and short not in bad.stderr
     future = vendor_in("--coordination", "SPK 1", at="2999-01-01 09:00")
-    assert future.returncode == 2 and "--at" in future.stderr and "future" in future.stderr
+    assert future.returncode == 2 and "--at" in future.stderr and "masa depan" in future.stderr
     unknown = vendor_in("--coordination", "SPK 1", "--escort", "sari")
-    assert unknown.returncode == 2 and "--escort: 'sari' is no petugas" in unknown.stderr
+    assert unknown.returncode == 2 and "--escort: 'sari' bukan petugas" in unknown.stderr
     rules = sop(
         "access",
         "checkin",

@@ -287,7 +287,7 @@ def test_retention_anonymises_old_entries_only_after_the_pj_approves_and_keeps_t
     text = Path(month[0]).read_text()
     assert "vendor 1, petugas 1" in text and "(dianonimkan)" in text
     again = sop("access", "retention", "apply", "1", "--as", "budi")
-    assert again.returncode == 2 and "applied already" in again.stderr
+    assert again.returncode == 2 and "sudah diterapkan" in again.stderr
     trail = ok(sop("audit", "verify"))
     assert trail.returncode == 0
     with sqlite_sop_env.ctx().session() as session:

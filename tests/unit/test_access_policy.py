@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from sop_runner import i18n
 from sop_runner.errors import SopError
 from sop_runner.procedures.access import door, policy
 
@@ -33,23 +34,46 @@ def test_a_deposit_keeps_the_type_the_last_four_and_a_salted_hash_never_the_numb
 def test_a_wrong_number_is_refused_without_echoing_it(kind: str, number: str) -> None:
     with pytest.raises(SopError) as refused:
         policy.deposit(kind, number)
-    assert "identity number" in str(refused.value)
+    assert "nomor identitas" in str(refused.value)
     assert not number or number not in str(refused.value)
 
 
 def test_an_unknown_document_type_is_refused_naming_the_allowed_ones() -> None:
-    with pytest.raises(SopError, match="--id-type: 'NPWP' is not allowed; use KTP, SIM or PASPOR"):
+    said = "--id-type: 'NPWP' tidak diizinkan; yang diizinkan: KTP, SIM atau PASPOR"
+    with pytest.raises(SopError, match=said):
         policy.deposit("NPWP", KTP)
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (None, "nomor identitas: bukan nomor SIM; yang diizinkan: KTP: 16 digit"),
+        ("en", "identity number: not a SIM number; allowed: KTP: 16 digits"),
+    ],
+)
+def test_an_access_refusal_is_indonesian_by_default_and_english_with_sop_lang_en(
+    monkeypatch: pytest.MonkeyPatch, lang: str | None, said: str
+) -> None:
+    """Issue 17: the log book's refusals come through gettext (access.po)."""
+    monkeypatch.setattr(i18n, "_chosen", None)  # chosen afresh, as a new `sop` process does
+    monkeypatch.setattr("sys.argv", ["sop"])
+    monkeypatch.delenv("SOP_LANG", raising=False)
+    monkeypatch.setenv("SOP_CONFIG", "/nonexistent/sop.yml")
+    if lang:
+        monkeypatch.setenv("SOP_LANG", lang)
+    with pytest.raises(SopError) as refused:
+        policy.deposit("SIM", "12345")
+    assert str(refused.value).startswith(said)
 
 
 def test_times_are_read_in_wib_and_a_future_time_is_refused() -> None:
     assert policy.parse_time("2026-11-03 09:00") == datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
     assert policy.parse_time("2026-11-03T09:00+00:00") == datetime(2026, 11, 3, 9, tzinfo=UTC)
-    with pytest.raises(SopError, match="--at: 'jam 9' is not a time"):
+    with pytest.raises(SopError, match="--at: 'jam 9' bukan waktu"):
         policy.parse_time("jam 9")
     clock = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
     assert policy.moment("2026-11-03 08:30", clock) == clock - timedelta(minutes=30)
-    with pytest.raises(SopError, match="in the future"):
+    with pytest.raises(SopError, match="di masa depan"):
         policy.moment("2026-11-03 09:30", clock)
 
 

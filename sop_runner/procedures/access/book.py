@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from sop_runner.context import Context
 from sop_runner.errors import GateRefused, SopError
+from sop_runner.i18n import _
 from sop_runner.operators import Acting
 from sop_runner.procedures.access import policy
 from sop_runner.procedures.access.models import AccessEntry, AccessExtension, AccessPermission
@@ -84,18 +85,24 @@ def _with_role(ctx: Context, name: str | None, role: str, what: str) -> Acting:
     acting = ctx.actor(name)
     if role not in acting.roles:
         raise SopError(
-            f"operator: {acting.name!r} is not a {role}; {what} is the {role}'s signed action"
+            _("operator: {name!r} is not a {role}; {what} is the {role}'s signed action").format(
+                name=acting.name, role=role, what=what
+            )
         )
     return acting
 
 
 def _petugas_named(ctx: Context, name: str | None, option: str) -> str:
     """Given a name, return it if the registry holds it as a petugas; raise SopError otherwise."""
-    value = policy.required(name, option, "a petugas of the operators registry")
+    value = policy.required(name, option, _("a petugas of the operators registry"))
     operator = ctx.operators.get(value)
     if operator is None or "petugas" not in operator.roles:
         known = sorted(o.name for o in ctx.registry.operators if "petugas" in o.roles)
-        raise SopError(f"{option}: {value!r} is no petugas; allowed: {', '.join(known)}")
+        raise SopError(
+            _("{option}: {value!r} is no petugas; allowed: {allowed}").format(
+                option=option, value=value, allowed=", ".join(known)
+            )
+        )
     return value
 
 
@@ -132,11 +139,15 @@ def permit(
     the kind is vendor or tamu.
     """
     if kind not in ("vendor", "tamu"):
-        raise SopError(f"--kind: {kind!r} is not allowed; a permission is for vendor or tamu")
-    person = policy.required(name, "--name", "the person's name")
-    org = policy.required(organisation, "--organisation", "the person's organisation")
-    why = policy.required(purpose, "--purpose", "say why (alasan yang jelas)")
-    acting = _with_role(ctx, operator, "penanggung_jawab", "a permission to enter")
+        raise SopError(
+            _("--kind: {kind!r} is not allowed; a permission is for vendor or tamu").format(
+                kind=kind
+            )
+        )
+    person = policy.required(name, "--name", _("the person's name"))
+    org = policy.required(organisation, "--organisation", _("the person's organisation"))
+    why = policy.required(purpose, "--purpose", _("say why (alasan yang jelas)"))
+    acting = _with_role(ctx, operator, "penanggung_jawab", _("a permission to enter"))
     clock = policy.now()
     with ctx.session() as session:
         row = AccessPermission(
@@ -183,18 +194,34 @@ def _use_permission(
 ) -> AccessPermission:
     row = session.get(AccessPermission, visit.permission)
     if row is None:
-        raise GateRefused(f"--permission: no permission {visit.permission}")
+        raise GateRefused(_("--permission: no permission {id}").format(id=visit.permission))
     if row.kind != visit.kind:
-        raise GateRefused(f"--permission: {row.id} is for a {row.kind}, not a {visit.kind}")
+        raise GateRefused(
+            _("--permission: {id} is for a {kind}, not a {wanted}").format(
+                id=row.id, kind=row.kind, wanted=visit.kind
+            )
+        )
     if row.used_by is not None:
-        raise GateRefused(f"--permission: {row.id} was used already (entry {row.used_by})")
+        raise GateRefused(
+            _("--permission: {id} was used already (entry {entry})").format(
+                id=row.id, entry=row.used_by
+            )
+        )
     if (row.person_name or "").casefold() != name.casefold():
-        raise GateRefused(f"--permission: {row.id} names another person")
+        raise GateRefused(_("--permission: {id} names another person").format(id=row.id))
     if at > row.valid_until:
-        raise GateRefused(f"--permission: {row.id} expired at {row.valid_until:%Y-%m-%d %H:%M}")
+        raise GateRefused(
+            _("--permission: {id} expired at {until}").format(
+                id=row.id, until=f"{row.valid_until:%Y-%m-%d %H:%M}"
+            )
+        )
     problems = permission_problems(ctx, row)
     if problems:
-        raise GateRefused(f"--permission: {row.id} does not hold: {'; '.join(problems)}")
+        raise GateRefused(
+            _("--permission: {id} does not hold: {problems}").format(
+                id=row.id, problems="; ".join(problems)
+            )
+        )
     return row
 
 
@@ -229,14 +256,18 @@ def _authorise(ctx: Context, session: Session, visit: Visit, name: str, at: date
     used); raise GateRefused when the document's authorisation is missing."""
     if visit.kind == "tamu" and visit.permission is None:
         raise GateRefused(
-            "--permission: a guest (tamu) enters only with the penanggung jawab's signed "
-            "permission (SOP 2.3 step 1): `sop access permit --kind tamu` as the PJ first"
+            _(
+                "--permission: a guest (tamu) enters only with the penanggung jawab's signed "
+                "permission (SOP 2.3 step 1): `sop access permit --kind tamu` as the PJ first"
+            )
         )
     if visit.permission is None and not (visit.coordination or "").strip():
         raise GateRefused(
-            "--coordination or --permission: a vendor enters after prior coordination with a "
-            "petugas (its reference) or with the penanggung jawab's signed permission "
-            "(SOP 2.1 steps 1–2); this vendor has neither"
+            _(
+                "--coordination or --permission: a vendor enters after prior coordination with a "
+                "petugas (its reference) or with the penanggung jawab's signed permission "
+                "(SOP 2.1 steps 1–2); this vendor has neither"
+            )
         )
     if visit.permission is not None:
         _use_permission(ctx, session, visit, name, at)
@@ -255,11 +286,15 @@ def check_in(
     """
     kind = policy.check_kind(visit.kind)
     rooms = _rooms(ctx, visit.rooms)
-    purpose = policy.required(visit.purpose, "--purpose", "say why (alasan yang jelas)")
+    purpose = policy.required(visit.purpose, "--purpose", _("say why (alasan yang jelas)"))
     if not visit.rules_acknowledged:
         listed = "; ".join(policy.RULES[kind])
-        raise SopError(f"--rules-acknowledged: required; the {kind} acknowledges: {listed}")
-    acting = _with_role(ctx, operator, "petugas", "recording the log book")
+        raise SopError(
+            _("--rules-acknowledged: required; the {kind} acknowledges: {rules}").format(
+                kind=kind, rules=listed
+            )
+        )
+    acting = _with_role(ctx, operator, "petugas", _("recording the log book"))
     clock = policy.now()
     time_in = policy.moment(visit.at, clock)
     held: policy.Deposit | None = None
@@ -268,18 +303,22 @@ def check_in(
         entrant = ctx.operators[who]
         name, org, escort = entrant.full_name or who, "Diskominfo", None
     else:
-        name = policy.required(visit.name, "--name", "the person's name")
-        org = policy.required(visit.organisation, "--organisation", "the person's organisation")
+        name = policy.required(visit.name, "--name", _("the person's name"))
+        org = policy.required(visit.organisation, "--organisation", _("the person's organisation"))
         escort = _petugas_named(ctx, visit.escort, "--escort")
         who = None
         if not visit.id_type or not id_number:
             raise SopError(
-                "--id-type and the identity number (asked, or on standard input): required; "
-                f"the {kind} deposits KTP, SIM or Paspor"
+                _(
+                    "--id-type and the identity number (asked, or on standard input): required; "
+                    "the {kind} deposits KTP, SIM or Paspor"
+                ).format(kind=kind)
             )
         held = policy.deposit(visit.id_type, id_number)
         if kind == "tamu" and not (visit.gadgets or "").strip():
-            raise SopError("--gadgets: required; a guest deposits their gadgets (SOP 2.3 step 2)")
+            raise SopError(
+                _("--gadgets: required; a guest deposits their gadgets (SOP 2.3 step 2)")
+            )
     if visit.request_id is not None:
         from sop_runner.procedures.access.runs import check_request
 
@@ -334,7 +373,9 @@ def _refuse_second_visit(session: Session, operator: str) -> None:
     ).first()
     if open_row is not None:
         raise SopError(
-            f"--petugas: {operator} is inside already (entry {open_row.id}); check out first"
+            _("--petugas: {name} is inside already (entry {entry}); check out first").format(
+                name=operator, entry=open_row.id
+            )
         )
 
 
@@ -344,7 +385,7 @@ def _refuse_second_visit(session: Session, operator: str) -> None:
 def _entry(session: Session, entry_id: int) -> AccessEntry:
     row = session.get(AccessEntry, entry_id)
     if row is None:
-        raise SopError(f"entry: no log book entry {entry_id}")
+        raise SopError(_("entry: no log book entry {id}").format(id=entry_id))
     return row
 
 
@@ -355,24 +396,34 @@ def check_out(ctx: Context, leaving: Leaving, operator: str | None) -> AccessEnt
     Raise SopError (nothing written) when the entry is closed, the door is not confirmed
     locked, or a deposited ID or gadgets are not confirmed returned.
     """
-    acting = _with_role(ctx, operator, "petugas", "recording the log book")
+    acting = _with_role(ctx, operator, "petugas", _("recording the log book"))
     clock = policy.now()
     time_out = policy.moment(leaving.at, clock)
     with ctx.session() as session:
         row = _entry(session, leaving.entry_id)
         if row.time_out is not None:
-            raise SopError(f"entry: {row.id} was checked out already at {row.time_out:%H:%M}")
+            raise SopError(
+                _("entry: {id} was checked out already at {time}").format(
+                    id=row.id, time=f"{row.time_out:%H:%M}"
+                )
+            )
         if time_out < row.time_in:
-            raise SopError("--at: before the entry's time in")
+            raise SopError(_("--at: before the entry's time in"))
         if not leaving.door_locked:
             raise SopError(
-                "--door-locked: required; the petugas makes sure the data center's door is "
-                "locked (SOP 2.1 step 7, 2.2 step 4, 2.3 step 6)"
+                _(
+                    "--door-locked: required; the petugas makes sure the data center's door is "
+                    "locked (SOP 2.1 step 7, 2.2 step 4, 2.3 step 6)"
+                )
             )
         if row.id_type and not leaving.id_returned:
-            raise SopError(f"--id-returned: required; the deposited {row.id_type} goes back")
+            raise SopError(
+                _("--id-returned: required; the deposited {id_type} goes back").format(
+                    id_type=row.id_type
+                )
+            )
         if row.gadgets and not leaving.gadgets_returned:
-            raise SopError("--gadgets-returned: required; the deposited gadgets go back")
+            raise SopError(_("--gadgets-returned: required; the deposited gadgets go back"))
         row.time_out = time_out
         row.id_returned = bool(row.id_type) and leaving.id_returned
         row.gadgets_returned = bool(row.gadgets) and leaving.gadgets_returned
@@ -410,21 +461,25 @@ def extend(
     A vendor's or guest's stay is extended by the penanggung jawab's signature; a
     petugas's by a petugas or the PJ.  Raise SopError (nothing written) otherwise.
     """
-    why = policy.required(reason, "--reason", "say why the stay is extended")
+    why = policy.required(reason, "--reason", _("say why the stay is extended"))
     with ctx.session() as session:
         kind = _entry(session, entry_id).kind
     role = "petugas" if kind == "petugas" else "penanggung_jawab"
     acting = ctx.actor(operator)
     if role not in acting.roles and "penanggung_jawab" not in acting.roles:
         raise SopError(
-            f"operator: {acting.name!r} is not a {role}; a {kind}'s stay is extended by the "
-            f"{role}'s signature"
+            _(
+                "operator: {name!r} is not a {role}; a {kind}'s stay is extended by the "
+                "{role}'s signature"
+            ).format(name=acting.name, role=role, kind=kind)
         )
     when = policy.moment(at, policy.now())
     with ctx.session() as session:
         row = _entry(session, entry_id)
         if row.time_out is not None:
-            raise SopError(f"entry: {row.id} was checked out already; nothing to extend")
+            raise SopError(
+                _("entry: {id} was checked out already; nothing to extend").format(id=row.id)
+            )
         ext = AccessExtension(
             entry_id=row.id,
             seconds=int(by.total_seconds()),

@@ -23,6 +23,7 @@ from sop_runner.documents.naskah import load_naskah
 from sop_runner.documents.signatures import Signer, block, holder_of, signature_fingerprint
 from sop_runner.errors import SopError
 from sop_runner.escaping import md
+from sop_runner.i18n import _
 from sop_runner.procedures.access import book, policy, reconcile
 from sop_runner.procedures.access.models import AccessEntry
 from sop_runner.procedures.access.words import WORDS
@@ -50,7 +51,9 @@ def month_range(text: str) -> tuple[datetime, datetime]:
         year, month = (int(p) for p in text.split("-"))
         start = datetime(year, month, 1)
     except ValueError:
-        raise SopError(f"month: {text!r} is not allowed; use YYYY-MM, e.g. 2026-11") from None
+        raise SopError(
+            _("month: {text!r} is not allowed; use YYYY-MM, e.g. 2026-11").format(text=text)
+        ) from None
     end = datetime(year + (month == 12), month % 12 + 1, 1)
     zone = policy.parse_time(start.isoformat()).tzinfo
     assert zone is not None
@@ -185,7 +188,7 @@ def history(
     Raise SopError when the log book has no visit of theirs.
     """
     w = WORDS[lang]
-    wanted = policy.required(person, "person", "a name as the log book has it")
+    wanted = policy.required(person, "person", _("a name as the log book has it"))
     with ctx.session() as session:
         visits = session.scalars(
             select(AccessEntry)
@@ -198,7 +201,7 @@ def history(
             .order_by(AccessEntry.time_in)
         ).all()
         if not visits:
-            raise SopError(f"person: the log book has no visit of {wanted!r}")
+            raise SopError(_("person: the log book has no visit of {name!r}").format(name=wanted))
         rows = [visit_row(session, v, lang) for v in visits]
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     doc = Document(

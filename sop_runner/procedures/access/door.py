@@ -31,6 +31,7 @@ from sqlalchemy import select
 
 from sop_runner.context import Context
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.access import policy
 from sop_runner.procedures.access.models import AccessBadge, AccessDoorEvent
 
@@ -128,11 +129,19 @@ def read_events(path: Path, fmt: str) -> tuple[list[DoorEvent], str]:
     Raise SopError when the file cannot be read, the format is unknown or a line is bad.
     """
     if fmt not in FORMATS:
-        raise SopError(f"--format: {fmt!r} is not allowed; use {', '.join(FORMATS)}")
+        raise SopError(
+            _("--format: {fmt!r} is not allowed; use {allowed}").format(
+                fmt=fmt, allowed=", ".join(FORMATS)
+            )
+        )
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise SopError(f"door file {path}: cannot be read ({error.strerror})") from None
+        raise SopError(
+            _("door file {path}: cannot be read ({reason})").format(
+                path=path, reason=error.strerror
+            )
+        ) from None
     text = data.decode("utf-8", errors="replace").replace("\r\n", "\n")
     events = parse_zkteco(path, text) if fmt == "zkteco" else parse_csv(path, text)
     return events, hashlib.sha256(data).hexdigest()
@@ -144,7 +153,11 @@ def import_file(ctx: Context, path: Path, fmt: str, operator: str | None) -> tup
     events, digest = read_events(path, fmt)
     acting = ctx.actor(operator)
     if "petugas" not in acting.roles:
-        raise SopError(f"operator: {acting.name!r} is not a petugas; the petugas imports it")
+        raise SopError(
+            _("operator: {name!r} is not a petugas; the petugas imports it").format(
+                name=acting.name
+            )
+        )
     new = skipped = 0
     with ctx.session() as session:
         seen = {
@@ -185,13 +198,19 @@ def set_badge(ctx: Context, pin: str, petugas: str, operator: str | None) -> Non
     """Given a terminal user number and a petugas, record whose it is (signed action)."""
     number = pin.strip()
     if not _PIN.match(number):
-        raise SopError(f"PIN: {pin[:40]!r} is not allowed; letters and digits, up to 32")
+        raise SopError(
+            _("PIN: {pin!r} is not allowed; letters and digits, up to 32").format(pin=pin[:40])
+        )
     acting = ctx.actor(operator)
     if not {"petugas", "penanggung_jawab"} & set(acting.roles):
-        raise SopError(f"operator: {acting.name!r} may not name the door's users")
+        raise SopError(
+            _("operator: {name!r} may not name the door's users").format(name=acting.name)
+        )
     holder = ctx.operators.get(petugas)
     if holder is None or "petugas" not in holder.roles:
-        raise SopError(f"--petugas: {petugas!r} is no petugas of the operators registry")
+        raise SopError(
+            _("--petugas: {name!r} is no petugas of the operators registry").format(name=petugas)
+        )
     with ctx.session() as session:
         row = session.get(AccessBadge, number)
         if row is None:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import N_, _
 
 KINDS = ("vendor", "petugas", "tamu")
 # Where the document gives each kind's stay (table "Mutu Baku", Waktu): the catalog step.
@@ -66,7 +67,7 @@ ID_TYPES = {
     "SIM": re.compile(r"^\d{12,16}$"),
     "PASPOR": re.compile(r"^[A-Z0-9]{6,9}$"),
 }
-ID_HINT = "KTP: 16 digits, SIM: 12-16 digits, PASPOR: 6-9 letters or digits"
+ID_HINT = N_("KTP: 16 digits, SIM: 12-16 digits, PASPOR: 6-9 letters or digits")
 # scrypt makes each guess of a 16-digit KTP number cost (its structure is guessable).
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 # A recorded time may lag the moment it is typed (a late entry), never run ahead of it.
@@ -88,7 +89,11 @@ class Deposit:
 def check_kind(kind: str) -> str:
     """Given a --kind, return it; raise SopError naming the kinds allowed."""
     if kind not in KINDS:
-        raise SopError(f"--kind: {kind!r} is not allowed; use one of {', '.join(KINDS)}")
+        raise SopError(
+            _("--kind: {kind!r} is not allowed; use one of {allowed}").format(
+                kind=kind, allowed=", ".join(KINDS)
+            )
+        )
     return kind
 
 
@@ -96,9 +101,9 @@ def required(text: str | None, option: str, what: str) -> str:
     """Given an option's text, return it stripped; raise SopError if it is empty."""
     value = (text or "").strip()
     if not value:
-        raise SopError(f"{option}: required, {what}")
+        raise SopError(_("{option}: required, {what}").format(option=option, what=what))
     if len(value) > 200 and option != "--purpose":
-        raise SopError(f"{option}: longer than 200 characters")
+        raise SopError(_("{option}: longer than 200 characters").format(option=option))
     return value
 
 
@@ -115,10 +120,18 @@ def deposit(id_type: str, number: str) -> Deposit:
     """
     kind = id_type.strip().upper()
     if kind not in ID_TYPES:
-        raise SopError(f"--id-type: {id_type!r} is not allowed; use KTP, SIM or PASPOR")
+        raise SopError(
+            _("--id-type: {id_type!r} is not allowed; use KTP, SIM or PASPOR").format(
+                id_type=id_type
+            )
+        )
     plain = normalise_number(number)
     if not ID_TYPES[kind].match(plain):
-        raise SopError(f"identity number: not a {kind} number; allowed: {ID_HINT}")
+        raise SopError(
+            _("identity number: not a {kind} number; allowed: {hint}").format(
+                kind=kind, hint=_(ID_HINT)
+            )
+        )
     salt = secrets.token_hex(16)
     return Deposit(kind, plain[-4:], salt, id_digest(plain, salt))
 
@@ -157,7 +170,9 @@ def parse_time(text: str, option: str = "--at") -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise SopError(
-            f"{option}: {text!r} is not a time; use 'YYYY-MM-DD HH:MM' (WIB) or ISO 8601"
+            _("{option}: {text!r} is not a time; use 'YYYY-MM-DD HH:MM' (WIB) or ISO 8601").format(
+                option=option, text=text
+            )
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(ZONE))
@@ -173,7 +188,9 @@ def moment(at: str | None, clock: datetime) -> datetime:
         return clock
     when = parse_time(at)
     if when > clock + AHEAD:
-        raise SopError(f"--at: {at!r} is in the future; the log book records what happened")
+        raise SopError(
+            _("--at: {at!r} is in the future; the log book records what happened").format(at=at)
+        )
     return when
 
 

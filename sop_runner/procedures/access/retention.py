@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sop_runner import durations
 from sop_runner.context import Context
 from sop_runner.errors import GateRefused, SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.access import policy
 from sop_runner.procedures.access.models import AccessEntry, AccessPermission, AccessRetention
 from sop_runner.store.db import read_only
@@ -96,13 +97,17 @@ def propose(ctx: Context, older_than: str | None, operator: str | None, check: b
     cutoff = policy.now() - period(older_than)
     acting = None if check else ctx.actor(operator)
     if acting is not None and "petugas" not in acting.roles:
-        raise SopError(f"operator: {acting.name!r} is not a petugas; a petugas proposes it")
+        raise SopError(
+            _("operator: {name!r} is not a petugas; a petugas proposes it").format(name=acting.name)
+        )
     with ctx.session() as session:
         found = plan(session, cutoff)
         if check:
             return found
         if not found.entries and not found.permissions:
-            raise SopError("--older-than: no closed entry or permission is that old; nothing to do")
+            raise SopError(
+                _("--older-than: no closed entry or permission is that old; nothing to do")
+            )
         assert acting is not None
         row = AccessRetention(
             cutoff=cutoff,
@@ -127,13 +132,19 @@ def approve(ctx: Context, proposal: int, operator: str | None) -> None:
     """
     acting = ctx.actor(operator)
     if "penanggung_jawab" not in acting.roles:
-        raise SopError(f"operator: {acting.name!r} is not a penanggung_jawab; the PJ approves")
+        raise SopError(
+            _("operator: {name!r} is not a penanggung_jawab; the PJ approves").format(
+                name=acting.name
+            )
+        )
     with ctx.session() as session:
         row = _proposal(session, proposal)
         if row.proposed_by == acting.name:
-            raise GateRefused(f"retention {row.id}: the proposer cannot approve it too")
+            raise GateRefused(
+                _("retention {id}: the proposer cannot approve it too").format(id=row.id)
+            )
         if row.applied_at is not None:
-            raise SopError(f"retention {row.id}: applied already")
+            raise SopError(_("retention {id}: applied already").format(id=row.id))
         row.approved_by = acting.name
         row.approved_signed = acting.sign(
             session, "access.retention_approved", f"access-retention/{row.id}", _data(row)
@@ -143,7 +154,7 @@ def approve(ctx: Context, proposal: int, operator: str | None) -> None:
 def _proposal(session: Session, proposal: int) -> AccessRetention:
     row = session.get(AccessRetention, proposal)
     if row is None:
-        raise SopError(f"retention: no proposal {proposal}")
+        raise SopError(_("retention: no proposal {id}").format(id=proposal))
     return row
 
 
@@ -178,10 +189,16 @@ def apply(ctx: Context, proposal: int, operator: str | None, check: bool) -> Acc
     with ctx.session() as session:
         row = _proposal(session, proposal)
         if row.applied_at is not None:
-            raise SopError(f"retention {row.id}: applied already at {row.applied_at:%Y-%m-%d}")
+            raise SopError(
+                _("retention {id}: applied already at {date}").format(
+                    id=row.id, date=f"{row.applied_at:%Y-%m-%d}"
+                )
+            )
         problems = approval_problems(ctx, row)
         if problems:
-            raise GateRefused(f"retention {row.id}: {'; '.join(problems)}")
+            raise GateRefused(
+                _("retention {id}: {problems}").format(id=row.id, problems="; ".join(problems))
+            )
         if check:
             session.expunge(row)
             return row
@@ -193,7 +210,11 @@ def apply(ctx: Context, proposal: int, operator: str | None, check: bool) -> Acc
             select(AccessEntry).where(AccessEntry.id.in_(row.entries))
         ).all():
             if entry.time_out is None:
-                raise SopError(f"retention {row.id}: entry {entry.id} is open; propose again")
+                raise SopError(
+                    _("retention {id}: entry {entry} is open; propose again").format(
+                        id=row.id, entry=entry.id
+                    )
+                )
             entry.person_name = entry.organisation = None
             entry.id_last4 = entry.id_hash = entry.id_salt = entry.nonce = None
             entry.coordination_ref = None

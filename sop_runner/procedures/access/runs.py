@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sop_runner.context import Context
 from sop_runner.errors import SopError
 from sop_runner.features import ParamCheck
+from sop_runner.i18n import _
 from sop_runner.procedures.access import documents, policy
 from sop_runner.procedures.access.models import AccessEntry
 from sop_runner.procedures.access.words import WORDS
@@ -35,26 +36,29 @@ def check_visit(ctx: Context, procedure: str, targets: list[str], params: dict[s
     with ctx.session() as session:
         entry = session.get(AccessEntry, int(visit))
         if entry is None:
-            raise SopError(f"--param visit: no log book entry {visit}")
+            raise SopError(_("--param visit: no log book entry {id}").format(id=visit))
         if entry.kind != KIND_OF[procedure]:
-            raise SopError(f"--param visit: entry {visit} is a {entry.kind}'s visit")
+            raise SopError(
+                _("--param visit: entry {id} is a {kind}'s visit").format(id=visit, kind=entry.kind)
+            )
         missing = sorted(set(entry.rooms) - set(targets))
         if missing:
             raise SopError(
-                f"--param visit: entry {visit} is in {', '.join(missing)}; name those "
-                "places as --target too"
+                _(
+                    "--param visit: entry {id} is in {places}; name those places as --target too"
+                ).format(id=visit, places=", ".join(missing))
             )
         if "coordinated" in params and entry.kind == "vendor":
             coordinated = entry.authorisation == "coordination"
             if bool(params["coordinated"]) != coordinated:
-                raise SopError(
-                    f"--param coordinated: entry {visit} came "
-                    + (
-                        "after coordination: use true"
-                        if coordinated
-                        else "with the PJ's permission: use false"
+                said = (
+                    _("--param coordinated: entry {id} came after coordination: use true")
+                    if coordinated
+                    else _(
+                        "--param coordinated: entry {id} came with the PJ's permission: use false"
                     )
                 )
+                raise SopError(said.format(id=visit))
 
 
 def checker(procedure: str) -> ParamCheck:
@@ -73,11 +77,15 @@ def check_request(ctx: Context, request_id: int, kind: str) -> None:
         request = session.get(Request, request_id)
         expected = policy.PROCEDURE_OF[kind]
         if request is None:
-            raise SopError(f"--request: no request {request_id}")
+            raise SopError(_("--request: no request {id}").format(id=request_id))
         if request.procedure_id != expected:
             raise SopError(
-                f"--request: {request_id} is a {request.procedure_id} request; a {kind}'s "
-                f"visit belongs to a {expected} request"
+                _(
+                    "--request: {id} is a {procedure} request; a {kind}'s "
+                    "visit belongs to a {expected} request"
+                ).format(
+                    id=request_id, procedure=request.procedure_id, kind=kind, expected=expected
+                )
             )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from sop_runner.context import Context
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.inventory import Inventory
 from sop_runner.procedures.backup.models import BackupRecord, RetentionRecord
 
@@ -108,7 +109,9 @@ def evaluation_time(text: str | None) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise SopError(f"--at: {text!r} is not a date or date-time (ISO 8601)") from None
+        raise SopError(
+            _("--at: {text!r} is not a date or date-time (ISO 8601)").format(text=text)
+        ) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

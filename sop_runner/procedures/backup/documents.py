@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from sop_runner.context import Context
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.backup import FEATURE
 from sop_runner.procedures.backup.models import (
     BackupRecord,
@@ -59,11 +60,12 @@ def build(ctx: Context, request_id: int, lang: str) -> dict[str, Any]:
     with ctx.session() as session:
         request = session.get(Request, request_id)
         if request is None:
-            raise SopError(f"request: {request_id} does not exist")
+            raise SopError(_("request: {id} does not exist").format(id=request_id))
         if request.procedure_id not in FEATURE.procedures:
             raise SopError(
-                f"request: {request_id} is procedure {request.procedure_id}; "
-                "allowed: a request of 7.1–7.5"
+                _("request: {id} is procedure {procedure}; allowed: a request of 7.1–7.5").format(
+                    id=request_id, procedure=request.procedure_id
+                )
             )
         runs = list(session.scalars(select(Run).where(Run.request_id == request_id)))
         run_ids = [r.id for r in runs]

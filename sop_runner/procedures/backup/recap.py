@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from sop_runner.context import Context
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.backup.documents import (
     backup_dict,
     generated_now,
@@ -31,7 +32,10 @@ def semester_bounds(text: str) -> tuple[datetime, datetime]:
             raise ValueError
     except ValueError:
         raise SopError(
-            f"--semester: {text!r} is not a semester; allowed: YYYY-1 (Jan–Jun) or YYYY-2 (Jul–Dec)"
+            _(
+                "--semester: {text!r} is not a semester; "
+                "allowed: YYYY-1 (Jan–Jun) or YYYY-2 (Jul–Dec)"
+            ).format(text=text)
         ) from None
     start = datetime(year, 1 if half == 1 else 7, 1, tzinfo=UTC)
     end = datetime(year, 7, 1, tzinfo=UTC) if half == 1 else datetime(year + 1, 1, 1, tzinfo=UTC)

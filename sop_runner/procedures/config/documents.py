@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from sop_runner.context import Context
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.config.diffs import change_diff, changed_lines
 from sop_runner.procedures.config.models import ConfigDocument, ConfigLogEntry
 from sop_runner.procedures.config.words import WORDS
@@ -61,7 +62,11 @@ def write_documents(
 
     data = document_data(ctx, request_id, lang)
     if data["procedure"].id != "3.1":
-        raise SopError(f"request {request_id}: is for procedure {data['procedure'].id}, not 3.1")
+        raise SopError(
+            _("request {id}: is for procedure {procedure}, not 3.1").format(
+                id=request_id, procedure=data["procedure"].id
+            )
+        )
     from sop_runner.documents.publish import issue_request_markdown
 
     out = request_report_dir(ctx, request_id, out_dir)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from sop_runner.config import REPO_ROOT
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.config.words import WORDS
 
 if TYPE_CHECKING:
@@ -134,7 +135,9 @@ def recover_now(ctx: Context, lang: str, say: Callable[[str], None]) -> bool:
     directory cannot be read (not root).
     """
     if WATCH_DIR.exists() and not os.access(WATCH_DIR, os.R_OK | os.X_OK):
-        raise SopError(f"config recover: cannot read {WATCH_DIR}; run it as root")
+        raise SopError(
+            _("config recover: cannot read {path}; run it as root").format(path=WATCH_DIR)
+        )
     found, failed = recover_all(ctx, lang, WATCH_DIR, say, retry=True)
     still = waiting(WATCH_DIR) if WATCH_DIR.exists() else []
     for change in still:

@@ -9,6 +9,7 @@ from sop_runner import audit
 from sop_runner.context import Context
 from sop_runner.documents.publish import issue_request_markdown
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures import register
 from sop_runner.procedures.upgrade.models import UpgradePackageChange, UpgradeRecord
 from sop_runner.procedures.upgrade.verdicts import figures_rows, outcome
@@ -97,7 +98,9 @@ def write_documents(
         procedure = get_request(session, request_id).procedure_id
     if procedure not in PROCEDURES:
         raise SopError(
-            f"request {request_id} is procedure {procedure}; allowed: {', '.join(PROCEDURES)}"
+            _("request {id} is procedure {procedure}; allowed: {allowed}").format(
+                id=request_id, procedure=procedure, allowed=", ".join(PROCEDURES)
+            )
         )
     data = build(ctx, request_id, lang)
     out = request_report_dir(ctx, request_id, out_dir)
