@@ -42,7 +42,11 @@ REFUSALS = [
 
 
 @pytest.mark.parametrize("lang", ["default", "en"])
-@pytest.mark.parametrize(("refused", "indonesian", "english"), REFUSALS)
+@pytest.mark.parametrize(
+    ("refused", "indonesian", "english"),
+    REFUSALS,
+    ids=["cards-range", "cards-settings", "monitoring-period", "grant-reconcile"],
+)
 def test_a_refusal_is_indonesian_by_default_and_english_with_sop_lang_en(
     monkeypatch, lang, refused, indonesian, english
 ):
