@@ -154,7 +154,7 @@ def test_a_genset_test_at_10_on_a_working_day_is_refused_or_flagged_and_at_20_ac
     )
 
     assert refused.returncode == 2
-    assert "inside working hours" in refused.stderr and "--alasan" in refused.stderr
+    assert "berada dalam jam kerja" in refused.stderr and "--alasan" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
     assert _entries(cards) == []  # nothing written
 
@@ -209,7 +209,9 @@ def test_a_room_at_29_degrees_from_the_snmp_sensor_opens_adjustment_report_and_m
     close_adjustment(cards.ctx(), entry.id, "set point AC 22 °C", "budi")
     closed = _followups(cards, entry.id)["penyesuaian"]
     assert (closed.status, closed.closed_by) == ("selesai", "budi") and closed.signed
-    with pytest.raises(SopError, match=f"entry {entry.id}: has no open adjustment record"):
+    with pytest.raises(
+        SopError, match=f"entri {entry.id}: tidak mempunyai catatan penyesuaian yang terbuka"
+    ):
         close_adjustment(cards.ctx(), entry.id, "lagi", "budi")
 
 
@@ -231,15 +233,21 @@ def test_the_electrical_card_keeps_the_ups_readings_and_a_ups_on_battery_is_a_pr
 @pytest.mark.parametrize(
     ("wish", "message"),
     [
-        ({"card": "bbm", "fuel_percent": 120.0}, "--persen: 120 is not allowed"),
-        ({"card": "bbm", "place": "gudang", "fuel_percent": 50.0}, "--tempat: 'gudang' is not"),
-        ({"card": "suhu", "temperature_c": 24.0}, "--suhu and --rh: required"),
-        ({"card": "suhu", "temperature_c": 24.0, "humidity_percent": 0.0}, "--rh: 0 is not"),
-        ({"card": "genset", "condition": "rusak"}, "--kondisi: 'rusak' is not allowed"),
-        ({"card": "listrik", "condition": "baik"}, "--komponen: required"),
-        ({"card": "bbm", "fuel_percent": 50.0, "at": "2099-01-01T10:00"}, "is in the future"),
-        ({"card": "bbm", "fuel_percent": 50.0, "at": "kemarin"}, "--at: 'kemarin' is not a"),
-        ({"card": "bbm", "fuel_percent": 50.0, "request_id": 99}, "request 99 does not exist"),
+        ({"card": "bbm", "fuel_percent": 120.0}, "--persen: 120 tidak diizinkan"),
+        (
+            {"card": "bbm", "place": "gudang", "fuel_percent": 50.0},
+            "--tempat: 'gudang' bukan tempat",
+        ),
+        ({"card": "suhu", "temperature_c": 24.0}, "--suhu dan --rh: wajib"),
+        (
+            {"card": "suhu", "temperature_c": 24.0, "humidity_percent": 0.0},
+            "--rh: 0 tidak diizinkan",
+        ),
+        ({"card": "genset", "condition": "rusak"}, "--kondisi: 'rusak' tidak diizinkan"),
+        ({"card": "listrik", "condition": "baik"}, "--komponen: wajib"),
+        ({"card": "bbm", "fuel_percent": 50.0, "at": "2099-01-01T10:00"}, "ada di masa depan"),
+        ({"card": "bbm", "fuel_percent": 50.0, "at": "kemarin"}, "--at: 'kemarin' bukan tanggal"),
+        ({"card": "bbm", "fuel_percent": 50.0, "request_id": 99}, "permintaan 99 tidak ada"),
     ],
 )
 def test_bad_input_names_its_field_and_writes_nothing(
@@ -256,7 +264,7 @@ def test_bad_input_on_the_command_line_is_one_line_and_exit_2(cards: SopEnv) -> 
     )
 
     assert result.returncode == 2, result.stdout + result.stderr
-    assert "--persen: 120 is not allowed; use 0 to 100 %" in result.stderr
+    assert "--persen: 120 tidak diizinkan; gunakan 0 sampai 100 %" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
@@ -329,7 +337,7 @@ def test_a_6_4_run_report_shows_the_entries_recorded_for_it(cards: SopEnv, tmp_p
     request = new_request(cards.ctx(), "6.4", ["server-farm"], {}, "pemantauan harian", "budi")
     reading = {"card": "suhu", "place": "server-farm", "request_id": request.id}
     _record(cards, **reading, temperature_c=23.5, humidity_percent=47.0)
-    with pytest.raises(SopError, match=r"belongs to SOP 6\.3"):
+    with pytest.raises(SopError, match=r"milik SOP 6\.3"):
         _record(cards, card="bbm", place="server-farm", fuel_percent=50.0, request_id=request.id)
 
     notes = {1: "dipantau", 2: "dicatat di kartu", 3: "tidak perlu", 4: "dalam standar"}

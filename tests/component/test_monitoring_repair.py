@@ -49,7 +49,7 @@ def test_monitoring_needs_no_repair_parameters_and_the_repair_follows_it(sop_env
         "--param", f"follows={monitoring}", "--param", f"cleanup_path={folder}",
         "--param", "max_age_days=30", operator="budi",
     )  # fmt: skip
-    assert early.returncode == 2 and "no problem report yet" in early.stderr, early.stderr
+    assert early.returncode == 2 and "belum mempunyai laporan masalah" in early.stderr, early.stderr
 
     # Monitoring runs without any approval: step 5 is not this request's.
     done = env.sop(

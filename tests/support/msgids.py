@@ -60,6 +60,13 @@ MODULES = (
     *(REPO_ROOT / "sop_runner" / "catalog" / f"{name}.py" for name in ("durations", "model")),
     REPO_ROOT / "sop_runner" / "audit.py",  # the chain's findings (lead)
     REPO_ROOT / "sop_runner" / "features.py",
+    # The control cards, monitoring and grant reconcile (17z): every refusal a person reads.
+    *(
+        path
+        for name in ("cards", "monitoring")
+        for path in sorted((PROCEDURES / name).glob("*.py"))
+    ),
+    PROCEDURES / "grants" / "reconcile.py",
 )
 
 

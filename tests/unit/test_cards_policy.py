@@ -41,7 +41,7 @@ def test_working_hours_are_the_office_week_without_holidays(moment: datetime, in
 
 
 def test_a_genset_test_in_working_hours_is_refused_unless_a_reason_is_given() -> None:
-    with pytest.raises(SopError, match=r"--at: 2026-11-30 10:00 \(senin\) is inside working"):
+    with pytest.raises(SopError, match=r"--at: 2026-11-30 10:00 \(senin\) berada dalam jam kerja"):
         check_genset_time(datetime(2026, 11, 30, 10, 0), OFFICE, None)
     assert check_genset_time(datetime(2026, 11, 30, 10, 0), OFFICE, "PLN padam, uji darurat")
     assert check_genset_time(datetime(2026, 11, 30, 20, 0), OFFICE, None) is False
@@ -118,14 +118,17 @@ def test_settings_read_hours_holidays_envelope_ups_and_sensor() -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"jam_kerja": {"senen": "07:00-15:00"}}, r"jam_kerja\.senen: not a day"),
-        ({"jam_kerja": {"senin": "16:00-07:00"}}, r"jam_kerja\.senin: '16:00-07:00' ends before"),
-        ({"hari_libur": ["25-12-2026"]}, r"hari_libur\[0\]: '25-12-2026' is not a date"),
-        ({"bahan_bakar_min_persen": 120}, r"bahan_bakar_min_persen: 120 is not allowed"),
-        ({"standar": {"suhu_c": [27, 18]}}, r"standar\.suhu_c: must be \[LOW, HIGH\]"),
-        ({"standar": {"panas": 1}}, r"standar\.panas: unknown"),
-        ({"ups": [{"tempat": "server-farm"}]}, r"ups\[0\]\.nama: required"),
-        ({"sensor": [{"tempat": "x", "host": "h"}]}, r"sensor\[0\]\.oid_suhu: required"),
+        ({"jam_kerja": {"senen": "07:00-15:00"}}, r"jam_kerja\.senen: bukan hari"),
+        (
+            {"jam_kerja": {"senin": "16:00-07:00"}},
+            r"jam_kerja\.senin: '16:00-07:00' berakhir sebelum",
+        ),
+        ({"hari_libur": ["25-12-2026"]}, r"hari_libur\[0\]: '25-12-2026' bukan tanggal"),
+        ({"bahan_bakar_min_persen": 120}, r"bahan_bakar_min_persen: 120 tidak diizinkan"),
+        ({"standar": {"suhu_c": [27, 18]}}, r"standar\.suhu_c: harus \[LOW, HIGH\]"),
+        ({"standar": {"panas": 1}}, r"standar\.panas: tidak dikenal"),
+        ({"ups": [{"tempat": "server-farm"}]}, r"ups\[0\]\.nama: wajib"),
+        ({"sensor": [{"tempat": "x", "host": "h"}]}, r"sensor\[0\]\.oid_suhu: wajib"),
     ],
 )
 def test_a_malformed_setting_names_its_field(data: dict[str, object], message: str) -> None:

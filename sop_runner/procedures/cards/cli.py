@@ -17,7 +17,7 @@ from sop_runner.documents import dates
 from sop_runner.documents.naskah import load_naskah
 from sop_runner.documents.publish import formats_from
 from sop_runner.documents.signatures import signature_fingerprint
-from sop_runner.i18n import language
+from sop_runner.i18n import _, language
 from sop_runner.procedures.cards import service
 from sop_runner.procedures.cards.models import CardEntry
 from sop_runner.procedures.cards.policy import CARDS
@@ -210,7 +210,11 @@ def cetak(
     from sop_runner.procedures.cards.settings import load_settings
 
     if card not in CARDS:
-        raise SopError(f"--kartu: {card!r} is not allowed; use {', '.join(CARDS)}")
+        raise SopError(
+            _("--kartu: {card!r} is not allowed; use {allowed}").format(
+                card=card, allowed=", ".join(CARDS)
+            )
+        )
     formats = formats_from(fmt)
     month_bounds(month)
     ctx = Context()

@@ -19,6 +19,7 @@ from sop_runner.documents.naskah import load_naskah
 from sop_runner.documents.publish import FORMATS, issue
 from sop_runner.documents.signatures import Signer, block, holder_of
 from sop_runner.escaping import md
+from sop_runner.i18n import _
 from sop_runner.procedures.cards import policy
 from sop_runner.procedures.cards.chart import climate_png
 from sop_runner.procedures.cards.models import CardEntry, CardFollowUp
@@ -158,7 +159,7 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     try:
         start = datetime.strptime(month, "%Y-%m")
     except ValueError:
-        raise SopError(f"--bulan: {month!r} is not a month YYYY-MM") from None
+        raise SopError(_("--bulan: {month!r} is not a month YYYY-MM").format(month=month)) from None
     zone = ZoneInfo(load_naskah().time_zone)
     end = (
         start.replace(year=start.year + 1, month=1)

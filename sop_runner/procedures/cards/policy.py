@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 CARDS = ("listrik", "genset", "bbm", "suhu")
 # The procedure each card belongs to (a run of it shows the entries it collected).
@@ -78,7 +79,7 @@ def dew_point(temperature_c: float, humidity_percent: float) -> float:
     Raise SopError if the humidity is not above 0 %.
     """
     if humidity_percent <= 0:
-        raise SopError("--rh: must be above 0 % to compute a dew point")
+        raise SopError(_("--rh: must be above 0 % to compute a dew point"))
     gamma = math.log(humidity_percent / 100) + _MAGNUS_B * temperature_c / (
         _MAGNUS_C + temperature_c
     )
@@ -140,9 +141,11 @@ def check_genset_time(local_moment: datetime, hours: WorkingHours, reason: str |
     if reason and reason.strip():
         return True
     raise SopError(
-        f"--at: {local_moment:%Y-%m-%d %H:%M} ({DAYS[local_moment.weekday()]}) is inside "
-        "working hours; SOP 6.3 step 3 tests the generator set outside working hours: "
-        "record the test done at another time, or give --alasan saying why it ran now"
+        _(
+            "--at: {moment} ({day}) is inside working hours; SOP 6.3 step 3 tests the "
+            "generator set outside working hours: record the test done at another time, "
+            "or give --alasan saying why it ran now"
+        ).format(moment=f"{local_moment:%Y-%m-%d %H:%M}", day=DAYS[local_moment.weekday()])
     )
 
 
@@ -151,9 +154,11 @@ def parse_span(text: str, where: str) -> tuple[time, time]:
     try:
         start, end = (time.fromisoformat(part.strip()) for part in str(text).split("-"))
     except ValueError:
-        raise SopError(f"{where}: {text!r} is not a span 'HH:MM-HH:MM'") from None
+        raise SopError(
+            _("{where}: {text!r} is not a span 'HH:MM-HH:MM'").format(where=where, text=text)
+        ) from None
     if not start < end:
-        raise SopError(f"{where}: {text!r} ends before it starts")
+        raise SopError(_("{where}: {text!r} ends before it starts").format(where=where, text=text))
     return start, end
 
 
@@ -162,5 +167,9 @@ def check_range(value: float, low: float, high: float, option: str, unit: str) -
     so a signed 80 and a stored 80.0 are the same value). Raise SopError unless
     low ≤ it ≤ high."""
     if math.isnan(value) or not low <= value <= high:
-        raise SopError(f"{option}: {value:g} is not allowed; use {low:g} to {high:g} {unit}")
+        raise SopError(
+            _("{option}: {value:g} is not allowed; use {low:g} to {high:g} {unit}").format(
+                option=option, value=value, low=low, high=high, unit=unit
+            )
+        )
     return float(value)

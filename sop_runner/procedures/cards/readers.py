@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.cards.settings import Sensor, Ups
 
 TIMEOUT = 10
@@ -36,9 +37,15 @@ def _run(argv: list[str], what: str, env: dict[str, str] | None = None) -> str:
             argv, capture_output=True, text=True, timeout=TIMEOUT, env=env, check=False
         )
     except FileNotFoundError:
-        raise SopError(f"{what}: {argv[0]} not found; install it (scripts/bootstrap.sh)") from None
+        raise SopError(
+            _("{what}: {program} not found; install it (scripts/bootstrap.sh)").format(
+                what=what, program=argv[0]
+            )
+        ) from None
     except subprocess.TimeoutExpired:
-        raise SopError(f"{what}: no answer within {TIMEOUT} s") from None
+        raise SopError(
+            _("{what}: no answer within {seconds} s").format(what=what, seconds=TIMEOUT)
+        ) from None
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["failed"])[-1]
         raise SopError(f"{what}: {last}")
@@ -54,7 +61,7 @@ def read_ups(ups: Ups) -> dict[str, str]:
     values = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
     found = {key: values[key].strip() for key in UPS_VARIABLES if key in values}
     if "ups.status" not in found:
-        raise SopError(f"ups {ups.address}: upsc gave no ups.status")
+        raise SopError(_("ups {address}: upsc gave no ups.status").format(address=ups.address))
     return found
 
 
@@ -62,7 +69,11 @@ def _number(text: str, what: str) -> float:
     try:
         return float(text.strip().strip('"'))
     except ValueError:
-        raise SopError(f"{what}: the sensor gave {text.strip()!r}, not a number") from None
+        raise SopError(
+            _("{what}: the sensor gave {value!r}, not a number").format(
+                what=what, value=text.strip()
+            )
+        ) from None
 
 
 def read_sensor(sensor: Sensor) -> tuple[float, float]:
@@ -99,6 +110,8 @@ def read_sensor(sensor: Sensor) -> tuple[float, float]:
     lines = text.strip().splitlines()
     if len(lines) != 2 or any("No Such" in line for line in lines):
         raise SopError(
-            f"{where}: the sensor has no value at {sensor.oid_temperature} or {sensor.oid_humidity}"
+            _("{where}: the sensor has no value at {temperature} or {humidity}").format(
+                where=where, temperature=sensor.oid_temperature, humidity=sensor.oid_humidity
+            )
         )
     return _number(lines[0], where), _number(lines[1], where)

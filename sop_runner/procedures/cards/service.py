@@ -22,6 +22,7 @@ from sop_runner import audit
 from sop_runner.context import Context
 from sop_runner.documents.naskah import load_naskah
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.notify import Delivery, Notice, send
 from sop_runner.operators import require_role
 from sop_runner.procedures.cards import policy, readers
@@ -84,14 +85,20 @@ def observed_time(at: str | None, now: datetime, zone: str) -> datetime:
     try:
         moment = datetime.fromisoformat(at)
     except ValueError:
-        raise SopError(f"--at: {at!r} is not a date-time (e.g. 2026-11-30T20:00)") from None
+        raise SopError(
+            _("--at: {at!r} is not a date-time (e.g. 2026-11-30T20:00)").format(at=at)
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(zone))
     moment = moment.astimezone(UTC).replace(microsecond=0)
     if moment > now + SKEW:
-        raise SopError(f"--at: {at} is in the future; record what was observed")
+        raise SopError(_("--at: {at} is in the future; record what was observed").format(at=at))
     if moment < now - MAX_AGE:
-        raise SopError(f"--at: {at} is older than {MAX_AGE.days} days; a card is kept monthly")
+        raise SopError(
+            _("--at: {at} is older than {days} days; a card is kept monthly").format(
+                at=at, days=MAX_AGE.days
+            )
+        )
     return moment
 
 
@@ -100,7 +107,9 @@ def place_of(folder: Path, name: str) -> str:
     known = sorted(p.name for p in load_site(folder).places)
     if name not in known:
         raise SopError(
-            f"--tempat: {name!r} is not a place of the site; allowed: {', '.join(known)}"
+            _("--tempat: {name!r} is not a place of the site; allowed: {allowed}").format(
+                name=name, allowed=", ".join(known)
+            )
         )
     return name
 
@@ -153,11 +162,13 @@ def _assess(
     if wish.card in ("listrik", "genset"):
         if wish.condition not in policy.CONDITIONS:
             raise SopError(
-                f"--kondisi: {wish.condition!r} is not allowed; use {', '.join(policy.CONDITIONS)}"
+                _("--kondisi: {condition!r} is not allowed; use {allowed}").format(
+                    condition=wish.condition, allowed=", ".join(policy.CONDITIONS)
+                )
             )
         component = wish.component.strip() or ("generator set" if wish.card == "genset" else "")
         if not component:
-            raise SopError("--komponen: required (MCB, ATS, timer, relay, …)")
+            raise SopError(_("--komponen: required (MCB, ATS, timer, relay, …)"))
         values.update(component=component, condition=wish.condition)
         ups = settings.ups_of(place) if wish.card == "listrik" and wish.read_ups else None
         if ups is not None:
@@ -169,21 +180,25 @@ def _assess(
         return values, policy.assess_condition(wish.condition, values["readings"] or None)
     if wish.card == "bbm":
         if wish.fuel_percent is None:
-            raise SopError("--persen: required (the fuel level, 0 to 100 %)")
+            raise SopError(_("--persen: required (the fuel level, 0 to 100 %)"))
         fuel = policy.check_range(wish.fuel_percent, 0, 100, "--persen", "%")
         values["fuel_percent"] = fuel
         return values, policy.assess_fuel(fuel, settings.fuel_minimum)
     if wish.from_sensor:
         sensor = settings.sensor_of(place)
         if sensor is None:
-            raise SopError(f"--sensor: {place} has no sensor in site.yml kartu_kontrol.sensor")
+            raise SopError(
+                _("--sensor: {place} has no sensor in site.yml kartu_kontrol.sensor").format(
+                    place=place
+                )
+            )
         temperature, humidity = readers.read_sensor(sensor)
         values["source"] = f"snmp:{sensor.host}:{sensor.port}" + (
             " (simulasi)" if sensor.simulated else ""
         )
     else:
         if wish.temperature_c is None or wish.humidity_percent is None:
-            raise SopError("--suhu and --rh: required unless --sensor reads the room's sensor")
+            raise SopError(_("--suhu and --rh: required unless --sensor reads the room's sensor"))
         temperature, humidity = wish.temperature_c, wish.humidity_percent
     temperature = policy.check_range(temperature, -20, 60, "--suhu", "°C")
     humidity = policy.check_range(humidity, 0.1, 100, "--rh", "%")
@@ -200,20 +215,27 @@ def _check_request(ctx: Context, request_id: int, card: str, place: str) -> None
     with ctx.session() as session:
         request = session.get(Request, request_id)
         if request is None:
-            raise SopError(f"--permintaan: request {request_id} does not exist")
+            raise SopError(_("--permintaan: request {id} does not exist").format(id=request_id))
         wanted = policy.PROCEDURE_OF[card]
         if request.procedure_id != wanted:
             raise SopError(
-                f"--permintaan: request {request_id} is SOP {request.procedure_id}; "
-                f"the {card} card belongs to SOP {wanted}"
+                _(
+                    "--permintaan: request {id} is SOP {procedure}; the {card} card belongs to "
+                    "SOP {wanted}"
+                ).format(id=request_id, procedure=request.procedure_id, card=card, wanted=wanted)
             )
         if place not in request.targets:
             raise SopError(
-                f"--permintaan: request {request_id} acts on {', '.join(request.targets)}, "
-                f"not on {place}"
+                _("--permintaan: request {id} acts on {targets}, not on {place}").format(
+                    id=request_id, targets=", ".join(request.targets), place=place
+                )
             )
         if request.status in ("cancelled", "closed"):
-            raise SopError(f"--permintaan: request {request_id} is {request.status}")
+            raise SopError(
+                _("--permintaan: request {id} is {status}").format(
+                    id=request_id, status=request.status
+                )
+            )
 
 
 def payload(entry: CardEntry) -> dict[str, Any]:
@@ -258,7 +280,11 @@ def record_entry(
     without a reason, a device that does not answer, or an operator who is no petugas.
     """
     if wish.card not in policy.CARDS:
-        raise SopError(f"card: {wish.card!r} is not allowed; use {', '.join(policy.CARDS)}")
+        raise SopError(
+            _("card: {card!r} is not allowed; use {allowed}").format(
+                card=wish.card, allowed=", ".join(policy.CARDS)
+            )
+        )
     folder = inventory_folder(ctx)
     settings = load_settings(folder)
     place = place_of(folder, wish.place)
@@ -359,7 +385,7 @@ def close_adjustment(
     Raise SopError (nothing written) if the action is empty or no open record exists.
     """
     if not action.strip():
-        raise SopError("--tindakan: required, say what was adjusted (e.g. set point AC 22 °C)")
+        raise SopError(_("--tindakan: required, say what was adjusted (e.g. set point AC 22 °C)"))
     person = ctx.actor(operator)
     require_role(person.operator, "petugas", "an adjustment record (SOP 6.4 step 3)")
     with ctx.session() as session:
@@ -371,7 +397,7 @@ def close_adjustment(
             )
         ).one_or_none()
         if record is None:
-            raise SopError(f"entry {entry_id}: has no open adjustment record")
+            raise SopError(_("entry {id}: has no open adjustment record").format(id=entry_id))
         record.signed = person.sign(
             session,
             "card.adjusted",

@@ -27,6 +27,7 @@ import yaml
 
 from sop_runner import yamlio
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.cards.policy import DAYS, Envelope, WorkingHours, parse_span
 
 KEY = "kartu_kontrol"
@@ -93,24 +94,38 @@ def _pair(value: Any, where: str) -> tuple[float, float]:
         or not all(isinstance(v, int | float) for v in value)
         or not value[0] < value[1]
     ):
-        raise SopError(f"{where}: must be [LOW, HIGH], two numbers, low first")
+        raise SopError(
+            _("{where}: must be [LOW, HIGH], two numbers, low first").format(where=where)
+        )
     return float(value[0]), float(value[1])
 
 
 def _number(value: Any, where: str, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise SopError(f"{where}: {value!r} is not allowed; use a number from {low:g} to {high:g}")
+        raise SopError(
+            _("{where}: {value!r} is not allowed; use a number from {low:g} to {high:g}").format(
+                where=where, value=value, low=low, high=high
+            )
+        )
     return float(value)
 
 
 def _hours(data: dict[str, Any], where: str) -> WorkingHours:
     spans = data.get("jam_kerja", DEFAULT_HOURS)
     if not isinstance(spans, dict):
-        raise SopError(f"{where}.jam_kerja: must map days ({', '.join(DAYS)}) to 'HH:MM-HH:MM'")
+        raise SopError(
+            _("{where}.jam_kerja: must map days ({days}) to 'HH:MM-HH:MM'").format(
+                where=where, days=", ".join(DAYS)
+            )
+        )
     days = {}
     for day, text in spans.items():
         if day not in DAYS:
-            raise SopError(f"{where}.jam_kerja.{day}: not a day; use {', '.join(DAYS)}")
+            raise SopError(
+                _("{where}.jam_kerja.{day}: not a day; use {days}").format(
+                    where=where, day=day, days=", ".join(DAYS)
+                )
+            )
         days[DAYS.index(day)] = parse_span(text, f"{where}.jam_kerja.{day}")
     holidays = set()
     for index, text in enumerate(data.get("hari_libur") or []):
@@ -118,7 +133,9 @@ def _hours(data: dict[str, Any], where: str) -> WorkingHours:
             holidays.add(text if isinstance(text, date) else date.fromisoformat(str(text)))
         except ValueError:
             raise SopError(
-                f"{where}.hari_libur[{index}]: {text!r} is not a date YYYY-MM-DD"
+                _("{where}.hari_libur[{index}]: {text!r} is not a date YYYY-MM-DD").format(
+                    where=where, index=index, text=text
+                )
             ) from None
     return WorkingHours(days, frozenset(holidays))
 
@@ -127,7 +144,9 @@ def _envelope(data: Any, where: str) -> Envelope:
     if data is None:
         return Envelope()
     if not isinstance(data, dict):
-        raise SopError(f"{where}: must be a mapping (suhu_c, titik_embun_c, …)")
+        raise SopError(
+            _("{where}: must be a mapping (suhu_c, titik_embun_c, …)").format(where=where)
+        )
     base = Envelope()
     known = {
         "suhu_c",
@@ -138,7 +157,11 @@ def _envelope(data: Any, where: str) -> Envelope:
     }
     for key in data:
         if key not in known:
-            raise SopError(f"{where}.{key}: unknown; use {', '.join(sorted(known))}")
+            raise SopError(
+                _("{where}.{key}: unknown; use {allowed}").format(
+                    where=where, key=key, allowed=", ".join(sorted(known))
+                )
+            )
     return Envelope(
         temperature=_pair(data.get("suhu_c", list(base.temperature)), f"{where}.suhu_c"),
         dew_point=_pair(data.get("titik_embun_c", list(base.dew_point)), f"{where}.titik_embun_c"),
@@ -163,10 +186,14 @@ def _entries(data: Any, where: str) -> list[dict[str, Any]]:
     if data is None:
         return []
     if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
-        raise SopError(f"{where}: must be a list of mappings")
+        raise SopError(_("{where}: must be a list of mappings").format(where=where))
     for index, entry in enumerate(data):
         if not str(entry.get("tempat", "")).strip():
-            raise SopError(f"{where}[{index}].tempat: required (a place of the site)")
+            raise SopError(
+                _("{where}[{index}].tempat: required (a place of the site)").format(
+                    where=where, index=index
+                )
+            )
     return data
 
 
@@ -179,7 +206,9 @@ def _ups(data: Any, where: str) -> tuple[Ups, ...]:
     for index, entry in enumerate(_entries(data, where)):
         at = f"{where}[{index}]"
         if not str(entry.get("nama", "")).strip():
-            raise SopError(f"{at}.nama: required (the UPS's name in NUT's ups.conf)")
+            raise SopError(
+                _("{at}.nama: required (the UPS's name in NUT's ups.conf)").format(at=at)
+            )
         found.append(
             Ups(
                 place=str(entry["tempat"]),
@@ -198,7 +227,7 @@ def _sensors(data: Any, where: str) -> tuple[Sensor, ...]:
         at = f"{where}[{index}]"
         for key in ("host", "oid_suhu", "oid_kelembaban"):
             if not str(entry.get(key, "")).strip():
-                raise SopError(f"{at}.{key}: required")
+                raise SopError(_("{at}.{key}: required").format(at=at, key=key))
         found.append(
             Sensor(
                 place=str(entry["tempat"]),
@@ -221,7 +250,9 @@ def parse_settings(data: Any, where: str) -> CardSettings:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise SopError(f"{where}: must be a mapping (jam_kerja, hari_libur, …)")
+        raise SopError(
+            _("{where}: must be a mapping (jam_kerja, hari_libur, …)").format(where=where)
+        )
     return CardSettings(
         hours=_hours(data, where),
         fuel_minimum=_number(
@@ -244,6 +275,6 @@ def load_settings(folder: Path) -> CardSettings:
         try:
             data = yamlio.load(path.read_text()) or {}
         except yaml.YAMLError:
-            raise SopError(f"site {path}: not valid YAML") from None
+            raise SopError(_("site {path}: not valid YAML").format(path=path)) from None
     section = data.get(KEY) if isinstance(data, dict) else None
     return parse_settings(section, f"site {path}: {KEY}")

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sop_runner import execution
 from sop_runner.context import Context
 from sop_runner.errors import SopError, StepFailed
+from sop_runner.i18n import _
 from sop_runner.procedures.grants import ledger
 from sop_runner.procedures.grants.models import ACTIVE, FirewallGrant
 from sop_runner.procedures.grants.policy import (
@@ -40,12 +41,13 @@ def firewalls_of(ctx: Context, firewall: str | None) -> list[str]:
     if firewall is not None:
         if firewall not in firewalls:
             raise SopError(
-                f"--firewall: {firewall!r} is not in the group 'firewalls'; allowed: "
-                + (", ".join(firewalls) or "none")
+                _(
+                    "--firewall: {firewall!r} is not in the group 'firewalls'; allowed: {allowed}"
+                ).format(firewall=firewall, allowed=", ".join(firewalls) or _("none"))
             )
         firewalls = [firewall]
     if not firewalls:
-        raise SopError("reconcile: the inventory has no group 'firewalls'")
+        raise SopError(_("reconcile: the inventory has no group 'firewalls'"))
     return firewalls
 
 
@@ -106,7 +108,9 @@ def _one(ctx: Context, fw: str, who: str) -> ReconcileOutcome:
         with ctx.session() as session:
             detail = {"action": "reconcile", "firewall": fw, "error": str(failure)}
             ledger.event(session, None, "failed", who, {**detail, "request": request.id})
-        raise GrantFailed(f"reconcile {fw}: {failure}") from None
+        raise GrantFailed(
+            _("reconcile {firewall}: {failure}").format(firewall=fw, failure=failure)
+        ) from None
     with ctx.session() as session:
         anomalies, restored, opened = reconciled(session, request.id)
         return ReconcileOutcome(fw, anomalies, restored, opened, settled)

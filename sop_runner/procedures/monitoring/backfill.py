@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 GIB = 1024**3
 
@@ -100,7 +101,7 @@ def create_blocks(source: Path, data_dir: Path, max_block_hours: int = 24 * 8) -
     """
     promtool = shutil.which("promtool")
     if promtool is None:
-        raise SopError("promtool: not found; install Debian's prometheus package")
+        raise SopError(_("promtool: not found; install Debian's prometheus package"))
     data_dir.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
         [
@@ -117,7 +118,9 @@ def create_blocks(source: Path, data_dir: Path, max_block_hours: int = 24 * 8) -
         check=False,
     )
     if done.returncode != 0:
-        raise SopError(f"promtool: {source}: {done.stderr.strip()[-500:]}")
+        raise SopError(
+            _("promtool: {source}: {error}").format(source=source, error=done.stderr.strip()[-500:])
+        )
 
 
 def backfill(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from sop_runner import audit
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.monitoring.models import Incident
 
 if TYPE_CHECKING:
@@ -61,7 +62,11 @@ def open_incident(
     before the team acted adds no second incident.
     """
     if severity not in SEVERITIES:
-        raise SopError(f"severity: {severity!r} is not allowed; use {', '.join(SEVERITIES)}")
+        raise SopError(
+            _("severity: {severity!r} is not allowed; use {allowed}").format(
+                severity=severity, allowed=", ".join(SEVERITIES)
+            )
+        )
     already = session.scalar(
         select(Incident.id).where(
             Incident.kind == kind,
@@ -120,14 +125,16 @@ def close_incident(ctx: Context, incident_id: int, note: str, as_: str | None) -
     Raise SopError if it does not exist, is closed already or the note is empty.
     """
     if not note.strip():
-        raise SopError("--note: empty; say what was done about the incident")
+        raise SopError(_("--note: empty; say what was done about the incident"))
     acting = ctx.actor(as_)
     with ctx.session() as session:
         row = session.get(Incident, incident_id)
         if row is None:
-            raise SopError(f"incident: {incident_id} does not exist")
+            raise SopError(_("incident: {id} does not exist").format(id=incident_id))
         if row.status != "open":
-            raise SopError(f"incident: {incident_id} is {row.status} already")
+            raise SopError(
+                _("incident: {id} is {status} already").format(id=incident_id, status=row.status)
+            )
         now = datetime.now(UTC)
         row.closed_signed = acting.sign(
             session,
@@ -143,7 +150,9 @@ def close_incident(ctx: Context, incident_id: int, note: str, as_: str | None) -
 def listing(ctx: Context, status: str | None = None) -> list[dict[str, Any]]:
     """Given a status (open, closed) or None, return the incidents of the register."""
     if status not in (None, "open", "closed"):
-        raise SopError(f"--status: {status!r} is not allowed; use open or closed")
+        raise SopError(
+            _("--status: {status!r} is not allowed; use open or closed").format(status=status)
+        )
     with ctx.session() as session:
         query = select(Incident).order_by(Incident.id)
         if status:

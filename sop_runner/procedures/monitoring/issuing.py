@@ -15,6 +15,7 @@ from sop_runner.documents.publish import issue
 from sop_runner.documents.records import request_signers
 from sop_runner.documents.signatures import Signer, block
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.operators import Acting
 from sop_runner.requests import get_request
 
@@ -26,11 +27,19 @@ def writer(ctx: Context, as_: str | None, procedure: str, request_id: int | None
     """
     acting = ctx.actor(as_)
     if "petugas" not in acting.roles:
-        raise SopError(f"--as: {acting.name!r} is no petugas; the petugas writes the report")
+        raise SopError(
+            _("--as: {name!r} is no petugas; the petugas writes the report").format(
+                name=acting.name
+            )
+        )
     if request_id is not None:
         with ctx.session() as session:
             if get_request(session, request_id).procedure_id != procedure:
-                raise SopError(f"--request: {request_id} is no {procedure} request")
+                raise SopError(
+                    _("--request: {id} is no {procedure} request").format(
+                        id=request_id, procedure=procedure
+                    )
+                )
     return acting
 
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.procedures.monitoring import analysis, prom
 
 PERIODS = {"weekly": 7, "monthly": 30}
@@ -39,7 +40,9 @@ def _moment(value: str, option: str, zone: str) -> datetime:
         when = datetime.fromisoformat(value)
     except ValueError:
         raise SopError(
-            f"{option}: {value!r} is not allowed; give a date YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+            _(
+                "{option}: {value!r} is not allowed; give a date YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+            ).format(option=option, value=value)
         ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=ZoneInfo(zone))
@@ -56,17 +59,21 @@ def period_of(
     """Given --period or --from/--to, return the period; a weekly or monthly period ends
     now (or at --to).  Raise SopError naming the option if they are missing or wrong."""
     if kind is not None and kind not in PERIODS:
-        raise SopError(f"--period: {kind!r} is not allowed; use weekly or monthly")
+        raise SopError(
+            _("--period: {kind!r} is not allowed; use weekly or monthly").format(kind=kind)
+        )
     if kind is not None and start is not None:
-        raise SopError("--from: give either --period or --from/--to, not both")
+        raise SopError(_("--from: give either --period or --from/--to, not both"))
     stop = _moment(end, "--to", zone) if end else (now or datetime.now(UTC))
     if kind is not None:
         return Period(stop - timedelta(days=PERIODS[kind]), stop, kind)
     if start is None:
-        raise SopError("--period: missing; use weekly or monthly, or give --from (and --to)")
+        raise SopError(_("--period: missing; use weekly or monthly, or give --from (and --to)"))
     begin = _moment(start, "--from", zone)
     if begin >= stop:
-        raise SopError(f"--from: {start!r} is not before the end of the period")
+        raise SopError(
+            _("--from: {start!r} is not before the end of the period").format(start=start)
+        )
     return Period(begin, stop, "custom")
 
 
@@ -111,7 +118,9 @@ def collect(url: str, period: Period, hosts: Sequence[str] = ()) -> tuple[list[H
     """
     for name in hosts:
         if not HOST_PATTERN.match(name):
-            raise SopError(f"--host: {name!r} is not allowed; give an inventory host name")
+            raise SopError(
+                _("--host: {name!r} is not allowed; give an inventory host name").format(name=name)
+            )
     step = prom.step_for(period.start, period.end)
     found: dict[str, HostRecord] = {}
     for name, expr in queries(int(max(300, step))).items():
@@ -122,10 +131,14 @@ def collect(url: str, period: Period, hosts: Sequence[str] = ()) -> tuple[list[H
             found.setdefault(host, HostRecord(host)).series[name] = series
     if not found:
         raise SopError(
-            f"--period: Prometheus {url} has no records of "
-            f"{', '.join(hosts) if hosts else 'any host'} between "
-            f"{period.start.isoformat(timespec='minutes')} and "
-            f"{period.end.isoformat(timespec='minutes')}"
+            _(
+                "--period: Prometheus {url} has no records of {hosts} between {start} and {end}"
+            ).format(
+                url=url,
+                hosts=", ".join(hosts) if hosts else _("any host"),
+                start=period.start.isoformat(timespec="minutes"),
+                end=period.end.isoformat(timespec="minutes"),
+            )
         )
     return [found[h] for h in sorted(found)], step
 

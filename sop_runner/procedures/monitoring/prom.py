@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 
 DEFAULT_URL = "http://127.0.0.1:9090"
 TIMEOUT = 30.0
@@ -31,7 +32,9 @@ def prometheus_url(given: str | None = None) -> str:
     """
     url = (given or os.environ.get("SOP_PROMETHEUS_URL") or DEFAULT_URL).rstrip("/")
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        raise SopError(f"--prometheus: {url!r} is not allowed; give an http(s) URL")
+        raise SopError(
+            _("--prometheus: {url!r} is not allowed; give an http(s) URL").format(url=url)
+        )
     return url
 
 
@@ -58,11 +61,21 @@ def _get(url: str, path: str, params: dict[str, str], timeout: float) -> Any:
             detail = json.load(exc).get("error", exc.reason)
         except ValueError:
             detail = exc.reason
-        raise SopError(f"prometheus {url}: {path} refused: {detail}") from None
+        raise SopError(
+            _("prometheus {url}: {path} refused: {detail}").format(
+                url=url, path=path, detail=detail
+            )
+        ) from None
     except (OSError, ValueError) as exc:
-        raise SopError(f"prometheus {url}: cannot be read ({exc})") from None
+        raise SopError(
+            _("prometheus {url}: cannot be read ({reason})").format(url=url, reason=exc)
+        ) from None
     if answer.get("status") != "success":
-        raise SopError(f"prometheus {url}: {path}: {answer.get('error', 'failed')}")
+        raise SopError(
+            _("prometheus {url}: {path}: {error}").format(
+                url=url, path=path, error=answer.get("error", _("failed"))
+            )
+        )
     return answer["data"]
 
 

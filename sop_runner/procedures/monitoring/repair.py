@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from sop_runner.errors import SopError
+from sop_runner.i18n import _
 from sop_runner.store.models import Request, Run, StepRecord
 
 if TYPE_CHECKING:
@@ -39,11 +40,15 @@ def problem_report(ctx: Context, request_id: int) -> str:
     with ctx.session() as session:
         followed = session.get(Request, request_id)
         if followed is None or followed.procedure_id != "6.1":
-            raise SopError(f"--param follows: {request_id} is no 6.1 monitoring request")
+            raise SopError(
+                _("--param follows: {id} is no 6.1 monitoring request").format(id=request_id)
+            )
         if "follows" in (followed.params or {}):
             raise SopError(
-                f"--param follows: request {request_id} is a repair request itself; "
-                "give the monitoring request whose problem report recommends the repair"
+                _(
+                    "--param follows: request {id} is a repair request itself; "
+                    "give the monitoring request whose problem report recommends the repair"
+                ).format(id=request_id)
             )
         note = session.scalar(
             select(StepRecord.note)
@@ -57,8 +62,10 @@ def problem_report(ctx: Context, request_id: int) -> str:
         )
     if note is None:
         raise SopError(
-            f"--param follows: monitoring request {request_id} has no problem report yet "
-            f"(step {PROBLEM_STEP} not confirmed); a repair is requested after the analysis"
+            _(
+                "--param follows: monitoring request {id} has no problem report yet "
+                "(step {step} not confirmed); a repair is requested after the analysis"
+            ).format(id=request_id, step=PROBLEM_STEP)
         )
     return note
 
@@ -76,16 +83,24 @@ def check_repair_request(ctx: Context, hosts: list[str], params: dict[str, Any])
     if "follows" not in params:
         if given and missing:
             raise SopError(
-                f"--param {missing[0]}: the repair's parameters {' and '.join(REPAIR_PARAMS)} "
-                "go together; a monitoring request needs neither (the repair is requested "
-                "after the analysis: --param follows=ID with both)"
+                _(
+                    "--param {name}: the repair's parameters {first} and {second} "
+                    "go together; a monitoring request needs neither (the repair is requested "
+                    "after the analysis: --param follows=ID with both)"
+                ).format(name=missing[0], first=REPAIR_PARAMS[0], second=REPAIR_PARAMS[1])
             )
         return
     if missing:
         raise SopError(
-            f"--param {missing[0]}: a repair request (follows={params['follows']}) needs "
-            f"{' and '.join(REPAIR_PARAMS)}: the repair's parameters are fixed when it is "
-            "requested"
+            _(
+                "--param {name}: a repair request (follows={follows}) needs "
+                "{first} and {second}: the repair's parameters are fixed when it is requested"
+            ).format(
+                name=missing[0],
+                follows=params["follows"],
+                first=REPAIR_PARAMS[0],
+                second=REPAIR_PARAMS[1],
+            )
         )
     problem_report(ctx, int(params["follows"]))
     with ctx.session() as session:
@@ -94,6 +109,8 @@ def check_repair_request(ctx: Context, hosts: list[str], params: dict[str, Any])
     outside = sorted(set(hosts) - monitored)
     if outside:
         raise SopError(
-            f"--target {outside[0]}: not monitored by request {params['follows']} "
-            f"(its targets: {', '.join(sorted(monitored))}); a repair follows its analysis"
+            _(
+                "--target {host}: not monitored by request {id} "
+                "(its targets: {targets}); a repair follows its analysis"
+            ).format(host=outside[0], id=params["follows"], targets=", ".join(sorted(monitored)))
         )

@@ -23,6 +23,7 @@ from sop_runner.documents.layout import html_of
 from sop_runner.documents.naskah import load_naskah
 from sop_runner.errors import SopError
 from sop_runner.escaping import md
+from sop_runner.i18n import _
 from sop_runner.procedures.monitoring import analysis, charts, issuing, periodic, prom
 from sop_runner.procedures.monitoring.models import Incident
 from sop_runner.procedures.monitoring.periodic_words import WORDS
@@ -93,8 +94,10 @@ def collect(url: str, period: periodic.Period, k: float, weeks: int) -> list[Int
                 ]
     if not found:
         raise SopError(
-            f"--period: Prometheus {url} has no interface of a router or firewall "
-            f"(role {NETWORK_ROLES}) in the period"
+            _(
+                "--period: Prometheus {url} has no interface of a router or firewall "
+                "(role {roles}) in the period"
+            ).format(url=url, roles=NETWORK_ROLES)
         )
     return [found[key] for key in sorted(found)]
 
@@ -192,7 +195,7 @@ def write(
     """Given Prometheus, a period and who writes it, issue the 6.2 periodic report; return
     what it found and the paths.  Raise SopError as ``collect`` and ``issuing.writer`` do."""
     if k <= 0 or weeks < 1:
-        raise SopError("--k: must be above 0, and --weeks at least 1")
+        raise SopError(_("--k: must be above 0, and --weeks at least 1"))
     acting = issuing.writer(ctx, as_, "6.2", request_id)
     t0 = time.monotonic()
     found = Network(collect(url, period, k, weeks), incidents_in(ctx, period))
