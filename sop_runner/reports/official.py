@@ -99,7 +99,9 @@ def documents(ctx: Context, request_id: int, lang: str) -> list[Document]:
                 file_stem=f"laporan-penundaan-{slug}",
                 body_markdown=env.get_template("postponement.md.j2").render(**data),
                 signers=tuple(by),
-                **common,
+                # A document of its own beside the request's report: its own nomor (one
+                # number per kind and subject).
+                **{**common, "subject": f"{subject}/penundaan"},
             )
         )
     if data["impact"].circular_required:

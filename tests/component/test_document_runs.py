@@ -6,6 +6,7 @@ step named by the escorting petugas, and human-step times measured or given."""
 from __future__ import annotations
 
 import os
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -72,6 +73,9 @@ def test_a_1_2_run_postponed_at_step_3_ends_ditunda_with_its_report(sop_env, tmp
     assert "ditunda" in report and "tidak berlaku" in report
     postponement = (tmp_path / f"laporan-penundaan-1.2-{request_id}-id.md").read_text()
     assert "Penanggung jawab" in postponement and "rack penuh" in postponement
+    # Two documents, two numbers (the postponement once took the report's nomor).
+    numbers = [re.search(r"Nomor\W+(\S+/\d{4})", text) for text in (report, postponement)]
+    assert all(numbers) and numbers[0][1] != numbers[1][1], numbers  # type: ignore[index]
     row4 = next(line for line in report.splitlines() if line.startswith("| 4 |"))
     assert "tidak berlaku" in row4 and "selesai" not in row4
     # Every record, "tidak berlaku" too, is in the signed trail.
