@@ -137,7 +137,9 @@ def test_an_unmet_requirement_postpones_the_installation_from_real_facts(sop_env
     ok(sop_env.sop("approve", request, operator="sari"))
     # The petugas cannot choose the branch the analysis denies (the run waits, resumable).
     refused = sop_env.sop("run", request, "--choose", "3=tersedia", operator="budi")
-    assert refused.returncode == 2 and "bertentangan dengan catatan" in refused.stderr, refused.stderr
+    assert refused.returncode == 2 and "bertentangan dengan catatan" in refused.stderr, (
+        refused.stderr
+    )
     result = sop_env.sop(
         "run", request, "--confirm", "4=RAM tidak cukup, dilaporkan", operator="budi",
     )  # fmt: skip

@@ -8,17 +8,11 @@ from pathlib import Path
 import pytest
 
 from sop_runner import durations, i18n
-from sop_runner.errors import SopError
 from sop_runner.inventory import Inventory
 from sop_runner.requests import parse_params
+from tests.support.refusals import refusal
 
 INVENTORY = Inventory(Path("/inv/hosts.yml"), frozenset({"srv1"}), {"servers": frozenset()}, ())
-
-
-def _refusal(call, *args, **kwargs) -> str:  # type: ignore[no-untyped-def]
-    with pytest.raises(SopError) as refused:
-        call(*args, **kwargs)
-    return str(refused.value)
 
 
 @pytest.mark.parametrize(
@@ -55,11 +49,11 @@ def test_core_refusals_speak_the_language_and_keep_the_field(monkeypatch, lang, 
     monkeypatch.setattr(i18n, "_chosen", lang)
     eight_hours = durations.parse("8h", "--max")
     said = [
-        _refusal(durations.parse, "soon", "--by"),
-        _refusal(durations.parse, "0m", "--by"),
-        _refusal(durations.parse, "9h", "--by", maximum=eight_hours),
-        _refusal(parse_params, ["Bad=1"]),
-        _refusal(INVENTORY.resolve_targets, ["web"]),
+        refusal(durations.parse, "soon", "--by"),
+        refusal(durations.parse, "0m", "--by"),
+        refusal(durations.parse, "9h", "--by", maximum=eight_hours),
+        refusal(parse_params, ["Bad=1"]),
+        refusal(INVENTORY.resolve_targets, ["web"]),
     ]
     assert said == expected
 
@@ -68,13 +62,13 @@ def test_feature_refusals_speak_indonesian_and_keep_the_option(monkeypatch):
     from sop_runner.procedures.backup.schedules import check_schedule
 
     monkeypatch.setattr(i18n, "_chosen", "id")
-    assert _refusal(check_schedule, INVENTORY, "srv1", ["srv/data"], [], "cron") == (
+    assert refusal(check_schedule, INVENTORY, "srv1", ["srv/data"], [], "cron") == (
         "--path: 'srv/data' relatif; yang diizinkan: path absolut"
     )
-    assert _refusal(check_schedule, INVENTORY, "srv1", [], [], "at") == (
+    assert refusal(check_schedule, INVENTORY, "srv1", [], [], "at") == (
         "--format: 'at' tidak diizinkan; yang diizinkan: cron atau systemd"
     )
-    assert _refusal(check_schedule, INVENTORY, "web", [], [], "cron") == (
+    assert refusal(check_schedule, INVENTORY, "web", [], [], "cron") == (
         "--target: 'web' bukan host inventaris"
     )
 
@@ -84,9 +78,9 @@ def test_register_refusals_speak_indonesian(sqlite_sop_env, monkeypatch):
 
     monkeypatch.setattr(i18n, "_chosen", "id")
     with sqlite_sop_env.ctx().session() as session:
-        said = _refusal(service.add_device, session, "srv1", "budi", status="lost")
+        said = refusal(service.add_device, session, "srv1", "budi", status="lost")
         assert said.startswith("--status: 'lost' tidak diizinkan; yang diizinkan: "), said
-        said = _refusal(service.change_status, session, "srv9", "dismantled", "budi")
+        said = refusal(service.change_status, session, "srv9", "dismantled", "budi")
         assert said == "register: 'srv9' tidak terdaftar; daftarkan dulu dengan `sop register add`"
 
 
@@ -94,15 +88,15 @@ def test_grant_refusals_speak_indonesian_and_keep_the_option(monkeypatch):
     from sop_runner.procedures.grants import policy
 
     monkeypatch.setattr(i18n, "_chosen", "id")
-    assert _refusal(policy.check_port, 443) == (
+    assert refusal(policy.check_port, 443) == (
         "--port: 443 tidak pernah dibuka untuk akses remot (SOP 2.4); yang diizinkan: port "
         "1-65535 kecuali 21, 53, 80, 443, 3306"
     )
-    assert _refusal(policy.check_source, "0.0.0.0/0") == (
+    assert refusal(policy.check_source, "0.0.0.0/0") == (
         "--source: '0.0.0.0/0' terlalu lebar; yang diizinkan: jaringan /16 atau lebih sempit, "
         "atau satu alamat"
     )
-    assert _refusal(policy.check_protocol, "icmp") == (
+    assert refusal(policy.check_protocol, "icmp") == (
         "--protocol: 'icmp' tidak diizinkan; yang diizinkan: tcp, udp"
     )
 
@@ -143,9 +137,9 @@ def test_register_software_label_refusals_speak_the_language_and_keep_the_field(
 
     monkeypatch.setattr(i18n, "_chosen", lang)
     said = [
-        _refusal(sheet, "a5"),
-        _refusal(packing_list, ["rail kit=x"]),
-        _refusal(end, "srv1", "--a"),
-        _refusal(spec_path, Path("/inv"), "Bad"),
+        refusal(sheet, "a5"),
+        refusal(packing_list, ["rail kit=x"]),
+        refusal(end, "srv1", "--a"),
+        refusal(spec_path, Path("/inv"), "Bad"),
     ]
     assert said == expected

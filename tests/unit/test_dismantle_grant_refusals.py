@@ -10,16 +10,10 @@ from pathlib import Path
 import pytest
 
 from sop_runner import i18n
-from sop_runner.errors import SopError
 from sop_runner.procedures.dismantle.bootdisk import nwipe_summary, record_boot_disk
 from sop_runner.procedures.dismantle.policy import signing_role
 from sop_runner.procedures.grants import accounts, policy
-
-
-def _refusal(call, *args, **kwargs) -> str:  # type: ignore[no-untyped-def]
-    with pytest.raises(SopError) as refused:
-        call(*args, **kwargs)
-    return str(refused.value)
+from tests.support.refusals import refusal
 
 
 @pytest.mark.parametrize(
@@ -49,10 +43,10 @@ def _refusal(call, *args, **kwargs) -> str:  # type: ignore[no-untyped-def]
 def test_dismantle_boot_disk_refusals_speak_the_language(monkeypatch, lang, expected):
     monkeypatch.setattr(i18n, "_chosen", lang)
     said = [
-        _refusal(nwipe_summary, "dd: 8388608 bytes copied\n", "/dev/loop3"),
+        refusal(nwipe_summary, "dd: 8388608 bytes copied\n", "/dev/loop3"),
         # The method is refused before the store is read: no installation is needed.
-        _refusal(record_boot_disk, None, 1, "budi", "srv2", "/dev/sda", Path("/x"), "shred"),
-        _refusal(signing_role, "dewi", ["petugas"], "budi"),
+        refusal(record_boot_disk, None, 1, "budi", "srv2", "/dev/sda", Path("/x"), "shred"),
+        refusal(signing_role, "dewi", ["petugas"], "budi"),
     ]
     assert said == expected
 
@@ -85,7 +79,7 @@ def test_grant_refusals_speak_the_language(monkeypatch, lang, expected):
     late = policy.too_late(end, end + timedelta(seconds=1))
     assert late is not None and late["key"] == "late"  # recorded as a key and its values
     said = [
-        _refusal(accounts.read_vendor_key, Path("/nonexistent.pub"), "Root!"),
+        refusal(accounts.read_vendor_key, Path("/nonexistent.pub"), "Root!"),
         policy.unreached_text(late),
     ]
     assert said == expected

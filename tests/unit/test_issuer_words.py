@@ -9,11 +9,11 @@ import pytest
 
 from sop_runner import i18n
 from sop_runner.catalog.loader import load_catalog
-from sop_runner.errors import SopError
 from sop_runner.features import Feature, build_registry
 from sop_runner.issuer import certs
 from sop_runner.issuer.__main__ import main
 from sop_runner.issuer.ask import parse_ask
+from tests.support.refusals import refusal
 
 
 @pytest.fixture(params=["id", "en"])
@@ -25,12 +25,6 @@ def lang(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str
     else:
         monkeypatch.delenv("SOP_LANG", raising=False)
     return request.param
-
-
-def _refusal(call, *args) -> str:  # type: ignore[no-untyped-def]
-    with pytest.raises(SopError) as refused:
-        call(*args)
-    return str(refused.value)
 
 
 WORDS = {
@@ -57,8 +51,8 @@ WORDS = {
 
 def test_the_issuers_refusals_follow_the_language(lang, tmp_path, capsys) -> None:
     words = WORDS[lang]
-    assert _refusal(parse_ask, b"not json") == words["ask"]
-    assert _refusal(certs.public_key_of, "ssh-rsa AAAA x") == words["key"]
+    assert refusal(parse_ask, b"not json") == words["ask"]
+    assert refusal(certs.public_key_of, "ssh-rsa AAAA x") == words["key"]
     # `python -m sop_runner.issuer`: one line on stderr, as root or not.
     existing = tmp_path / "ca"
     existing.write_text("")
@@ -71,6 +65,6 @@ def test_the_issuers_refusals_follow_the_language(lang, tmp_path, capsys) -> Non
 def test_the_catalog_and_the_feature_contract_follow_the_language(lang, tmp_path: Path) -> None:
     words = WORDS[lang]
     first = Feature(name="a")
-    assert _refusal(build_registry, [first, first]) == words["feature"]
+    assert refusal(build_registry, [first, first]) == words["feature"]
     missing = tmp_path / "nowhere"
-    assert _refusal(load_catalog, missing).endswith(words["catalog"])
+    assert refusal(load_catalog, missing).endswith(words["catalog"])
