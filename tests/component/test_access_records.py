@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from sqlalchemy import select
 
+from sop_runner.documents import dates
 from sop_runner.procedures.access import book, door
 from sop_runner.procedures.access.models import AccessEntry, AccessRetention
 from sop_runner.store.models import AuditEntry
@@ -132,7 +134,9 @@ def test_the_monthly_log_book_renders_every_visit_as_an_official_pdf(
     assert "BUKU LOG AKSES PUSAT DATA BULAN NOVEMBER 2026" in text.upper()
     assert "Joko Susilo" in text and "CV Rak Jaya" in text and "Budi" in text
     assert "masih di dalam" in text and "KTP ****0004" in text
-    assert "Nomor" in text and "November 2026" in text
+    # Dated the day it is issued, in WIB (after 17:00 UTC on the 30th that is 1 Desember).
+    issued = dates.long_date(datetime.now(UTC), "Asia/Jakarta")
+    assert "Nomor" in text and issued in text, issued
     markdown = Path(paths[0]).read_text()
     assert "2 jam" in markdown and "sesuai" in markdown  # budi: 2 h of a 3 h Mutu Baku
     ok(sop("verify", str(pdf)))
